@@ -1,0 +1,77 @@
+package dev.amos.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * Straight-through Gumbel-softmax sampling followed by gradient reversal: the step that turns
+ * AMOS's mixed generator logits into the discriminator's replaced tokens while sending the
+ * discriminator's loss back, negated, into the mixture.
+ *
+ * <ul>
+ *   <li>Forward: y = one_hot(argmax(logits + g)), g ~ Gumbel(0, 1): an exact sample from
+ *       softmax(logits) (<a href="https://arxiv.org/abs/1611.01144">Jang et al. 2017</a>).
+ *   <li>Backward: the gradient of softmax((logits + g) / tau) (straight-through estimator); tau
+ *       changes the backward pass only.
+ *   <li>Reversal: identity forward, gradient x(-1) backward (<a
+ *       href="https://arxiv.org/abs/1409.7495">Ganin &amp; Lempitsky 2015</a>), so the mixture
+ *       ascends the discriminator's loss (AMOS, <a href="https://arxiv.org/abs/2204.03243">Meng et
+ *       al. 2022</a>, eq. 5).
+ * </ul>
+ *
+ * <p>Computed in float32. Input NDList: [logits (M, V)]. Output NDList: [y (M, V) float32, exactly
+ * one-hot in value; sampled ids (M,) int64]. The noise comes from the engine's random generator,
+ * so {@code Engine.setRandomSeed} makes it reproducible.
+ */
+public final class GumbelSoftmaxReversal extends AmosBlock {
+
+    private final float tau;
+    private boolean reverseGradient = true;
+
+    /** @param tau the softmax temperature of the backward pass (AMOS: 0.3) */
+    public GumbelSoftmaxReversal(float tau) {
+        if (!(tau > 0)) {
+            throw new IllegalArgumentException("tau must be > 0, got " + tau);
+        }
+        this.tau = tau;
+    }
+
+    public float tau() {
+        return tau;
+    }
+
+    /** Switches the reversal off (gradient x(+1)); for tests and analysis only. */
+    public GumbelSoftmaxReversal setReverseGradient(boolean reverse) {
+        this.reverseGradient = reverse;
+        return this;
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        return sample(inputs.singletonOrThrow());
+    }
+
+    /** Samples one token per row of {@code logits} (M, V); see the class comment. */
+    public NDList sample(NDArray logits) {
+        NDArray z = logits.toType(DataType.FLOAT32, false).add(TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice()));
+        NDArray sampled = z.argMax(-1);
+        NDArray soft = z.div(tau).softmax(-1);
+        NDArray hard = sampled.oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
+        // hard + (soft - stopgrad(soft)): the value is exactly one-hot, the gradient is soft's.
+        NDArray y = hard.add(soft.sub(soft.stopGradient()));
+        if (reverseGradient) {
+            y = y.scaleGradient(-1);
+        }
+        return new NDList(y, sampled);
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {in, in.slice(0, in.dimension() - 1)};
+    }
+}

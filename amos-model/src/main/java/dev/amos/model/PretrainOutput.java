@@ -1,0 +1,112 @@
+package dev.amos.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one pretraining forward pass produces, and the losses and statistics computed from it.
+ *
+ * @param mlmLogits one (M, V) logits array per MLM layer (one for electra and mlm)
+ * @param mlmLabels the original ids (M,) at the masked positions
+ * @param rtdLogits discriminator logits (B, S); null for mlm
+ * @param rtdLabels 1 = original, 0 = replaced (B, S) float32; null for mlm
+ * @param attentionMask (B, S), 1 for real tokens (the RTD loss ignores padding)
+ * @param mixtureWeights gamma (M, K); null for mlm
+ * @param sampled the sampled replacement ids (M,); null for mlm
+ */
+public record PretrainOutput(
+        List<NDArray> mlmLogits,
+        NDArray mlmLabels,
+        NDArray rtdLogits,
+        NDArray rtdLabels,
+        NDArray attentionMask,
+        NDArray mixtureWeights,
+        NDArray sampled) {
+
+    /** MLM_k = mean cross-entropy over masked tokens, one scalar per MLM layer. */
+    public List<NDArray> mlmLosses() {
+        List<NDArray> out = new ArrayList<>();
+        for (NDArray l : mlmLogits) {
+            out.add(TensorOps.crossEntropy(l, mlmLabels));
+        }
+        return out;
+    }
+
+    /** RTD = mean sigmoid BCE over non-pad tokens; null for mlm. */
+    public NDArray rtdLoss() {
+        return rtdLogits == null ? null : TensorOps.binaryCrossEntropy(rtdLogits, rtdLabels, padWeights());
+    }
+
+    /** loss = sum_k MLM_k + lambda RTD (AMOS eq. 6; the sum over heads, not the mean). */
+    public NDArray loss(float rtdWeight) {
+        NDArray total = null;
+        for (NDArray l : mlmLosses()) {
+            total = total == null ? l : total.add(l);
+        }
+        NDArray rtd = rtdLoss();
+        return rtd == null ? total : total.add(rtd.mul(rtdWeight));
+    }
+
+    /** Share of non-pad tokens whose RTD prediction is right (scalar); null for mlm. */
+    public NDArray rtdAccuracy() {
+        if (rtdLogits == null) {
+            return null;
+        }
+        NDArray predicted = rtdLogits.gt(0f).toType(DataType.FLOAT32, false);
+        NDArray w = padWeights();
+        return predicted.eq(rtdLabels).toType(DataType.FLOAT32, false).mul(w).sum().div(w.sum());
+    }
+
+    /** Share of masked tokens whose sample differs from the original (scalar); null for mlm. */
+    public NDArray replacedFraction() {
+        return sampled == null ? null : sampled.neq(mlmLabels).toType(DataType.FLOAT32, false).mean();
+    }
+
+    /** Mean gamma per MLM layer over masked tokens (K,); null for mlm. */
+    public NDArray meanMixtureWeights() {
+        return mixtureWeights == null ? null : mixtureWeights.mean(new int[] {0});
+    }
+
+    private NDArray padWeights() {
+        return attentionMask.toType(DataType.FLOAT32, false);
+    }
+
+    /** As a named NDList (what the {@link Amos} block returns to DJL's Trainer). */
+    public NDList toList() {
+        NDList list = new NDList();
+        for (int k = 0; k < mlmLogits.size(); k++) {
+            list.add(named(mlmLogits.get(k), "mlm_logits_" + k));
+        }
+        list.add(named(mlmLabels, "mlm_labels"));
+        list.add(named(attentionMask, "attention_mask"));
+        if (rtdLogits != null) {
+            list.add(named(rtdLogits, "rtd_logits"));
+            list.add(named(rtdLabels, "rtd_labels"));
+            list.add(named(mixtureWeights, "mixture_weights"));
+            list.add(named(sampled, "sampled"));
+        }
+        return list;
+    }
+
+    /** The inverse of {@link #toList()}. */
+    public static PretrainOutput fromList(NDList list) {
+        List<NDArray> logits = new ArrayList<>();
+        for (int k = 0; list.contains("mlm_logits_" + k); k++) {
+            logits.add(list.get("mlm_logits_" + k));
+        }
+        return new PretrainOutput(logits, list.get("mlm_labels"), find(list, "rtd_logits"), find(list, "rtd_labels"),
+                list.get("attention_mask"), find(list, "mixture_weights"), find(list, "sampled"));
+    }
+
+    private static NDArray find(NDList list, String name) {
+        return list.contains(name) ? list.get(name) : null;
+    }
+
+    private static NDArray named(NDArray a, String name) {
+        a.setName(name);
+        return a;
+    }
+}
