@@ -10,6 +10,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
+import dev.amos.model.export.RelativePositionBuckets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * add -> LayerNorm (<a href="https://arxiv.org/abs/1810.04805">BERT</a>). On top of the absolute
  * positions, one relative-position bias table per encoder is added to the attention logits of every
  * layer (<a href="https://arxiv.org/abs/1910.10683">T5</a>; AMOS/COCO-LM released code, see
- * {@link RelativePositionBias#bucket}). No segment embeddings.
+ * {@link RelativePositionBuckets}). No segment embeddings.
  *
  * <p>The token embedding E is either owned (the discriminator) or shared from another encoder
  * (the generator reads the discriminator's E, <a href="https://arxiv.org/abs/2204.03243">AMOS</a>
@@ -96,38 +97,6 @@ public final class Encoder extends AmosBlock {
             maxDistance = c.maxRelPos();
         }
 
-        /**
-         * The bucket of relative position {@code r = key - query}, before the shift to 0 (COCO-LM /
-         * AMOS {@code relative_position_bucket}): half the buckets per sign, half of those exact,
-         * the rest logarithmic up to {@code maxDistance}.
-         */
-        public static int bucket(int r, int numBuckets, int maxDistance) {
-            int nb = numBuckets / 2;
-            int n = Math.abs(r);
-            int maxExact = nb / 2;
-            int v;
-            if (n < maxExact) {
-                v = n;
-            } else {
-                // float32 as torch computes it: log(n / maxExact) / log((maxDistance - 1) / maxExact)
-                float ratio = (float) Math.log((float) n / maxExact) / (float) Math.log((maxDistance - 1) / (double) maxExact);
-                v = Math.min(nb - 1, maxExact + (int) Math.ceil(ratio * (nb - 1 - maxExact)));
-            }
-            return Integer.signum(r) * v;
-        }
-
-        /** The (maxPositions x maxPositions) grid of buckets, shifted so the smallest is 0. */
-        public static long[] bucketGrid(int maxPositions, int numBuckets, int maxDistance) {
-            long[] grid = new long[maxPositions * maxPositions];
-            int min = bucket(-(maxPositions - 1), numBuckets, maxDistance);
-            for (int q = 0; q < maxPositions; q++) {
-                for (int k = 0; k < maxPositions; k++) {
-                    grid[q * maxPositions + k] = bucket(k - q, numBuckets, maxDistance) - min;
-                }
-            }
-            return grid;
-        }
-
         /** The bias (1, heads, S, S) for sequence length S. */
         NDArray apply(ParameterStore ps, int seqLen, Device device, boolean training) {
             NDArray t = ps.getValue(table, device, training);
@@ -137,7 +106,8 @@ public final class Encoder extends AmosBlock {
         }
 
         private NDArray constantGrid(NDManager owner, Device device) {
-            NDArray g = owner.create(bucketGrid(maxPositions, numBuckets, maxDistance), new Shape(maxPositions, maxPositions));
+            NDArray g = owner.create(RelativePositionBuckets.bucketMatrix(maxPositions, numBuckets, maxDistance),
+                    new Shape(maxPositions, maxPositions));
             NDArray onDevice = g.toDevice(device, false);
             NDScope.unregister(onDevice);
             NDScope.unregister(g);
