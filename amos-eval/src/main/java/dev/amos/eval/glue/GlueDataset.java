@@ -1,0 +1,130 @@
+package dev.amos.eval.glue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.BatchSampler;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.dataset.Record;
+import ai.djl.util.Progress;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * GLUE examples as a DJL dataset for fine-tuning and evaluation. Each record's data is {@code
+ * NDList(input_ids (S,) int64, attention_mask (S,) int64)} with S the example's own token count
+ * ({@link GluePairEncoder}); its label is an int64 scalar label index, or for STS-B a float32
+ * scalar score (-1 / NaN for unlabelled test rows). Batches are padded to their longest record by
+ * {@link PadToLongestBatchifier}, giving {@code (batch, longest)} arrays and a {@code (batch,)} label.
+ *
+ * <p>All examples are tokenized once when the dataset is built. For training use {@link
+ * Builder#setShuffledSampling(int, long)} (reproducible per-epoch shuffle); for evaluation DJL's
+ * {@code setSampling(batchSize, false)} keeps file order, so predictions line up with {@link
+ * #examples()}.
+ */
+public final class GlueDataset extends RandomAccessDataset {
+
+    private final GlueTask task;
+    private final List<GlueExample> examples;
+    private final List<long[]> inputIds;
+
+    private GlueDataset(Builder builder) {
+        super(builder);
+        this.task = builder.task;
+        this.examples = List.copyOf(builder.examples);
+        this.inputIds = builder.encoder.inputIds(examples);
+    }
+
+    /** A builder; it batches with {@link PadToLongestBatchifier} unless told otherwise. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The task of the examples. */
+    public GlueTask task() {
+        return task;
+    }
+
+    /** The examples, in record order. */
+    public List<GlueExample> examples() {
+        return examples;
+    }
+
+    /** The encoded input ids of record {@code index}. */
+    public long[] inputIds(int index) {
+        return inputIds.get(index).clone();
+    }
+
+    @Override
+    public Record get(NDManager manager, long index) {
+        int row = Math.toIntExact(index);
+        long[] ids = inputIds.get(row);
+        NDArray idsArray = manager.create(ids);
+        idsArray.setName("input_ids");
+        NDArray maskArray = manager.ones(new Shape(ids.length), DataType.INT64);
+        maskArray.setName("attention_mask");
+        GlueExample example = examples.get(row);
+        NDArray label = task.isRegression()
+                ? manager.create(example.score())
+                : manager.create((long) example.label());
+        label.setName(task.isRegression() ? "score" : "label");
+        return new Record(new NDList(idsArray, maskArray), new NDList(label));
+    }
+
+    @Override
+    protected long availableSize() {
+        return examples.size();
+    }
+
+    /** Nothing to do: the examples are tokenized when the dataset is built. */
+    @Override
+    public void prepare(Progress progress) {}
+
+    /** Builds a {@link GlueDataset}; task, examples, encoder and sampling are required. */
+    public static final class Builder extends RandomAccessDataset.BaseBuilder<Builder> {
+
+        private GlueTask task;
+        private List<GlueExample> examples;
+        private GluePairEncoder encoder;
+
+        private Builder() {
+            dataBatchifier = new PadToLongestBatchifier();
+        }
+
+        /** The examples of {@code task} (e.g. from {@link GlueReader}). */
+        public Builder setExamples(GlueTask task, List<GlueExample> examples) {
+            this.task = task;
+            this.examples = examples;
+            return this;
+        }
+
+        /** The encoder turning examples into token ids (not closed by the dataset). */
+        public Builder setEncoder(GluePairEncoder encoder) {
+            this.encoder = encoder;
+            return this;
+        }
+
+        /**
+         * Batches of {@code batchSize} in a fresh permutation each epoch, reproducible from
+         * {@code seed} ({@link SeededShuffleSampler}); the last batch may be smaller.
+         */
+        public Builder setShuffledSampling(int batchSize, long seed) {
+            return setSampling(new BatchSampler(new SeededShuffleSampler(seed), batchSize, false));
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /** Tokenizes all examples and builds the dataset. */
+        public GlueDataset build() {
+            Objects.requireNonNull(task, "setExamples(task, examples) is required");
+            Objects.requireNonNull(encoder, "setEncoder(encoder) is required");
+            getSampler();
+            return new GlueDataset(this);
+        }
+    }
+}
