@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         description = "AMOS text-encoder pretraining (Meng et al., ICLR 2022) on DJL + PyTorch.",
         subcommands = {
             InfoCommand.class,
-            PendingCommands.Train.class,
+            TrainCommand.class,
             PendingCommands.Finetune.class,
             PendingCommands.Glue.class,
             PendingCommands.Eval.class,

@@ -25,9 +25,6 @@ final class PendingCommands {
         }
     }
 
-    @Command(name = "train", description = "Pretrain an encoder (AMOS, ELECTRA or MLM).")
-    static final class Train extends Pending {}
-
     @Command(name = "finetune", description = "Fine-tune a pretrained run on one GLUE task.")
     static final class Finetune extends Pending {}
 

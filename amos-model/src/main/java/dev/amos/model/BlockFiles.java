@@ -51,7 +51,8 @@ public final class BlockFiles {
     public static void writeAtomically(Path file, Writer writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
+                + Long.toHexString(System.nanoTime()) + ".tmp"); // default permissions, unlike createTempFile
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
                 writer.write(out);

@@ -1,0 +1,139 @@
+package dev.amos.cli;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.Pretrainer;
+import dev.amos.train.TrainConfig;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code amos train}: pretrain with AMOS, ELECTRA or MLM; with no options, amos-tiny on the shipped sample. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Pretrain an encoder (AMOS, ELECTRA or MLM).",
+            "With no options: amos-tiny on the corpus sample shipped in data/."})
+final class TrainCommand implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "NAME|FILE", description = "Preset in models/ or a JSON file (default: ${DEFAULT-VALUE}).")
+    String config = "amos-tiny";
+
+    @Option(names = "--objective", description = "amos, electra or mlm (default: ${DEFAULT-VALUE}).")
+    String objective = "amos";
+
+    @Option(names = "--ablation", description = "AMOS ablation: uniform, random-layer, layer-switch, full-gradient, single-layer=K.")
+    String ablation;
+
+    @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH", description = "Text files, folders or .gz (default: data/wiki-sample.txt.gz).")
+    List<Path> corpus;
+
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json or vocab.txt (default: models/tokenizer.json).")
+    Path tokenizer;
+
+    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    int steps = 1000;
+
+    @Option(names = "--batch-size", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+
+    @Option(names = "--accumulate", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    int accumulate = 1;
+
+    @Option(names = "--seq-len", description = "Tokens per sequence (default: the preset's seq_len).")
+    Integer seqLen;
+
+    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float lr = 5e-4f;
+
+    @Option(names = "--warmup", description = "Warmup steps (default: 10% of --steps).")
+    Integer warmup;
+
+    @Option(names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay = 0.01f;
+
+    @Option(names = "--clip", description = "Global gradient-norm clip (default: ${DEFAULT-VALUE}).")
+    float clip = 2.0f;
+
+    @Option(names = "--rtd-weight", description = "Lambda, weight of the RTD loss (default: ${DEFAULT-VALUE}).")
+    float rtdWeight = 50f;
+
+    @Option(names = "--mask-prob", description = "Share of tokens masked (default: ${DEFAULT-VALUE}).")
+    float maskProb = 0.15f;
+
+    @Option(names = "--seed", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
+    long seed = 42;
+
+    @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
+    String device = "auto";
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<config>-<objective>-<time>).")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue the run in --out from its last complete checkpoint.")
+    boolean resume;
+
+    @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery = 500;
+
+    @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints = 3;
+
+    @Option(names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
+    int logEvery = 10;
+
+    @Option(names = "--max-skipped", description = "Consecutive NaN/Inf steps before stopping (default: ${DEFAULT-VALUE}).")
+    int maxSkipped = 20;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model config key, e.g. --set dropout=0.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Token-shard cache (default: ~/.cache/amos).")
+    Path cache;
+
+    @Override
+    public Integer call() throws Exception {
+        if (resume && out == null) {
+            throw new BadInputException("--resume needs --out DIR (the run to continue)");
+        }
+        ModelConfig model = ModelConfig.load(config, Paths.models()).with(set);
+        Objective obj = Objective.parse(objective, ablation);
+        int seq = seqLen != null ? seqLen : model.seqLen();
+        if (seq > model.maxPositions()) {
+            throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of " + config);
+        }
+        TrainConfig training = new TrainConfig(steps, batchSize, accumulate, seq, lr,
+                warmup != null ? warmup : steps / 10, weightDecay, 0.9f, 0.98f, 1e-6f, clip, rtdWeight, maskProb, seed,
+                logEvery, checkpointEvery, keepCheckpoints, maxSkipped);
+        List<Path> corpusPaths = corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz"));
+        Path tok = tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
+        Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        Pretrainer.Result r = Pretrainer.run(new Pretrainer.Options(model, obj, training, corpusPaths, tok, dir, resume,
+                device(device), cache != null ? cache : Paths.cache().resolve("shards"), System.err));
+        System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
+                : "finished " + r.step() + " steps: " + r.runDir());
+        return 0;
+    }
+
+    static Device device(String name) {
+        return switch (name) {
+            case "cpu" -> Device.cpu();
+            case "gpu" -> {
+                if (Engine.getInstance().getGpuCount() == 0) {
+                    throw new BadInputException("--device gpu: no GPU visible to PyTorch (flavor cpu?); see ./amos info");
+                }
+                yield Device.gpu();
+            }
+            case "auto" -> Engine.getInstance().defaultDevice();
+            default -> throw new BadInputException("--device: expected cpu, gpu or auto, got \"" + name + "\"");
+        };
+    }
+}

@@ -1,0 +1,141 @@
+package dev.amos.train;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.amos.model.Amos;
+import dev.amos.model.BadInputException;
+import dev.amos.model.BlockFiles;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.data.CorpusTokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A pretraining run folder (the contract in {@code interfaces.md}): {@code config.json}, {@code
+ * tokenizer.json}, {@code metrics.jsonl}, {@code checkpoints/step-N/}, {@code discriminator/},
+ * {@code report.html}.
+ */
+public final class RunFolder {
+
+    public static final String CONFIG = "config.json";
+    public static final String TOKENIZER = "tokenizer.json";
+    public static final String DISCRIMINATOR = "discriminator";
+    /** The encoder weights inside {@code discriminator/}. */
+    public static final String ENCODER_PARAMS = "encoder.params";
+
+    private final Path dir;
+    private JsonObject config;
+
+    private RunFolder(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** A new run: the folder may exist but must not hold a run yet, and must be writable. */
+    public static RunFolder create(Path dir) throws IOException {
+        if (Files.exists(dir.resolve(CONFIG))) {
+            throw BadInputException.of(dir, "already holds a run (config.json); use --resume to continue it or another --out");
+        }
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw BadInputException.of(dir, "--out must be a folder, this is a file");
+        }
+        try {
+            Files.createDirectories(dir);
+            Path probe = Files.createTempFile(dir, ".write-test", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw BadInputException.of(dir, "output folder is not writable (" + e.getMessage() + ")");
+        }
+        return new RunFolder(dir);
+    }
+
+    /** An existing run to continue. */
+    public static RunFolder forResume(Path dir) throws IOException {
+        Path c = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(c)) {
+            throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
+        }
+        RunFolder run = new RunFolder(dir);
+        try {
+            run.config = JsonParser.parseString(Files.readString(c)).getAsJsonObject();
+        } catch (RuntimeException e) {
+            throw BadInputException.of(c, "expected the JSON config of a run");
+        }
+        return run;
+    }
+
+    /** Writes config.json (model, objective, training, corpus) and the tokenizer. */
+    void writeConfig(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus,
+            CorpusTokenizer tokenizer) throws IOException {
+        JsonObject c = new JsonObject();
+        c.add("model", model.toJson());
+        c.addProperty("objective", objective.kind().name().toLowerCase());
+        c.addProperty("ablation", objective.ablationName());
+        c.add("training", training.toJson());
+        JsonArray files = new JsonArray();
+        corpus.forEach(p -> files.add(p.toAbsolutePath().normalize().toString()));
+        c.add("corpus", files);
+        c.addProperty("tokenizer_sha256", tokenizer.sha256());
+        config = c;
+        writeJson(dir.resolve(CONFIG), c);
+        writeText(dir.resolve(TOKENIZER), tokenizer.tokenizerJson());
+    }
+
+    ModelConfig modelConfig() {
+        return ModelConfig.fromJson(config.getAsJsonObject("model"), dir.resolve(CONFIG).toString());
+    }
+
+    Objective objective() {
+        return Objective.parse(config.get("objective").getAsString(), config.get("ablation").getAsString());
+    }
+
+    TrainConfig trainConfig() {
+        JsonObject t = config.getAsJsonObject("training");
+        return new TrainConfig(t.get("steps").getAsInt(), t.get("batch_size").getAsInt(), t.get("accumulate").getAsInt(),
+                t.get("seq_len").getAsInt(), t.get("lr").getAsFloat(), t.get("warmup").getAsInt(),
+                t.get("weight_decay").getAsFloat(), t.get("adam_beta1").getAsFloat(), t.get("adam_beta2").getAsFloat(),
+                t.get("adam_epsilon").getAsFloat(), t.get("clip_norm").getAsFloat(), t.get("rtd_weight").getAsFloat(),
+                t.get("mask_probability").getAsFloat(), t.get("seed").getAsLong(), t.get("log_every").getAsInt(),
+                t.get("checkpoint_every").getAsInt(), t.get("keep_checkpoints").getAsInt(),
+                t.get("max_skipped_steps").getAsInt());
+    }
+
+    List<Path> corpus() {
+        List<Path> out = new ArrayList<>();
+        for (JsonElement e : config.getAsJsonArray("corpus")) {
+            out.add(Path.of(e.getAsString()));
+        }
+        return out;
+    }
+
+    /** discriminator/: encoder.params, config.json (model + objective), tokenizer.json. */
+    void writeDiscriminator(Amos amos, ModelConfig model, Objective objective, CorpusTokenizer tokenizer) throws IOException {
+        Path d = dir.resolve(DISCRIMINATOR);
+        Files.createDirectories(d);
+        BlockFiles.save(amos.discriminator(), d.resolve(ENCODER_PARAMS));
+        JsonObject c = new JsonObject();
+        c.add("model", model.toJson());
+        c.addProperty("objective", objective.label());
+        writeJson(d.resolve(CONFIG), c);
+        writeText(d.resolve(TOKENIZER), tokenizer.tokenizerJson());
+    }
+
+    static void writeJson(Path file, JsonObject json) throws IOException {
+        writeText(file, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+    }
+
+    static void writeText(Path file, String text) throws IOException {
+        BlockFiles.writeAtomically(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+}

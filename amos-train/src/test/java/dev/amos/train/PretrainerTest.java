@@ -1,0 +1,175 @@
+package dev.amos.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** End to end on amos-tiny shapes: run folder, exact resume, checkpoint fallback, NaN skipping. */
+class PretrainerTest {
+
+    private static final Path ROOT = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+
+    @TempDir
+    static Path shared;
+
+    private static Path corpus;
+
+    @BeforeAll
+    static void writeCorpus() throws IOException {
+        corpus = shared.resolve("corpus.txt");
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(
+                new GZIPInputStream(Files.newInputStream(ROOT.resolve("data/wiki-sample.txt.gz"))), StandardCharsets.UTF_8))) {
+            for (String line = r.readLine(); line != null && lines.size() < 400; line = r.readLine()) {
+                lines.add(line);
+            }
+        }
+        Files.write(corpus, lines, StandardCharsets.UTF_8);
+    }
+
+    private static Pretrainer.Options options(Path out, boolean resume, int steps, Objective objective) {
+        ModelConfig tiny = ModelConfig.load("amos-tiny", ROOT.resolve("models"));
+        TrainConfig tc = new TrainConfig(steps, 4, 1, 32, 1e-3f, 2, 0.01f, 0.9f, 0.98f, 1e-6f, 2f, 50f, 0.15f, 7,
+                1, 3, 5, 3);
+        return new Pretrainer.Options(tiny, objective, tc, List.of(corpus), ROOT.resolve("models/tokenizer.json"), out,
+                resume, Device.cpu(), shared.resolve("cache"), new PrintStream(new ByteArrayOutputStream()));
+    }
+
+    private static List<JsonObject> metrics(Path run) throws IOException {
+        List<JsonObject> out = new ArrayList<>();
+        for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
+            JsonObject o = JsonParser.parseString(l).getAsJsonObject();
+            o.remove("tokens_per_second");
+            o.remove("elapsed_seconds");
+            out.add(o);
+        }
+        return out;
+    }
+
+    @Test
+    void writesTheRunFolderAndResumesExactly(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a");
+        Pretrainer.run(options(a, false, 6, Objective.AMOS));
+        for (String f : new String[] {"config.json", "tokenizer.json", "metrics.jsonl", "report.html",
+            "discriminator/encoder.params", "discriminator/config.json", "discriminator/tokenizer.json",
+            "checkpoints/step-3/model.params", "checkpoints/step-6/optimizer.bin"}) {
+            assertTrue(Files.isRegularFile(a.resolve(f)), f);
+        }
+        List<JsonObject> full = metrics(a);
+        assertEquals(6, full.size());
+        for (String key : new String[] {"step", "lr", "loss", "mlm_loss", "rtd_loss", "rtd_accuracy", "replaced_fraction",
+            "mixture_weights"}) {
+            assertTrue(full.get(0).has(key), key);
+        }
+        assertEquals(3, full.get(0).getAsJsonArray("mlm_loss").size());
+
+        // an interrupted copy: the last checkpoint and the lines after step 3 are lost, plus a torn line
+        Path b = dir.resolve("b");
+        copyTree(a, b);
+        Checkpoints.deleteTree(b.resolve("checkpoints/step-6"));
+        List<String> lines = Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 4);
+        Files.write(b.resolve("metrics.jsonl"), lines);
+        Files.writeString(b.resolve("metrics.jsonl"), "{\"step\": 5, \"lo", StandardOpenOption.APPEND);
+        Pretrainer.run(options(b, true, 6, Objective.AMOS));
+        assertEquals(full, metrics(b), "the resumed run must reproduce the uninterrupted run's metrics exactly");
+    }
+
+    @Test
+    void aDamagedCheckpointFallsBackToThePreviousOne(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        Pretrainer.run(options(run, false, 6, Objective.parse("amos", "uniform")));
+        List<JsonObject> full = metrics(run);
+        Path model = run.resolve("checkpoints/step-6/model.params");
+        byte[] bytes = Files.readAllBytes(model);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(model, bytes);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Pretrainer.Options o = options(run, true, 6, Objective.AMOS);
+        Pretrainer.run(new Pretrainer.Options(o.model(), o.objective(), o.training(), o.corpus(), o.tokenizer(), o.outDir(),
+                true, o.device(), o.cacheDir(), new PrintStream(log, true)));
+        String said = log.toString(StandardCharsets.UTF_8);
+        assertTrue(said.contains("step-6 is damaged (model.params fails its sha256 checksum); falling back"), said);
+        assertTrue(said.contains("resuming from step-3"), said);
+        assertEquals(full, metrics(run));
+        assertEquals(null, Checkpoints.verify(run.resolve("checkpoints/step-6")), "rewritten and valid again");
+    }
+
+    @Test
+    void nanStepsAreSkippedCountedAndStopTheRunWhenTheyPersist(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("nan");
+        Pretrainer.injectNaN = step -> step == 2;
+        try {
+            Pretrainer.run(options(run, false, 4, Objective.ELECTRA));
+        } finally {
+            Pretrainer.injectNaN = step -> false;
+        }
+        List<JsonObject> m = metrics(run);
+        assertEquals(4, m.size());
+        assertEquals(0, m.get(0).get("skipped_steps").getAsInt());
+        assertEquals(1, m.get(1).get("skipped_steps").getAsInt());
+        assertTrue(Double.isNaN(m.get(1).get("loss").getAsDouble()) || m.get(1).get("loss").isJsonNull()
+                || m.get(1).get("loss").getAsString().equals("NaN"));
+        assertTrue(Float.isFinite(m.get(3).get("loss").getAsFloat()), "training goes on after a skipped step");
+
+        Path stop = dir.resolve("stop");
+        Pretrainer.injectNaN = step -> step >= 4;
+        try {
+            Pretrainer.NonFiniteTrainingException e = assertThrows(Pretrainer.NonFiniteTrainingException.class,
+                    () -> Pretrainer.run(options(stop, false, 10, Objective.MLM)));
+            assertTrue(e.getMessage().contains("3 consecutive steps"), e.getMessage());
+        } finally {
+            Pretrainer.injectNaN = step -> false;
+        }
+        assertEquals(null, Checkpoints.verify(stop.resolve("checkpoints/step-3")), "the last good checkpoint is intact");
+        assertFalse(Files.exists(stop.resolve("checkpoints/step-6")), "no checkpoint of a skipped step");
+    }
+
+    @Test
+    void refusesToOverwriteARunOrResumeNothing(@TempDir Path dir) throws IOException {
+        Path run = dir.resolve("run");
+        Files.createDirectories(run);
+        Files.writeString(run.resolve("config.json"), "{}");
+        BadInputException e = assertThrows(BadInputException.class, () -> Pretrainer.run(options(run, false, 2, Objective.AMOS)));
+        assertTrue(e.getMessage().contains("already holds a run"), e.getMessage());
+        BadInputException r = assertThrows(BadInputException.class,
+                () -> Pretrainer.run(options(dir.resolve("none"), true, 2, Objective.AMOS)));
+        assertTrue(r.getMessage().contains("not a run folder"), r.getMessage());
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                }
+            }
+        }
+    }
+}
