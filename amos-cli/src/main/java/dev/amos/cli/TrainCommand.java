@@ -39,7 +39,7 @@ final class TrainCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-    int steps = 1000;
+    int steps = 300;
 
     @Option(names = "--batch-size", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;

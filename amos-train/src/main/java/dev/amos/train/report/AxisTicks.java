@@ -17,12 +17,31 @@ record AxisTicks(double[] values, String[] labels) {
 
     private static final double[] NICE_STEPS = {1, 2, 2.5, 5, 10};
 
-    /** At most about {@code maxTicks} nice ticks covering [lo, hi] (the axis may extend to them). */
+    /** At most about {@code maxTicks} nice ticks inside [lo, hi]. */
     static AxisTicks linear(double lo, double hi, int maxTicks) {
+        return linear(lo, hi, maxTicks, 0);
+    }
+
+    /** Nice ticks inside [lo, hi], spaced at least {@code minStep} apart (1 for integer data such as steps). */
+    static AxisTicks linear(double lo, double hi, int maxTicks, double minStep) {
+        double step = Math.max(minStep, niceStep((hi - lo) / Math.max(1, maxTicks - 1)));
+        return ticks(Math.ceil(lo / step - 1e-9) * step, hi, step);
+    }
+
+    /**
+     * Nice ticks whose first is at or below {@code lo} and last at or above {@code hi}: the axis
+     * then runs from the first tick to the last, so both ends are labeled.
+     */
+    static AxisTicks covering(double lo, double hi, int maxTicks) {
         double step = niceStep((hi - lo) / Math.max(1, maxTicks - 1));
-        double first = Math.ceil(lo / step - 1e-9) * step;
+        double first = Math.floor(lo / step + 1e-9) * step;
+        double last = Math.ceil(hi / step - 1e-9) * step;
+        return ticks(first, last, step);
+    }
+
+    private static AxisTicks ticks(double first, double last, double step) {
         List<Double> ticks = new ArrayList<>();
-        for (double v = first; v <= hi + step * 1e-9; v = first + ticks.size() * step) {
+        for (double v = first; v <= last + step * 1e-9; v = first + ticks.size() * step) {
             ticks.add(Math.abs(v) < step * 1e-9 ? 0.0 : v);
         }
         double[] values = ticks.stream().mapToDouble(Double::doubleValue).toArray();

@@ -1,6 +1,5 @@
 package dev.amos.train.report;
 
-import dev.amos.model.BlockFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -60,6 +59,8 @@ public final class LineChart {
 
     private static final int PAD = 14;
     private static final int POINTS_WITH_MARKERS = 40;
+    private static final double MARKER_RADIUS = 3.5;
+    private static final int RAW_ALPHA = 85;
     private static final Color GRID = new Color(0xe6e6e6);
     private static final Color FRAME = new Color(0xb0b0b0);
     private static final Color TEXT = new Color(0x222222);
@@ -148,7 +149,7 @@ public final class LineChart {
     /** Writes the chart as a PNG, atomically (temporary sibling file, then rename). */
     public void writePng(Path file) throws IOException {
         BufferedImage image = render();
-        BlockFiles.writeAtomically(file, out -> {
+        ReportFiles.writeAtomically(file, out -> {
             if (!ImageIO.write(image, "png", out)) {
                 throw new IOException("no PNG writer available in this JVM");
             }
@@ -174,44 +175,24 @@ public final class LineChart {
     }
 
     private void draw(Graphics2D g) {
-        Font titleFont = new Font(Font.SANS_SERIF, Font.BOLD, 16);
         Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
         Font tickFont = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-
         List<Prepared> prepared = prepare();
-        int top = PAD;
-        g.setFont(titleFont);
-        g.setColor(TEXT);
-        FontMetrics titleMetrics = g.getFontMetrics();
-        g.drawString(title, (width - titleMetrics.stringWidth(title)) / 2, top + titleMetrics.getAscent());
-        top += titleMetrics.getHeight();
-        if (smoothed(prepared)) {
-            g.setFont(tickFont);
-            g.setColor(MUTED_TEXT);
-            String note = "faint: raw values, bold: moving average over " + smoothingWindow + " points";
-            FontMetrics m = g.getFontMetrics();
-            g.drawString(note, (width - m.stringWidth(note)) / 2, top + m.getAscent());
-            top += m.getHeight();
-        }
-        top += 4;
-        g.setFont(labelFont);
-        top = drawLegend(g, prepared, top) + 8;
-
+        int top = drawHeader(g, prepared, labelFont, tickFont);
         Range xRange = xRange(prepared);
         Range yRange = yRange(prepared);
         if (xRange == null || yRange == null) {
             drawNoData(g, labelFont, top);
             return;
         }
-        g.setFont(tickFont);
-        FontMetrics tickMetrics = g.getFontMetrics();
-        g.setFont(labelFont);
-        FontMetrics labelMetrics = g.getFontMetrics();
+        FontMetrics tickMetrics = g.getFontMetrics(tickFont);
+        FontMetrics labelMetrics = g.getFontMetrics(labelFont);
         int bottom = height - PAD - labelMetrics.getHeight() - tickMetrics.getHeight() - 6;
         int plotHeight = Math.max(20, bottom - top);
-        AxisTicks yTicks = logY
-                ? AxisTicks.logarithmic(Math.pow(10, yRange.lo), Math.pow(10, yRange.hi), Math.max(3, plotHeight / 40))
-                : AxisTicks.linear(yRange.lo, yRange.hi, Math.max(3, plotHeight / 45));
+        AxisTicks yTicks = yTicks(yRange, plotHeight);
+        if (!logY && Double.isNaN(fixedYMin)) {
+            yRange = new Range(yTicks.values()[0], yTicks.values()[yTicks.values().length - 1]);
+        }
         int yLabelWidth = 0;
         for (String label : yTicks.labels()) {
             yLabelWidth = Math.max(yLabelWidth, tickMetrics.stringWidth(label));
@@ -219,7 +200,7 @@ public final class LineChart {
         int left = PAD + labelMetrics.getHeight() + 6 + yLabelWidth + 6;
         int right = width - PAD - 16;
         Rectangle plot = new Rectangle(left, top, Math.max(20, right - left), plotHeight);
-        AxisTicks xTicks = AxisTicks.linear(xRange.lo, xRange.hi, Math.max(3, plot.width / 100));
+        AxisTicks xTicks = AxisTicks.linear(xRange.lo, xRange.hi, Math.max(3, plot.width / 100), integerX(prepared) ? 1 : 0);
         Mapping map = new Mapping(plot, xRange, yRange, logY);
 
         drawGridAndTicks(g, plot, map, xTicks, yTicks, tickFont);
@@ -228,6 +209,37 @@ public final class LineChart {
         g.setColor(FRAME);
         g.setStroke(new BasicStroke(1f));
         g.drawRect(plot.x, plot.y, plot.width, plot.height);
+    }
+
+    /** Title, smoothing note and legend; returns the y where the plot area may start. */
+    private int drawHeader(Graphics2D g, List<Prepared> prepared, Font labelFont, Font noteFont) {
+        int top = PAD;
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.setColor(TEXT);
+        FontMetrics titleMetrics = g.getFontMetrics();
+        g.drawString(title, (width - titleMetrics.stringWidth(title)) / 2, top + titleMetrics.getAscent());
+        top += titleMetrics.getHeight();
+        if (smoothed(prepared)) {
+            g.setFont(noteFont);
+            g.setColor(MUTED_TEXT);
+            String note = "faint: raw values, bold: moving average over " + smoothingWindow + " points";
+            FontMetrics m = g.getFontMetrics();
+            g.drawString(note, (width - m.stringWidth(note)) / 2, top + m.getAscent());
+            top += m.getHeight();
+        }
+        g.setFont(labelFont);
+        return drawLegend(g, prepared, top + 4) + 8;
+    }
+
+    /** Log ticks, ticks covering a fitted linear range (which then ends on them), or ticks inside a fixed range. */
+    private AxisTicks yTicks(Range yRange, int plotHeight) {
+        if (logY) {
+            return AxisTicks.logarithmic(Math.pow(10, yRange.lo), Math.pow(10, yRange.hi), Math.max(3, plotHeight / 40));
+        }
+        if (Double.isNaN(fixedYMin)) {
+            return AxisTicks.covering(yRange.lo, yRange.hi, Math.max(3, plotHeight / 45));
+        }
+        return AxisTicks.linear(yRange.lo, yRange.hi, Math.max(3, plotHeight / 45));
     }
 
     /** A series reduced to its drawable points, in axis units (log10 y on a log axis). */
@@ -278,6 +290,18 @@ public final class LineChart {
         return out;
     }
 
+    /** True when every x value is a whole number (steps): the x ticks then never fall between two. */
+    private static boolean integerX(List<Prepared> prepared) {
+        for (Prepared p : prepared) {
+            for (double x : p.x) {
+                if (Double.isFinite(x) && x != Math.rint(x)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     /** A closed interval of axis units. */
     private record Range(double lo, double hi) {}
 
@@ -317,14 +341,13 @@ public final class LineChart {
             return null;
         }
         double span = hi - lo;
-        double pad = span > 0 ? span * 0.05 : (logY ? 0.1 : Math.max(Math.abs(hi) * 0.05, 1e-3));
+        double pad = span > 0 ? span * 0.05 : logY ? 0.1 : hi != 0 ? Math.abs(hi) * 0.05 : 1;
         if (logY) {
             return new Range(lo - pad, hi + pad);
         }
         double paddedLo = lo >= 0 ? Math.max(0, lo - pad) : lo - pad;
         double paddedHi = hi <= 0 ? Math.min(0, hi + pad) : hi + pad;
-        double step = AxisTicks.niceStep((paddedHi - paddedLo) / 6);
-        return new Range(Math.floor(paddedLo / step + 1e-9) * step, Math.ceil(paddedHi / step - 1e-9) * step);
+        return new Range(paddedLo, paddedHi);
     }
 
     /** From axis units to pixels. */
@@ -434,11 +457,12 @@ public final class LineChart {
 
     private static void drawSeries(Graphics2D g, Rectangle plot, Mapping map, List<Prepared> prepared) {
         Shape savedClip = g.getClip();
-        g.clip(new Rectangle(plot.x, plot.y - 1, plot.width + 1, plot.height + 2));
+        int margin = (int) Math.ceil(MARKER_RADIUS) + 1;
+        g.clip(new Rectangle(plot.x - margin, plot.y - margin, plot.width + 2 * margin, plot.height + 2 * margin));
         for (Prepared p : prepared) {
             if (p.smooth != null) {
                 Color c = p.source.color();
-                g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 70));
+                g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), RAW_ALPHA));
                 g.setStroke(new BasicStroke(1f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
                 g.draw(path(map, p.x, p.y));
             }
@@ -455,28 +479,95 @@ public final class LineChart {
         g.setClip(savedClip);
     }
 
+    /**
+     * The polyline through the points, NaN breaking it. Long series are reduced to at most four
+     * points per pixel column (first, lowest, highest, last), which draws the same picture.
+     */
     private static Path2D path(Mapping map, double[] x, double[] y) {
         Path2D.Double path = new Path2D.Double();
-        boolean penDown = false;
+        PixelColumn column = new PixelColumn(path);
         for (int i = 0; i < x.length; i++) {
             if (Double.isNaN(y[i])) {
-                penDown = false;
+                column.flush();
+                column.penDown = false;
                 continue;
             }
-            double px = map.px(x[i]);
-            double py = map.py(y[i]);
-            if (penDown) {
-                path.lineTo(px, py);
-            } else {
-                path.moveTo(px, py);
-                penDown = true;
-            }
+            column.add(map.px(x[i]), map.py(y[i]));
         }
+        column.flush();
         return path;
     }
 
+    /** The points of one pixel column not yet added to the path. */
+    private static final class PixelColumn {
+        private final Path2D path;
+        private boolean penDown;
+        private int count;
+        private long column;
+        private final double[] first = new double[2];
+        private final double[] low = new double[2];
+        private final double[] high = new double[2];
+        private final double[] last = new double[2];
+        private boolean lowBeforeHigh;
+
+        PixelColumn(Path2D path) {
+            this.path = path;
+        }
+
+        void add(double px, double py) {
+            long col = (long) Math.floor(px);
+            if (count > 0 && col != column) {
+                flush();
+            }
+            if (count == 0) {
+                column = col;
+                set(first, px, py);
+                set(low, px, py);
+                set(high, px, py);
+                lowBeforeHigh = true;
+            } else if (py > low[1]) {
+                set(low, px, py);
+                lowBeforeHigh = false;
+            } else if (py < high[1]) {
+                set(high, px, py);
+                lowBeforeHigh = true;
+            }
+            set(last, px, py);
+            count++;
+        }
+
+        void flush() {
+            if (count == 0) {
+                return;
+            }
+            emit(first);
+            if (count > 2) {
+                emit(lowBeforeHigh ? low : high);
+                emit(lowBeforeHigh ? high : low);
+            }
+            if (count > 1) {
+                emit(last);
+            }
+            count = 0;
+        }
+
+        private void emit(double[] point) {
+            if (penDown) {
+                path.lineTo(point[0], point[1]);
+            } else {
+                path.moveTo(point[0], point[1]);
+                penDown = true;
+            }
+        }
+
+        private static void set(double[] point, double px, double py) {
+            point[0] = px;
+            point[1] = py;
+        }
+    }
+
     private static void drawMarkers(Graphics2D g, Mapping map, double[] x, double[] y) {
-        double r = 3.5;
+        double r = MARKER_RADIUS;
         for (int i = 0; i < x.length; i++) {
             if (!Double.isNaN(y[i])) {
                 g.fill(new Ellipse2D.Double(map.px(x[i]) - r, map.py(y[i]) - r, 2 * r, 2 * r));

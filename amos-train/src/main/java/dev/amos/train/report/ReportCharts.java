@@ -143,7 +143,7 @@ final class ReportCharts {
 
     /** No smoothing for short runs; else a moving average over about a fortieth of the logged steps. */
     static int smoothingWindow(int points) {
-        return points < 40 ? 1 : Math.min(100, Math.max(3, Math.round(points / 40f)));
+        return points < 40 ? 1 : Math.max(3, Math.round(points / 40f));
     }
 
     /** True when the positive finite values span more than {@link #LOG_SCALE_RATIO}. */

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -103,11 +104,11 @@ final class ReportHtml {
         }
         table.add(new String[] {"Steps", last.step() + " (" + rows.size() + " logged)"});
         table.add(new String[] {"Loss", lossSummary(log)});
-        addArray(table, "MLM loss (last)", log, run, Row::mlmLoss);
+        addArray(table, "MLM loss (last)", log, run, Row::mlmLoss, ReportHtml::fmt);
         addScalar(table, "RTD loss", log, Row::rtdLoss);
         addScalar(table, "RTD accuracy", log, Row::rtdAccuracy);
         addScalar(table, "Replaced fraction", log, Row::replacedFraction);
-        addArray(table, "Mixture weights (last)", log, run, Row::mixtureWeights);
+        addArray(table, "Mixture weights (last)", log, run, Row::mixtureWeights, ReportHtml::fraction);
         if (log.hasAny(Row::lr)) {
             table.add(new String[] {"Learning rate", "last " + fmt(lastFinite(log, Row::lr)) + ", peak " + fmt(max(log.column(Row::lr)))});
         }
@@ -120,7 +121,7 @@ final class ReportHtml {
         if (log.hasAny(Row::skippedSteps)) {
             table.add(new String[] {"Skipped steps", String.format(Locale.ROOT, "%.0f", lastFinite(log, Row::skippedSteps))});
         }
-        addArray(table, "Validation MLM loss (last)", log, run, Row::validMlmLoss);
+        addArray(table, "Validation MLM loss (last)", log, run, Row::validMlmLoss, ReportHtml::fmt);
         if (log.hasAny(Row::validRtdLoss)) {
             table.add(new String[] {"Validation RTD loss (last)", fmt(lastFinite(log, Row::validRtdLoss))});
         }
@@ -146,7 +147,8 @@ final class ReportHtml {
         }
     }
 
-    private static void addArray(List<String[]> table, String label, MetricsLog log, RunInfo run, Function<Row, double[]> metric) {
+    private static void addArray(List<String[]> table, String label, MetricsLog log, RunInfo run, Function<Row, double[]> metric,
+            DoubleFunction<String> format) {
         int count = log.width(metric);
         if (count == 0) {
             return;
@@ -159,7 +161,7 @@ final class ReportHtml {
         }
         List<String> parts = new ArrayList<>();
         for (int k = 0; k < last.length; k++) {
-            String value = fmt(last[k]);
+            String value = format.apply(last[k]);
             parts.add(count == 1 && run.layerLabel(0, 1).startsWith("head") ? value : run.layerLabel(k, count) + ": " + value);
         }
         table.add(new String[] {label, String.join(" \u00b7 ", parts)});
@@ -200,6 +202,11 @@ final class ReportHtml {
     private static String fmt(double v) {
         return Double.isFinite(v) && Math.abs(v) >= 1000 && Math.abs(v) < 1e9
                 ? String.format(Locale.ROOT, "%,.0f", v) : AxisTicks.compact(v, 4);
+    }
+
+    /** A share in [0, 1] with three decimals. */
+    private static String fraction(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "n/a";
     }
 
     /** Seconds as "1 h 02 min 05 s", "3 min 12 s" or "45.2 s". */

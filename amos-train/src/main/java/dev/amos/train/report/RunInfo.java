@@ -30,6 +30,7 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
     static final String CONFIG_FILE = "config.json";
 
     private static final Pattern SINGLE_LAYER = Pattern.compile("single-layer=(\\d+)");
+    private static final Pattern NUMBER_ARRAY = Pattern.compile("\\[\\n\\s*(-?[0-9.eE+-]+(?:,\\n\\s*-?[0-9.eE+-]+)*)\\n\\s*\\]");
 
     /** Reads {@code runDir/config.json}; a missing one gives defaults, a malformed one is bad input. */
     static RunInfo read(Path runDir) throws IOException {
@@ -45,8 +46,8 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
         String objective = firstNonEmpty(string(config.get("objective")), string(model.get("objective")),
                 config.has("training") && config.get("training").isJsonObject()
                         ? string(config.getAsJsonObject("training").get("objective")) : "");
-        String pretty = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-                .disableHtmlEscaping().create().toJson(config);
+        String pretty = compactNumberArrays(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
+                .disableHtmlEscaping().create().toJson(config));
         return new RunInfo(name.isEmpty() ? folderName : name, objective, layers(model.get("mlm_layers"), file), pretty);
     }
 
@@ -65,6 +66,20 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
     /** The title of the report: model name and objective. */
     String title() {
         return objective.isEmpty() ? runName : runName + " \u00b7 " + objective;
+    }
+
+    /**
+     * Puts arrays of numbers on one line ({@code [4, 6, 8]}) instead of one element per line. Only
+     * arrays laid out by the pretty printer match (raw newlines never occur inside JSON strings).
+     */
+    static String compactNumberArrays(String prettyJson) {
+        Matcher m = NUMBER_ARRAY.matcher(prettyJson);
+        StringBuilder out = new StringBuilder(prettyJson.length());
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement("[" + m.group(1).replaceAll(",\\s*", ", ") + "]"));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static JsonObject parse(Path file) throws IOException {
