@@ -8,15 +8,48 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import dev.amos.model.Amos;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.model.TensorOps;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code amos info}: engine, PyTorch version and flavor, devices, threads, versions. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print the engine, PyTorch version and native flavor, devices, threads and versions.")
 final class InfoCommand implements Callable<Integer> {
 
+    @Option(names = "--params", description = "Also print the parameter counts of every preset and objective.")
+    boolean params;
+
     @Override
     public Integer call() {
+        printEngine();
+        if (params) {
+            printParameterCounts();
+        }
+        return 0;
+    }
+
+    private static void printParameterCounts() {
+        System.out.println();
+        System.out.println("| preset | amos (all networks) | electra | mlm | discriminator | AMOS generator (without E) |");
+        System.out.println("|---|---|---|---|---|---|");
+        for (String name : ModelConfig.presets(Paths.models())) {
+            ModelConfig c = ModelConfig.load(name, Paths.models());
+            Amos amos = new Amos(c, Objective.AMOS);
+            System.out.printf("| `%s` | %s | %s | %s | %s | %s |%n", name, millions(amos),
+                    millions(new Amos(c, Objective.ELECTRA)), millions(new Amos(c, Objective.MLM)),
+                    millions(amos.discriminator()), millions(amos.generator()));
+        }
+    }
+
+    private static String millions(ai.djl.nn.Block block) {
+        return String.format("%.2f M", TensorOps.parameterCount(block) / 1e6);
+    }
+
+    private void printEngine() {
         Engine engine = Engine.getEngine("PyTorch");
         Path libtorch = Path.of(LibUtils.getLibtorchPath());
         System.out.println("amos:        " + Versions.get("version"));
@@ -30,7 +63,6 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("threads:     intra-op " + JniUtils.getNumThreads() + ", inter-op " + JniUtils.getNumInteropThreads());
         System.out.println("java:        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         System.out.println("offline:     " + Boolean.getBoolean("offline"));
-        return 0;
     }
 
     /** The native flavor from the extracted libtorch folder name, e.g. {@code 2.0.1-cpu-linux-x86_64}. */
