@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
         subcommands = {
             InfoCommand.class,
             TrainCommand.class,
-            PendingCommands.Finetune.class,
-            PendingCommands.Glue.class,
-            PendingCommands.Eval.class,
+            FinetuneCommand.class,
+            GlueCommand.class,
+            EvalCommand.class,
             PendingCommands.Embed.class,
             PendingCommands.Export.class,
             PendingCommands.Bench.class,

@@ -25,15 +25,6 @@ final class PendingCommands {
         }
     }
 
-    @Command(name = "finetune", description = "Fine-tune a pretrained run on one GLUE task.")
-    static final class Finetune extends Pending {}
-
-    @Command(name = "glue", description = "Fine-tune and evaluate a list of GLUE tasks; print the table.")
-    static final class Glue extends Pending {}
-
-    @Command(name = "eval", description = "Evaluate a fine-tuned model on dev or write test predictions.")
-    static final class Eval extends Pending {}
-
     @Command(name = "embed", description = "Sentence embeddings from the discriminator encoder (JSONL).")
     static final class Embed extends Pending {}
 

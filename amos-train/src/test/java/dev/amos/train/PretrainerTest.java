@@ -52,9 +52,13 @@ class PretrainerTest {
     }
 
     private static Pretrainer.Options options(Path out, boolean resume, int steps, Objective objective) {
+        return options(out, resume, steps, 3, objective);
+    }
+
+    private static Pretrainer.Options options(Path out, boolean resume, int steps, int checkpointEvery, Objective objective) {
         ModelConfig tiny = ModelConfig.load("amos-tiny", ROOT.resolve("models"));
-        TrainConfig tc = new TrainConfig(steps, 4, 1, 32, 1e-3f, 2, 0.01f, 0.9f, 0.98f, 1e-6f, 2f, 50f, 0.15f, 7,
-                1, 3, 5, 3);
+        TrainConfig tc = new TrainConfig(steps, 4, 1, 32, 1e-3f, Math.min(10, steps / 10), 0.01f, 0.9f, 0.98f, 1e-6f, 2f,
+                50f, 0.15f, 7, 1, checkpointEvery, 5, 3);
         return new Pretrainer.Options(tiny, objective, tc, List.of(corpus), ROOT.resolve("models/tokenizer.json"), out,
                 resume, Device.cpu(), shared.resolve("cache"), new PrintStream(new ByteArrayOutputStream()));
     }
@@ -68,6 +72,56 @@ class PretrainerTest {
             out.add(o);
         }
         return out;
+    }
+
+    @Test
+    void twoHundredStepsLowerEveryLossAndTheMixtureIsLearned(@TempDir Path dir) throws IOException {
+        List<JsonObject> m = metrics(Pretrainer.run(options(dir.resolve("amos"), false, 200, 100, Objective.AMOS)).runDir());
+        assertEquals(200, m.size());
+        for (int k = 0; k < 3; k++) {
+            int head = k;
+            double first = mean(m.subList(0, 20), o -> o.getAsJsonArray("mlm_loss").get(head).getAsDouble());
+            double last = mean(m.subList(180, 200), o -> o.getAsJsonArray("mlm_loss").get(head).getAsDouble());
+            assertTrue(last < first - 1.0, "MLM head " + k + ": " + first + " -> " + last);
+        }
+        double rtdFirst = mean(m.subList(0, 20), o -> o.get("rtd_loss").getAsDouble());
+        double rtdLast = mean(m.subList(180, 200), o -> o.get("rtd_loss").getAsDouble());
+        assertTrue(rtdLast < rtdFirst, "RTD loss " + rtdFirst + " -> " + rtdLast);
+        double moved = 0;
+        for (var w : m.get(199).getAsJsonArray("mixture_weights")) {
+            moved = Math.max(moved, Math.abs(w.getAsDouble() - 1.0 / 3));
+        }
+        assertTrue(moved > 1e-3, "the mixture weights must be learned, max |w - 1/3| = " + moved);
+
+        List<JsonObject> u = metrics(Pretrainer.run(options(dir.resolve("uniform"), false, 20, 100,
+                Objective.parse("amos", "uniform"))).runDir());
+        for (JsonObject o : u) {
+            for (var w : o.getAsJsonArray("mixture_weights")) {
+                assertEquals((float) (1.0 / 3), w.getAsFloat(), 0f, "uniform stays exactly uniform");
+            }
+        }
+    }
+
+    private static double mean(List<JsonObject> rows, java.util.function.ToDoubleFunction<JsonObject> f) {
+        return rows.stream().mapToDouble(f).average().orElseThrow();
+    }
+
+    @Test
+    void resumingAtStepTwentyReproducesStepsTwentyOneToForty(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a");
+        Pretrainer.run(options(a, false, 40, 20, Objective.AMOS));
+        List<JsonObject> full = metrics(a);
+        Path b = dir.resolve("b");
+        copyTree(a, b);
+        Checkpoints.deleteTree(b.resolve("checkpoints/step-40"));
+        Files.write(b.resolve("metrics.jsonl"), Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 20));
+        Pretrainer.run(options(b, true, 40, 20, Objective.AMOS));
+        List<JsonObject> resumed = metrics(b);
+        assertEquals(40, resumed.size());
+        for (int i = 20; i < 40; i++) {
+            assertEquals(full.get(i).get("loss").getAsDouble(), resumed.get(i).get("loss").getAsDouble(), 1e-5, "step " + (i + 1));
+            assertEquals(full.get(i), resumed.get(i), "step " + (i + 1));
+        }
     }
 
     @Test

@@ -1,0 +1,375 @@
+package dev.amos.eval.finetune;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.ParameterList;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.translate.TranslateException;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.amos.eval.glue.GlueDataset;
+import dev.amos.eval.glue.GlueExample;
+import dev.amos.eval.glue.GluePairEncoder;
+import dev.amos.eval.glue.GlueReader;
+import dev.amos.eval.glue.GlueScore;
+import dev.amos.eval.glue.GlueSplit;
+import dev.amos.eval.glue.GlueTask;
+import dev.amos.model.BadInputException;
+import dev.amos.model.BlockFiles;
+import dev.amos.train.ProgressBar;
+import dev.amos.train.optim.AdamW;
+import dev.amos.train.optim.GradientClipping;
+import dev.amos.train.optim.LinearWarmupDecay;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/amos-method.md,
+ * "Fine-tuning"): a {@link SequenceClassifier}, AdamW (0.9, 0.98), eps 1e-6, weight decay 0.01,
+ * linear warmup then decay to 0, optional clipping, dev evaluation every half epoch keeping the best
+ * checkpoint, several seeds and their median (<a href="https://arxiv.org/abs/2204.06644">Meng et
+ * al., ICLR 2022</a>).
+ *
+ * <p>Output folder: {@code OUT/seed-S/{metrics.jsonl, best/}} per seed, {@code OUT/best/} (a copy
+ * of the best seed's model) and {@code OUT/results.json} {@code {task, main_metric, seeds:[{seed,
+ * best:{metric:value}, best_step}], median:{metric:value}, best_seed}}. Metrics of tasks with two
+ * dev splits (MNLI) are keyed {@code split/metric}; the best checkpoint is chosen by the main
+ * metric of the first dev split.
+ */
+public final class GlueFinetuner {
+
+    /** What to fine-tune, on what, how, and where. */
+    public record Options(
+            Path pretrained,
+            GlueTask task,
+            Path glueDir,
+            int seeds,
+            long baseSeed,
+            int epochs,
+            float learningRate,
+            int batchSize,
+            int maxLength,
+            double warmupFraction,
+            float weightDecay,
+            float clipNorm,
+            int logEvery,
+            Device device,
+            Path outDir,
+            PrintStream log) {
+
+        /** The defaults of {@code amos finetune} for {@code task}. */
+        public static Options defaults(Path pretrained, GlueTask task, Path glueDir, Path outDir, PrintStream log) {
+            return new Options(pretrained, task, glueDir, 1, 1, 3, 1e-4f, 32, 128, 0.1, 0.01f, 0f, 10,
+                    Device.cpu(), outDir, log);
+        }
+
+        public Options withSeeds(int n) {
+            return new Options(pretrained, task, glueDir, n, baseSeed, epochs, learningRate, batchSize, maxLength,
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log);
+        }
+
+        public Options withEpochs(int e, float lr, int batch) {
+            return new Options(pretrained, task, glueDir, seeds, baseSeed, e, lr, batch, maxLength,
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log);
+        }
+
+        public Options withMaxLength(int tokens) {
+            return new Options(pretrained, task, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, tokens,
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log);
+        }
+
+        public Options withOut(GlueTask t, Path out) {
+            return new Options(pretrained, t, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, maxLength,
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, out, log);
+        }
+
+        void validate() {
+            check(seeds >= 1, "--seeds must be >= 1, got " + seeds);
+            check(epochs >= 1, "--epochs must be >= 1, got " + epochs);
+            check(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
+            check(maxLength >= 3, "--max-len must be >= 3, got " + maxLength);
+            check(learningRate > 0 && Float.isFinite(learningRate), "--lr must be > 0, got " + learningRate);
+            check(warmupFraction >= 0 && warmupFraction <= 1, "--warmup must be in [0, 1], got " + warmupFraction);
+            check(logEvery >= 1, "--log-every must be >= 1, got " + logEvery);
+        }
+
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new BadInputException(message);
+            }
+        }
+    }
+
+    /** One seed's best dev evaluation. */
+    public record SeedResult(long seed, List<GlueScore> best, long bestStep, double bestEpoch) {
+
+        /** The main metric of the first dev split (what "best" maximizes). */
+        public double mainScore() {
+            return best.get(0).mainScore();
+        }
+    }
+
+    /** All seeds of one task, and the median per metric. */
+    public record Result(GlueTask task, List<SeedResult> seeds, List<GlueScore> median, long bestSeed, Path outDir) {}
+
+    private GlueFinetuner() {}
+
+    /** Fine-tunes every seed, writes the output folder and returns the results. */
+    public static Result run(Options o) throws IOException {
+        o.validate();
+        PretrainedRun pretrained = PretrainedRun.open(o.pretrained());
+        if (o.maxLength() > pretrained.model().maxPositions()) {
+            throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
+                    + pretrained.model().maxPositions() + " of the model in " + o.pretrained());
+        }
+        List<GlueExample> train = GlueReader.read(o.glueDir(), o.task(), GlueSplit.TRAIN);
+        Map<GlueSplit, List<GlueExample>> dev = new LinkedHashMap<>();
+        for (GlueSplit split : o.task().devSplits()) {
+            dev.put(split, GlueReader.read(o.glueDir(), o.task(), split));
+        }
+        if (train.isEmpty()) {
+            throw BadInputException.of(GlueReader.path(o.glueDir(), o.task(), GlueSplit.TRAIN), "no training examples");
+        }
+        Files.createDirectories(o.outDir());
+        List<SeedResult> results = new ArrayList<>();
+        try (GluePairEncoder encoder = GluePairEncoder.load(pretrained.tokenizer(), o.maxLength())) {
+            Map<GlueSplit, GlueDataset> devSets = new LinkedHashMap<>();
+            dev.forEach((split, examples) -> devSets.put(split, GlueDataset.builder().setExamples(o.task(), examples)
+                    .setEncoder(encoder).setSampling(Math.max(o.batchSize(), 64), false).build()));
+            for (int i = 0; i < o.seeds(); i++) {
+                long seed = o.baseSeed() + i;
+                GlueDataset trainSet = GlueDataset.builder().setExamples(o.task(), train).setEncoder(encoder)
+                        .setShuffledSampling(o.batchSize(), seed).build();
+                SeedResult r = new SeedRun(o, pretrained, seed, trainSet, devSets).run();
+                o.log().printf("amos: %s seed %d: best %s at step %d (epoch %.1f)%n", o.task(), seed,
+                        format(flatten(r.best())), r.bestStep(), r.bestEpoch());
+                results.add(r);
+            }
+        }
+        SeedResult top = results.stream().max((a, b) -> Double.compare(a.mainScore(), b.mainScore())).orElseThrow();
+        copyModel(o.outDir().resolve(seedDir(top.seed())).resolve("best"), o.outDir().resolve("best"));
+        Result result = new Result(o.task(), results, median(o.task(), results), top.seed(), o.outDir());
+        writeResults(result);
+        o.log().printf("amos: %s median of %d seed(s): %s%n", o.task(), results.size(), format(flatten(result.median())));
+        return result;
+    }
+
+    static String seedDir(long seed) {
+        return "seed-" + seed;
+    }
+
+    /** Metrics of several dev splits as one map: {@code metric}, or {@code split/metric} when there are several. */
+    public static Map<String, Double> flatten(List<GlueScore> scores) {
+        Map<String, Double> flat = new LinkedHashMap<>();
+        for (GlueScore s : scores) {
+            s.metrics().forEach((k, v) -> flat.put(scores.size() == 1 ? k : s.split().stem() + "/" + k, v));
+        }
+        return flat;
+    }
+
+    /** The median over seeds of every metric of every dev split (mean of the middle two for even counts). */
+    static List<GlueScore> median(GlueTask task, List<SeedResult> seeds) {
+        List<GlueScore> out = new ArrayList<>();
+        for (int s = 0; s < seeds.get(0).best().size(); s++) {
+            GlueSplit split = seeds.get(0).best().get(s).split();
+            Map<String, Double> m = new LinkedHashMap<>();
+            for (String metric : seeds.get(0).best().get(s).metrics().keySet()) {
+                int index = s;
+                double[] values = seeds.stream().mapToDouble(r -> r.best().get(index).metrics().get(metric)).sorted().toArray();
+                int n = values.length;
+                m.put(metric, n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
+            }
+            out.add(new GlueScore(task, split, m));
+        }
+        return out;
+    }
+
+    private static void writeResults(Result r) throws IOException {
+        JsonObject json = new JsonObject();
+        json.addProperty("task", r.task().officialName());
+        json.addProperty("main_metric", r.task().mainMetric());
+        JsonArray seeds = new JsonArray();
+        for (SeedResult s : r.seeds()) {
+            JsonObject o = new JsonObject();
+            o.addProperty("seed", s.seed());
+            o.add("best", toJson(flatten(s.best())));
+            o.addProperty("best_step", s.bestStep());
+            o.addProperty("best_epoch", s.bestEpoch());
+            seeds.add(o);
+        }
+        json.add("seeds", seeds);
+        json.add("median", toJson(flatten(r.median())));
+        json.addProperty("best_seed", r.bestSeed());
+        String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";
+        BlockFiles.writeAtomically(r.outDir().resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static JsonObject toJson(Map<String, Double> metrics) {
+        JsonObject o = new JsonObject();
+        metrics.forEach(o::addProperty);
+        return o;
+    }
+
+    static String format(Map<String, Double> metrics) {
+        StringBuilder b = new StringBuilder();
+        metrics.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format("%.4f", v)));
+        return b.toString();
+    }
+
+    private static void copyModel(Path from, Path to) throws IOException {
+        Path staging = to.resolveSibling("." + to.getFileName() + ".copy-" + ProcessHandle.current().pid());
+        FineTunedModel.deleteTree(staging);
+        Files.createDirectories(staging);
+        for (String name : new String[] {FineTunedModel.PARAMS, FineTunedModel.CONFIG, FineTunedModel.TOKENIZER}) {
+            Files.copy(from.resolve(name), staging.resolve(name));
+        }
+        FineTunedModel.deleteTree(to);
+        Files.move(staging, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** One seed: the training loop with half-epoch evaluations. */
+    private static final class SeedRun {
+        private final Options o;
+        private final PretrainedRun pretrained;
+        private final long seed;
+        private final GlueDataset trainSet;
+        private final Map<GlueSplit, GlueDataset> devSets;
+        private final Path dir;
+        private SeedResult best;
+
+        SeedRun(Options o, PretrainedRun pretrained, long seed, GlueDataset trainSet, Map<GlueSplit, GlueDataset> devSets) {
+            this.o = o;
+            this.pretrained = pretrained;
+            this.seed = seed;
+            this.trainSet = trainSet;
+            this.devSets = devSets;
+            this.dir = o.outDir().resolve(seedDir(seed));
+        }
+
+        SeedResult run() throws IOException {
+            Files.createDirectories(dir);
+            int stepsPerEpoch = Math.toIntExact((trainSet.size() + o.batchSize() - 1) / o.batchSize());
+            int totalSteps = stepsPerEpoch * o.epochs();
+            LinearWarmupDecay schedule = LinearWarmupDecay.withWarmupFraction(o.learningRate(), o.warmupFraction(), totalSteps, 0f);
+            Set<Integer> evalAt = new LinkedHashSet<>(List.of((stepsPerEpoch + 1) / 2, stepsPerEpoch));
+            Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
+            ClassifierConfig config = ClassifierConfig.of(pretrained.model(), o.task(), o.maxLength());
+            SequenceClassifier classifier = new SequenceClassifier(config);
+            try (Model model = Model.newInstance("amos-finetune", o.device());
+                    BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+                model.setBlock(classifier);
+                classifier.initialize(model.getNDManager());
+                pretrained.loadInto(classifier.encoder(), model.getNDManager());
+                ParameterList params = classifier.getParameters();
+                try (AdamW adam = AdamW.builder(params).optLearningRateTracker(schedule).optBetas(0.9f, 0.98f)
+                                .optEpsilon(1e-6f).optWeightDecays(o.weightDecay()).build();
+                        Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new ClassifierLoss(o.task()))
+                                .optOptimizer(adam).optDevices(new Device[] {o.device()}))) {
+                    trainer.initialize(new Shape(1, 8), new Shape(1, 8));
+                    long step = 0;
+                    for (int epoch = 1; epoch <= o.epochs(); epoch++) {
+                        try (ProgressBar bar = new ProgressBar(o.task() + " seed " + seed + " epoch " + epoch + "/" + o.epochs(),
+                                stepsPerEpoch, o.log())) {
+                            int inEpoch = 0;
+                            String lossText = "";
+                            for (Batch batch : trainer.iterateDataset(trainSet)) {
+                                step++;
+                                inEpoch++;
+                                boolean logStep = step % o.logEvery() == 0 || inEpoch == stepsPerEpoch;
+                                float loss = trainStep(trainer, batch, params, step, logStep);
+                                if (logStep) {
+                                    lossText = String.format("loss %.4f", loss);
+                                    writeLine(metrics, trainLine(step, epoch - 1 + (double) inEpoch / stepsPerEpoch,
+                                            schedule.getNewValue((int) step), loss));
+                                }
+                                bar.update(inEpoch, lossText);
+                                if (evalAt.contains(inEpoch)) {
+                                    evaluate(classifier, model, step, epoch - 1 + (double) inEpoch / stepsPerEpoch, metrics);
+                                }
+                            }
+                        }
+                    }
+                }
+            } catch (TranslateException e) {
+                throw new IOException(e);
+            }
+            return best;
+        }
+
+        private float trainStep(Trainer trainer, Batch batch, ParameterList params, long step, boolean read) {
+            Engine.getInstance().setRandomSeed((int) ((seed * 0x9E3779B97F4A7C15L + step) >>> 33));
+            float value = Float.NaN;
+            try (batch; NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
+                NDList preds = trainer.forward(batch.getData());
+                NDArray loss = trainer.getLoss().evaluate(batch.getLabels(), preds);
+                gc.backward(loss);
+                if (o.clipNorm() > 0) {
+                    GradientClipping.clipGlobalNorm(params, o.clipNorm());
+                }
+                if (read) {
+                    value = loss.getFloat();
+                }
+            }
+            trainer.step();
+            return value;
+        }
+
+        private void evaluate(SequenceClassifier classifier, Model model, long step, double epoch,
+                BufferedWriter metrics) throws IOException {
+            List<GlueScore> scores = new ArrayList<>();
+            for (Map.Entry<GlueSplit, GlueDataset> e : devSets.entrySet()) {
+                float[][] outputs = FineTunedModel.outputs(classifier, e.getValue(), model.getNDManager());
+                scores.add(FineTunedModel.score(o.task(), e.getKey(), outputs, e.getValue().examples()));
+            }
+            JsonObject line = new JsonObject();
+            line.addProperty("step", step);
+            line.addProperty("epoch", round(epoch));
+            line.addProperty("split", "dev");
+            flatten(scores).forEach(line::addProperty);
+            writeLine(metrics, line);
+            SeedResult candidate = new SeedResult(seed, scores, step, round(epoch));
+            if (best == null || candidate.mainScore() > best.mainScore()) {
+                best = candidate;
+                FineTunedModel.save(classifier, pretrained.tokenizer(), dir.resolve("best"));
+            }
+        }
+
+        private static JsonObject trainLine(long step, double epoch, float lr, float loss) {
+            JsonObject line = new JsonObject();
+            line.addProperty("step", step);
+            line.addProperty("epoch", round(epoch));
+            line.addProperty("lr", lr);
+            line.addProperty("loss", loss);
+            return line;
+        }
+
+        private static double round(double epoch) {
+            return Math.round(epoch * 1000) / 1000.0;
+        }
+
+        private static void writeLine(BufferedWriter out, JsonObject line) throws IOException {
+            out.write(line.toString());
+            out.newLine();
+            out.flush();
+        }
+    }
+}
