@@ -35,6 +35,16 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH", description = "Text files, folders or .gz (default: data/wiki-sample.txt.gz).")
     List<Path> corpus;
 
+    @Option(names = "--valid-corpus", arity = "1..*", paramLabel = "PATH",
+            description = "Held-out text: MLM and RTD loss logged as valid_mlm_loss/valid_rtd_loss.")
+    List<Path> validCorpus = List.of();
+
+    @Option(names = "--valid-every", description = "Steps between validations (default: --checkpoint-every).")
+    int validEvery;
+
+    @Option(names = "--valid-batches", description = "Held-out batches per validation (default: ${DEFAULT-VALUE}).")
+    int validBatches = 16;
+
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json or vocab.txt (default: models/tokenizer.json).")
     Path tokenizer;
 
@@ -117,7 +127,8 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Pretrainer.Result r = Pretrainer.run(new Pretrainer.Options(model, obj, training, corpusPaths, tok, dir, resume,
-                device(device), cache != null ? cache : Paths.cache().resolve("shards"), System.err));
+                device(device), cache != null ? cache : Paths.cache().resolve("shards"), System.err,
+                validCorpus, validEvery, validBatches));
         System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
                 : "finished " + r.step() + " steps: " + r.runDir());
         return 0;

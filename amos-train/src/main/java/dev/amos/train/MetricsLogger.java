@@ -59,7 +59,8 @@ public final class MetricsLogger extends TrainingListenerAdapter {
 
     @Override
     public void onTrainingBatch(Trainer trainer, TrainingListener.BatchData batchData) {
-        if (state.step % config.logEvery() != 0 && state.step != state.totalSteps) {
+        boolean validated = !Double.isNaN(state.validMlmLoss);
+        if (state.step % config.logEvery() != 0 && state.step != state.totalSteps && !validated) {
             return;
         }
         NDList stats = batchData.getPredictions().values().iterator().next();
@@ -80,6 +81,12 @@ public final class MetricsLogger extends TrainingListenerAdapter {
         line.addProperty("elapsed_seconds", Math.round(now * 1000) / 1000.0);
         line.addProperty("skipped_steps", state.skippedSteps);
         line.addProperty("grad_norm", scalar(stats, "grad_norm"));
+        if (validated) {
+            line.addProperty("valid_mlm_loss", state.validMlmLoss);
+            if (!Double.isNaN(state.validRtdLoss)) {
+                line.addProperty("valid_rtd_loss", state.validRtdLoss);
+            }
+        }
         write(line);
         last = line;
         windowStep = state.step;

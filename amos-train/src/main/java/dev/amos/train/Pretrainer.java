@@ -23,6 +23,8 @@ import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.model.PretrainOutput;
 import dev.amos.train.data.CorpusTokenizer;
+import dev.amos.train.data.ExamplePacker;
+import dev.amos.train.data.PackedExamples;
 import dev.amos.train.data.MaskingConfig;
 import dev.amos.train.data.Masker;
 import dev.amos.train.data.PretrainingDataset;
@@ -66,7 +68,17 @@ public final class Pretrainer {
             boolean resume,
             Device device,
             Path cacheDir,
-            PrintStream log) {}
+            PrintStream log,
+            List<Path> validCorpus,
+            int validEvery,
+            int validBatches) {
+
+        /** Without validation. */
+        public Options(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus, Path tokenizer,
+                Path outDir, boolean resume, Device device, Path cacheDir, PrintStream log) {
+            this(model, objective, training, corpus, tokenizer, outDir, resume, device, cacheDir, log, List.of(), 0, 0);
+        }
+    }
 
     /** A finished (or stopped) run. */
     public record Result(Path runDir, long step, boolean stoppedEarly) {}
@@ -95,11 +107,18 @@ public final class Pretrainer {
                     + " tokens but the model's vocab_size is " + modelConfig.vocabSize());
         }
         List<Path> corpus = o.resume() ? run.corpus() : o.corpus();
+        List<Path> validCorpus = o.resume() && o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus();
         if (!o.resume()) {
-            run.writeConfig(modelConfig, objective, tc, corpus, tokenizer);
+            run.writeConfig(modelConfig, objective, tc, corpus, validCorpus, tokenizer);
         }
         ShardCache cache = new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(corpus, tokenizerFile))).progress(o.log());
         TokenShards shards = cache.prepare(corpus, tokenizer).shards();
+        PackedExamples validExamples = null;
+        if (!validCorpus.isEmpty()) {
+            TokenShards valid = new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(validCorpus, tokenizerFile)))
+                    .progress(o.log()).prepare(validCorpus, tokenizer).shards();
+            validExamples = new ExamplePacker(tc.seqLen(), tokenizer.specialTokens()).pack(valid, tc.seed());
+        }
 
         TrainingState state = new TrainingState();
         state.totalSteps = tc.steps();
@@ -143,10 +162,16 @@ public final class Pretrainer {
                 MetricsLogger metrics = new MetricsLogger(run.dir().resolve("metrics.jsonl"), state, tc);
                 ProgressListener progress = new ProgressListener(state, metrics, o.log());
                 Checkpointer checkpointer = new Checkpointer(run.dir(), amos, adam, state, tc, objective);
+                Masker masker = new Masker(maskingFor(objective, tc), tokenizer.specialTokens(), tc.seed());
                 DefaultTrainingConfig config = new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
                         .optOptimizer(adam)
-                        .optDevices(new Device[] {o.device()})
-                        .addTrainingListeners(metrics, progress, checkpointer);
+                        .optDevices(new Device[] {o.device()});
+                if (validExamples != null) { // before the metrics logger, which writes its values
+                    config.addTrainingListeners(new Validator(validExamples, masker, state,
+                            o.validEvery() > 0 ? o.validEvery() : tc.checkpointEvery(),
+                            o.validBatches() > 0 ? o.validBatches() : 16, tc.batchSize(), tc.seed()));
+                }
+                config.addTrainingListeners(metrics, progress, checkpointer);
                 try (Trainer trainer = model.newTrainer(config)) {
                     long m = Math.max(1, Math.round(tc.batchSize() * tc.seqLen() * tc.maskProbability()));
                     Shape bs = new Shape(tc.batchSize(), tc.seqLen());
@@ -154,7 +179,6 @@ public final class Pretrainer {
                     if (resumeFrom != null && Files.exists(resumeFrom.dir().resolve(Checkpoints.OPTIMIZER))) {
                         adam.loadState(model.getNDManager(), resumeFrom.dir().resolve(Checkpoints.OPTIMIZER));
                     }
-                    Masker masker = new Masker(maskingFor(objective, tc), tokenizer.specialTokens(), tc.seed());
                     boolean stopped = loop(trainer, amos, dataset, masker, tc, state, params, adam, checkpointer, prefetch, o.log());
                     run.writeDiscriminator(amos, modelConfig, objective, tokenizer);
                     writeReport(run.dir(), o.log());

@@ -77,7 +77,7 @@ public final class RunFolder {
 
     /** Writes config.json (model, objective, training, corpus) and the tokenizer. */
     void writeConfig(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus,
-            CorpusTokenizer tokenizer) throws IOException {
+            List<Path> validCorpus, CorpusTokenizer tokenizer) throws IOException {
         JsonObject c = new JsonObject();
         c.add("model", model.toJson());
         c.addProperty("objective", objective.kind().name().toLowerCase());
@@ -86,6 +86,9 @@ public final class RunFolder {
         JsonArray files = new JsonArray();
         corpus.forEach(p -> files.add(p.toAbsolutePath().normalize().toString()));
         c.add("corpus", files);
+        JsonArray valid = new JsonArray();
+        validCorpus.forEach(p -> valid.add(p.toAbsolutePath().normalize().toString()));
+        c.add("valid_corpus", valid);
         c.addProperty("tokenizer_sha256", tokenizer.sha256());
         config = c;
         writeJson(dir.resolve(CONFIG), c);
@@ -112,8 +115,19 @@ public final class RunFolder {
     }
 
     List<Path> corpus() {
+        return paths("corpus");
+    }
+
+    List<Path> validCorpus() {
+        return paths("valid_corpus");
+    }
+
+    private List<Path> paths(String key) {
         List<Path> out = new ArrayList<>();
-        for (JsonElement e : config.getAsJsonArray("corpus")) {
+        if (!config.has(key)) {
+            return out;
+        }
+        for (JsonElement e : config.getAsJsonArray(key)) {
             out.add(Path.of(e.getAsString()));
         }
         return out;

@@ -20,6 +20,9 @@ public final class TrainingState {
     public boolean lastStepSkipped;
     /** The learning rate applied at the last step. */
     public float learningRate;
+    /** Held-out losses measured at this step by the Validator, NaN when not measured. */
+    public double validMlmLoss = Double.NaN;
+    public double validRtdLoss = Double.NaN;
     /** Seconds of training before this process (from the checkpoint) . */
     public double previousSeconds;
     /** System.nanoTime() when this process started training. */
