@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
             EvalCommand.class,
             PendingCommands.Embed.class,
             PendingCommands.Export.class,
-            PendingCommands.Bench.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AmosCommand implements Callable<Integer> {

@@ -31,6 +31,4 @@ final class PendingCommands {
     @Command(name = "export", description = "Write a serving-ready model folder (TorchScript).")
     static final class Export extends Pending {}
 
-    @Command(name = "bench", description = "Training-step and embedding throughput, one JSON line each.")
-    static final class Bench extends Pending {}
 }

@@ -152,13 +152,7 @@ public final class Pretrainer {
                     .optPrefetchNumber(4)
                     .build();
             ParameterList params = amos.getParameters();
-            try (AdamW adam = AdamW.builder(params)
-                            .optLearningRateTracker(LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps()))
-                            .optBetas(tc.beta1(), tc.beta2())
-                            .optEpsilon(tc.epsilon())
-                            .optWeightDecays(tc.weightDecay())
-                            .optBeginNumUpdate((int) state.startStep)
-                            .build()) {
+            try (AdamW adam = newOptimizer(params, tc, state.startStep)) {
                 MetricsLogger metrics = new MetricsLogger(run.dir().resolve("metrics.jsonl"), state, tc);
                 ProgressListener progress = new ProgressListener(state, metrics, o.log());
                 Checkpointer checkpointer = new Checkpointer(run.dir(), amos, adam, state, tc, objective);
@@ -192,7 +186,18 @@ public final class Pretrainer {
         }
     }
 
-    private static MaskingConfig maskingFor(Objective objective, TrainConfig tc) {
+    /** AdamW with the run's schedule, starting after {@code startStep} steps. */
+    static AdamW newOptimizer(ParameterList params, TrainConfig tc, long startStep) {
+        return AdamW.builder(params)
+                .optLearningRateTracker(LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps()))
+                .optBetas(tc.beta1(), tc.beta2())
+                .optEpsilon(tc.epsilon())
+                .optWeightDecays(tc.weightDecay())
+                .optBeginNumUpdate((int) startStep)
+                .build();
+    }
+
+    static MaskingConfig maskingFor(Objective objective, TrainConfig tc) {
         MaskingConfig base = switch (objective.kind()) {
             case AMOS -> MaskingConfig.amos();
             case ELECTRA -> MaskingConfig.electra();
@@ -224,7 +229,7 @@ public final class Pretrainer {
                     for (int micro = 0; micro < tc.accumulate(); micro++) {
                         try (Batch batch = batches.next()) {
                             long maskStep = (step - 1) * tc.accumulate() + micro;
-                            stats = forwardBackward(trainer, batch, masker, maskStep, tc, micro == tc.accumulate() - 1
+                            stats = forwardBackward(trainer, batch.getData(), masker, maskStep, tc, micro == tc.accumulate() - 1
                                     ? params : null, stepManager);
                         }
                     }
@@ -272,10 +277,9 @@ public final class Pretrainer {
      * the last micro-batch also clips the gradient. Returns the step's statistics, moved to {@code
      * keep}.
      */
-    private static NDList forwardBackward(Trainer trainer, Batch batch, Masker masker, long maskStep, TrainConfig tc,
+    static NDList forwardBackward(Trainer trainer, NDList data, Masker masker, long maskStep, TrainConfig tc,
             ParameterList clipParams, NDManager keep) {
         try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
-            NDList data = batch.getData();
             NDList inputs = masker.mask(data.get(0), data.get(1), maskStep);
             PretrainOutput out = PretrainOutput.fromList(trainer.forward(inputs));
             NDArray loss = out.loss(tc.rtdWeight());

@@ -1,0 +1,81 @@
+package dev.amos.cli;
+
+import ai.djl.Device;
+import ai.djl.pytorch.jni.JniUtils;
+import com.google.gson.JsonObject;
+import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.Bench;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code amos bench}: training-step throughput and MFU, one JSON line per measurement. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Training-step throughput and MFU, one JSON line per measurement.",
+            "On a CPU, MFU is against the FLOP/s of a large float32 GEMM measured in the same run."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--config", description = "Preset or JSON file (default: ${DEFAULT-VALUE}).")
+    String config = "amos-mini";
+
+    @Option(names = "--objective", split = ",", description = "Objectives, comma-separated (default: amos,electra,mlm).")
+    List<String> objectives = List.of("amos", "electra", "mlm");
+
+    @Option(names = "--ablation", description = "AMOS ablation for the amos objective.")
+    String ablation;
+
+    @Option(names = "--batch-size", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+
+    @Option(names = "--seq-len", description = "Tokens per sequence (default: the preset's).")
+    Integer seqLen;
+
+    @Option(names = "--steps", description = "Measured steps (default: ${DEFAULT-VALUE}).")
+    int steps = 10;
+
+    @Option(names = "--warmup", description = "Unmeasured warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup = 3;
+
+    @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
+    String device = "auto";
+
+    @Option(names = "--peak-tflops", description = "Device peak TFLOP/s for MFU on a GPU (e.g. 989 for H100/H200 bf16 dense, 67 fp32).")
+    Double peakTflops;
+
+    @Override
+    public Integer call() {
+        ModelConfig model = ModelConfig.load(config, Paths.models());
+        int seq = seqLen != null ? seqLen : model.seqLen();
+        if (steps < 1 || warmup < 0 || batchSize < 1) {
+            throw new BadInputException("--steps and --batch-size must be >= 1, --warmup >= 0");
+        }
+        Device d = TrainCommand.device(device);
+        double peak;
+        String peakSource;
+        if (d.isGpu()) {
+            if (peakTflops == null) {
+                throw new BadInputException("--peak-tflops is needed for MFU on a GPU (the device's datasheet FLOP/s)");
+            }
+            peak = peakTflops * 1e12;
+            peakSource = "datasheet";
+        } else {
+            peak = peakTflops != null ? peakTflops * 1e12 : Bench.gemmFlops(d, 2048, 5);
+            peakSource = peakTflops != null ? "given" : "measured fp32 GEMM 2048^3";
+        }
+        JsonObject gemm = new JsonObject();
+        gemm.addProperty("measurement", "peak");
+        gemm.addProperty("device", d.toString());
+        gemm.addProperty("peak_flops", Math.round(peak));
+        gemm.addProperty("source", peakSource);
+        gemm.addProperty("threads", JniUtils.getNumThreads());
+        System.out.println(gemm);
+        for (String o : objectives) {
+            Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
+            System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak));
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.amos.train;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.ParameterList;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
+import com.google.gson.JsonObject;
+import dev.amos.model.Amos;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.data.Masker;
+import dev.amos.train.data.SpecialTokens;
+import dev.amos.train.optim.AdamW;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * {@code amos bench}: the time of full training steps (mask, forward, backward, clip, AdamW) of a
+ * preset and objective on an in-memory batch, after warm-up, with tokens/s, analytic model FLOPs
+ * ({@link Flops}), achieved FLOP/s and MFU. On a CPU the peak is the FLOP/s of a large float32
+ * GEMM measured through the same engine in the same run; on a GPU it is {@code peakFlops} (the
+ * device's datasheet figure, given by the caller).
+ */
+public final class Bench {
+
+    private Bench() {}
+
+    /** One measurement as a JSON line. */
+    public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
+            int steps, int warmup, Device device, double peakFlops) {
+        TrainConfig tc = new TrainConfig(steps + warmup, batchSize, 1, seqLen, 5e-4f, 0, 0.01f, 0.9f, 0.98f, 1e-6f, 2f, 50f,
+                0.15f, 1, 1, 1, 1, 1);
+        SpecialTokens special = new SpecialTokens(0, 100, 101, 102, 103, config.vocabSize(), List.of(0, 100, 101, 102, 103));
+        Engine.getInstance().setRandomSeed(1);
+        Amos amos = new Amos(config, objective);
+        double[] millis = new double[steps];
+        try (Model model = Model.newInstance("bench", device)) {
+            model.setBlock(amos);
+            ParameterList params = amos.getParameters();
+            try (AdamW adam = Pretrainer.newOptimizer(params, tc, 0);
+                    Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
+                            .optOptimizer(adam).optDevices(new Device[] {device}))) {
+                Shape s = new Shape(batchSize, seqLen);
+                trainer.initialize(s, s, s, new Shape(Math.round(batchSize * seqLen * 0.15)));
+                Masker masker = new Masker(Pretrainer.maskingFor(objective, tc), special, 1);
+                long[][] batch = syntheticBatch(batchSize, seqLen, config.vocabSize());
+                for (int i = 0; i < warmup + steps; i++) {
+                    long t0 = System.nanoTime();
+                    try (NDManager m = trainer.getManager().newSubManager()) {
+                        NDList data = new NDList(m.create(batch[0], s), m.create(batch[1], s));
+                        NDList stats = Pretrainer.forwardBackward(trainer, data, masker, i, tc, params, m);
+                        trainer.step();
+                        stats.get("loss").getFloat(); // one sync per step: the time includes the device's work
+                    }
+                    if (i >= warmup) {
+                        millis[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                    }
+                }
+            }
+        }
+        double[] sorted = millis.clone();
+        Arrays.sort(sorted);
+        double median = quantile(sorted, 0.5);
+        double tokens = (double) batchSize * seqLen;
+        double flopsPerToken = Flops.trainingPerToken(config, objective, seqLen, 0.15);
+        double achieved = flopsPerToken * tokens / (median / 1e3);
+        JsonObject j = new JsonObject();
+        j.addProperty("measurement", "train_step");
+        j.addProperty("config", config.name());
+        j.addProperty("objective", objective.label());
+        j.addProperty("device", device.toString());
+        j.addProperty("batch_size", batchSize);
+        j.addProperty("seq_len", seqLen);
+        j.addProperty("steps", steps);
+        j.addProperty("warmup_steps", warmup);
+        j.addProperty("step_ms_median", round(median));
+        j.addProperty("step_ms_p10", round(quantile(sorted, 0.1)));
+        j.addProperty("step_ms_p90", round(quantile(sorted, 0.9)));
+        j.addProperty("tokens_per_second", round(tokens / (median / 1e3)));
+        j.addProperty("model_flops_per_token", Math.round(flopsPerToken));
+        j.addProperty("achieved_flops", Math.round(achieved));
+        j.addProperty("peak_flops", Math.round(peakFlops));
+        j.addProperty("mfu", Math.round(achieved / peakFlops * 1e4) / 1e4);
+        j.addProperty("peak_rss_mb", peakRssMb());
+        return j;
+    }
+
+    /** FLOP/s of an n x n float32 matrix product through the engine (median of repeats, after warm-up). */
+    public static double gemmFlops(Device device, int n, int repeats) {
+        try (NDManager m = NDManager.newBaseManager(device)) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            double[] secs = new double[repeats];
+            for (int i = -2; i < repeats; i++) {
+                try (NDScope scope = new NDScope()) {
+                    long t0 = System.nanoTime();
+                    a.matMul(b).sum().getFloat();
+                    if (i >= 0) {
+                        secs[i] = (System.nanoTime() - t0) / 1e9;
+                    }
+                }
+            }
+            Arrays.sort(secs);
+            return 2.0 * n * n * n / quantile(secs, 0.5);
+        }
+    }
+
+    /** The process's peak resident set (VmHWM), in MB; -1 where /proc is absent. */
+    public static long peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** [CLS] w... [SEP] rows of random non-special word ids, full length (packed sequences are). */
+    static long[][] syntheticBatch(int batchSize, int seqLen, int vocab) {
+        SplittableRandom r = new SplittableRandom(7);
+        long[] ids = new long[batchSize * seqLen];
+        long[] att = new long[batchSize * seqLen];
+        for (int b = 0; b < batchSize; b++) {
+            for (int t = 0; t < seqLen; t++) {
+                int p = b * seqLen + t;
+                ids[p] = t == 0 ? 101 : t == seqLen - 1 ? 102 : 1000 + r.nextInt(vocab - 1000);
+                att[p] = 1;
+            }
+        }
+        return new long[][] {ids, att};
+    }
+
+    static double quantile(double[] sorted, double q) {
+        double pos = q * (sorted.length - 1);
+        int lo = (int) Math.floor(pos);
+        int hi = Math.min(sorted.length - 1, lo + 1);
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 100) / 100.0;
+    }
+}
