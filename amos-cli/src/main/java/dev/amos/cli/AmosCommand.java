@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
             FinetuneCommand.class,
             GlueCommand.class,
             EvalCommand.class,
-            PendingCommands.Embed.class,
-            PendingCommands.Export.class,
+            EmbedCommand.class,
+            ExportCommand.class,
             BenchCommand.class,
             CommandLine.HelpCommand.class
         })
