@@ -214,10 +214,12 @@ public final class Amos extends AmosBlock {
         NDArray sampled;
         NDArray replacedEmbeddings = null;
         if (objective.adversarial()) {
-            NDList y = sampler.sample(mixed);
+            // y E with y = one_hot(x') + delta (delta = 0 in value, the reversed straight-through
+            // gradient): E[x'] + delta E. E's gradient is the ordinary one, as from y E.
+            NDList y = sampler.sampleStraightThrough(mixed);
             sampled = y.get(1);
-            NDArray e = ps.getValue(discriminator.tokenEmbedding(), y.get(0).getDevice(), training);
-            replacedEmbeddings = y.get(0).matMul(e);
+            NDArray e = ps.getValue(discriminator.tokenEmbedding(), sampled.getDevice(), training);
+            replacedEmbeddings = e.get(sampled).add(y.get(0).matMul(e.stopGradient()));
         } else {
             sampled = TensorOps.gumbelMax(mixed);
         }

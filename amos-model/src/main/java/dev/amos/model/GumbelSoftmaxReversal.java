@@ -57,16 +57,27 @@ public final class GumbelSoftmaxReversal extends AmosBlock {
 
     /** Samples one token per row of {@code logits} (M, V); see the class comment. */
     public NDList sample(NDArray logits) {
-        NDArray z = logits.toType(DataType.FLOAT32, false).add(TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice()));
+        NDList s = sampleStraightThrough(logits);
+        NDArray hard = s.get(1).oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
+        return new NDList(hard.add(s.get(0)), s.get(1));
+    }
+
+    /**
+     * The sample without materializing the one-hot: [delta (M, V), sampled ids (M,)] where delta
+     * is exactly 0 in value and carries the straight-through gradient (reversed when the reversal
+     * is on), so that {@code y = one_hot(sampled) + delta}. The forward pass of AMOS uses this to
+     * read {@code y E} as {@code E[sampled] + delta E}: the same value and gradients as the dense
+     * product, without the one-hot and the (V x M) product for E's gradient.
+     */
+    public NDList sampleStraightThrough(NDArray logits) {
+        NDArray noise = TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice());
+        NDArray z = logits.toType(DataType.FLOAT32, false).add(noise);
         NDArray sampled = z.argMax(-1);
         NDArray soft = z.div(tau).softmax(-1);
-        NDArray hard = sampled.oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
-        // hard + (soft - stopgrad(soft)): the value is exactly one-hot, the gradient is soft's.
-        NDArray y = hard.add(soft.sub(soft.stopGradient()));
-        if (reverseGradient) {
-            y = y.scaleGradient(-1);
-        }
-        return new NDList(y, sampled);
+        // soft - stopgrad(soft) is exactly 0 in value with soft's gradient; the reversal (identity
+        // forward, x(-1) backward) is the same expression with the sign flipped.
+        NDArray delta = reverseGradient ? soft.stopGradient().sub(soft) : soft.sub(soft.stopGradient());
+        return new NDList(delta, sampled);
     }
 
     @Override

@@ -41,7 +41,7 @@ public final class TensorOps {
     /** Standard Gumbel noise -log(-log(U)), U ~ Uniform(0, 1), float32. */
     public static NDArray gumbelNoise(NDManager manager, Shape shape, Device device) {
         NDArray u = manager.randomUniform(1e-10f, 1f, shape, DataType.FLOAT32, device);
-        return u.log().neg().log().neg();
+        return u.log().negi().log().negi(); // the noise needs no gradient: negate in place
     }
 
     /** A sample per row from softmax(logits) by the Gumbel-max trick (no gradient). */
