@@ -3,30 +3,33 @@ package dev.amos.train.report;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.Rectangle;
-import java.awt.RenderingHints;
-import java.awt.Shape;
-import java.awt.geom.AffineTransform;
-import java.awt.geom.Ellipse2D;
-import java.awt.geom.Line2D;
-import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.knowm.xchart.AnnotationText;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.style.Styler.LegendLayout;
+import org.knowm.xchart.style.Styler.LegendPosition;
+import org.knowm.xchart.style.XYStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * A line chart drawn with java.awt into a {@link BufferedImage} and written as PNG: several named
- * series of (x, y) points, a title, axis labels with round-number ticks, a light grid, a legend
- * above the plot, an optional log10 y axis and an optional trailing moving average for noisy
- * series (the raw series is then drawn faint behind the smoothed one).
+ * A line chart of several named series of (x, y) points, drawn with <a
+ * href="https://knowm.org/open-source/xchart/">XChart</a> ({@link XYChart}) and written as PNG: a
+ * title, axis titles, a legend below the plot, an optional log10 y axis and an optional trailing
+ * moving average for noisy series (the raw series is then drawn faint behind the smoothed one).
  *
  * <p>Non-finite points (NaN, infinities; and values &le; 0 on a log axis) are left out and break
- * the line. Series with few points get a marker on each point so a single point stays visible.
+ * the line. Series with few points get a marker on each point so a single point stays visible. A
+ * chart without any drawable point shows "no data" instead of failing.
  *
  * <pre>{@code
  * new LineChart("Training loss", "step", "loss")
@@ -57,14 +60,18 @@ public final class LineChart {
     /** Default image height in pixels. */
     public static final int DEFAULT_HEIGHT = 420;
 
-    private static final int PAD = 14;
     private static final int POINTS_WITH_MARKERS = 40;
-    private static final double MARKER_RADIUS = 3.5;
     private static final int RAW_ALPHA = 85;
+    private static final float LINE_WIDTH = 2.2f;
+    private static final float RAW_LINE_WIDTH = 1f;
     private static final Color GRID = new Color(0xe6e6e6);
     private static final Color FRAME = new Color(0xb0b0b0);
     private static final Color TEXT = new Color(0x222222);
     private static final Color MUTED_TEXT = new Color(0x666666);
+    /** The raw series behind a smoothed one is keyed by its name plus this (XChart keys series by name). */
+    private static final String RAW_SUFFIX = " \u00b7 raw";
+    /** The key of the invisible series that steers XChart to round x ticks (a name no legend shows). */
+    private static final String TICK_MARKER_SERIES = "\u0000x ticks";
 
     /**
      * One series: its legend name, color and points ({@code x} and {@code y} of equal length).
@@ -100,9 +107,13 @@ public final class LineChart {
         return add(name, PALETTE.get(series.size() % PALETTE.size()), x, y);
     }
 
-    /** Adds a series with the given color. */
+    /** Adds a series with the given color; series names must differ (they label the legend). */
     public LineChart add(String name, Color color, double[] x, double[] y) {
-        series.add(new Series(name, color, x.clone(), y.clone()));
+        Series added = new Series(name, color, x.clone(), y.clone());
+        if (series.stream().anyMatch(s -> s.name().equals(name))) {
+            throw new IllegalArgumentException("series " + name + " was already added to chart " + title);
+        }
+        series.add(added);
         return this;
     }
 
@@ -158,91 +169,188 @@ public final class LineChart {
 
     /** Draws the chart. */
     public BufferedImage render() {
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
-            g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            draw(g);
-        } finally {
-            g.dispose();
-        }
-        return image;
+        return BitmapEncoder.getBufferedImage(toXChart());
     }
 
-    private void draw(Graphics2D g) {
-        Font labelFont = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
-        Font tickFont = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
+    /** The XChart chart this line chart draws: styled, with its series (raw ones first, so they lie behind). */
+    XYChart toXChart() {
         List<Prepared> prepared = prepare();
-        int top = drawHeader(g, prepared, labelFont, tickFont);
-        Range xRange = xRange(prepared);
-        Range yRange = yRange(prepared);
-        if (xRange == null || yRange == null) {
-            drawNoData(g, labelFont, top);
-            return;
+        boolean smoothed = prepared.stream().anyMatch(p -> p.smooth != null);
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
+                .xAxisTitle(smoothed ? xLabel + "   (faint: raw values, bold: moving average over " + smoothingWindow + " points)" : xLabel)
+                .yAxisTitle(logY ? yLabel + " (log scale)" : yLabel)
+                .build();
+        style(chart.getStyler(), prepared);
+        if (prepared.stream().noneMatch(p -> p.finitePoints > 0)) {
+            addNoDataPlaceholder(chart);
+            return chart;
         }
-        FontMetrics tickMetrics = g.getFontMetrics(tickFont);
-        FontMetrics labelMetrics = g.getFontMetrics(labelFont);
-        int bottom = height - PAD - labelMetrics.getHeight() - tickMetrics.getHeight() - 6;
-        int plotHeight = Math.max(20, bottom - top);
-        AxisTicks yTicks = yTicks(yRange, plotHeight);
-        if (!logY && Double.isNaN(fixedYMin)) {
-            yRange = new Range(yTicks.values()[0], yTicks.values()[yTicks.values().length - 1]);
+        addRoundXTicksMarker(chart, prepared);
+        for (Prepared p : prepared) {
+            if (p.smooth != null) {
+                Color c = p.source.color();
+                XYSeries raw = chart.addSeries(p.source.name() + RAW_SUFFIX, p.x, p.y);
+                raw.setLineColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), RAW_ALPHA));
+                raw.setLineWidth(RAW_LINE_WIDTH);
+                raw.setMarker(SeriesMarkers.NONE);
+                raw.setShowInLegend(false);
+            }
         }
-        int yLabelWidth = 0;
-        for (String label : yTicks.labels()) {
-            yLabelWidth = Math.max(yLabelWidth, tickMetrics.stringWidth(label));
+        for (Prepared p : prepared) {
+            XYSeries line = chart.addSeries(p.source.name(), p.x, p.smooth != null ? p.smooth : p.y);
+            line.setLineColor(p.source.color());
+            line.setMarkerColor(p.source.color());
+            line.setLineStyle(new BasicStroke(LINE_WIDTH, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            line.setMarker(p.smooth == null && p.finitePoints <= POINTS_WITH_MARKERS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
         }
-        int left = PAD + labelMetrics.getHeight() + 6 + yLabelWidth + 6;
-        int right = width - PAD - 16;
-        Rectangle plot = new Rectangle(left, top, Math.max(20, right - left), plotHeight);
-        AxisTicks xTicks = AxisTicks.linear(xRange.lo, xRange.hi, Math.max(3, plot.width / 100), integerX(prepared) ? 1 : 0);
-        Mapping map = new Mapping(plot, xRange, yRange, logY);
-
-        drawGridAndTicks(g, plot, map, xTicks, yTicks, tickFont);
-        drawAxisLabels(g, plot, labelFont);
-        drawSeries(g, plot, map, prepared);
-        g.setColor(FRAME);
-        g.setStroke(new BasicStroke(1f));
-        g.drawRect(plot.x, plot.y, plot.width, plot.height);
+        return chart;
     }
 
-    /** Title, smoothing note and legend; returns the y where the plot area may start. */
-    private int drawHeader(Graphics2D g, List<Prepared> prepared, Font labelFont, Font noteFont) {
-        int top = PAD;
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.setColor(TEXT);
-        FontMetrics titleMetrics = g.getFontMetrics();
-        g.drawString(title, (width - titleMetrics.stringWidth(title)) / 2, top + titleMetrics.getAscent());
-        top += titleMetrics.getHeight();
-        if (smoothed(prepared)) {
-            g.setFont(noteFont);
-            g.setColor(MUTED_TEXT);
-            String note = "faint: raw values, bold: moving average over " + smoothingWindow + " points";
-            FontMetrics m = g.getFontMetrics();
-            g.drawString(note, (width - m.stringWidth(note)) / 2, top + m.getAscent());
-            top += m.getHeight();
+    private void style(XYStyler styler, List<Prepared> prepared) {
+        Font base = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+        styler.setDefaultSeriesRenderStyle(XYSeriesRenderStyle.Line);
+        styler.setAntiAlias(true);
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotBorderColor(FRAME);
+        styler.setPlotGridLinesColor(GRID);
+        styler.setPlotGridLinesStroke(new BasicStroke(1f));
+        styler.setChartFontColor(TEXT);
+        styler.setChartTitleFont(base.deriveFont(Font.BOLD, 16f));
+        styler.setChartTitleBoxVisible(false);
+        styler.setAxisTitleFont(base);
+        styler.setAxisTickLabelsFont(base.deriveFont(12f));
+        styler.setAxisTickLabelsColor(TEXT);
+        styler.setAxisTickMarksColor(FRAME);
+        styler.setLegendFont(base);
+        styler.setLegendPosition(LegendPosition.OutsideS);
+        styler.setLegendLayout(LegendLayout.Horizontal);
+        styler.setLegendBorderColor(Color.WHITE);
+        styler.setLegendSeriesLineLength(22);
+        styler.setMarkerSize(7);
+        styler.setLocale(Locale.ROOT);
+        styler.setToolTipsEnabled(false);
+        double[] xBounds = dataBounds(prepared, true);
+        if (xBounds != null) {
+            styler.setXAxisDecimalPattern(integerX(prepared) ? "#,##0" : decimalPattern(xBounds[0], xBounds[1]));
         }
-        g.setFont(labelFont);
-        return drawLegend(g, prepared, top + 4) + 8;
-    }
-
-    /** Log ticks, ticks covering a fitted linear range (which then ends on them), or ticks inside a fixed range. */
-    private AxisTicks yTicks(Range yRange, int plotHeight) {
+        styler.setYAxisLogarithmic(logY);
         if (logY) {
-            return AxisTicks.logarithmic(Math.pow(10, yRange.lo), Math.pow(10, yRange.hi), Math.max(3, plotHeight / 40));
+            styler.setYAxisLogarithmicDecadeOnly(true);
         }
-        if (Double.isNaN(fixedYMin)) {
-            return AxisTicks.covering(yRange.lo, yRange.hi, Math.max(3, plotHeight / 45));
+        double[] yBounds = yBounds(prepared);
+        if (yBounds != null) {
+            styler.setYAxisMin(yBounds[0]);
+            styler.setYAxisMax(yBounds[1]);
         }
-        return AxisTicks.linear(yRange.lo, yRange.hi, Math.max(3, plotHeight / 45));
+        double[] yLabelRange = yBounds != null ? yBounds : dataBounds(prepared, false);
+        if (!logY && yLabelRange != null) {
+            styler.setYAxisDecimalPattern(decimalPattern(yLabelRange[0], yLabelRange[1]));
+        }
     }
 
-    /** A series reduced to its drawable points, in axis units (log10 y on a log axis). */
+    /**
+     * The tick label pattern for an axis over [lo, hi]: one decimal more than the span's leading
+     * digit (XChart's ticks are 1, 2 or 5 times a power of ten, about a tenth of the span apart),
+     * with a leading zero ({@code 0.0005}, not XChart's default {@code .0005}); scientific notation
+     * for very small or very large spans.
+     */
+    static String decimalPattern(double lo, double hi) {
+        double span = hi - lo;
+        double magnitude = span > 0 ? span : Math.max(Math.abs(lo), Math.abs(hi));
+        if (!(magnitude > 0)) {
+            return "0";
+        }
+        int place = (int) Math.floor(Math.log10(magnitude));
+        if (place < -5 || place > 6) {
+            return "0.##E0";
+        }
+        int decimals = Math.max(0, 1 - place);
+        return decimals == 0 ? "#,##0" : "#,##0." + "#".repeat(decimals);
+    }
+
+    /**
+     * The y axis bounds: the fixed range when one is set; on a log axis the data range widened to
+     * powers of ten until at least two lie inside (those are the labeled ticks); else null (XChart
+     * fits the axis to the data).
+     */
+    private double[] yBounds(List<Prepared> prepared) {
+        if (!Double.isNaN(fixedYMin)) {
+            return logY ? new double[] {Math.max(fixedYMin, Double.MIN_NORMAL), fixedYMax} : new double[] {fixedYMin, fixedYMax};
+        }
+        if (!logY) {
+            return null;
+        }
+        double[] data = dataBounds(prepared, false);
+        return data == null ? null : decadeBounds(data[0], data[1]);
+    }
+
+    /**
+     * [lo, hi] widened until it holds two powers of ten: each step moves the end that costs the
+     * least log range to the next power of ten beyond it (at most two steps).
+     */
+    static double[] decadeBounds(double lo, double hi) {
+        double logLo = Math.log10(lo);
+        double logHi = Math.log10(hi);
+        double[] bounds = {lo, hi};
+        while (Math.floor(logHi + 1e-9) - Math.ceil(logLo - 1e-9) < 1) {
+            double below = Math.floor(logLo - 1e-9);
+            double above = Math.ceil(logHi + 1e-9);
+            if (logLo - below <= above - logHi) {
+                logLo = below;
+                bounds[0] = Math.pow(10, below);
+            } else {
+                logHi = above;
+                bounds[1] = Math.pow(10, above);
+            }
+        }
+        return bounds;
+    }
+
+    /**
+     * Equally spaced x values (steps logged every N steps) make XChart put the x ticks on data
+     * points (1, 11, 21, ...: not round, and crowded on long runs). One invisible point (NaN y, not
+     * in the legend) between the first two x values breaks the spacing, so XChart picks round ticks.
+     */
+    private static void addRoundXTicksMarker(XYChart chart, List<Prepared> prepared) {
+        double first = Double.POSITIVE_INFINITY;
+        double second = Double.POSITIVE_INFINITY;
+        for (Prepared p : prepared) {
+            for (double x : p.x) {
+                if (x < first) {
+                    second = first;
+                    first = x;
+                } else if (x > first && x < second) {
+                    second = x;
+                }
+            }
+        }
+        if (Double.isFinite(second)) {
+            XYSeries marker = chart.addSeries(TICK_MARKER_SERIES, new double[] {(first + second) / 2}, new double[] {Double.NaN});
+            marker.setMarker(SeriesMarkers.NONE);
+            marker.setShowInLegend(false);
+        }
+    }
+
+    /** A chart without drawable points: fixed unit axes, no ticks, and "no data" in the middle of the plot. */
+    private static void addNoDataPlaceholder(XYChart chart) {
+        XYStyler styler = chart.getStyler();
+        styler.setYAxisLogarithmic(false);
+        styler.setXAxisMin(0.0);
+        styler.setXAxisMax(1.0);
+        styler.setYAxisMin(0.0);
+        styler.setYAxisMax(1.0);
+        styler.setAxisTicksVisible(false);
+        styler.setPlotGridLinesVisible(false);
+        styler.setLegendVisible(false);
+        XYSeries empty = chart.addSeries("no data", new double[] {0, 1}, new double[] {Double.NaN, Double.NaN});
+        empty.setMarker(SeriesMarkers.NONE);
+        styler.setAnnotationTextFontColor(MUTED_TEXT);
+        styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+        chart.addAnnotation(new AnnotationText("no data", 0.5, 0.5, false));
+    }
+
+    /** A series reduced to its drawable points (NaN where a point cannot be drawn). */
     private record Prepared(Series source, double[] x, double[] y, double[] smooth, int finitePoints) {}
 
     private List<Prepared> prepare() {
@@ -253,17 +361,49 @@ public final class LineChart {
             for (int i = 0; i < y.length; i++) {
                 double v = s.y()[i];
                 boolean drawable = Double.isFinite(v) && Double.isFinite(s.x()[i]) && (!logY || v > 0);
-                y[i] = drawable ? (logY ? Math.log10(v) : v) : Double.NaN;
+                y[i] = drawable ? v : Double.NaN;
                 finite += drawable ? 1 : 0;
             }
-            double[] smooth = smoothingWindow > 1 && finite > smoothingWindow ? movingAverage(y, smoothingWindow) : null;
-            result.add(new Prepared(s, s.x(), y, smooth, finite));
+            double[] smooth = smoothingWindow > 1 && finite > smoothingWindow ? smoothed(y) : null;
+            result.add(new Prepared(s, finiteX(s.x()), y, smooth, finite));
         }
         return result;
     }
 
-    private static boolean smoothed(List<Prepared> prepared) {
-        return prepared.stream().anyMatch(p -> p.smooth != null);
+    /** The moving average, taken of log10 values on a log axis (a geometric mean, as the axis shows it). */
+    private double[] smoothed(double[] y) {
+        if (!logY) {
+            return movingAverage(y, smoothingWindow);
+        }
+        double[] logs = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            logs[i] = Math.log10(y[i]);
+        }
+        double[] averaged = movingAverage(logs, smoothingWindow);
+        for (int i = 0; i < averaged.length; i++) {
+            averaged[i] = Math.pow(10, averaged[i]);
+        }
+        return averaged;
+    }
+
+    /** x values with non-finite ones replaced by a neighbour's (their y is NaN, so nothing is drawn there). */
+    private static double[] finiteX(double[] x) {
+        double[] out = x.clone();
+        double last = Double.NaN;
+        for (double v : x) {
+            if (Double.isFinite(v)) {
+                last = v;
+                break;
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (Double.isFinite(out[i])) {
+                last = out[i];
+            } else {
+                out[i] = Double.isNaN(last) ? 0 : last;
+            }
+        }
+        return out;
     }
 
     /** Trailing moving average over the last {@code window} finite values; NaN where the input is NaN. */
@@ -290,11 +430,11 @@ public final class LineChart {
         return out;
     }
 
-    /** True when every x value is a whole number (steps): the x ticks then never fall between two. */
+    /** True when every x value with a drawable point is a whole number (steps). */
     private static boolean integerX(List<Prepared> prepared) {
         for (Prepared p : prepared) {
-            for (double x : p.x) {
-                if (Double.isFinite(x) && x != Math.rint(x)) {
+            for (int i = 0; i < p.x.length; i++) {
+                if (!Double.isNaN(p.y[i]) && p.x[i] != Math.rint(p.x[i])) {
                     return false;
                 }
             }
@@ -302,276 +442,19 @@ public final class LineChart {
         return true;
     }
 
-    /** A closed interval of axis units. */
-    private record Range(double lo, double hi) {}
-
-    private static Range xRange(List<Prepared> prepared) {
+    /** {min, max} of the x (or y) values of the drawable points; null when there are none. */
+    private static double[] dataBounds(List<Prepared> prepared, boolean x) {
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (Prepared p : prepared) {
             for (int i = 0; i < p.x.length; i++) {
                 if (!Double.isNaN(p.y[i])) {
-                    lo = Math.min(lo, p.x[i]);
-                    hi = Math.max(hi, p.x[i]);
-                }
-            }
-        }
-        if (lo > hi) {
-            return null;
-        }
-        return hi > lo ? new Range(lo, hi) : new Range(lo - 1, hi + 1);
-    }
-
-    private Range yRange(List<Prepared> prepared) {
-        if (!Double.isNaN(fixedYMin)) {
-            return logY ? new Range(Math.log10(Math.max(fixedYMin, Double.MIN_NORMAL)), Math.log10(fixedYMax))
-                    : new Range(fixedYMin, fixedYMax);
-        }
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        for (Prepared p : prepared) {
-            for (double v : p.y) {
-                if (!Double.isNaN(v)) {
+                    double v = x ? p.x[i] : p.y[i];
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
                 }
             }
         }
-        if (lo > hi) {
-            return null;
-        }
-        double span = hi - lo;
-        double pad = span > 0 ? span * 0.05 : logY ? 0.1 : hi != 0 ? Math.abs(hi) * 0.05 : 1;
-        if (logY) {
-            return new Range(lo - pad, hi + pad);
-        }
-        double paddedLo = lo >= 0 ? Math.max(0, lo - pad) : lo - pad;
-        double paddedHi = hi <= 0 ? Math.min(0, hi + pad) : hi + pad;
-        return new Range(paddedLo, paddedHi);
-    }
-
-    /** From axis units to pixels. */
-    private record Mapping(Rectangle plot, Range x, Range y, boolean logY) {
-        double px(double xValue) {
-            return plot.x + (xValue - x.lo) / (x.hi - x.lo) * plot.width;
-        }
-
-        /** {@code yAxisUnits} is log10 of the value on a log axis. */
-        double py(double yAxisUnits) {
-            return plot.y + plot.height - (yAxisUnits - y.lo) / (y.hi - y.lo) * plot.height;
-        }
-
-        double pyOfValue(double value) {
-            return py(logY ? Math.log10(value) : value);
-        }
-    }
-
-    private int drawLegend(Graphics2D g, List<Prepared> prepared, int top) {
-        FontMetrics m = g.getFontMetrics();
-        int swatch = 22;
-        int gap = 22;
-        List<List<Prepared>> rows = new ArrayList<>();
-        List<Integer> rowWidths = new ArrayList<>();
-        int available = width - 2 * PAD;
-        List<Prepared> row = new ArrayList<>();
-        int rowWidth = 0;
-        for (Prepared p : prepared) {
-            int itemWidth = swatch + 6 + m.stringWidth(p.source.name());
-            int needed = row.isEmpty() ? itemWidth : rowWidth + gap + itemWidth;
-            if (!row.isEmpty() && needed > available) {
-                rows.add(row);
-                rowWidths.add(rowWidth);
-                row = new ArrayList<>();
-                needed = itemWidth;
-            }
-            row.add(p);
-            rowWidth = needed;
-        }
-        if (!row.isEmpty()) {
-            rows.add(row);
-            rowWidths.add(rowWidth);
-        }
-        int y = top;
-        for (int r = 0; r < rows.size(); r++) {
-            int x = (width - rowWidths.get(r)) / 2;
-            int midY = y + m.getHeight() / 2;
-            for (Prepared p : rows.get(r)) {
-                g.setColor(p.source.color());
-                g.setStroke(new BasicStroke(3f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-                g.draw(new Line2D.Double(x + 2, midY, x + swatch - 2, midY));
-                g.setColor(TEXT);
-                g.drawString(p.source.name(), x + swatch + 6, y + m.getAscent());
-                x += swatch + 6 + m.stringWidth(p.source.name()) + gap;
-            }
-            y += m.getHeight() + 2;
-        }
-        return y;
-    }
-
-    private void drawNoData(Graphics2D g, Font font, int top) {
-        g.setFont(font);
-        g.setColor(MUTED_TEXT);
-        String text = "no data";
-        FontMetrics m = g.getFontMetrics();
-        g.drawString(text, (width - m.stringWidth(text)) / 2, (top + height) / 2);
-    }
-
-    private static void drawGridAndTicks(Graphics2D g, Rectangle plot, Mapping map, AxisTicks xTicks, AxisTicks yTicks, Font tickFont) {
-        g.setFont(tickFont);
-        FontMetrics m = g.getFontMetrics();
-        g.setStroke(new BasicStroke(1f));
-        for (int i = 0; i < yTicks.values().length; i++) {
-            double py = map.pyOfValue(yTicks.values()[i]);
-            if (py < plot.y - 0.5 || py > plot.y + plot.height + 0.5) {
-                continue;
-            }
-            g.setColor(GRID);
-            g.draw(new Line2D.Double(plot.x, py, plot.x + plot.width, py));
-            g.setColor(TEXT);
-            String label = yTicks.labels()[i];
-            g.drawString(label, plot.x - 6 - m.stringWidth(label), (int) Math.round(py + m.getAscent() / 2.0 - 2));
-        }
-        for (int i = 0; i < xTicks.values().length; i++) {
-            double px = map.px(xTicks.values()[i]);
-            g.setColor(GRID);
-            g.draw(new Line2D.Double(px, plot.y, px, plot.y + plot.height));
-            g.setColor(TEXT);
-            String label = xTicks.labels()[i];
-            g.drawString(label, (int) Math.round(px - m.stringWidth(label) / 2.0), plot.y + plot.height + 4 + m.getAscent());
-        }
-    }
-
-    private void drawAxisLabels(Graphics2D g, Rectangle plot, Font labelFont) {
-        g.setFont(labelFont);
-        g.setColor(TEXT);
-        FontMetrics m = g.getFontMetrics();
-        String x = xLabel;
-        g.drawString(x, plot.x + (plot.width - m.stringWidth(x)) / 2, height - PAD - m.getDescent());
-        String y = logY ? yLabel + " (log scale)" : yLabel;
-        AffineTransform saved = g.getTransform();
-        g.translate(PAD + m.getAscent(), plot.y + (plot.height + m.stringWidth(y)) / 2.0);
-        g.rotate(-Math.PI / 2);
-        g.drawString(y, 0, 0);
-        g.setTransform(saved);
-    }
-
-    private static void drawSeries(Graphics2D g, Rectangle plot, Mapping map, List<Prepared> prepared) {
-        Shape savedClip = g.getClip();
-        int margin = (int) Math.ceil(MARKER_RADIUS) + 1;
-        g.clip(new Rectangle(plot.x - margin, plot.y - margin, plot.width + 2 * margin, plot.height + 2 * margin));
-        for (Prepared p : prepared) {
-            if (p.smooth != null) {
-                Color c = p.source.color();
-                g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), RAW_ALPHA));
-                g.setStroke(new BasicStroke(1f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-                g.draw(path(map, p.x, p.y));
-            }
-        }
-        for (Prepared p : prepared) {
-            g.setColor(p.source.color());
-            g.setStroke(new BasicStroke(2.2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-            double[] line = p.smooth != null ? p.smooth : p.y;
-            g.draw(path(map, p.x, line));
-            if (p.smooth == null && p.finitePoints <= POINTS_WITH_MARKERS) {
-                drawMarkers(g, map, p.x, p.y);
-            }
-        }
-        g.setClip(savedClip);
-    }
-
-    /**
-     * The polyline through the points, NaN breaking it. Long series are reduced to at most four
-     * points per pixel column (first, lowest, highest, last), which draws the same picture.
-     */
-    private static Path2D path(Mapping map, double[] x, double[] y) {
-        Path2D.Double path = new Path2D.Double();
-        PixelColumn column = new PixelColumn(path);
-        for (int i = 0; i < x.length; i++) {
-            if (Double.isNaN(y[i])) {
-                column.flush();
-                column.penDown = false;
-                continue;
-            }
-            column.add(map.px(x[i]), map.py(y[i]));
-        }
-        column.flush();
-        return path;
-    }
-
-    /** The points of one pixel column not yet added to the path. */
-    private static final class PixelColumn {
-        private final Path2D path;
-        private boolean penDown;
-        private int count;
-        private long column;
-        private final double[] first = new double[2];
-        private final double[] low = new double[2];
-        private final double[] high = new double[2];
-        private final double[] last = new double[2];
-        private boolean lowBeforeHigh;
-
-        PixelColumn(Path2D path) {
-            this.path = path;
-        }
-
-        void add(double px, double py) {
-            long col = (long) Math.floor(px);
-            if (count > 0 && col != column) {
-                flush();
-            }
-            if (count == 0) {
-                column = col;
-                set(first, px, py);
-                set(low, px, py);
-                set(high, px, py);
-                lowBeforeHigh = true;
-            } else if (py > low[1]) {
-                set(low, px, py);
-                lowBeforeHigh = false;
-            } else if (py < high[1]) {
-                set(high, px, py);
-                lowBeforeHigh = true;
-            }
-            set(last, px, py);
-            count++;
-        }
-
-        void flush() {
-            if (count == 0) {
-                return;
-            }
-            emit(first);
-            if (count > 2) {
-                emit(lowBeforeHigh ? low : high);
-                emit(lowBeforeHigh ? high : low);
-            }
-            if (count > 1) {
-                emit(last);
-            }
-            count = 0;
-        }
-
-        private void emit(double[] point) {
-            if (penDown) {
-                path.lineTo(point[0], point[1]);
-            } else {
-                path.moveTo(point[0], point[1]);
-                penDown = true;
-            }
-        }
-
-        private static void set(double[] point, double px, double py) {
-            point[0] = px;
-            point[1] = py;
-        }
-    }
-
-    private static void drawMarkers(Graphics2D g, Mapping map, double[] x, double[] y) {
-        double r = MARKER_RADIUS;
-        for (int i = 0; i < x.length; i++) {
-            if (!Double.isNaN(y[i])) {
-                g.fill(new Ellipse2D.Double(map.px(x[i]) - r, map.py(y[i]) - r, 2 * r, 2 * r));
-            }
-        }
+        return lo > hi ? null : new double[] {lo, hi};
     }
 }

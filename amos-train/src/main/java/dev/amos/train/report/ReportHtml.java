@@ -2,6 +2,8 @@ package dev.amos.train.report;
 
 import dev.amos.train.report.MetricsLog.Row;
 import dev.amos.train.report.ReportCharts.NamedChart;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
@@ -201,7 +203,31 @@ final class ReportHtml {
 
     private static String fmt(double v) {
         return Double.isFinite(v) && Math.abs(v) >= 1000 && Math.abs(v) < 1e9
-                ? String.format(Locale.ROOT, "%,.0f", v) : AxisTicks.compact(v, 4);
+                ? String.format(Locale.ROOT, "%,.0f", v) : compact(v, 4);
+    }
+
+    /**
+     * Short text for a number with at most {@code significant} digits: plain for ordinary
+     * magnitudes ({@code 0.25}, {@code 1200}), {@code 2.5e-4} for small and large ones.
+     */
+    static String compact(double v, int significant) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "inf" : "-inf";
+        }
+        if (v == 0) {
+            return "0";
+        }
+        MathContext digits = new MathContext(significant);
+        double abs = Math.abs(v);
+        if (abs >= 1e-3 && abs < 1e6) {
+            return new BigDecimal(v).round(digits).stripTrailingZeros().toPlainString();
+        }
+        BigDecimal rounded = new BigDecimal(v).round(digits);
+        int exponent = rounded.precision() - rounded.scale() - 1;
+        return rounded.movePointLeft(exponent).stripTrailingZeros().toPlainString() + "e" + exponent;
     }
 
     /** A share in [0, 1] with three decimals. */

@@ -2,6 +2,7 @@ package dev.amos.train.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,9 +10,16 @@ import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
 
 class LineChartTest {
 
@@ -72,32 +80,63 @@ class LineChartTest {
     }
 
     @Test
-    void ticksAreRoundNumbersWithShortLabels() {
-        AxisTicks steps = AxisTicks.linear(0, 1000, 6);
-        assertArrayEquals(new double[] {0, 200, 400, 600, 800, 1000}, steps.values(), 1e-9);
-        assertArrayEquals(new String[] {"0", "200", "400", "600", "800", "1000"}, steps.labels());
+    void smoothedSeriesKeepTheirRawValuesFaintAndOutOfTheLegend() {
+        double[] x = new double[100];
+        double[] y = new double[100];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = i;
+            y[i] = 5 + (i % 2 == 0 ? 1 : -1);
+        }
+        XYChart chart = new LineChart("Noisy", "step", "loss").add("loss", x, y).smoothing(10).toXChart();
 
-        assertArrayEquals(new String[] {"0", "0.25", "0.5", "0.75", "1"},
-                stripZeros(AxisTicks.linear(0, 1, 5).labels()));
-        assertArrayEquals(new String[] {"0", "200k", "400k"}, AxisTicks.linear(0, 400_000, 3).labels());
-        assertEquals("2.5e-4", AxisTicks.compact(2.5e-4, 3));
-        assertEquals("1200", AxisTicks.compact(1200, 3));
-
-        assertArrayEquals(new String[] {"1", "10", "100"}, AxisTicks.logarithmic(0.5, 200, 8).labels(),
-                "1-2-5 would give 9 ticks, more than 8: decades only");
-        assertArrayEquals(new String[] {"0.5", "1", "2", "5", "10"}, AxisTicks.logarithmic(0.4, 12, 8).labels());
-        assertArrayEquals(new double[] {99, 100, 101}, AxisTicks.linear(99, 101, 8, 1).values(), 1e-9,
-                "integer data never gets fractional ticks");
-        AxisTicks covering = AxisTicks.covering(0.27, 3.15, 8);
-        assertEquals(0, covering.values()[0], 1e-12);
-        assertEquals(3.5, covering.values()[covering.values().length - 1], 1e-12, "the top of the axis is a labeled tick");
+        List<XYSeries> series = List.copyOf(chart.getSeriesMap().values());
+        List<XYSeries> inLegend = series.stream().filter(XYSeries::isShowInLegend).toList();
+        List<XYSeries> faint = series.stream()
+                .filter(s -> !s.isShowInLegend() && Arrays.stream(s.getYData()).anyMatch(Double::isFinite)).toList();
+        assertEquals(1, inLegend.size(), "only the smoothed line is in the legend");
+        assertEquals(1, faint.size(), "one raw line");
+        XYSeries smooth = inLegend.get(0);
+        XYSeries raw = faint.get(0);
+        assertTrue(series.indexOf(raw) < series.indexOf(smooth), "the raw line is drawn first, behind the smoothed one");
+        assertTrue(raw.getLineColor().getAlpha() < 128, "the raw line is faint");
+        assertArrayEquals(y, raw.getYData(), 0, "the raw line has the raw values");
+        assertEquals("loss", smooth.getName());
+        assertEquals(5, smooth.getYData()[99], 0.11, "the bold line is the moving average");
+        assertTrue(chart.getXAxisTitle().contains("moving average over 10 points"), chart.getXAxisTitle());
     }
 
-    private static String[] stripZeros(String[] labels) {
-        String[] out = new String[labels.length];
-        for (int i = 0; i < labels.length; i++) {
-            out[i] = labels[i].contains(".") ? labels[i].replaceAll("0+$", "").replaceAll("\\.$", "") : labels[i];
-        }
-        return out;
+    @Test
+    void logAxisSpansAtLeastTwoLabeledPowersOfTen() {
+        XYChart chart = new LineChart("Loss", "step", "loss").add("loss", new double[] {1, 2, 3}, new double[] {40, 0, 2})
+                .logScaleY(true).toXChart();
+        assertTrue(chart.getStyler().isYAxisLogarithmic());
+        assertTrue(Double.isNaN(chart.getSeriesMap().get("loss").getYData()[1]), "0 is left out on a log axis");
+        assertEquals(1, chart.getStyler().getYAxisMin(), 1e-12, "2..40 widens down to 1: labels 1 and 10");
+        assertEquals(40, chart.getStyler().getYAxisMax(), 1e-12);
+        assertTrue(chart.getYAxisTitle().endsWith("(log scale)"));
+
+        assertArrayEquals(new double[] {50, 1000}, LineChart.decadeBounds(50, 900), 1e-9, "only 100 inside: widen up, the cheaper side");
+        assertArrayEquals(new double[] {0.5, 200}, LineChart.decadeBounds(0.5, 200), 1e-12, "already holds 1, 10 and 100");
+        assertArrayEquals(new double[] {1, 10}, LineChart.decadeBounds(2, 9), 1e-12, "inside one decade: both ends widen");
+    }
+
+    @Test
+    void tickLabelsHaveALeadingZeroAndTheDecimalsTheSpanNeeds() {
+        assertEquals("0.0005", label(LineChart.decimalPattern(0, 5e-4), 5e-4), "a learning rate");
+        assertEquals("0.00025", label(LineChart.decimalPattern(0, 5e-4), 2.5e-4));
+        assertEquals("0.2", label(LineChart.decimalPattern(0, 1), 0.2), "a fraction");
+        assertEquals("12,000", label(LineChart.decimalPattern(8000, 15000), 12000), "tokens per second");
+        assertEquals("3E-8", label(LineChart.decimalPattern(0, 4e-8), 3e-8), "tiny spans go scientific");
+        assertEquals("2.5", label(LineChart.decimalPattern(2.5, 2.5), 2.5), "a constant series");
+    }
+
+    private static String label(String pattern, double value) {
+        return new DecimalFormat(pattern, DecimalFormatSymbols.getInstance(Locale.ROOT)).format(value);
+    }
+
+    @Test
+    void sameSeriesNameTwiceIsRejected() {
+        LineChart chart = new LineChart("t", "x", "y").add("loss", new double[] {1}, new double[] {1});
+        assertThrows(IllegalArgumentException.class, () -> chart.add("loss", new double[] {1}, new double[] {2}));
     }
 }
