@@ -44,6 +44,10 @@ final class FinetuneCommand implements Callable<Integer> {
     @Option(names = "--max-len", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
     int maxLen = 128;
 
+    @Option(names = "--train-limit", paramLabel = "N", description = {"Fine-tune on a fixed seeded subsample of N",
+        "training examples, the same for every seed and model (default: 0 = all)."})
+    int trainLimit = 0;
+
     @Option(names = "--warmup", description = "Warmup fraction of the steps (default: ${DEFAULT-VALUE}).")
     double warmup = 0.1;
 
@@ -75,7 +79,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     GlueFinetuner.Options options(GlueTask glueTask, Path glueDir, Path dir) {
         return new GlueFinetuner.Options(model, glueTask, glueDir, seeds, seed, epochs, lr, batchSize, maxLen, warmup,
-                weightDecay, clip, logEvery, TrainCommand.device(device), dir, System.err);
+                weightDecay, clip, logEvery, TrainCommand.device(device), dir, System.err, trainLimit);
     }
 
     /** {@code --data}, else {@code $AMOS_GLUE_DIR} or {@code -Damos.glue.dir}; a clear error if none. */

@@ -48,6 +48,10 @@ final class GlueCommand implements Callable<Integer> {
     @Option(names = "--max-len", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
     int maxLen = 128;
 
+    @Option(names = "--train-limit", paramLabel = "N", description = {"Fine-tune each task on a fixed seeded subsample",
+        "of N training examples (default: 0 = all)."})
+    int trainLimit = 0;
+
     @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
     String device = "cpu";
 
@@ -71,6 +75,7 @@ final class GlueCommand implements Callable<Integer> {
         finetune.batchSize = batchSize;
         finetune.maxLen = maxLen;
         finetune.device = device;
+        finetune.trainLimit = trainLimit;
         List<GlueScore> scores = new ArrayList<>();
         JsonObject perTask = new JsonObject();
         for (GlueTask task : parsed) {

@@ -63,7 +63,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
     float lr = 5e-4f;
 
-    @Option(names = "--warmup", description = "Warmup steps (default: 10% of --steps).")
+    @Option(names = "--warmup", description = "Warmup steps (default: 10%% of --steps).")
     Integer warmup;
 
     @Option(names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")

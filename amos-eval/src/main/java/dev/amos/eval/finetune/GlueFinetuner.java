@@ -36,11 +36,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
+import java.util.stream.IntStream;
 
 /**
  * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/amos-method.md,
@@ -74,32 +77,39 @@ public final class GlueFinetuner {
             int logEvery,
             Device device,
             Path outDir,
-            PrintStream log) {
+            PrintStream log,
+            int trainLimit) {
 
         /** The defaults of {@code amos finetune} for {@code task}. */
         public static Options defaults(Path pretrained, GlueTask task, Path glueDir, Path outDir, PrintStream log) {
             return new Options(pretrained, task, glueDir, 1, 1, 3, 1e-4f, 32, 128, 0.1, 0.01f, 0f, 10,
-                    Device.cpu(), outDir, log);
+                    Device.cpu(), outDir, log, 0);
         }
 
         public Options withSeeds(int n) {
             return new Options(pretrained, task, glueDir, n, baseSeed, epochs, learningRate, batchSize, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log);
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, trainLimit);
         }
 
         public Options withEpochs(int e, float lr, int batch) {
             return new Options(pretrained, task, glueDir, seeds, baseSeed, e, lr, batch, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log);
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, trainLimit);
         }
 
         public Options withMaxLength(int tokens) {
             return new Options(pretrained, task, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, tokens,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log);
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, trainLimit);
         }
 
         public Options withOut(GlueTask t, Path out) {
             return new Options(pretrained, t, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, out, log);
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, out, log, trainLimit);
+        }
+
+        /** Fine-tunes on a seeded subsample of {@code n} training examples (0: all); see {@link #subsample}. */
+        public Options withTrainLimit(int n) {
+            return new Options(pretrained, task, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, maxLength,
+                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, n);
         }
 
         void validate() {
@@ -110,6 +120,7 @@ public final class GlueFinetuner {
             check(learningRate > 0 && Float.isFinite(learningRate), "--lr must be > 0, got " + learningRate);
             check(warmupFraction >= 0 && warmupFraction <= 1, "--warmup must be in [0, 1], got " + warmupFraction);
             check(logEvery >= 1, "--log-every must be >= 1, got " + logEvery);
+            check(trainLimit >= 0, "--train-limit must be >= 0 (0 = all), got " + trainLimit);
         }
 
         private static void check(boolean ok, String message) {
@@ -131,6 +142,9 @@ public final class GlueFinetuner {
     /** All seeds of one task, and the median per metric. */
     public record Result(GlueTask task, List<SeedResult> seeds, List<GlueScore> median, long bestSeed, Path outDir) {}
 
+    /** The seed of the training subsample of {@link #subsample}, fixed so it never varies between runs. */
+    static final long SUBSAMPLE_SEED = 20220425L;
+
     private GlueFinetuner() {}
 
     /** Fine-tunes every seed, writes the output folder and returns the results. */
@@ -141,7 +155,7 @@ public final class GlueFinetuner {
             throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
                     + pretrained.model().maxPositions() + " of the model in " + o.pretrained());
         }
-        List<GlueExample> train = GlueReader.read(o.glueDir(), o.task(), GlueSplit.TRAIN);
+        List<GlueExample> train = subsample(GlueReader.read(o.glueDir(), o.task(), GlueSplit.TRAIN), o.trainLimit());
         Map<GlueSplit, List<GlueExample>> dev = new LinkedHashMap<>();
         for (GlueSplit split : o.task().devSplits()) {
             dev.put(split, GlueReader.read(o.glueDir(), o.task(), split));
@@ -171,6 +185,21 @@ public final class GlueFinetuner {
         writeResults(result);
         o.log().printf("amos: %s median of %d seed(s): %s%n", o.task(), results.size(), format(flatten(result.median())));
         return result;
+    }
+
+    /**
+     * The first {@code limit} examples of a fixed-seed shuffle of {@code examples}, in their file
+     * order; all of them when {@code limit} is 0 or not smaller than their count. The subsample
+     * depends only on the list and the limit, so every fine-tuning seed and every pretrained model
+     * sees the same examples.
+     */
+    public static List<GlueExample> subsample(List<GlueExample> examples, int limit) {
+        if (limit <= 0 || limit >= examples.size()) {
+            return examples;
+        }
+        List<Integer> order = new ArrayList<>(IntStream.range(0, examples.size()).boxed().toList());
+        Collections.shuffle(order, new Random(SUBSAMPLE_SEED));
+        return order.subList(0, limit).stream().sorted().map(examples::get).toList();
     }
 
     static String seedDir(long seed) {

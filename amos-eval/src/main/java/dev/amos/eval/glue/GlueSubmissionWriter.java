@@ -1,13 +1,13 @@
 package dev.amos.eval.glue;
 
 import java.io.IOException;
+import dev.amos.model.BlockFiles;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.function.IntFunction;
 
@@ -94,28 +94,14 @@ public final class GlueSubmissionWriter {
 
     private static Path write(Path file, List<GlueExample> examples, IntFunction<String> prediction)
             throws IOException {
-        Path directory = file.toAbsolutePath().getParent();
-        Files.createDirectories(directory);
-        Path temporary = Files.createTempFile(directory, "." + file.getFileName(), ".tmp");
-        try {
-            try (Writer out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
-                out.write(HEADER);
-                for (int i = 0; i < examples.size(); i++) {
-                    out.write(examples.get(i).id() + "\t" + prediction.apply(i) + "\n");
-                }
+        BlockFiles.writeAtomically(file, stream -> {
+            Writer out = new OutputStreamWriter(stream, StandardCharsets.UTF_8);
+            out.write(HEADER);
+            for (int i = 0; i < examples.size(); i++) {
+                out.write(examples.get(i).id() + "\t" + prediction.apply(i) + "\n");
             }
-            moveIntoPlace(temporary, file);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+            out.flush();
+        });
         return file;
-    }
-
-    private static void moveIntoPlace(Path temporary, Path file) throws IOException {
-        try {
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

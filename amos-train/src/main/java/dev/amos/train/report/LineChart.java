@@ -160,7 +160,7 @@ public final class LineChart {
     /** Writes the chart as a PNG, atomically (temporary sibling file, then rename). */
     public void writePng(Path file) throws IOException {
         BufferedImage image = render();
-        ReportFiles.writeAtomically(file, out -> {
+        dev.amos.model.BlockFiles.writeAtomically(file, out -> {
             if (!ImageIO.write(image, "png", out)) {
                 throw new IOException("no PNG writer available in this JVM");
             }

@@ -54,7 +54,7 @@ public final class TrainingReport {
                 ? runDir.toString() : runDir.toAbsolutePath().normalize().getFileName().toString();
         String html = ReportHtml.render(run, log, charts, folderName, OffsetDateTime.now());
         Path page = runDir.resolve(HTML_FILE);
-        ReportFiles.writeAtomically(page, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
+        dev.amos.model.BlockFiles.writeAtomically(page, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
         removeStaleCharts(runDir, charts);
         return page;
     }
