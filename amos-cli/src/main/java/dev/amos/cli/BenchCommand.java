@@ -7,6 +7,11 @@ import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.Bench;
+import dev.amos.train.StepSampler;
+import dev.amos.train.data.CorpusTokenizer;
+import dev.amos.train.data.PretrainingDataset;
+import dev.amos.train.data.ShardCache;
+import dev.amos.train.data.TokenShards;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -42,11 +47,15 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
     String device = "auto";
 
+    @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH",
+            description = "Also time steps fed by the real data pipeline from this corpus, alternating with the in-memory batch.")
+    List<java.nio.file.Path> corpus;
+
     @Option(names = "--peak-tflops", description = "Device peak TFLOP/s for MFU on a GPU (e.g. 989 for H100/H200 bf16 dense, 67 fp32).")
     Double peakTflops;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         ModelConfig model = ModelConfig.load(config, Paths.models());
         int seq = seqLen != null ? seqLen : model.seqLen();
         if (steps < 1 || warmup < 0 || batchSize < 1) {
@@ -72,10 +81,20 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("source", peakSource);
         gemm.addProperty("threads", JniUtils.getNumThreads());
         System.out.println(gemm);
+        PretrainingDataset data = corpus == null ? null : dataset(seq);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
-            System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak));
+            System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data));
         }
         return 0;
+    }
+
+    private PretrainingDataset dataset(int seq) throws java.io.IOException {
+        java.nio.file.Path tok = Paths.models().resolve("tokenizer.json");
+        CorpusTokenizer tokenizer = CorpusTokenizer.load(tok);
+        TokenShards shards = new ShardCache(Paths.cache().resolve("shards").resolve(ShardCache.cacheKey(corpus, tok)))
+                .progress(System.err).prepare(corpus, tokenizer).shards();
+        return PretrainingDataset.builder().optSeed(1).setCorpus(shards, seq, tokenizer.specialTokens())
+                .setSampling(new StepSampler(1, batchSize, 0, Long.MAX_VALUE)).optPrefetchNumber(4).build();
     }
 }

@@ -17,6 +17,7 @@ import dev.amos.model.Amos;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.data.Masker;
+import dev.amos.train.data.PretrainingDataset;
 import dev.amos.train.data.SpecialTokens;
 import dev.amos.train.optim.AdamW;
 import java.io.IOException;
@@ -37,15 +38,32 @@ public final class Bench {
 
     private Bench() {}
 
-    /** One measurement as a JSON line. */
+    /** One measurement as a JSON line (in-memory batch only). */
     public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
             int steps, int warmup, Device device, double peakFlops) {
+        return trainingSteps(config, objective, batchSize, seqLen, steps, warmup, device, peakFlops, null);
+    }
+
+    /**
+     * One measurement as a JSON line. With {@code corpus} (a packed dataset), steps alternate
+     * between the in-memory batch and batches of the real data pipeline (sampling, prefetch on
+     * another thread, batching), and both medians are reported: the data pipeline costs nothing
+     * when they agree.
+     */
+    public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
+            int steps, int warmup, Device device, double peakFlops, PretrainingDataset corpus) {
         TrainConfig tc = new TrainConfig(steps + warmup, batchSize, 1, seqLen, 5e-4f, 0, 0.01f, 0.9f, 0.98f, 1e-6f, 2f, 50f,
                 0.15f, 1, 1, 1, 1, 1);
         SpecialTokens special = new SpecialTokens(0, 100, 101, 102, 103, config.vocabSize(), List.of(0, 100, 101, 102, 103));
         Engine.getInstance().setRandomSeed(1);
         Amos amos = new Amos(config, objective);
         double[] millis = new double[steps];
+        double[] corpusMillis = new double[steps];
+        java.util.concurrent.ExecutorService prefetch = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "amos-bench-data");
+            t.setDaemon(true);
+            return t;
+        });
         try (Model model = Model.newInstance("bench", device)) {
             model.setBlock(amos);
             ParameterList params = amos.getParameters();
@@ -56,18 +74,31 @@ public final class Bench {
                 trainer.initialize(s, s, s, new Shape(Math.round(batchSize * seqLen * 0.15)));
                 Masker masker = new Masker(Pretrainer.maskingFor(objective, tc), special, 1);
                 long[][] batch = syntheticBatch(batchSize, seqLen, config.vocabSize());
+                java.util.Iterator<ai.djl.training.dataset.Batch> real = corpus == null ? null
+                        : corpus.getData(trainer.getManager(), prefetch).iterator();
+                int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
-                    long t0 = System.nanoTime();
-                    try (NDManager m = trainer.getManager().newSubManager()) {
-                        NDList data = new NDList(m.create(batch[0], s), m.create(batch[1], s));
-                        NDList stats = Pretrainer.forwardBackward(trainer, data, masker, i, tc, params, m);
-                        trainer.step();
-                        stats.get("loss").getFloat(); // one sync per step: the time includes the device's work
-                    }
-                    if (i >= warmup) {
-                        millis[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                    for (int round = 0; round < rounds; round++) {
+                        long t0 = System.nanoTime();
+                        try (NDManager m = trainer.getManager().newSubManager()) {
+                            ai.djl.training.dataset.Batch b = round == 1 ? real.next() : null;
+                            NDList data = b != null ? b.getData() : new NDList(m.create(batch[0], s), m.create(batch[1], s));
+                            NDList stats = Pretrainer.forwardBackward(trainer, data, masker, i, tc, params, m);
+                            trainer.step();
+                            stats.get("loss").getFloat(); // one sync per step: the time includes the device's work
+                            if (b != null) {
+                                b.close();
+                            }
+                        }
+                        if (i >= warmup) {
+                            (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                        }
                     }
                 }
+            } catch (java.io.IOException | ai.djl.translate.TranslateException e) {
+                throw new IllegalStateException("reading the corpus failed", e);
+            } finally {
+                prefetch.shutdownNow();
             }
         }
         double[] sorted = millis.clone();
@@ -94,6 +125,12 @@ public final class Bench {
         j.addProperty("peak_flops", Math.round(peakFlops));
         j.addProperty("mfu", Math.round(achieved / peakFlops * 1e4) / 1e4);
         j.addProperty("peak_rss_mb", peakRssMb());
+        if (corpus != null) {
+            double[] c = corpusMillis.clone();
+            Arrays.sort(c);
+            j.addProperty("corpus_step_ms_median", round(quantile(c, 0.5)));
+            j.addProperty("corpus_vs_memory", Math.round(quantile(c, 0.5) / median * 1e4) / 1e4);
+        }
         return j;
     }
 
