@@ -85,11 +85,26 @@ public final class Checkpoints {
             deleteTree(old);
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteLeftovers(root);
         List<Checkpoint> all = list(runDir);
         for (int i = 0; i < all.size() - keep; i++) {
             deleteTree(all.get(i).dir());
         }
         return target;
+    }
+
+    /**
+     * Deletes the hidden {@code .step-N.tmp-PID} / {@code .step-N.old-PID} folders that a killed
+     * process left half-written (they are never read, but would fill the disk run after run).
+     */
+    static void deleteLeftovers(Path root) throws IOException {
+        try (Stream<Path> entries = Files.list(root)) {
+            for (Path p : entries.toList()) {
+                if (p.getFileName().toString().matches("\\.step-\\d+\\.(tmp|old)-\\d+")) {
+                    deleteTree(p);
+                }
+            }
+        }
     }
 
     /** All {@code step-N} folders, oldest first (not verified). */

@@ -108,9 +108,6 @@ public final class Pretrainer {
         }
         List<Path> corpus = o.resume() ? run.corpus() : o.corpus();
         List<Path> validCorpus = o.resume() && o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus();
-        if (!o.resume()) {
-            run.writeConfig(modelConfig, objective, tc, corpus, validCorpus, tokenizer);
-        }
         ShardCache cache = new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(corpus, tokenizerFile))).progress(o.log());
         TokenShards shards = cache.prepare(corpus, tokenizer).shards();
         PackedExamples validExamples = null;
@@ -170,6 +167,11 @@ public final class Pretrainer {
                     long m = Math.max(1, Math.round(tc.batchSize() * tc.seqLen() * tc.maskProbability()));
                     Shape bs = new Shape(tc.batchSize(), tc.seqLen());
                     trainer.initialize(bs, bs, bs, new Shape(m));
+                    run.requireFreeSpace(RunFolder.parameterCount(params),
+                            o.resume() ? 1 : tc.keepCheckpoints() + 1, RunFolder::usableSpace);
+                    if (!o.resume()) { // only once inputs, model and disk proved good: no half-made run
+                        run.writeConfig(modelConfig, objective, tc, corpus, validCorpus, tokenizer);
+                    }
                     if (resumeFrom != null && Files.exists(resumeFrom.dir().resolve(Checkpoints.OPTIMIZER))) {
                         adam.loadState(model.getNDManager(), resumeFrom.dir().resolve(Checkpoints.OPTIMIZER));
                     }

@@ -1,5 +1,7 @@
 package dev.amos.train;
 
+import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -17,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.ToLongFunction;
 
 /**
  * A pretraining run folder (the contract in {@code interfaces.md}): {@code config.json}, {@code
@@ -58,6 +62,61 @@ public final class RunFolder {
             throw BadInputException.of(dir, "output folder is not writable (" + e.getMessage() + ")");
         }
         return new RunFolder(dir);
+    }
+
+    /**
+     * Refuses to start when the output folder's file store has less usable space than {@code
+     * checkpoints} checkpoints of a model with {@code parameters} float32 weights need, plus the
+     * final discriminator and {@link #SPACE_MARGIN_BYTES}: better a clear error now than a full
+     * disk at the first checkpoint.
+     *
+     * @param parameters weights of all networks (generator, discriminator, mixture)
+     * @param checkpoints checkpoint folders that exist at once (kept ones + the one being written)
+     * @param usableSpace free bytes of the file store holding a path ({@link #usableSpace} in
+     *     production; tests inject their own)
+     * @throws BadInputException naming the folder, the space free and the space needed
+     */
+    void requireFreeSpace(long parameters, int checkpoints, ToLongFunction<Path> usableSpace) {
+        long needed = requiredBytes(parameters, checkpoints);
+        long free = usableSpace.applyAsLong(dir);
+        if (free < needed) {
+            throw BadInputException.of(dir, String.format(Locale.ROOT,
+                    "not enough free disk space: %.1f MB free, expected at least %.1f MB (%d checkpoint(s) of %.1f MB"
+                            + " + final model + %d MB margin); free space, choose another --out or lower"
+                            + " --keep-checkpoints", free / 1e6, needed / 1e6, checkpoints,
+                    checkpointBytes(parameters) / 1e6, SPACE_MARGIN_BYTES >> 20));
+        }
+    }
+
+    /** Slack kept free beyond the estimate (metrics, report, config, file-system overhead). */
+    static final long SPACE_MARGIN_BYTES = 64L << 20;
+
+    /** Bytes of one checkpoint: float32 weights and AdamW's two float32 moments per weight. */
+    static long checkpointBytes(long parameters) {
+        return parameters * Float.BYTES * 3;
+    }
+
+    /** Bytes a run needs free: {@code checkpoints} checkpoints, the final encoder and the margin. */
+    static long requiredBytes(long parameters, int checkpoints) {
+        return checkpointBytes(parameters) * checkpoints + parameters * Float.BYTES + SPACE_MARGIN_BYTES;
+    }
+
+    /** Usable bytes of the file store holding {@code path} (Long.MAX_VALUE when it cannot be read). */
+    static long usableSpace(Path path) {
+        try {
+            return Files.getFileStore(path).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE; // an unreadable store is not a reason to refuse; writes will tell
+        }
+    }
+
+    /** Number of weights of all parameters (initialized). */
+    static long parameterCount(ParameterList params) {
+        long n = 0;
+        for (Parameter p : params.values()) {
+            n += p.getArray().size();
+        }
+        return n;
     }
 
     /** An existing run to continue. */

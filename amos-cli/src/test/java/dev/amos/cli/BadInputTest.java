@@ -1,0 +1,370 @@
+package dev.amos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Hostile inputs through the CLI (issue 8): each bad input ends with exit code 2, exactly one line
+ * on stderr that names the file (and line) and what was expected, no stack trace, and no
+ * half-written run folder left behind. Invalid UTF-8 and CRLF in a corpus are not errors: they
+ * are replaced / normalised and counted in the log. Every training run is amos-tiny, one step of
+ * 2 x 16 tokens.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputTest {
+
+    private static final String SENTENCES = """
+            The quick brown fox jumps over the lazy dog near the river bank.
+            A small village sat at the foot of the mountain, surrounded by old pine forests.
+            Scientists measured the temperature of the lake every morning for three years.
+            The library opened a new wing for children's books and quiet reading rooms.
+            Trains from the capital arrive twice a day, carrying mail and passengers.
+            """;
+
+    @TempDir
+    static Path tmp;
+
+    private Path repo;
+    private Path cache;
+    private Path goodCorpus;
+    /** A finished one-step run trained on a corpus with invalid UTF-8 and CRLF line ends. */
+    private Path trainedRun;
+    private String trainedRunLog;
+    private int outCounter;
+
+    private record Run(int code, String out, String err, String log) {}
+
+    @BeforeAll
+    void trainOneStepOnADirtyCorpus() throws IOException {
+        repo = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+        System.setProperty("amos.home", repo.toString());
+        cache = tmp.resolve("cache");
+        goodCorpus = Files.writeString(tmp.resolve("good.txt"), SENTENCES.repeat(20));
+        ByteArrayOutputStream dirty = new ByteArrayOutputStream();
+        for (int i = 0; i < 20; i++) {
+            dirty.writeBytes(SENTENCES.replace("\n", "\r\n").getBytes(StandardCharsets.UTF_8));
+            dirty.writeBytes(new byte[] {'c', 'a', 'f', (byte) 0xC3, ' ', 'b', 'a', 'd', ' ', (byte) 0xFF, '\r', '\n'});
+        }
+        Path dirtyCorpus = Files.write(tmp.resolve("dirty.txt"), dirty.toByteArray());
+        trainedRun = tmp.resolve("trained");
+        Run r = train("--corpus", dirtyCorpus.toString(), "--out", trainedRun.toString());
+        assertEquals(0, r.code(), r.err() + r.log());
+        trainedRunLog = r.log();
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        PrintStream systemErr = System.err;
+        PrintStream systemOut = System.out;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int code;
+        // System.err is redirected before the command line is built: picocli's default execution
+        // strategy remembers System.err at construction and would re-route errors to it otherwise
+        try (PrintStream capture = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            System.setErr(capture);
+            System.setOut(capture);
+            CommandLine cmd = AmosCommand.commandLine();
+            cmd.setOut(new PrintWriter(out, true));
+            cmd.setErr(new PrintWriter(err, true));
+            code = cmd.execute(args);
+        } finally {
+            System.setErr(systemErr);
+            System.setOut(systemOut);
+        }
+        return new Run(code, out.toString(), err.toString(), log.toString(StandardCharsets.UTF_8));
+    }
+
+    /** amos train with tiny settings; {@code --out} defaults to a fresh folder under the temp dir. */
+    private Run train(String... extra) {
+        List<String> extraArgs = Arrays.asList(extra);
+        List<String> args = new ArrayList<>(List.of("train", "--steps", "1", "--batch-size", "2",
+                "--checkpoint-every", "1", "--device", "cpu", "--cache", cache.toString()));
+        String[][] defaults = {
+            {"--config", "amos-tiny"}, {"--seq-len", "16"}, {"--corpus", goodCorpus.toString()},
+            {"--out", tmp.resolve("out-" + (++outCounter)).toString()}};
+        for (String[] option : defaults) {
+            if (!extraArgs.contains(option[0])) {
+                args.addAll(List.of(option));
+            }
+        }
+        args.addAll(extraArgs);
+        return run(args.toArray(String[]::new));
+    }
+
+    /** Exit code 2, one stderr line starting "amos: " containing every fragment, no stack trace. */
+    private static void assertBadInput(Run r, String... fragments) {
+        String context = "stderr:\n" + r.err() + "\nlog:\n" + r.log();
+        assertEquals(2, r.code(), context);
+        List<String> lines = r.err().strip().lines().toList();
+        assertEquals(1, lines.size(), context);
+        assertTrue(lines.get(0).startsWith("amos: "), context);
+        for (String f : fragments) {
+            assertTrue(lines.get(0).contains(f), "expected \"" + f + "\" in: " + context);
+        }
+        for (String output : new String[] {r.err(), r.log()}) {
+            assertFalse(output.contains("Exception"), context);
+            assertFalse(output.contains("\tat "), context);
+        }
+    }
+
+    /** A failed train leaves no run behind: --out holds no config.json and no checkpoint. */
+    private static void assertNoRunWritten(Path out) {
+        assertFalse(Files.exists(out.resolve("config.json")), out + " has a config.json after a failed start");
+        assertFalse(Files.exists(out.resolve("checkpoints")), out + " has checkpoints after a failed start");
+    }
+
+    private Path freshOut() {
+        return tmp.resolve("out-" + (++outCounter));
+    }
+
+    // ---- corpus -------------------------------------------------------------------------------
+
+    @Test
+    void missingCorpus() {
+        Path out = freshOut();
+        Path missing = tmp.resolve("no-such-corpus.txt");
+        assertBadInput(train("--corpus", missing.toString(), "--out", out.toString()),
+                missing.toString(), "no such file");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void emptyCorpusFile() throws IOException {
+        Path out = freshOut();
+        Path empty = Files.createFile(tmp.resolve("empty.txt"));
+        assertBadInput(train("--corpus", empty.toString(), "--out", out.toString()), "empty.txt", "expected");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void blankOnlyCorpusFile() throws IOException {
+        Path out = freshOut();
+        Path blank = Files.writeString(tmp.resolve("blank.txt"), "\n   \n\t\n");
+        assertBadInput(train("--corpus", blank.toString(), "--out", out.toString()), "blank.txt", "no text");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void folderWithNoText() throws IOException {
+        Path out = freshOut();
+        Path folder = Files.createDirectories(tmp.resolve("empty-folder"));
+        Files.writeString(folder.resolve(".hidden.txt"), SENTENCES);
+        assertBadInput(train("--corpus", folder.toString(), "--out", out.toString()), "empty-folder", "no text files");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void binaryFileNamesFileAndLine() throws IOException {
+        Path out = freshOut();
+        byte[] bytes = new byte[4096];
+        new java.util.Random(7).nextBytes(bytes);
+        bytes[10] = 0;
+        Path binary = Files.write(tmp.resolve("image.bin"), bytes);
+        assertBadInput(train("--corpus", binary.toString(), "--out", out.toString()), "image.bin:", "binary data");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void invalidUtf8AndCrlfAreReplacedAndCountedNotFatal() {
+        assertTrue(Files.isRegularFile(trainedRun.resolve("discriminator/encoder.params")), trainedRunLog);
+        assertTrue(trainedRunLog.contains("replaced 40 invalid UTF-8 sequence(s)"), trainedRunLog);
+        assertTrue(trainedRunLog.contains("120 line(s) ended in CRLF; read as LF"), trainedRunLog);
+        assertFalse(trainedRunLog.contains("Exception"), trainedRunLog);
+    }
+
+    @Test
+    void tenMegabyteSingleLine() throws IOException {
+        Path out = freshOut();
+        StringBuilder line = new StringBuilder(10_500_000);
+        String words = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu ";
+        while (line.length() < 10_000_000) {
+            line.append(words);
+        }
+        Path huge = Files.writeString(tmp.resolve("one-line.txt"), line.append('\n'));
+        Run r = train("--corpus", huge.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err() + r.log()); // one long paragraph: tokenized and packed like any other
+        assertTrue(Files.isRegularFile(out.resolve("discriminator/encoder.params")), r.log());
+        assertFalse(r.log().contains("Exception"), r.log());
+    }
+
+    // ---- tokenizer ----------------------------------------------------------------------------
+
+    @Test
+    void corruptTokenizerJson() throws IOException {
+        Path out = freshOut();
+        String good = Files.readString(repo.resolve("models/tokenizer.json"));
+        Path truncated = Files.writeString(tmp.resolve("truncated-tokenizer.json"), good.substring(0, good.length() / 2));
+        assertBadInput(train("--tokenizer", truncated.toString(), "--out", out.toString()),
+                "truncated-tokenizer.json", "expected");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void wrongTokenizerJson() throws IOException {
+        Path out = freshOut();
+        Path wrong = Files.writeString(tmp.resolve("wrong-tokenizer.json"), "{\"version\": \"1.0\", \"hello\": [1, 2]}");
+        assertBadInput(train("--tokenizer", wrong.toString(), "--out", out.toString()), "wrong-tokenizer.json");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void vocabWithoutMaskOrCls() throws IOException {
+        Path out = freshOut();
+        List<String> vocab = new ArrayList<>(Files.readAllLines(repo.resolve("models/vocab.txt")));
+        vocab.replaceAll(t -> t.equals("[MASK]") ? "[unused999]" : t);
+        Path noMask = Files.write(tmp.resolve("no-mask-vocab.txt"), vocab);
+        assertBadInput(train("--tokenizer", noMask.toString(), "--out", out.toString()), "no-mask-vocab.txt", "[MASK]");
+        assertNoRunWritten(out);
+
+        vocab.replaceAll(t -> t.equals("[CLS]") ? "[unused998]" : t);
+        Path noCls = Files.write(tmp.resolve("no-cls-vocab.txt"), vocab);
+        assertBadInput(train("--tokenizer", noCls.toString(), "--out", freshOut().toString()), "no-cls-vocab.txt");
+    }
+
+    // ---- model config -------------------------------------------------------------------------
+
+    @Test
+    void unknownPreset() {
+        assertBadInput(train("--config", "amos-gigantic"), "unknown preset \"amos-gigantic\"", "expected one of");
+    }
+
+    @Test
+    void configFileWithUnknownKey() throws IOException {
+        String tiny = Files.readString(repo.resolve("models/amos-tiny.json"));
+        Path config = Files.writeString(tmp.resolve("typo.json"), tiny.replace("\"hidden_size\"", "\"hiden_size\""));
+        assertBadInput(train("--config", config.toString()), "typo.json", "unknown key \"hiden_size\"");
+        assertBadInput(train("--set", "hiden_size=32"), "unknown model key \"hiden_size\"");
+    }
+
+    @Test
+    void configWithImpossibleShape() throws IOException {
+        String tiny = Files.readString(repo.resolve("models/amos-tiny.json"));
+        Path heads = Files.writeString(tmp.resolve("heads.json"), tiny.replace("\"num_heads\": 2", "\"num_heads\": 3"));
+        assertBadInput(train("--config", heads.toString()), "heads.json", "num_heads", "divisor of hidden_size");
+        Path layers = Files.writeString(tmp.resolve("layers.json"),
+                tiny.replace("\"mlm_layers\": [1, 2, 3]", "\"mlm_layers\": [3, 2]"));
+        assertBadInput(train("--config", layers.toString()), "layers.json", "mlm_layers");
+        Path broken = Files.writeString(tmp.resolve("broken.json"), tiny.substring(0, 40));
+        assertBadInput(train("--config", broken.toString()), "broken.json", "invalid JSON");
+        assertBadInput(train("--seq-len", "4096"), "--seq-len 4096", "max_positions");
+    }
+
+    // ---- run folders and checkpoints ----------------------------------------------------------
+
+    @Test
+    void outputAlreadyHoldingARunIsNotOverwritten() throws IOException {
+        byte[] before = Files.readAllBytes(trainedRun.resolve("config.json"));
+        assertBadInput(train("--out", trainedRun.toString()), trainedRun.toString(), "already holds a run");
+        assertTrue(Arrays.equals(before, Files.readAllBytes(trainedRun.resolve("config.json"))));
+    }
+
+    @Test
+    void unwritableOutputFolder() throws IOException {
+        // tests run as root, where chmod does not stop writes: a folder below a regular file can never be made
+        Path file = Files.writeString(tmp.resolve("plain-file"), "x");
+        assertBadInput(train("--out", file.resolve("run").toString()), "plain-file/run", "not writable");
+        assertBadInput(train("--out", file.toString()), "plain-file", "must be a folder");
+    }
+
+    @Test
+    void resumeOfAFolderThatIsNotARun() throws IOException {
+        Path notARun = Files.createDirectories(tmp.resolve("not-a-run"));
+        assertBadInput(train("--resume", "--out", notARun.toString()), "not-a-run", "not a run folder");
+    }
+
+    @Test
+    void resumeWithEveryCheckpointCorrupt() throws IOException {
+        Path copy = tmp.resolve("corrupt-run");
+        copyTree(trainedRun, copy);
+        Path params = copy.resolve("checkpoints/step-1/model.params");
+        byte[] bytes = Files.readAllBytes(params);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(params, bytes);
+        Run r = train("--resume", "--out", copy.toString());
+        assertBadInput(r, "corrupt-run", "no complete checkpoint");
+        assertTrue(r.log().contains("model.params fails its sha256 checksum"), r.log());
+    }
+
+    // ---- fine-tuning and evaluation -----------------------------------------------------------
+
+    private Run finetune(Path model, String task, Path glue, String... extra) {
+        List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(), "--task", task,
+                "--data", glue.toString(), "--epochs", "1", "--batch-size", "2", "--max-len", "16",
+                "--out", freshOut().toString()));
+        args.addAll(Arrays.asList(extra));
+        return run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void modelFolderThatIsNotARun() throws IOException {
+        Path glue = Files.createDirectories(tmp.resolve("glue-empty"));
+        Path notARun = Files.createDirectories(tmp.resolve("plain-folder"));
+        assertBadInput(finetune(notARun, "RTE", glue), "plain-folder", "expected a pretraining run folder");
+        Path notAFineTuned = trainedRun;
+        Run eval = run("eval", "--model", notAFineTuned.toString(), "--task", "RTE", "--data", glue.toString());
+        assertBadInput(eval, trainedRun.toString());
+    }
+
+    @Test
+    void unknownTaskName() throws IOException {
+        Path glue = Files.createDirectories(tmp.resolve("glue-any"));
+        assertBadInput(finetune(trainedRun, "RTX", glue), "unknown GLUE task \"RTX\"", "expected one of");
+        assertBadInput(run("glue", "--model", trainedRun.toString(), "--data", glue.toString(), "--tasks", "RTE,SST-3"),
+                "unknown GLUE task");
+    }
+
+    @Test
+    void glueFileWithAMissingColumn() throws IOException {
+        Path glue = tmp.resolve("glue-rte");
+        Files.createDirectories(glue.resolve("RTE"));
+        String header = "index\tsentence1\tsentence2\tlabel\n";
+        Files.writeString(glue.resolve("RTE/train.tsv"), header
+                + "0\tA man is walking.\tSomeone walks.\tentailment\n"
+                + "1\tA dog sleeps.\tnot_entailment\n");
+        Files.writeString(glue.resolve("RTE/dev.tsv"), header + "0\tA cat.\tAn animal.\tentailment\n");
+        assertBadInput(finetune(trainedRun, "RTE", glue), "RTE/train.tsv:3", "expected 4");
+    }
+
+    @Test
+    void stsbScoreThatIsNotANumber() throws IOException {
+        Path glue = tmp.resolve("glue-stsb");
+        Files.createDirectories(glue.resolve("STS-B"));
+        String header = "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n";
+        String row = "main-captions\tMSRvid\t2012test\t0001\tnone\tnone\tA plane is taking off.\tA plane departs.\t";
+        Files.writeString(glue.resolve("STS-B/train.tsv"), header + "0\t" + row + "5.000\n" + "1\t" + row + "high\n");
+        Files.writeString(glue.resolve("STS-B/dev.tsv"), header + "0\t" + row + "4.000\n");
+        assertBadInput(finetune(trainedRun, "STS-B", glue), "STS-B/train.tsv:3", "expected a number");
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
