@@ -42,7 +42,7 @@ final class EvalCommand implements Callable<Integer> {
         if (!split.equals("dev") && !split.equals("test")) {
             throw new BadInputException("--split: expected dev or test, got \"" + split + "\"");
         }
-        Path glueDir = FinetuneCommand.glueDir(data);
+        Path glueDir = FinetuneOptions.glueDir(data);
         try (FineTunedModel m = FineTunedModel.load(model)) {
             GlueTask t = m.config().task();
             if (task != null && GlueTask.parse(task) != t) {
