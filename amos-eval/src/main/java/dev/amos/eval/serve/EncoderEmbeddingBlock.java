@@ -2,6 +2,7 @@ package dev.amos.eval.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -45,8 +46,17 @@ public final class EncoderEmbeddingBlock extends AbstractBlock {
     protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray ids = inputs.get(0);
         NDArray mask = inputs.get(1);
-        NDArray hidden = encoder.encode(ps, ids, mask, training);
-        return new NDList(hidden, EmbeddingPooling.pool(hidden, mask, pooling, normalize));
+        // Results of ops that start from a parameter attach to the model's manager and would live
+        // as long as the model: every intermediate is closed with the scope, and only the two
+        // outputs move to the caller's (per-request) manager.
+        try (NDScope scope = new NDScope()) {
+            NDArray hidden = encoder.encode(ps, ids, mask, training);
+            NDArray pooled = EmbeddingPooling.pool(hidden, mask, pooling, normalize);
+            NDScope.unregister(hidden, pooled);
+            hidden.attach(ids.getManager());
+            pooled.attach(ids.getManager());
+            return new NDList(hidden, pooled);
+        }
     }
 
     @Override

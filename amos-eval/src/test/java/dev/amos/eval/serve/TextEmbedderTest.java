@@ -144,6 +144,18 @@ class TextEmbedderTest {
     }
 
     @Test
+    void embeddingManyBatchesLeavesNoArrayBehind() {
+        List<String> texts = List.of("the cat sat on the mat .", "a dog", "another short sentence about nothing at all");
+        mean.embed(texts); // warm: pools and caches
+        ai.djl.ndarray.BaseNDManager models = (ai.djl.ndarray.BaseNDManager) mean.model().getNDManager();
+        int before = models.getManagedArrays().size();
+        for (int i = 0; i < 50; i++) {
+            mean.embed(texts);
+        }
+        assertEquals(before, models.getManagedArrays().size(), "arrays left on the model's manager after 50 batches");
+    }
+
+    @Test
     void aFolderThatIsNotARunIsABadInputNamingIt() throws Exception {
         Path notARun = Files.createDirectories(dir.resolve("empty-folder"));
         BadInputException e = assertThrows(BadInputException.class, () -> TextEmbedder.load(notARun, Pooling.MEAN, false));
