@@ -234,7 +234,8 @@ public final class Amos extends AmosBlock {
         List<NDArray> dh = discriminator.layers(ps, discriminator.embed(ps, tokens, training), attentionMask, training, Set.of());
         NDArray rtdLogits = rtdHead.apply(ps, dh.get(dh.size() - 1), training);
         NDArray rtdLabels = corrupted.eq(originalIds).toType(DataType.FLOAT32, false);
-        return new PretrainOutput(logits, labels, rtdLogits, rtdLabels, attentionMask, gamma, sampled);
+        NDArray reportedGamma = objective.kind() == Objective.Kind.AMOS ? gamma : null; // ELECTRA has no mixture
+        return new PretrainOutput(logits, labels, rtdLogits, rtdLabels, attentionMask, reportedGamma, sampled);
     }
 
     /** 1-based generator layers whose input is detached: the one after each MLM layer but the last. */

@@ -14,7 +14,7 @@ import java.util.List;
  * @param rtdLogits discriminator logits (B, S); null for mlm
  * @param rtdLabels 1 = original, 0 = replaced (B, S) float32; null for mlm
  * @param attentionMask (B, S), 1 for real tokens (the RTD loss ignores padding)
- * @param mixtureWeights gamma (M, K); null for mlm
+ * @param mixtureWeights gamma (M, K), AMOS only (fixed for its ablations); null for electra and mlm
  * @param sampled the sampled replacement ids (M,); null for mlm
  */
 public record PretrainOutput(
@@ -65,7 +65,7 @@ public record PretrainOutput(
         return sampled == null ? null : sampled.neq(mlmLabels).toType(DataType.FLOAT32, false).mean();
     }
 
-    /** Mean gamma per MLM layer over masked tokens (K,); null for mlm. */
+    /** Mean gamma per MLM layer over masked tokens (K,); null for electra and mlm. */
     public NDArray meanMixtureWeights() {
         return mixtureWeights == null ? null : mixtureWeights.mean(new int[] {0});
     }
@@ -85,8 +85,10 @@ public record PretrainOutput(
         if (rtdLogits != null) {
             list.add(named(rtdLogits, "rtd_logits"));
             list.add(named(rtdLabels, "rtd_labels"));
-            list.add(named(mixtureWeights, "mixture_weights"));
             list.add(named(sampled, "sampled"));
+            if (mixtureWeights != null) {
+                list.add(named(mixtureWeights, "mixture_weights"));
+            }
         }
         return list;
     }

@@ -74,7 +74,9 @@ public final class MetricsLogger extends TrainingListenerAdapter {
             line.addProperty("rtd_loss", scalar(stats, "rtd_loss"));
             line.addProperty("rtd_accuracy", scalar(stats, "rtd_accuracy"));
             line.addProperty("replaced_fraction", scalar(stats, "replaced_fraction"));
-            line.add("mixture_weights", array(stats.get("mixture_weights")));
+            if (stats.contains("mixture_weights")) {
+                line.add("mixture_weights", array(stats.get("mixture_weights")));
+            }
         }
         double seconds = now - windowSeconds;
         line.addProperty("tokens_per_second", seconds > 0 ? (state.step - windowStep) * config.tokensPerStep() / seconds : 0);

@@ -31,7 +31,9 @@ public final class StepStats {
             add(stats, "rtd_loss", out.rtdLoss());
             add(stats, "rtd_accuracy", out.rtdAccuracy());
             add(stats, "replaced_fraction", out.replacedFraction());
-            add(stats, "mixture_weights", out.meanMixtureWeights());
+            if (out.mixtureWeights() != null) {
+                add(stats, "mixture_weights", out.meanMixtureWeights());
+            }
         }
         for (NDArray a : stats) {
             NDScope.unregister(a);

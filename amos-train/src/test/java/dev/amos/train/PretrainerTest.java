@@ -219,6 +219,8 @@ class PretrainerTest {
         List<JsonObject> m = metrics(run);
         assertEquals(4, m.size());
         assertEquals(0, m.get(0).get("skipped_steps").getAsInt());
+        assertFalse(m.get(0).has("mixture_weights"), "mixture weights are AMOS only");
+        assertTrue(m.get(0).has("rtd_accuracy"));
         assertEquals(1, m.get(1).get("skipped_steps").getAsInt());
         assertTrue(Double.isNaN(m.get(1).get("loss").getAsDouble()) || m.get(1).get("loss").isJsonNull()
                 || m.get(1).get("loss").getAsString().equals("NaN"));
