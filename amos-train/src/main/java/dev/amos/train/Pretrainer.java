@@ -236,7 +236,8 @@ public final class Pretrainer {
                         }
                     }
                     norm = stats.get("grad_norm");
-                    boolean finite = Float.isFinite(norm.getFloat()) && Float.isFinite(stats.get("loss").getFloat());
+                    // the one host read per step: NaN/Inf in the loss or any gradient makes the sum non-finite
+                    boolean finite = Float.isFinite(norm.add(stats.get("loss")).getFloat());
                     state.learningRate = LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps()).getNewValue((int) step);
                     if (finite) {
                         trainer.step();
