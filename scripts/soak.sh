@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long-run memory check of `amos train` (issue 8): trains amos-tiny for STEPS steps and samples the
-# JVM's resident set size (VmRSS from /proc/PID/status) while it runs, keyed by the step of the
-# last metrics.jsonl line; writes soak.csv (step, rss_mb, elapsed_s) with one row per 100 steps and
+# JVM's resident set size (VmRSS, which the JVM logs as rss_mb in metrics.jsonl right after each
+# logged step's update); writes soak.csv (step, rss_mb, elapsed_s) with one row per 100 steps and
 # reports whether RSS after warm-up stays flat within 5% (max - min over the median), i.e. no
 # native (libtorch) leak. Checkpoints are written and rotated during the run as in real use.
 #
@@ -33,21 +33,18 @@ export AMOS_JAVA_OPTS="${AMOS_JAVA_OPTS:--Xms$AMOS_HEAP -XX:+AlwaysPreTouch}"
   --log-every 10 --checkpoint-every 500 --keep-checkpoints 3 --device cpu \
   --cache "$out/cache" --out "$out/run" > "$out/train.log" 2>&1 &
 pid=$!   # the launcher execs java: this is the JVM
-start=$(date +%s)
-
-echo "step,rss_mb,elapsed_s" > "$csv"
-next=100
-while kill -0 "$pid" 2>/dev/null; do
-  rss_kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-  step=$(tail -n 2 "$out/run/metrics.jsonl" 2>/dev/null | grep -o '"step":[0-9]*' | tail -n 1 | cut -d: -f2 || true)
-  if [ -n "$rss_kb" ] && [ -n "$step" ] && (( step >= next )); then
-    echo "$step,$(( rss_kb / 1024 )),$(( $(date +%s) - start ))" >> "$csv"
-    next=$(( (step / 100 + 1) * 100 ))
-  fi
-  sleep 0.2
-done
 code=0; wait "$pid" || code=$?
 if (( code != 0 )); then echo "soak: training failed (exit $code), see $out/train.log"; tail -n 5 "$out/train.log"; exit 1; fi
+# RSS as the JVM itself logged it (rss_mb in metrics.jsonl, read right after the optimizer update of
+# the step), so every sample is taken at the same point of a step; one row per 100 steps
+echo "step,rss_mb,elapsed_s" > "$csv"
+python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["step"] % 100 == 0:
+        print("%d,%d,%.0f" % (o["step"], o["rss_mb"], o["elapsed_seconds"]))
+' "$out/run/metrics.jsonl" >> "$csv"
 
 python3 - "$csv" "$warmup" "$tolerance" <<'EOF'
 import csv, statistics, sys

@@ -156,9 +156,18 @@ public final class Bench {
 
     /** The process's peak resident set (VmHWM), in MB; -1 where /proc is absent. */
     public static long peakRssMb() {
+        return procStatusMb("VmHWM:");
+    }
+
+    /** The process's current resident set (VmRSS), in MB; -1 where /proc is absent. */
+    public static long rssMb() {
+        return procStatusMb("VmRSS:");
+    }
+
+    private static long procStatusMb(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(key)) {
                     return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
                 }
             }

@@ -21,7 +21,8 @@ import java.util.List;
  * Appends one JSON object to {@code metrics.jsonl} every {@code logEvery} steps and at the last
  * step, with the contract's keys ({@code step, lr, loss, mlm_loss, rtd_loss, rtd_accuracy,
  * replaced_fraction, mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code
- * skipped_steps} and {@code grad_norm}. These are the only steps whose statistics are read from
+ * skipped_steps}, {@code grad_norm} and {@code rss_mb} (resident memory after the step's update).
+ * These are the only steps whose statistics are read from
  * the device. The last line written is kept for the progress bar.
  */
 public final class MetricsLogger extends TrainingListenerAdapter {
@@ -83,6 +84,7 @@ public final class MetricsLogger extends TrainingListenerAdapter {
         line.addProperty("elapsed_seconds", Math.round(now * 1000) / 1000.0);
         line.addProperty("skipped_steps", state.skippedSteps);
         line.addProperty("grad_norm", scalar(stats, "grad_norm"));
+        line.addProperty("rss_mb", Bench.rssMb()); // same point of every logged step: after the update
         if (validated) {
             line.addProperty("valid_mlm_loss", state.validMlmLoss);
             if (!Double.isNaN(state.validRtdLoss)) {

@@ -68,6 +68,7 @@ class PretrainerTest {
         for (String l : Files.readAllLines(run.resolve("metrics.jsonl"))) {
             JsonObject o = JsonParser.parseString(l).getAsJsonObject();
             o.remove("tokens_per_second");
+            o.remove("rss_mb");
             o.remove("elapsed_seconds");
             out.add(o);
         }
