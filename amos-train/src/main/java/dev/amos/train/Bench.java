@@ -12,6 +12,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.translate.TranslateException;
 import com.google.gson.JsonObject;
 import dev.amos.model.Amos;
 import dev.amos.model.ModelConfig;
@@ -24,8 +26,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * {@code amos bench}: the time of full training steps (mask, forward, backward, clip, AdamW) of a
@@ -59,7 +64,7 @@ public final class Bench {
         Amos amos = new Amos(config, objective);
         double[] millis = new double[steps];
         double[] corpusMillis = new double[steps];
-        java.util.concurrent.ExecutorService prefetch = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        ExecutorService prefetch = corpus == null ? null : Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "amos-bench-data");
             t.setDaemon(true);
             return t;
@@ -74,14 +79,14 @@ public final class Bench {
                 trainer.initialize(s, s, s, new Shape(Math.round(batchSize * seqLen * 0.15)));
                 Masker masker = new Masker(Pretrainer.maskingFor(objective, tc), special, 1);
                 long[][] batch = syntheticBatch(batchSize, seqLen, config.vocabSize());
-                java.util.Iterator<ai.djl.training.dataset.Batch> real = corpus == null ? null
+                Iterator<Batch> real = corpus == null ? null
                         : corpus.getData(trainer.getManager(), prefetch).iterator();
                 int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
                     for (int round = 0; round < rounds; round++) {
                         long t0 = System.nanoTime();
                         try (NDManager m = trainer.getManager().newSubManager()) {
-                            ai.djl.training.dataset.Batch b = round == 1 ? real.next() : null;
+                            Batch b = round == 1 ? real.next() : null;
                             NDList data = b != null ? b.getData() : new NDList(m.create(batch[0], s), m.create(batch[1], s));
                             NDList stats = Pretrainer.forwardBackward(trainer, data, masker, i, tc, params, m);
                             trainer.step();
@@ -95,10 +100,12 @@ public final class Bench {
                         }
                     }
                 }
-            } catch (java.io.IOException | ai.djl.translate.TranslateException e) {
+            } catch (IOException | TranslateException e) {
                 throw new IllegalStateException("reading the corpus failed", e);
             } finally {
-                prefetch.shutdownNow();
+                if (prefetch != null) {
+                    prefetch.shutdownNow();
+                }
             }
         }
         double[] sorted = millis.clone();

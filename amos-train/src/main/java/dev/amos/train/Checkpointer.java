@@ -51,7 +51,7 @@ public final class Checkpointer extends TrainingListenerAdapter {
 
     /** Writes the checkpoint of the current step (no-op when it exists already). */
     public void save() {
-        if (state.step == lastSaved || state.lastStepSkipped && state.consecutiveSkips > 0) {
+        if (state.step == lastSaved || state.lastStepSkipped) {
             return;
         }
         try {

@@ -7,6 +7,8 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.amos.model.BlockFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -146,7 +148,7 @@ public final class MetricsLogger extends TrainingListenerAdapter {
         List<String> keep = new ArrayList<>();
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             try {
-                JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject();
+                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
                 if (o.get("step").getAsLong() <= step) {
                     keep.add(line);
                 }
@@ -154,7 +156,7 @@ public final class MetricsLogger extends TrainingListenerAdapter {
                 break; // a torn line from a killed run: everything after it is dropped
             }
         }
-        dev.amos.model.BlockFiles.writeAtomically(file, os -> {
+        BlockFiles.writeAtomically(file, os -> {
             for (String l : keep) {
                 os.write((l + "\n").getBytes(StandardCharsets.UTF_8));
             }

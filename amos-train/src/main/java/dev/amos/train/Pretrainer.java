@@ -188,10 +188,15 @@ public final class Pretrainer {
         }
     }
 
+    /** The run's learning rate: linear warmup to the peak, then linear decay to 0 at the last step. */
+    static LinearWarmupDecay schedule(TrainConfig tc) {
+        return LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps());
+    }
+
     /** AdamW with the run's schedule, starting after {@code startStep} steps. */
     static AdamW newOptimizer(ParameterList params, TrainConfig tc, long startStep) {
         return AdamW.builder(params)
-                .optLearningRateTracker(LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps()))
+                .optLearningRateTracker(schedule(tc))
                 .optBetas(tc.beta1(), tc.beta2())
                 .optEpsilon(tc.epsilon())
                 .optWeightDecays(tc.weightDecay())
@@ -217,6 +222,7 @@ public final class Pretrainer {
             TrainingState state, ParameterList params, AdamW adam, Checkpointer checkpointer,
             ExecutorService prefetch, PrintStream log) throws IOException, TranslateException {
         Device device = trainer.getDevices()[0];
+        LinearWarmupDecay schedule = schedule(tc);
         StopSignal stop = StopSignal.install();
         trainer.notifyListeners(l -> l.onTrainingBegin(trainer));
         try {
@@ -238,7 +244,7 @@ public final class Pretrainer {
                     norm = stats.get("grad_norm");
                     // the one host read per step: NaN/Inf in the loss or any gradient makes the sum non-finite
                     boolean finite = Float.isFinite(norm.add(stats.get("loss")).getFloat());
-                    state.learningRate = LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps()).getNewValue((int) step);
+                    state.learningRate = schedule.getNewValue((int) step);
                     if (finite) {
                         trainer.step();
                         state.consecutiveSkips = 0;

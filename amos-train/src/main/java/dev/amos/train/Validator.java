@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
@@ -62,16 +63,15 @@ public final class Validator extends TrainingListenerAdapter {
             for (int b = 0; b < batches; b++) {
                 long[] ids = new long[batchSize * seqLen];
                 long[] att = new long[batchSize * seqLen];
-                long[] row = new long[seqLen];
+                long[] row = new long[seqLen]; // fill() pads it
                 for (int i = 0; i < batchSize; i++) {
-                    java.util.Arrays.fill(row, examples.specialTokens().pad());
                     int len = examples.fill((long) b * batchSize + i, row);
                     System.arraycopy(row, 0, ids, i * seqLen, seqLen);
                     for (int j = 0; j < len; j++) {
                         att[i * seqLen + j] = 1;
                     }
                 }
-                ai.djl.ndarray.types.Shape s = new ai.djl.ndarray.types.Shape(batchSize, seqLen);
+                Shape s = new Shape(batchSize, seqLen);
                 try (NDScope scope = new NDScope()) {
                     NDList inputs = masker.mask(m.create(ids, s), m.create(att, s), -1 - b);
                     PretrainOutput out = PretrainOutput.fromList(trainer.evaluate(inputs));
