@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             EmbedCommand.class,
             ExportCommand.class,
             BenchCommand.class,
+            DiagnoseCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AmosCommand implements Callable<Integer> {

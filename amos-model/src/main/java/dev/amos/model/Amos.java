@@ -158,6 +158,21 @@ public final class Amos extends AmosBlock {
         return generator;
     }
 
+    /** The shared MLM head. */
+    MlmHead mlmHead() {
+        return mlmHead;
+    }
+
+    /** The mixture scorer v, or null when the mixture is fixed. */
+    MixtureScorer mixtureScorer() {
+        return mixture;
+    }
+
+    /** The discriminator's head, or null for {@code mlm}. */
+    RtdHead rtdHead() {
+        return rtdHead;
+    }
+
     /** The 1-based generator layers read by the MLM head. */
     public int[] mlmLayers() {
         return mlmLayers.clone();

@@ -131,14 +131,25 @@ public final class Encoder extends AmosBlock {
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray bias, boolean training) {
             Shape s = x.getShape();
-            long b = s.get(0), t = s.get(1), h = s.get(2), d = h / heads;
-            // (B, S, 3H) -> (3, B, heads, S, d)
-            NDArray all = qkv.apply(ps, x, training).reshape(b, t, 3, heads, d).transpose(2, 0, 3, 1, 4);
-            NDArray q = all.get(0), k = all.get(1), v = all.get(2);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(bias);
-            NDArray p = dropout(scores.softmax(-1), attentionDropout, training);
-            NDArray ctx = p.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, h);
+            long b = s.get(0), t = s.get(1), h = s.get(2);
+            NDArray all = projections(ps, x, training);
+            NDArray p = dropout(probabilities(all, bias), attentionDropout, training);
+            NDArray ctx = p.matMul(all.get(2)).transpose(0, 2, 1, 3).reshape(b, t, h);
             return out.apply(ps, ctx, training);
+        }
+
+        /** Queries, keys and values (3, B, heads, S, d) of {@code x} (B, S, H). */
+        NDArray projections(ParameterStore ps, NDArray x, boolean training) {
+            Shape s = x.getShape();
+            long b = s.get(0), t = s.get(1), h = s.get(2), d = h / heads;
+            return qkv.apply(ps, x, training).reshape(b, t, 3, heads, d).transpose(2, 0, 3, 1, 4);
+        }
+
+        /** Attention probabilities (B, heads, S, S) before dropout: softmax(q k^T / sqrt(d) + bias). */
+        static NDArray probabilities(NDArray projections, NDArray bias) {
+            NDArray q = projections.get(0), k = projections.get(1);
+            double d = q.getShape().get(3);
+            return q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(bias).softmax(-1);
         }
     }
 
@@ -251,8 +262,7 @@ public final class Encoder extends AmosBlock {
      */
     public List<NDArray> layers(ParameterStore ps, NDArray x, NDArray attentionMask, boolean training,
             Set<Integer> detachInputOf) {
-        NDArray bias = relativeBias.apply(ps, (int) x.getShape().get(1), x.getDevice(), training)
-                .add(maskBias(attentionMask));
+        NDArray bias = attentionBias(ps, attentionMask, training);
         List<NDArray> hidden = new ArrayList<>(layers.size());
         for (int i = 0; i < layers.size(); i++) {
             if (detachInputOf.contains(i + 1)) {
@@ -262,6 +272,23 @@ public final class Encoder extends AmosBlock {
             hidden.add(x);
         }
         return hidden;
+    }
+
+    /** Layer {@code index} (0-based). */
+    Layer layer(int index) {
+        return layers.get(index);
+    }
+
+    /** The bias added to every layer's attention logits: relative positions plus padded keys, (B, heads, S, S). */
+    NDArray attentionBias(ParameterStore ps, NDArray attentionMask, boolean training) {
+        return relativeBias.apply(ps, (int) attentionMask.getShape().get(1), attentionMask.getDevice(), training)
+                .add(maskBias(attentionMask));
+    }
+
+    /** Attention probabilities (B, heads, S, S) of layer {@code index} (0-based) on its input {@code x}. */
+    NDArray attentionProbabilities(ParameterStore ps, int index, NDArray x, NDArray attentionMask) {
+        SelfAttention a = layers.get(index).attention;
+        return SelfAttention.probabilities(a.projections(ps, x, false), attentionBias(ps, attentionMask, false));
     }
 
     /** The last hidden state (B, S, H) of token ids (B, S) with attention mask (B, S). */

@@ -1,0 +1,87 @@
+package dev.amos.cli;
+
+import dev.amos.model.GeneratorDiagnostics;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.Diagnosis;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code amos diagnose}: does the generator learn? Gradient norms per group and loss term, feature and attention spread. */
+@Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Why a generator learns or not, on a few held-out batches: gradient L2 norm per parameter",
+            "group under each loss term (mlm as trained, mlm without the stops, lambda x rtd, total), the spread",
+            "of the features and predictions at masked positions, and the attention entropy per layer."})
+final class DiagnoseCommand implements Callable<Integer> {
+
+    @Option(names = "--run", paramLabel = "DIR", description = "A run folder: its latest valid checkpoint is measured.")
+    Path run;
+
+    @Option(names = "--step", description = "With --run: the checkpoint of this step (default: the latest valid one).")
+    long step;
+
+    @Option(names = "--config", paramLabel = "NAME|FILE", description = "Without --run: a fresh model of this preset (default: ${DEFAULT-VALUE}).")
+    String config = "amos-tiny";
+
+    @Option(names = "--objective", description = "Without --run: amos, electra or mlm (default: ${DEFAULT-VALUE}).")
+    String objective = "amos";
+
+    @Option(names = "--ablation", description = "Without --run: an AMOS ablation.")
+    String ablation;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Without --run: override a model config key.")
+    Map<String, String> set = new LinkedHashMap<>();
+
+    @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH", description = "Text to draw batches from (default: data/wiki-sample.txt.gz).")
+    List<Path> corpus;
+
+    @Option(names = "--masking", description = "amos (all [MASK]), electra (85%% [MASK], 15%% kept) or mlm (80/10/10); default: the objective's.")
+    String masking;
+
+    @Option(names = "--batches", description = "Batches measured; 0 prints only the corpus's unigram loss (default: ${DEFAULT-VALUE}).")
+    int batches = 2;
+
+    @Option(names = "--batch-size", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    int batchSize = 32;
+
+    @Option(names = "--seq-len", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    int seqLen = 64;
+
+    @Option(names = "--rtd-weight", description = "Lambda (default: ${DEFAULT-VALUE}).")
+    float rtdWeight = 50f;
+
+    @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
+
+    @Option(names = "--cache", paramLabel = "DIR", description = "Token-shard cache (default: ~/.cache/amos).")
+    Path cache;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelConfig model = run == null ? ModelConfig.load(config, Paths.models()).with(set) : null;
+        Objective obj = run == null ? Objective.parse(objective, ablation) : null;
+        if (batches < 0 || batchSize < 1 || seqLen < 3) {
+            throw new dev.amos.model.BadInputException("--batches must be >= 0, --batch-size >= 1 and --seq-len >= 3");
+        }
+        Diagnosis.Result result = Diagnosis.run(new Diagnosis.Options(run, step, model, obj,
+                corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz")),
+                Paths.models().resolve("tokenizer.json"), cache != null ? cache : Paths.cache().resolve("shards"),
+                batches, batchSize, seqLen, rtdWeight, masking, seed, System.err));
+        System.out.println(String.format(Locale.ROOT, "corpus: %d sequences of %d tokens; unigram loss %.4f nats",
+                result.examples(), seqLen, result.unigramLoss()));
+        List<GeneratorDiagnostics.Report> reports = result.reports();
+        for (int b = 0; b < reports.size(); b++) {
+            System.out.println("batch " + (b + 1) + ":");
+            for (String line : GeneratorDiagnostics.format(reports.get(b), x -> String.format(Locale.ROOT, "%.4g", x))) {
+                System.out.println("  " + line);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.amos.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.amos.model.Amos;
+import dev.amos.model.BadInputException;
+import dev.amos.model.BlockFiles;
+import dev.amos.model.GeneratorDiagnostics;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.data.CorpusTokenizer;
+import dev.amos.train.data.ExamplePacker;
+import dev.amos.train.data.Masker;
+import dev.amos.train.data.MaskingConfig;
+import dev.amos.train.data.PackedExamples;
+import dev.amos.train.data.ShardCache;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+
+/**
+ * {@code amos diagnose}: {@link GeneratorDiagnostics} of a run's checkpoint (or of a fresh
+ * initialization) on held-out batches, one report per batch, for telling a generator that cannot
+ * learn from one that has not yet left the unigram plateau.
+ */
+public final class Diagnosis {
+
+    /**
+     * @param run a run folder whose checkpoint is measured; null for a fresh model
+     * @param step the checkpoint's step (0: the latest valid one)
+     * @param model the model shape when {@code run} is null
+     * @param objective the objective when {@code run} is null
+     * @param corpus text to draw batches from
+     * @param tokenizer tokenizer.json (the run's own when {@code run} is given)
+     * @param cacheDir token-shard cache
+     * @param batches how many batches to measure
+     * @param batchSize sequences per batch
+     * @param seqLen tokens per sequence
+     * @param rtdWeight lambda
+     * @param masking the objective's masking (null) or amos|electra|mlm
+     * @param seed seed of the initialization, batches, masks and noise
+     */
+    public record Options(Path run, long step, ModelConfig model, Objective objective, List<Path> corpus, Path tokenizer,
+            Path cacheDir, int batches, int batchSize, int seqLen, float rtdWeight, String masking, long seed,
+            PrintStream log) {}
+
+    /** What {@link #run} measured: the corpus's unigram loss and one report per batch. */
+    public record Result(double unigramLoss, long examples, List<GeneratorDiagnostics.Report> reports) {}
+
+    private Diagnosis() {}
+
+    /**
+     * The unigram (plateau) loss of a corpus: the entropy, in nats, of the distribution of its
+     * non-special tokens, which is what an MLM that ignores its input converges to.
+     */
+    public static double unigramLoss(PackedExamples examples, int maxExamples) {
+        Map<Long, Long> counts = new HashMap<>();
+        long total = 0;
+        long[] row = new long[examples.maxLength()];
+        for (long i = 0; i < Math.min(examples.size(), maxExamples); i++) {
+            int len = examples.fill(i, row);
+            for (int j = 0; j < len; j++) {
+                if (!examples.specialTokens().isSpecial(row[j])) {
+                    counts.merge(row[j], 1L, Long::sum);
+                    total++;
+                }
+            }
+        }
+        double h = 0;
+        for (long c : counts.values()) {
+            double p = (double) c / total;
+            h -= p * Math.log(p);
+        }
+        return h;
+    }
+
+    /** Measures {@code batches} batches (0: only the corpus's unigram loss). */
+    public static Result run(Options o) throws IOException {
+        ModelConfig config = o.model();
+        Objective objective = o.objective();
+        Path tokenizerFile = o.tokenizer();
+        Path checkpoint = null;
+        if (o.run() != null) {
+            RunFolder run = RunFolder.forResume(o.run());
+            config = run.modelConfig();
+            objective = run.objective();
+            tokenizerFile = run.dir().resolve(RunFolder.TOKENIZER);
+            Checkpoints.Checkpoint c = o.step() == 0
+                    ? Checkpoints.latestValid(run.dir(), o.log()).orElseThrow(() -> Checkpoints.nothingToResume(run.dir()))
+                    : Checkpoints.list(run.dir()).stream().filter(x -> x.step() == o.step()).findFirst()
+                            .orElseThrow(() -> BadInputException.of(run.dir(), "no checkpoint of step " + o.step()));
+            checkpoint = c.dir().resolve(Checkpoints.MODEL);
+            o.log().println("amos: diagnosing " + checkpoint.getParent());
+        }
+        CorpusTokenizer tokenizer = CorpusTokenizer.load(tokenizerFile);
+        PackedExamples examples = new ExamplePacker(o.seqLen(), tokenizer.specialTokens()).pack(
+                new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(o.corpus(), tokenizerFile))).progress(o.log())
+                        .prepare(o.corpus(), tokenizer).shards(), o.seed());
+        double unigram = unigramLoss(examples, 200_000);
+        if (examples.size() < (long) o.batches() * o.batchSize()) {
+            throw new BadInputException("--corpus yields " + examples.size() + " sequences of " + o.seqLen()
+                    + " tokens; " + o.batches() + " batches of " + o.batchSize() + " need " + (long) o.batches() * o.batchSize());
+        }
+        if (o.batches() == 0) {
+            return new Result(unigram, examples.size(), List.of());
+        }
+        MaskingConfig base = o.masking() == null ? MaskingConfig.forObjective(objective.kind().name()) : MaskingConfig.forObjective(o.masking());
+        Masker masker = new Masker(base, tokenizer.specialTokens(), o.seed());
+        Engine.getInstance().setRandomSeed((int) o.seed());
+        List<GeneratorDiagnostics.Report> reports = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Amos amos = new Amos(config, objective);
+            amos.initialize(manager, DataType.FLOAT32, new Shape(o.batchSize(), o.seqLen()));
+            if (checkpoint != null) {
+                BlockFiles.load(amos, manager, checkpoint);
+                amos.getParameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
+            }
+            int seq = examples.maxLength();
+            for (int b = 0; b < o.batches(); b++) {
+                try (NDManager m = manager.newSubManager()) {
+                    long[] ids = new long[o.batchSize() * seq];
+                    long[] att = new long[o.batchSize() * seq];
+                    long[] row = new long[seq];
+                    for (int i = 0; i < o.batchSize(); i++) {
+                        int len = examples.fill((long) b * o.batchSize() + i, row);
+                        System.arraycopy(row, 0, ids, i * seq, seq);
+                        java.util.Arrays.fill(att, i * seq, i * seq + len, 1L);
+                    }
+                    Shape s = new Shape(o.batchSize(), seq);
+                    NDList batch = masker.mask(m.create(ids, s), m.create(att, s), -1 - b);
+                    reports.add(GeneratorDiagnostics.measure(amos, m, batch, o.rtdWeight(), o.seed() + b));
+                }
+            }
+        }
+        return new Result(unigram, examples.size(), reports);
+    }
+}
