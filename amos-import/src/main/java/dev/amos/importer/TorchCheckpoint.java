@@ -136,6 +136,10 @@ final class TorchCheckpoint implements AutoCloseable {
             throw BadInputException.of(file, "truncated: the file ends inside the state dict (" + e.getMessage() + ")");
         } catch (IOException e) {
             throw BadInputException.of(file, "not a readable PyTorch state dict: " + e.getMessage());
+        } catch (BadInputException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw BadInputException.of(file, "not a state dict of tensors (" + e + ")");
         }
     }
 
