@@ -1,6 +1,7 @@
 package dev.amos.eval.glue;
 
 import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -97,6 +98,21 @@ public final class AmosPieceRules {
             }
         }
         return n == ids.length ? kept : Arrays.copyOf(kept, n);
+    }
+
+    /**
+     * {@code <s> text </s>} as the reference's {@code encode_plus(text, max_length)}: the HF
+     * tokenizer without special tokens, these rules, then the cut to {@code maxLength - 2}.
+     */
+    public long[] single(HuggingFaceTokenizer tokenizer, String text, int maxLength) {
+        long[] specials = tokenizer.encode("", true).getIds();
+        long[] pieces = ids(tokenizer.encode(text, false), text);
+        int kept = Math.max(0, Math.min(pieces.length, maxLength - specials.length));
+        long[] out = new long[kept + specials.length];
+        out[0] = specials[0];
+        System.arraycopy(pieces, 0, out, 1, kept);
+        System.arraycopy(specials, 1, out, kept + 1, specials.length - 1);
+        return out;
     }
 
     /** The reference's {@code _is_punctuation}. */
