@@ -40,6 +40,9 @@ import java.util.Map;
  */
 final class TokenizerJson {
 
+    /** Prefix that makes a vocabulary name unmatchable (the charsmap removes U+0000 from text). */
+    static final String UNMATCHABLE = "\u0000";
+
     /** The space marker of SentencePiece. */
     static final String SPACE = "\u2581";
 
@@ -124,7 +127,7 @@ final class TokenizerJson {
     }
 
     private static String unreachable(String name) {
-        return "\u0000" + name;
+        return UNMATCHABLE + name;
     }
 
     /** The tokenizer.json text. */
@@ -227,9 +230,21 @@ final class TokenizerJson {
     private JsonObject bpe() {
         JsonObject vocab = new JsonObject();
         Map<String, Integer> ids = new LinkedHashMap<>();
+        java.util.Set<Integer> knownChars = new java.util.HashSet<>();
+        scores.keySet().stream().filter(p -> p.codePointCount(0, p.length()) == 1 && !p.startsWith(UNMATCHABLE))
+                .forEach(p -> knownChars.add(p.codePointAt(0)));
         for (int id = 0; id < byId.size(); id++) {
-            ids.putIfAbsent(byId.get(id), id);
-            vocab.addProperty(byId.get(id), id);
+            String name = byId.get(id);
+            ids.putIfAbsent(name, id);
+            vocab.addProperty(name, id);
+            // A dictionary character sp.model does not know: BPE emits it under its own id (AmosPieceRules
+            // fuses it with neighbouring unknown spans as SentencePiece does); no merge involves it.
+            String bare = name.startsWith(UNMATCHABLE) ? name.substring(1) : null;
+            if (id < dict.size() && bare != null && bare.codePointCount(0, bare.length()) == 1
+                    && !knownChars.contains(bare.codePointAt(0)) && !Character.isWhitespace(bare.codePointAt(0))
+                    && !bare.equals(SPACE)) {
+                vocab.addProperty(bare, id);
+            }
         }
         // SentencePiece BPE merges the adjacent pair whose merged piece scores highest; as HF
         // merges: every split of every piece into two pieces, ranked by the merged piece's score.

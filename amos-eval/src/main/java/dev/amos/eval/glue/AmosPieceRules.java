@@ -10,7 +10,10 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -35,13 +38,28 @@ public final class AmosPieceRules {
     public static final String LONE_SPACE = "\u2581";
     /** Prefix of dictionary symbols that no text matches in the importer's tokenizer.json. */
     public static final String UNMATCHABLE = "\u0000";
+    /** The BPE model's name for an unknown span. */
+    static final String UNK = "<unk>";
+
+    /** SentencePiece's penalty of an unknown character below the lowest piece score. */
+    static final float UNK_PENALTY = 10f;
 
     private final Map<String, Long> unknownSpanIds;
     private final long unkId;
+    /** Unigram only: the pieces with their float32 scores and ids, for SentencePiece's own Viterbi. */
+    private final Map<String, Float> scores;
+    private final Map<String, Long> pieceIds;
+    private final int longestPiece;
+    private final float unkScore;
 
-    private AmosPieceRules(Map<String, Long> unknownSpanIds, long unkId) {
+    private AmosPieceRules(Map<String, Long> unknownSpanIds, long unkId, Map<String, Float> scores,
+            Map<String, Long> pieceIds) {
         this.unknownSpanIds = unknownSpanIds;
         this.unkId = unkId;
+        this.scores = scores;
+        this.pieceIds = pieceIds;
+        this.longestPiece = scores.keySet().stream().mapToInt(String::length).max().orElse(1);
+        this.unkScore = (float) scores.values().stream().mapToDouble(Float::doubleValue).min().orElse(0) - UNK_PENALTY;
     }
 
     /** The rules of {@code tokenizerJson} if amos import wrote it (a Metaspace tokenizer with fairseq ids). */
@@ -54,11 +72,18 @@ public final class AmosPieceRules {
                 return Optional.empty();
             }
             Map<String, Long> spans = new HashMap<>();
+            Map<String, Float> scores = new HashMap<>();
+            Map<String, Long> ids = new HashMap<>();
             long unk = 3;
             if (model.has("vocab") && model.get("vocab").isJsonArray()) { // Unigram: [piece, score] by id
                 JsonArray vocab = model.getAsJsonArray("vocab");
                 for (int id = 0; id < vocab.size(); id++) {
-                    put(spans, vocab.get(id).getAsJsonArray().get(0).getAsString(), id);
+                    String name = vocab.get(id).getAsJsonArray().get(0).getAsString();
+                    put(spans, name, id);
+                    if (id > 3 && !name.startsWith(UNMATCHABLE) && !name.equals("<mask>")) { // sp.model's pieces
+                        scores.putIfAbsent(name, vocab.get(id).getAsJsonArray().get(1).getAsFloat());
+                        ids.putIfAbsent(name, (long) id);
+                    }
                 }
                 unk = model.has("unk_id") ? model.get("unk_id").getAsLong() : unk;
             } else if (model.has("vocab")) { // BPE: piece -> id
@@ -66,7 +91,7 @@ public final class AmosPieceRules {
                     put(spans, e.getKey(), e.getValue().getAsLong());
                 }
             }
-            return Optional.of(new AmosPieceRules(spans, unk));
+            return Optional.of(new AmosPieceRules(spans, unk, scores, ids));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
@@ -83,21 +108,103 @@ public final class AmosPieceRules {
         long[] ids = encoding.getIds();
         String[] tokens = encoding.getTokens();
         CharSpan[] spans = encoding.getCharTokenSpans();
-        String[] surface = new String[ids.length];
-        for (int i = 0; i < ids.length; i++) {
-            surface[i] = ids[i] == unkId && spans != null && i < spans.length && spans[i] != null
-                    ? text.substring(spans[i].getStart(), spans[i].getEnd()) : tokens[i];
+        if (!scores.isEmpty()) { // Unigram: SentencePiece's Viterbi on the normalized text HF produced
+            List<String> pieces = viterbi(String.join("", tokens));
+            tokens = pieces.toArray(String[]::new);
+            ids = new long[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                ids[i] = pieceIds.getOrDefault(tokens[i], unkId);
+            }
+            spans = null;
         }
-        long[] kept = new long[ids.length];
+        // 1. unknown spans: consecutive unknown pieces fuse into one text, read through dict.txt
+        long[] fusedIds = new long[ids.length];
+        String[] surface = new String[ids.length];
+        boolean[] unknown = new boolean[ids.length];
         int n = 0;
         for (int i = 0; i < ids.length; i++) {
-            boolean skip = LONE_SPACE.equals(tokens[i])
-                    && (i == ids.length - 1 || !surface[i + 1].isEmpty() && isPunctuation(surface[i + 1].codePointAt(0)));
+            String token = tokens[i].startsWith(UNMATCHABLE) ? tokens[i].substring(1) : tokens[i];
+            boolean isUnknown = ids[i] == unkId || unknownSpanIds.containsKey(token) && unknownSpanIds.get(token) == ids[i];
+            // Unigram names an unknown span by its normalized text, BPE by "<unk>": then the original text
+            String text1 = ids[i] == unkId && UNK.equals(token) && spans != null && i < spans.length && spans[i] != null
+                    ? text.substring(spans[i].getStart(), spans[i].getEnd()) : token;
+            if (isUnknown && n > 0 && unknown[n - 1]) {
+                surface[n - 1] += text1;
+                fusedIds[n - 1] = unknownSpanIds.getOrDefault(surface[n - 1], unkId);
+                continue;
+            }
+            surface[n] = text1;
+            unknown[n] = isUnknown;
+            fusedIds[n] = isUnknown ? unknownSpanIds.getOrDefault(text1, unkId) : ids[i];
+            n++;
+        }
+        // 2. skip_space
+        long[] kept = new long[n];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            boolean skip = LONE_SPACE.equals(surface[i]) && !unknown[i]
+                    && (i == n - 1 || !surface[i + 1].isEmpty() && isPunctuation(surface[i + 1].codePointAt(0)));
             if (!skip) {
-                kept[n++] = ids[i] == unkId ? unknownSpanIds.getOrDefault(surface[i], unkId) : ids[i];
+                kept[k++] = fusedIds[i];
             }
         }
-        return n == ids.length ? kept : Arrays.copyOf(kept, n);
+        return Arrays.copyOf(kept, k);
+    }
+
+    /**
+     * SentencePiece's unigram segmentation ({@code EncodeOptimized} of sentencepiece 0.1.9x) of a
+     * normalized text ({@code ▁} for spaces), with its arithmetic: a piece's candidate score is a
+     * double sum compared with and stored as float, an unknown character's a float sum (exact score
+     * ties, e.g. "00"+"0" against "0"+"00", are decided by that rounding, so plain float32 or
+     * float64, HF's, pick other pieces); unknown characters score the lowest piece score minus 10;
+     * consecutive unknown characters fuse into one piece.
+     */
+    List<String> viterbi(String text) {
+        int size = text.length();
+        float[] best = new float[size + 1];
+        int[] from = new int[size + 1];
+        boolean[] isUnk = new boolean[size + 1];
+        Arrays.fill(from, -1);
+        from[0] = 0;
+        for (int start = 0; start < size; start = text.offsetByCodePoints(start, 1)) {
+            int charLen = Character.charCount(text.codePointAt(start));
+            boolean single = false;
+            for (int end = start + 1; end <= Math.min(size, start + longestPiece); end++) {
+                Float score = scores.get(text.substring(start, end));
+                if (score == null) {
+                    continue;
+                }
+                double candidate = (double) score + best[start]; // sentencepiece: a double sum, stored as float
+                if (from[end] == -1 || candidate > best[end]) {
+                    best[end] = (float) candidate;
+                    from[end] = start;
+                    isUnk[end] = false;
+                }
+                single |= end - start == charLen;
+            }
+            if (!single) {
+                int end = start + charLen;
+                float candidate = unkScore + best[start]; // sentencepiece: a float sum here
+                if (from[end] == -1 || candidate > best[end]) {
+                    best[end] = candidate;
+                    from[end] = start;
+                    isUnk[end] = true;
+                }
+            }
+        }
+        List<String> pieces = new ArrayList<>();
+        boolean previousUnk = false;
+        for (int end = size; end > 0; end = from[end]) {
+            String piece = text.substring(from[end], end);
+            if (isUnk[end] && previousUnk) {
+                pieces.set(pieces.size() - 1, piece + pieces.get(pieces.size() - 1));
+            } else {
+                pieces.add(piece);
+            }
+            previousUnk = isUnk[end];
+        }
+        Collections.reverse(pieces);
+        return pieces;
     }
 
     /**
