@@ -89,7 +89,7 @@ public final class ReleasedModelImporter {
                             + String.join(", ", keys.skipped()));
                 }
                 checkShapes(checkpoint, keys, named, config);
-                copyWeights(checkpoint, keys, named, config.vocabSize());
+                copyWeights(checkpoint, keys, named, config.vocabSize(), tokenizer.aliasRows());
                 BlockFiles.save(encoder, tmp.resolve(RunFolder.ENCODER_PARAMS));
             }
             writeText(tmp.resolve(RunFolder.TOKENIZER), tokenizer.json());
@@ -97,7 +97,8 @@ public final class ReleasedModelImporter {
             moveIntoPlace(tmp, out);
             log.accept("imported " + config.modelType() + " " + config.numLayers() + " x " + config.hiddenSize()
                     + " (" + sp.type().name().toLowerCase() + " tokenizer, " + dict.size() + " ids, "
-                    + tokenizer.unkAliases() + " sp.model pieces not in dict.txt read as <unk>) -> " + out);
+                    + tokenizer.unkAliases() + " sp.model pieces not in dict.txt read as <unk>, "
+                    + (tokenizer.aliasRows().size() - tokenizer.unkAliases()) + " lone-space pieces) -> " + out);
             return new Result(out, keys.prefix(), keys.skipped(), tokenizer.unkAliases(), sp.type());
         } finally {
             deleteTree(tmp);
@@ -145,28 +146,28 @@ public final class ReleasedModelImporter {
         }
     }
 
-    private static void copyWeights(TorchCheckpoint checkpoint, KeyMap keys, Map<String, NDArray> named, int vocabSize)
-            throws IOException {
+    private static void copyWeights(TorchCheckpoint checkpoint, KeyMap keys, Map<String, NDArray> named, int vocabSize,
+            List<Integer> aliasRows) throws IOException {
         Map<String, String> targetBySource = new java.util.HashMap<>();
         keys.sourceByTarget().forEach((target, source) -> targetBySource.put(source, target));
         checkpoint.read(targetBySource.keySet(), (tensor, values) -> {
             String target = targetBySource.get(tensor.name());
             NDArray array = named.get(target);
             if (target.equals("embeddings.word")) {
-                values = withUnkAliases(values, vocabSize, (int) array.getShape().get(0), (int) array.getShape().get(1));
+                values = withAliasRows(values, vocabSize, aliasRows, (int) array.getShape().get(1));
             }
             array.set(FloatBuffer.wrap(values));
         });
     }
 
-    /** The released rows, then one copy of {@code <unk>}'s row per unk alias. */
-    private static float[] withUnkAliases(float[] rows, int vocabSize, int total, int width) {
-        if (total == vocabSize) {
+    /** The released rows, then for each tokenizer alias id a copy of the row it stands for. */
+    private static float[] withAliasRows(float[] rows, int vocabSize, List<Integer> aliasRows, int width) {
+        if (aliasRows.isEmpty()) {
             return rows;
         }
-        float[] out = Arrays.copyOf(rows, total * width);
-        for (int r = vocabSize; r < total; r++) {
-            System.arraycopy(rows, FairseqDictionary.UNK * width, out, r * width, width);
+        float[] out = Arrays.copyOf(rows, (vocabSize + aliasRows.size()) * width);
+        for (int k = 0; k < aliasRows.size(); k++) {
+            System.arraycopy(rows, aliasRows.get(k) * width, out, (vocabSize + k) * width, width);
         }
         return out;
     }
@@ -186,7 +187,10 @@ public final class ReleasedModelImporter {
         source.addProperty("dictionary_size", dict.size());
         source.addProperty("mask_id", dict.maskId());
         source.addProperty("pad_id", FairseqDictionary.PAD);
-        source.addProperty("unk_aliases_from", model.vocabSize() - tokenizer.unkAliases());
+        source.addProperty("aliases_from", model.vocabSize() - tokenizer.aliasRows().size());
+        JsonArray rows = new JsonArray();
+        tokenizer.aliasRows().forEach(rows::add);
+        source.add("alias_rows", rows);
         c.add("import", source);
         return new GsonBuilder().setPrettyPrinting().create().toJson(c) + "\n";
     }

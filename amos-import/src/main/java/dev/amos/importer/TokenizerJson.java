@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import dev.amos.eval.glue.AmosPieceRules;
 import dev.amos.importer.SentencePieceModel.Piece;
 import dev.amos.model.BadInputException;
 import java.nio.file.Path;
@@ -56,6 +57,10 @@ final class TokenizerJson {
     private final int vocabSize;
     private final List<String> byId = new ArrayList<>();
     private final Map<String, Float> scores = new HashMap<>();
+    private final Map<String, Float> spScores = new HashMap<>();
+    private final Map<String, Double> aliasScores = new HashMap<>();
+    private final Map<String, Integer> index = new HashMap<>();
+    private final List<Integer> aliasRows = new ArrayList<>();
     private int unkAliases;
 
     private TokenizerJson(SentencePieceModel sp, FairseqDictionary dict, int vocabSize) {
@@ -94,31 +99,77 @@ final class TokenizerJson {
         float minScore = Float.POSITIVE_INFINITY;
         for (Piece p : sp.pieces()) {
             if (p.isText()) {
-                scores.putIfAbsent(p.text(), p.score());
+                spScores.putIfAbsent(p.text(), p.score());
                 minScore = Math.min(minScore, p.score());
             }
         }
+        scores.putAll(spScores);
         for (int i = 0; i < dict.size(); i++) {
             String symbol = dict.symbols().get(i);
             boolean special = i < FairseqDictionary.SPECIALS.size() || i == dict.maskId();
             // A symbol that is no sp.model piece must not match text here; the reference still reads an
-            // unknown span's text through dict.txt: amos does (GluePairEncoder), tokenizer.json cannot.
-            byId.add(special || scores.containsKey(symbol) ? symbol : unreachable(symbol));
+            // unknown span's text through dict.txt: amos does (AmosPieceRules), tokenizer.json cannot.
+            byId.add(special || spScores.containsKey(symbol) ? symbol : unreachable(symbol));
         }
         for (int i = dict.size(); i < vocabSize; i++) {
             byId.add(filler(i));
         }
-        Map<String, Integer> index = dict.index();
+        index.putAll(dict.index());
         for (Piece p : sp.pieces()) {
             if (p.isText() && !index.containsKey(p.text())) {
-                byId.add(p.text());
-                index.put(p.text(), byId.size() - 1);
+                addAlias(p.text(), FairseqDictionary.UNK);
                 unkAliases++;
             }
+        }
+        if (sp.type() == SentencePieceModel.Type.UNIGRAM) {
+            addLoneSpaceAliases();
         }
         for (String symbol : byId) {
             scores.putIfAbsent(symbol, minScore); // unreachable names: the score only keeps the model valid
         }
+    }
+
+    private void addAlias(String name, int rowSource) {
+        byId.add(name);
+        index.put(name, byId.size() - 1);
+        aliasRows.add(rowSource);
+    }
+
+    /**
+     * Pieces {@code ▁Y} for every piece Y starting with punctuation ({@code ▁Y} itself no piece):
+     * where SentencePiece's best path is the lone {@code ▁} then Y, which the reference's skip_space
+     * turns into Y alone, HF now takes {@code ▁Y} (scored as both, plus {@link
+     * AmosPieceRules#LONE_SPACE_ALIAS_BONUS}), an id whose embedding row is Y's. Unigram only (BPE
+     * gets merges, {@link #bpe()}).
+     */
+    private void addLoneSpaceAliases() {
+        Float space = spScores.get(SPACE);
+        if (space == null) {
+            return;
+        }
+        for (Piece p : sp.pieces()) {
+            String y = p.text();
+            if (loneSpaceAliasApplies(p, y)) {
+                addAlias(SPACE + y, canonicalId(y));
+                aliasScores.put(SPACE + y, (double) space + p.score() + AmosPieceRules.LONE_SPACE_ALIAS_BONUS);
+            }
+        }
+    }
+
+    private boolean loneSpaceAliasApplies(Piece p, String y) {
+        return p.isText() && !y.startsWith(SPACE) && AmosPieceRules.isPunctuation(y.codePointAt(0))
+                && !spScores.containsKey(SPACE + y);
+    }
+
+    /** The id the reference gives a piece: its dictionary id, else {@code <unk>}. */
+    private int canonicalId(String piece) {
+        int id = index.getOrDefault(piece, FairseqDictionary.UNK);
+        return id < dict.size() ? id : FairseqDictionary.UNK;
+    }
+
+    /** For each id from vocab_size on, the id whose embedding row it copies. */
+    List<Integer> aliasRows() {
+        return aliasRows;
     }
 
     /** A name no normalized text contains (control characters are removed by the charsmap). */
@@ -216,7 +267,8 @@ final class TokenizerJson {
             JsonArray entry = new JsonArray();
             String s = byId.get(id);
             entry.add(s);
-            entry.add(id < FairseqDictionary.SPECIALS.size() || id == dict.maskId() ? 0.0 : scores.get(s));
+            entry.add(id < FairseqDictionary.SPECIALS.size() || id == dict.maskId() ? 0.0
+                    : aliasScores.containsKey(s) ? aliasScores.get(s) : (double) scores.get(s));
             vocab.add(entry);
         }
         JsonObject m = new JsonObject();
@@ -263,6 +315,15 @@ final class TokenizerJson {
                 String right = s.substring(cut);
                 if (ids.containsKey(left) && ids.containsKey(right) && scores.containsKey(left) && scores.containsKey(right)) {
                     merges.add(left + " " + right);
+                }
+            }
+        }
+        // skip_space: "▁ Y" merged last, into Y's own id, for every piece Y starting with punctuation.
+        if (spScores.containsKey(SPACE)) {
+            for (Piece p : sp.pieces()) {
+                if (loneSpaceAliasApplies(p, p.text()) && ids.containsKey(p.text())) {
+                    vocab.addProperty(SPACE + p.text(), ids.get(p.text()));
+                    merges.add(SPACE + " " + p.text());
                 }
             }
         }

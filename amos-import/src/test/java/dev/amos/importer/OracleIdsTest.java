@@ -31,7 +31,7 @@ class OracleIdsTest {
     void idsEqualTheOracle(String name) throws Exception {
         Path model = tmp.resolve("model");
         ReleasedModelImporter.run(ReferenceFixtures.folder(name), model, s -> {});
-        int aliasFrom = ReleasedModelImporterTest.importJson(model).get("unk_aliases_from").getAsInt();
+        ReleasedModelImporterTest.Aliases aliasFrom = ReleasedModelImporterTest.Aliases.of(model);
         JsonObject oracle;
         try (var in = new InputStreamReader(OracleIdsTest.class.getResourceAsStream("/oracle-ids.json"), StandardCharsets.UTF_8)) {
             oracle = JsonParser.parseReader(in).getAsJsonObject().getAsJsonObject("fixtures");

@@ -41,6 +41,13 @@ public final class AmosPieceRules {
     /** The BPE model's name for an unknown span. */
     static final String UNK = "<unk>";
 
+    /**
+     * Score added to a Unigram piece {@code ▁Y} the importer makes for a piece Y starting with
+     * punctuation (the lone {@code ▁} and Y as one piece, Y's id): small enough not to change a
+     * SentencePiece decision, large enough to beat the two-piece path in HF's float64 Viterbi.
+     */
+    public static final double LONE_SPACE_ALIAS_BONUS = 1e-6;
+
     /** SentencePiece's penalty of an unknown character below the lowest piece score. */
     static final float UNK_PENALTY = 10f;
 
@@ -77,11 +84,16 @@ public final class AmosPieceRules {
             long unk = 3;
             if (model.has("vocab") && model.get("vocab").isJsonArray()) { // Unigram: [piece, score] by id
                 JsonArray vocab = model.getAsJsonArray("vocab");
+                Map<String, Double> all = new HashMap<>();
+                for (int id = 0; id < vocab.size(); id++) {
+                    all.putIfAbsent(vocab.get(id).getAsJsonArray().get(0).getAsString(),
+                            vocab.get(id).getAsJsonArray().get(1).getAsDouble());
+                }
                 for (int id = 0; id < vocab.size(); id++) {
                     String name = vocab.get(id).getAsJsonArray().get(0).getAsString();
                     put(spans, name, id);
-                    if (id > 3 && !name.startsWith(UNMATCHABLE) && !name.equals("<mask>")) { // sp.model's pieces
-                        scores.putIfAbsent(name, vocab.get(id).getAsJsonArray().get(1).getAsFloat());
+                    if (id > 3 && !name.startsWith(UNMATCHABLE) && !name.equals("<mask>") && !isLoneSpaceAlias(name, all)) {
+                        scores.putIfAbsent(name, (float) (double) all.get(name)); // sp.model's pieces
                         ids.putIfAbsent(name, (long) id);
                     }
                 }
@@ -95,6 +107,18 @@ public final class AmosPieceRules {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** A {@code ▁Y} piece the importer added (see {@link #LONE_SPACE_ALIAS_BONUS}), no sp.model piece. */
+    private static boolean isLoneSpaceAlias(String name, Map<String, Double> scores) {
+        if (!name.startsWith(LONE_SPACE) || name.length() == LONE_SPACE.length()) {
+            return false;
+        }
+        String y = name.substring(LONE_SPACE.length());
+        Double space = scores.get(LONE_SPACE);
+        Double sy = scores.get(y);
+        return space != null && sy != null && isPunctuation(y.codePointAt(0))
+                && Math.abs(scores.get(name) - (space + sy + LONE_SPACE_ALIAS_BONUS)) < 1e-9;
     }
 
     private static void put(Map<String, Long> spans, String name, long id) {
