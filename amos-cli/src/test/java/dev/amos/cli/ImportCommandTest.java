@@ -77,7 +77,7 @@ class ImportCommandTest {
     }
 
     @Test
-    void importsAndFineTunesRte() throws IOException {
+    void importsThenFinetuneEvalEmbedAndExportTakeTheFolder() throws IOException {
         Path model = tmp.resolve("amos-tiny-import");
         Run r = run("import", "--from", fixture("amos-hf-tiny").toString(), "--out", model.toString());
         assertEquals(0, r.code(), r.err());
@@ -91,6 +91,17 @@ class ImportCommandTest {
                 "--epochs", "1", "--train-limit", "16", "--batch-size", "8", "--max-len", "32", "--device", "cpu",
                 "--out", ft.toString());
         assertEquals(0, f.code(), f.out() + f.err());
+        Run e = run("eval", "--model", ft.toString(), "--task", "RTE", "--data", glue.toString(), "--split", "dev");
+        assertEquals(0, e.code(), e.out() + e.err());
+        Path texts = Files.writeString(tmp.resolve("texts.txt"), "The quick brown fox jumps over the lazy dog.\nshort\n");
+        Path vectors = tmp.resolve("vectors.jsonl");
+        Run m = run("embed", "--model", model.toString(), "--pooling", "cls", "--input", texts.toString(),
+                "--output", vectors.toString());
+        assertEquals(0, m.code(), m.out() + m.err());
+        assertEquals(2, Files.readAllLines(vectors).size());
+        Run x = run("export", "--model", model.toString(), "--out", tmp.resolve("export").toString());
+        assertEquals(0, x.code(), x.out() + x.err());
+        assertTrue(Files.isRegularFile(tmp.resolve("export").resolve("serving.properties")));
     }
 
     @Test
