@@ -27,6 +27,7 @@ import picocli.CommandLine.Option;
             EvalCommand.class,
             EmbedCommand.class,
             ExportCommand.class,
+            ImportCommand.class,
             BenchCommand.class,
             DiagnoseCommand.class,
             CommandLine.HelpCommand.class

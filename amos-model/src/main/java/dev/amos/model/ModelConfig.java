@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
  * @param embeddingSize token-embedding width De; 0 means H. When De != H a linear projection maps
  *     embeddings to H (ELECTRA-small style)
  * @param maxPositions learned absolute positions; the longest sequence the model takes
- * @param relPosBuckets T5-style relative-position buckets (32 in AMOS, 64 in base++)
+ * @param relPosBuckets T5-style relative-position buckets, even (32 in AMOS, 64 in base++)
  * @param maxRelPos the distance where the logarithmic buckets saturate (128)
  * @param dropout hidden dropout of the discriminator (the generator always uses 0)
  * @param attentionDropout dropout on attention probabilities of the discriminator
@@ -120,8 +120,9 @@ public record ModelConfig(
         require(source, "ffn_size", ffnSize > 0, "a positive integer");
         require(source, "embedding_size", embeddingSize >= 0, "0 (= hidden_size) or a positive integer");
         require(source, "max_positions", maxPositions > 1, "an integer > 1");
-        require(source, "rel_pos_buckets", relPosBuckets >= 4 && relPosBuckets % 4 == 0, "a multiple of 4, >= 4");
-        require(source, "max_rel_pos", maxRelPos > relPosBuckets / 4, "an integer > rel_pos_buckets / 4");
+        // The released AMOS/COCO-LM code asserts only rel_pos_bins % 2 == 0 (its buckets use integer halves).
+        require(source, "rel_pos_buckets", relPosBuckets >= 4 && relPosBuckets % 2 == 0, "an even number >= 4");
+        require(source, "max_rel_pos", maxRelPos > relPosBuckets / 4 + 1, "an integer > rel_pos_buckets / 4 + 1");
         require(source, "dropout", dropout >= 0 && dropout < 1, "a probability in [0, 1)");
         require(source, "attention_dropout", attentionDropout >= 0 && attentionDropout < 1, "a probability in [0, 1)");
         require(source, "layer_norm_eps", layerNormEps > 0, "a positive number");

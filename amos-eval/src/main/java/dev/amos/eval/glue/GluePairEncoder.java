@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Turns a {@link GlueExample} into encoder input, BERT style: {@code [CLS] a [SEP] b [SEP]} for
- * pairs, {@code [CLS] a [SEP]} for single sentences, cut to {@code maxLength} tokens with the
+ * pairs, {@code [CLS] a [SEP]} for single sentences (the separator between a pair's texts is
+ * whatever the tokenizer's pair template puts there: {@code </s></s>} for imported AMOS / COCO-LM), cut to {@code maxLength} tokens with the
  * longest-first rule of the HF tokenizers library (trim the longer sequence; when both must be cut
  * each gets half, the longer, or else the second, one token more). No token type ids are produced:
  * the AMOS encoder has no segment embeddings (Devlin et al. 2019, <a
@@ -32,10 +33,15 @@ public final class GluePairEncoder implements AutoCloseable {
     private final int maxLength;
     private final long clsId;
     private final long sepId;
+    /** The ids between the two texts of a pair: [SEP] (BERT) or </s></s> (AMOS / COCO-LM / RoBERTa). */
+    private final long[] pairSeparator;
+    /** The AMOS reference's steps after SentencePiece, for an imported tokenizer; else null. */
+    private final AmosPieceRules pieceRules;
 
-    private GluePairEncoder(HuggingFaceTokenizer tokenizer, int maxLength) {
+    private GluePairEncoder(HuggingFaceTokenizer tokenizer, int maxLength, AmosPieceRules pieceRules) {
         this.tokenizer = tokenizer;
         this.maxLength = maxLength;
+        this.pieceRules = pieceRules;
         long[] specials = tokenizer.encode("", true).getIds();
         if (specials.length != 2) {
             tokenizer.close();
@@ -44,6 +50,8 @@ public final class GluePairEncoder implements AutoCloseable {
         }
         this.clsId = specials[0];
         this.sepId = specials[1];
+        long[] pair = tokenizer.encode("", "", true).getIds();
+        this.pairSeparator = pair.length >= 3 ? Arrays.copyOfRange(pair, 1, pair.length - 1) : new long[] {sepId};
     }
 
     /**
@@ -66,7 +74,7 @@ public final class GluePairEncoder implements AutoCloseable {
         } catch (RuntimeException e) {
             throw new BadInputException(tokenizerJson + ": not a HF tokenizer.json (" + e.getMessage() + ")", e);
         }
-        return new GluePairEncoder(tokenizer, maxLength);
+        return new GluePairEncoder(tokenizer, maxLength, AmosPieceRules.of(tokenizerJson).orElse(null));
     }
 
     /** The most tokens per encoded example, special tokens included. */
@@ -86,9 +94,13 @@ public final class GluePairEncoder implements AutoCloseable {
 
     /** The input ids of one example. */
     public long[] inputIds(GlueExample example) {
-        long[] a = tokenizer.encode(example.textA(), false).getIds();
-        long[] b = example.isPair() ? tokenizer.encode(example.textB(), false).getIds() : null;
+        long[] a = ids(tokenizer.encode(example.textA(), false), example.textA());
+        long[] b = example.isPair() ? ids(tokenizer.encode(example.textB(), false), example.textB()) : null;
         return assemble(a, b);
+    }
+
+    private long[] ids(Encoding encoding, String text) {
+        return pieceRules == null ? encoding.getIds() : pieceRules.ids(encoding, text);
     }
 
     /** The input ids and attention mask (all ones, unpadded) of one example. */
@@ -109,8 +121,8 @@ public final class GluePairEncoder implements AutoCloseable {
             Encoding[] encodedB = textsB.isEmpty() ? new Encoding[0] : tokenizer.batchEncode(textsB, false);
             int nextB = 0;
             for (int i = 0; i < chunk.size(); i++) {
-                long[] b = chunk.get(i).isPair() ? encodedB[nextB++].getIds() : null;
-                result.add(assemble(encodedA[i].getIds(), b));
+                long[] b = chunk.get(i).isPair() ? ids(encodedB[nextB++], chunk.get(i).textB()) : null;
+                result.add(assemble(ids(encodedA[i], chunk.get(i).textA()), b));
             }
         }
         return result;
@@ -118,14 +130,16 @@ public final class GluePairEncoder implements AutoCloseable {
 
     /** {@code [CLS] a [SEP] (b [SEP])}, with a and b cut longest-first to fit {@link #maxLength()}. */
     long[] assemble(long[] a, long[] b) {
-        int specials = b == null ? 2 : 3;
+        int specials = b == null ? 2 : 2 + pairSeparator.length;
         int[] lengths = longestFirst(a.length, b == null ? 0 : b.length, maxLength - specials);
         long[] ids = new long[lengths[0] + lengths[1] + specials];
         ids[0] = clsId;
         System.arraycopy(a, 0, ids, 1, lengths[0]);
-        ids[lengths[0] + 1] = sepId;
-        if (b != null) {
-            System.arraycopy(b, 0, ids, lengths[0] + 2, lengths[1]);
+        if (b == null) {
+            ids[lengths[0] + 1] = sepId;
+        } else {
+            System.arraycopy(pairSeparator, 0, ids, lengths[0] + 1, pairSeparator.length);
+            System.arraycopy(b, 0, ids, lengths[0] + 1 + pairSeparator.length, lengths[1]);
             ids[ids.length - 1] = sepId;
         }
         return ids;

@@ -1,7 +1,7 @@
 package dev.amos.eval.serve;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.amos.eval.glue.AmosPieceRules;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -29,6 +29,8 @@ public final class EmbeddingTranslator implements NoBatchifyTranslator<String[],
     private final HuggingFaceTokenizer tokenizer;
     private final Pooling pooling;
     private final boolean normalize;
+    private final AmosPieceRules pieceRules;
+    private final int maxLength;
 
     /**
      * @param tokenizer tokenizer with truncation configured; only {@code encode} is called
@@ -36,9 +38,27 @@ public final class EmbeddingTranslator implements NoBatchifyTranslator<String[],
      * @param normalize whether the vectors are L2-normalised
      */
     public EmbeddingTranslator(HuggingFaceTokenizer tokenizer, Pooling pooling, boolean normalize) {
+        this(tokenizer, pooling, normalize, null, 0);
+    }
+
+    /**
+     * A translator for an imported AMOS / COCO-LM tokenizer: {@code pieceRules} (the reference's
+     * steps after SentencePiece) are applied before the text is cut to {@code maxLength} tokens.
+     *
+     * @param pieceRules the rules, or null for the tokenizer alone
+     * @param maxLength tokens kept per text with {@code <s>} and {@code </s>} (used with rules)
+     */
+    public EmbeddingTranslator(HuggingFaceTokenizer tokenizer, Pooling pooling, boolean normalize,
+            AmosPieceRules pieceRules, int maxLength) {
         this.tokenizer = tokenizer;
         this.pooling = pooling;
         this.normalize = normalize;
+        this.pieceRules = pieceRules;
+        this.maxLength = maxLength;
+    }
+
+    private long[] ids(String text) {
+        return pieceRules == null ? tokenizer.encode(text).getIds() : pieceRules.single(tokenizer, text, maxLength);
     }
 
     @Override
@@ -46,8 +66,7 @@ public final class EmbeddingTranslator implements NoBatchifyTranslator<String[],
         long[][] ids = new long[texts.length][];
         int longest = 1;
         for (int i = 0; i < texts.length; i++) {
-            Encoding encoding = tokenizer.encode(texts[i]);
-            ids[i] = encoding.getIds();
+            ids[i] = ids(texts[i]);
             longest = Math.max(longest, ids[i].length);
         }
         long[] paddedIds = new long[texts.length * longest];

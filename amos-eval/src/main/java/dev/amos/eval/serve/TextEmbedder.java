@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.amos.eval.glue.AmosPieceRules;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -57,8 +58,8 @@ public final class TextEmbedder implements AutoCloseable {
     private final List<Predictor<String[], float[][]>> created = new ArrayList<>();
 
     private TextEmbedder(Model model, HuggingFaceTokenizer tokenizer, Pooling pooling, boolean normalize,
-            int dimension, int maxLength) {
-        this.translator = new EmbeddingTranslator(tokenizer, pooling, normalize);
+            int dimension, int maxLength, AmosPieceRules pieceRules) {
+        this.translator = new EmbeddingTranslator(tokenizer, pooling, normalize, pieceRules, maxLength);
         this.model = new ZooModel<>(model, translator);
         this.tokenizer = tokenizer;
         this.pooling = pooling;
@@ -99,7 +100,8 @@ public final class TextEmbedder implements AutoCloseable {
             block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
             BlockFiles.load(encoder, model.getNDManager(), run.params());
             block.freezeParameters(true); // inference only: no autograd graph, whatever the thread's grad mode
-            return new TextEmbedder(model, tokenizer, pooling, normalize, run.model().hiddenSize(), run.maxLength());
+            return new TextEmbedder(model, tokenizer, pooling, normalize, run.model().hiddenSize(), run.maxLength(),
+                    AmosPieceRules.of(run.tokenizer()).orElse(null));
         } catch (RuntimeException e) {
             model.close();
             tokenizer.close();
@@ -115,7 +117,8 @@ public final class TextEmbedder implements AutoCloseable {
             model.load(folder.dir(), folder.modelName());
             int dimension = ((Number) DiscriminatorFolder.readJsonObject(folder.dir().resolve("config.json"))
                     .getAsJsonObject("export").get("hidden_size").getAsNumber()).intValue();
-            return new TextEmbedder(model, tokenizer, pooling, normalize, dimension, folder.maxLength());
+            return new TextEmbedder(model, tokenizer, pooling, normalize, dimension, folder.maxLength(),
+                    AmosPieceRules.of(folder.dir().resolve("tokenizer.json")).orElse(null));
         } catch (MalformedModelException | RuntimeException e) {
             model.close();
             tokenizer.close();
@@ -126,6 +129,9 @@ public final class TextEmbedder implements AutoCloseable {
     /** The HF tokenizer of a run, truncating to {@code maxLength} tokens (with [CLS] and [SEP]). */
     static HuggingFaceTokenizer tokenizer(Path file, int maxLength) throws IOException {
         try {
+            if (AmosPieceRules.of(file).isPresent()) { // imported: the translator cuts after the reference's steps
+                return HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "false", "padding", "false"));
+            }
             return HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "true", "maxLength",
                     String.valueOf(maxLength), "padding", "false"));
         } catch (RuntimeException e) {
