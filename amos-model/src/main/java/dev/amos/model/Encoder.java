@@ -135,7 +135,7 @@ public final class Encoder extends AmosBlock {
             // (B, S, 3H) -> (3, B, heads, S, d)
             NDArray all = qkv.apply(ps, x, training).reshape(b, t, 3, heads, d).transpose(2, 0, 3, 1, 4);
             NDArray q = all.get(0), k = all.get(1), v = all.get(2);
-            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(bias);
+            NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(ScalarConstants.of(q, 1.0 / Math.sqrt(d))).add(bias);
             NDArray p = dropout(scores.softmax(-1), attentionDropout, training);
             NDArray ctx = p.matMul(v).transpose(0, 2, 1, 3).reshape(b, t, h);
             return out.apply(ps, ctx, training);
@@ -273,7 +273,8 @@ public final class Encoder extends AmosBlock {
     /** (1 - mask) * -10000 shaped (B, 1, 1, S), added to the attention logits. */
     static NDArray maskBias(NDArray attentionMask) {
         Shape s = attentionMask.getShape();
-        return attentionMask.toType(DataType.FLOAT32, false).sub(1f).mul(-MASK_BIAS).reshape(s.get(0), 1, 1, s.get(1));
+        NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
+        return mask.sub(ScalarConstants.of(mask, 1f)).mul(ScalarConstants.of(mask, -MASK_BIAS)).reshape(s.get(0), 1, 1, s.get(1));
     }
 
     static NDArray dropout(NDArray x, float rate, boolean training) {
