@@ -181,11 +181,32 @@ class LauncherTest {
         assertTrue(Files.readString(tmp.resolve("java.log")).contains("\nTF32=\n"), "fp32 is the default");
     }
 
+    /** Maven keeps an up-to-date jar as it is (only a test changed): one build, not one per run. */
+    @Test
+    void aJarMavenLeftAloneIsNotRebuiltOnEveryRun() throws Exception {
+        script("mvn", "echo \"$*\" >> " + tmp.resolve("mvn.log"));
+        script("java", "true");
+        nvidiaSmi(0, "535.104.05");
+        Path root = root();
+        Path jar = Files.createDirectories(root.resolve("amos-cli/target")).resolve("amos-cli.jar");
+        Files.writeString(jar, "old");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.writeString(Files.createDirectories(root.resolve("amos-cli/src/test")).resolve("SomeTest.java"), "class SomeTest {}");
+        assertEquals(0, launch(root, Map.of(), "info").code());
+        assertEquals(0, launch(root, Map.of(), "info").code());
+        assertEquals(1, Files.readAllLines(tmp.resolve("mvn.log")).size());
+    }
+
     @Test
     void aCudaBuildMissingALibraryIsRebuiltAndThenReported() throws Exception {
         fakeBuild(false);
         nvidiaSmi(1, "535.104.05");
-        Result r = launch(root(), Map.of(), "info");
+        Path root = root();
+        // a folder a killed unpack left half full: Maven's markers would make it skip the unpack
+        Path stale = Files.createDirectories(root.resolve("target/cuda-libs-11.8-8.6/.markers"));
+        Files.writeString(stale.getParent().resolve("libcudnn.so.8"), "");
+        Result r = launch(root, Map.of(), "info");
+        assertFalse(Files.exists(stale), "the incomplete folder is removed before the build");
         assertEquals(1, r.code());
         assertTrue(r.err().endsWith("amos: the cuda build left no libcudart.so.11.0 in "
                 + tmp.resolve("repo/target/cuda-libs-11.8-8.6") + "\n"), r.err());
