@@ -44,8 +44,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Unmeasured warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup = 3;
 
-    @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
-    String device = "auto";
+    @Option(names = "--device", description = DeviceOption.DESCRIPTION)
+    String device = DeviceOption.DEFAULT;
 
     @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH",
             description = "Also time steps fed by the real data pipeline from this corpus, alternating with the in-memory batch.")

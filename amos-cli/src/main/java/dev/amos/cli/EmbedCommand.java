@@ -51,6 +51,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Texts per batch, padded to the longest (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
+    @Option(names = "--device", description = DeviceOption.DESCRIPTION)
+    String device = DeviceOption.DEFAULT;
+
     @Override
     public Integer call() throws Exception {
         if (batchSize < 1) {
@@ -61,7 +64,7 @@ final class EmbedCommand implements Callable<Integer> {
         if (inputFile != null && !Files.isRegularFile(inputFile)) {
             throw BadInputException.of(inputFile, "no such input file (expected one text per line, or - for stdin)");
         }
-        try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize);
+        try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize, DeviceOption.resolve(device));
                 BufferedReader in = inputFile == null
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         : Files.newBufferedReader(inputFile, StandardCharsets.UTF_8)) {

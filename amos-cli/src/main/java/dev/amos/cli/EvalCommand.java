@@ -37,13 +37,16 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Folder for test predictions (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("submission");
 
+    @Option(names = "--device", description = DeviceOption.DESCRIPTION)
+    String device = DeviceOption.DEFAULT;
+
     @Override
     public Integer call() throws Exception {
         if (!split.equals("dev") && !split.equals("test")) {
             throw new BadInputException("--split: expected dev or test, got \"" + split + "\"");
         }
         Path glueDir = FinetuneOptions.glueDir(data);
-        try (FineTunedModel m = FineTunedModel.load(model)) {
+        try (FineTunedModel m = FineTunedModel.load(model, DeviceOption.resolve(device))) {
             GlueTask t = m.config().task();
             if (task != null && GlueTask.parse(task) != t) {
                 throw new BadInputException("--task " + task + ": the model in " + model + " was fine-tuned on " + t);

@@ -50,8 +50,8 @@ final class FinetuneOptions {
     @Option(names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
     int logEvery = 10;
 
-    @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
-    String device = "cpu";
+    @Option(names = "--device", description = DeviceOption.DESCRIPTION)
+    String device = DeviceOption.DEFAULT;
 
     GlueFinetuner.Options options(GlueTask glueTask, Path dir) {
         return new GlueFinetuner.Options(model, glueTask, glueDir(data), seeds, seed, epochs, lr, batchSize, maxLen, warmup,

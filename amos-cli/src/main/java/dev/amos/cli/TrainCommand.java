@@ -1,7 +1,6 @@
 package dev.amos.cli;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
@@ -81,8 +80,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
     long seed = 42;
 
-    @Option(names = "--device", description = "cpu, gpu or auto (default: ${DEFAULT-VALUE}).")
-    String device = "auto";
+    @Option(names = "--device", description = DeviceOption.DESCRIPTION)
+    String device = DeviceOption.DEFAULT;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<config>-<objective>-<time>).")
     Path out;
@@ -135,16 +134,6 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     static Device device(String name) {
-        return switch (name) {
-            case "cpu" -> Device.cpu();
-            case "gpu" -> {
-                if (Engine.getInstance().getGpuCount() == 0) {
-                    throw new BadInputException("--device gpu: no GPU visible to PyTorch (flavor cpu?); see ./amos info");
-                }
-                yield Device.gpu();
-            }
-            case "auto" -> Engine.getInstance().defaultDevice();
-            default -> throw new BadInputException("--device: expected cpu, gpu or auto, got \"" + name + "\"");
-        };
+        return DeviceOption.resolve(name);
     }
 }

@@ -22,13 +22,16 @@ public final class BlockFiles {
 
     private BlockFiles() {}
 
-    /** Writes the parameters of an initialized block to {@code file}. */
+    /**
+     * Writes the parameters of an initialized block to {@code file}; the host copies of device
+     * arrays are freed on return (see {@link HostCopies}).
+     */
     public static void save(Block block, Path file) throws IOException {
-        writeAtomically(file, out -> {
+        writeAtomically(file, out -> HostCopies.scoped(HostCopies.parameterArrays(block), () -> {
             DataOutputStream data = new DataOutputStream(out);
             block.saveParameters(data);
             data.flush();
-        });
+        }));
     }
 
     /** Loads parameters saved by {@link #save} into a block of the same structure. */

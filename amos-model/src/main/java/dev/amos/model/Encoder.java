@@ -149,7 +149,7 @@ public final class Encoder extends AmosBlock {
         static NDArray probabilities(NDArray projections, NDArray bias) {
             NDArray q = projections.get(0), k = projections.get(1);
             double d = q.getShape().get(3);
-            return q.matMul(k.transpose(0, 1, 3, 2)).mul(1.0 / Math.sqrt(d)).add(bias).softmax(-1);
+            return q.matMul(k.transpose(0, 1, 3, 2)).mul(ScalarConstants.of(q, 1.0 / Math.sqrt(d))).add(bias).softmax(-1);
         }
     }
 
@@ -300,7 +300,8 @@ public final class Encoder extends AmosBlock {
     /** (1 - mask) * -10000 shaped (B, 1, 1, S), added to the attention logits. */
     static NDArray maskBias(NDArray attentionMask) {
         Shape s = attentionMask.getShape();
-        return attentionMask.toType(DataType.FLOAT32, false).sub(1f).mul(-MASK_BIAS).reshape(s.get(0), 1, 1, s.get(1));
+        NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
+        return mask.sub(ScalarConstants.of(mask, 1f)).mul(ScalarConstants.of(mask, -MASK_BIAS)).reshape(s.get(0), 1, 1, s.get(1));
     }
 
     static NDArray dropout(NDArray x, float rate, boolean training) {

@@ -73,7 +73,7 @@ public final class GumbelSoftmaxReversal extends AmosBlock {
         NDArray noise = TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice());
         NDArray z = logits.toType(DataType.FLOAT32, false).add(noise);
         NDArray sampled = z.argMax(-1);
-        NDArray soft = z.div(tau).softmax(-1);
+        NDArray soft = z.div(ScalarConstants.of(z, tau)).softmax(-1);
         // soft - stopgrad(soft) is exactly 0 in value with soft's gradient; the reversal (identity
         // forward, x(-1) backward) is the same expression with the sign flipped.
         NDArray delta = reverseGradient ? soft.stopGradient().sub(soft) : soft.sub(soft.stopGradient());

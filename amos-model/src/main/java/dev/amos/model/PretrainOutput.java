@@ -47,7 +47,7 @@ public record PretrainOutput(
             total = total == null ? l : total.add(l);
         }
         NDArray rtd = rtdLoss();
-        return rtd == null ? total : total.add(rtd.mul(rtdWeight));
+        return rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight)));
     }
 
     /** Share of non-pad tokens whose RTD prediction is right (scalar); null for mlm. */
@@ -55,7 +55,7 @@ public record PretrainOutput(
         if (rtdLogits == null) {
             return null;
         }
-        NDArray predicted = rtdLogits.gt(0f).toType(DataType.FLOAT32, false);
+        NDArray predicted = rtdLogits.gt(ScalarConstants.of(rtdLogits, 0f)).toType(DataType.FLOAT32, false);
         NDArray w = padWeights();
         return predicted.eq(rtdLabels).toType(DataType.FLOAT32, false).mul(w).sum().div(w.sum());
     }

@@ -62,7 +62,7 @@ public final class TensorOps {
      */
     public static NDArray binaryCrossEntropy(NDArray logits, NDArray labels, NDArray weights) {
         NDArray z = logits.toType(DataType.FLOAT32, false);
-        NDArray loss = z.maximum(0f).sub(z.mul(labels)).add(z.abs().neg().exp().add(1f).log());
+        NDArray loss = z.maximum(ScalarConstants.of(z, 0f)).sub(z.mul(labels)).add(z.abs().neg().exp().add(ScalarConstants.of(z, 1f)).log());
         return loss.mul(weights).sum().div(weights.sum());
     }
 

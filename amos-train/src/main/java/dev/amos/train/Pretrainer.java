@@ -22,6 +22,7 @@ import dev.amos.model.BlockFiles;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.model.PretrainOutput;
+import dev.amos.model.ScalarConstants;
 import dev.amos.train.data.CorpusTokenizer;
 import dev.amos.train.data.ExamplePacker;
 import dev.amos.train.data.PackedExamples;
@@ -293,9 +294,9 @@ public final class Pretrainer {
             PretrainOutput out = PretrainOutput.fromList(trainer.forward(inputs));
             NDArray loss = out.loss(tc.rtdWeight());
             if (injectNaN.test(maskStep / tc.accumulate() + 1)) {
-                loss = loss.mul(Float.NaN);
+                loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
-            gc.backward(tc.accumulate() == 1 ? loss : loss.div(tc.accumulate()));
+            gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
             NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
             return StepStats.collect(out, loss, norm, keep);
         }

@@ -142,6 +142,7 @@ public final class RunFolder {
         c.addProperty("objective", objective.kind().name().toLowerCase());
         c.addProperty("ablation", objective.ablationName());
         c.add("training", training.toJson());
+        c.add("precision", Precision.toJson());
         JsonArray files = new JsonArray();
         corpus.forEach(p -> files.add(p.toAbsolutePath().normalize().toString()));
         c.add("corpus", files);

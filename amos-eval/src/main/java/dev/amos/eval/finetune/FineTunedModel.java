@@ -1,6 +1,8 @@
 package dev.amos.eval.finetune;
 
+import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -80,6 +82,11 @@ public final class FineTunedModel implements AutoCloseable {
      * @throws BadInputException if the folder or its files are missing or malformed
      */
     public static FineTunedModel load(Path dir) throws IOException {
+        return load(dir, Engine.getInstance().defaultDevice());
+    }
+
+    /** {@link #load(Path)} onto {@code device}. */
+    public static FineTunedModel load(Path dir, Device device) throws IOException {
         Path folder = Files.isRegularFile(dir.resolve(PARAMS)) ? dir : dir.resolve("best");
         for (String name : new String[] {PARAMS, CONFIG, TOKENIZER}) {
             if (!Files.isRegularFile(folder.resolve(name))) {
@@ -95,7 +102,7 @@ public final class FineTunedModel implements AutoCloseable {
             throw BadInputException.of(configFile, "not a JSON object: " + e.getMessage());
         }
         ClassifierConfig config = ClassifierConfig.fromJson(json, configFile);
-        Model model = Model.newInstance("amos-classifier");
+        Model model = Model.newInstance("amos-classifier", device);
         try {
             SequenceClassifier classifier = new SequenceClassifier(config);
             model.setBlock(classifier);

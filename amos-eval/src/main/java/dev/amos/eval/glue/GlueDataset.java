@@ -1,23 +1,31 @@
 package dev.amos.eval.glue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.BatchSampler;
+import ai.djl.training.dataset.DataIterable;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
+import ai.djl.training.dataset.Sampler;
+import ai.djl.translate.TranslateException;
 import ai.djl.util.Progress;
+import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ExecutorService;
 
 /**
  * GLUE examples as a DJL dataset for fine-tuning and evaluation. Each record's data is {@code
  * NDList(input_ids (S,) int64, attention_mask (S,) int64)} with S the example's own token count
  * ({@link GluePairEncoder}); its label is an int64 scalar label index, or for STS-B a float32
  * scalar score (-1 / NaN for unlabelled test rows). Batches are padded to their longest record by
- * {@link PadToLongestBatchifier}, giving {@code (batch, longest)} arrays and a {@code (batch,)} label.
+ * {@link PadToLongestBatchifier}, giving {@code (batch, longest)} arrays and a {@code (batch,)} label,
+ * built on the CPU and moved to the device of the manager that iterates them once per batch.
  *
  * <p>All examples are tokenized once when the dataset is built. For training use {@link
  * Builder#setShuffledSampling(int, long)} (reproducible per-epoch shuffle); for evaluation DJL's
@@ -55,6 +63,26 @@ public final class GlueDataset extends RandomAccessDataset {
     /** The encoded input ids of record {@code index}. */
     public long[] inputIds(int index) {
         return inputIds.get(index).clone();
+    }
+
+    /**
+     * Builds each batch on the CPU and moves it to {@code manager}'s device once (two or three
+     * host-to-device copies per batch). DJL would otherwise build every record on the device
+     * ({@code create} of ids and label: uploads) and the batchifier would read them back to pad
+     * them: about five host-device syncs per example on a GPU.
+     */
+    @Override
+    public Iterable<Batch> getData(NDManager manager, Sampler sampler, ExecutorService executorService)
+            throws IOException, TranslateException {
+        prepare();
+        Device target = device != null ? device : manager.getDevice();
+        return new DataIterable(this, hostManager(manager), sampler, dataBatchifier, labelBatchifier, pipeline,
+                targetPipeline, executorService, prefetchNumber, Device.cpu().equals(target) ? null : target);
+    }
+
+    /** {@code manager} itself on the CPU, else a CPU sub-manager of it (closed with it). */
+    static NDManager hostManager(NDManager manager) {
+        return Device.cpu().equals(manager.getDevice()) ? manager : manager.newSubManager(Device.cpu());
     }
 
     @Override

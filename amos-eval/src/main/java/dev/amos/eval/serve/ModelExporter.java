@@ -1,5 +1,6 @@
 package dev.amos.eval.serve;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -50,7 +51,7 @@ public final class ModelExporter {
         EncoderExportSpec spec = spec(model, pooling, normalize);
         ExportedFolder folder = new ExportedFolder(outDir, MODEL_NAME, pooling, normalize, run.maxLength());
         Files.createDirectories(outDir);
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the archive is written from host memory
             Encoder encoder = Encoder.owning(model.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, run.params());

@@ -3,7 +3,9 @@ package dev.amos.eval.glue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,6 +44,31 @@ class GlueDatasetTest {
                 new GlueExample("2", "Rain.", "Wet.", 1, Float.NaN),
                 new GlueExample("3", "Paris is the capital of France.", "France has a capital.", 0, Float.NaN),
                 new GlueExample("4", "No.", "Yes.", 1, Float.NaN));
+    }
+
+    /**
+     * Records and batches are built on the CPU even when the caller's manager is on a GPU (a
+     * stand-in manager that reports gpu(0) here), so no example costs a host-device copy; the
+     * CPU manager is a sub-manager of the caller's, closed with it.
+     */
+    @Test
+    void batchesOfADeviceManagerAreBuiltOnACpuSubManager() {
+        try (NDManager cpu = NDManager.newBaseManager(Device.cpu())) {
+            assertSame(cpu, GlueDataset.hostManager(cpu), "on the CPU the caller's manager itself");
+            List<Device> asked = new ArrayList<>();
+            NDManager gpu = (NDManager) Proxy.newProxyInstance(NDManager.class.getClassLoader(), new Class<?>[] {NDManager.class},
+                    (proxy, method, args) -> switch (method.getName()) {
+                        case "getDevice" -> Device.gpu();
+                        case "newSubManager" -> {
+                            asked.add((Device) args[0]);
+                            yield cpu.newSubManager((Device) args[0]);
+                        }
+                        default -> throw new UnsupportedOperationException(method.getName());
+                    });
+            NDManager host = GlueDataset.hostManager(gpu);
+            assertEquals(List.of(Device.cpu()), asked);
+            assertEquals(Device.cpu(), host.getDevice());
+        }
     }
 
     @Test

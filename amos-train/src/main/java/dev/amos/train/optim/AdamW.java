@@ -12,6 +12,7 @@ import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.amos.model.BadInputException;
+import dev.amos.model.HostCopies;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -478,7 +479,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     }
 
     private static void writeArray(DataOutputStream out, NDArray array) throws IOException {
-        byte[] bytes = array.encode();
+        byte[] bytes = HostCopies.encode(array); // no host copy of a GPU moment is kept
         out.writeInt(bytes.length);
         out.write(bytes);
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.util.Pair;
+import dev.amos.model.ScalarConstants;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -59,7 +60,8 @@ public final class GradientClipping {
         try (NDManager scratch = owner.newSubManager()) {
             grads.forEach(grad -> grad.attach(scratch));
             NDArray norm = globalNorm(grads);
-            NDArray scale = NDArrays.div(maxNorm, norm.add(EPSILON)).minimum(1f);
+            NDArray scale = ScalarConstants.of(norm, maxNorm).div(norm.add(ScalarConstants.of(norm, EPSILON)))
+                    .minimum(ScalarConstants.of(norm, 1f));
             for (NDArray grad : grads) {
                 grad.muli(scale);
             }
@@ -120,7 +122,7 @@ public final class GradientClipping {
         try (NDManager scratch = grads.get(0).getManager().newSubManager()) {
             for (NDArray grad : grads) {
                 grad.attach(scratch);
-                grad.set(new NDIndex("..."), 0f);
+                grad.set(new NDIndex("..."), ScalarConstants.of(grad, 0f));
             }
         }
     }
