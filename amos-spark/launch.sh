@@ -22,6 +22,7 @@ if stale; then
     echo "amos: the build failed (run 'mvn -DskipTests package -pl amos-spark -am' to see why)" >&2
     exit 1
   fi
+  touch "$jar" # maven keeps an unchanged jar's old time; the sources checked above may be tests only
 fi
 
 # the --add-opens set Spark 3.5 documents for Java 17 (org.apache.spark.launcher.JavaModuleOptions)
