@@ -112,6 +112,32 @@ class AmosSparkTest {
     }
 
     @Test
+    void modelFolderOnAnotherFileSystemIsCopiedToTheExecutors() throws Exception {
+        Path remoteRun = Fixtures.run(tmp.resolve("remote-run"), 8);
+        float[][] expected;
+        try (TextEmbedder embedder = TextEmbedder.load(remoteRun, Pooling.MEAN, false)) {
+            expected = embedder.embed(Fixtures.TEXTS);
+        }
+        String uri = OtherSchemeFileSystem.SCHEME + "://" + remoteRun.toAbsolutePath();
+        List<Row> out = new ArrayList<>(AmosSpark.embed(texts().filter("id < 100"), "text", uri,
+                AmosSpark.options().build()).collectAsList());
+        out.sort(Comparator.comparingInt(r -> r.getInt(0)));
+        assertEquals(Fixtures.TEXTS.size(), out.size());
+        for (Row row : out) {
+            List<Float> got = row.getList(2);
+            float[] actual = new float[got.size()];
+            for (int j = 0; j < actual.length; j++) {
+                actual[j] = got.get(j);
+            }
+            assertTrue(Fixtures.maxAbsDiff(expected[row.getInt(0)], actual) <= 1e-5f, "text " + row.getInt(0));
+        }
+        BadInputException missing = assertThrows(BadInputException.class, () -> AmosSpark.embed(texts(), "text",
+                OtherSchemeFileSystem.SCHEME + "://" + tmp.resolve("nothing-here").toAbsolutePath(),
+                AmosSpark.options().build()));
+        assertTrue(missing.getMessage().contains("no such model folder"), missing.getMessage());
+    }
+
+    @Test
     void sst2PredictionsEqualAmosEval() throws Exception {
         List<GlueExample> dev = Fixtures.dev(GlueTask.SST_2, 30);
         Path ft = Fixtures.fineTuned(tmp.resolve("sst2"), GlueTask.SST_2, 21, dev);

@@ -50,7 +50,9 @@ final class Fixtures {
     static SparkSession localSpark() {
         return SparkSession.builder().master("local[2]").appName("amos-spark-test")
                 .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                .config("spark.driver.host", "127.0.0.1").getOrCreate();
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.hadoop.fs." + OtherSchemeFileSystem.SCHEME + ".impl", OtherSchemeFileSystem.class.getName())
+                .getOrCreate();
     }
 
     static ModelConfig config() {
