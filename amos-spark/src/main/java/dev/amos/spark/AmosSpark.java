@@ -70,11 +70,14 @@ public final class AmosSpark {
      */
     public static Dataset<Row> embed(Dataset<Row> input, String textCol, String modelDir, Options options) {
         int textIndex = stringColumn(input.schema(), textCol);
-        ModelFolder.Resolved model = ModelFolder.resolve(input.sparkSession(), modelDir);
-        checkEncoder(model.driverDir());
+        ModelFolder folder;
+        try (ModelFolder.Resolved model = ModelFolder.resolve(input.sparkSession(), modelDir)) {
+            checkEncoder(model.driverDir());
+            folder = model.folder();
+        }
         StructType schema = withColumns(input.schema(),
                 DataTypes.createStructField(options.outputCol, DataTypes.createArrayType(DataTypes.FloatType, false), true));
-        return input.mapPartitions(new EmbedPartition(model.folder(), textIndex, options), Encoders.row(schema));
+        return input.mapPartitions(new EmbedPartition(folder, textIndex, options), Encoders.row(schema));
     }
 
     /**
@@ -89,8 +92,12 @@ public final class AmosSpark {
      */
     public static Dataset<Row> classify(Dataset<Row> input, String textCol, String modelDir, Options options) {
         int textIndex = stringColumn(input.schema(), textCol);
-        ModelFolder.Resolved model = ModelFolder.resolve(input.sparkSession(), modelDir);
-        GlueTask task = fineTunedConfig(model.driverDir()).task();
+        ModelFolder folder;
+        GlueTask task;
+        try (ModelFolder.Resolved model = ModelFolder.resolve(input.sparkSession(), modelDir)) {
+            task = fineTunedConfig(model.driverDir()).task();
+            folder = model.folder();
+        }
         int textBIndex = -1;
         if (task.isPair() != (options.textBCol != null)) {
             throw new BadInputException(task.isPair()
@@ -105,7 +112,7 @@ public final class AmosSpark {
                 ? withColumns(input.schema(), DataTypes.createStructField(PREDICTION_COL, DataTypes.FloatType, true))
                 : withColumns(input.schema(), DataTypes.createStructField(PREDICTION_COL, DataTypes.StringType, true),
                         DataTypes.createStructField(SCORE_COL, DataTypes.FloatType, true));
-        return input.mapPartitions(new ClassifyPartition(model.folder(), task, textIndex, textBIndex, options.batchSize),
+        return input.mapPartitions(new ClassifyPartition(folder, task, textIndex, textBIndex, options.batchSize),
                 Encoders.row(schema));
     }
 

@@ -3,11 +3,14 @@ package dev.amos.spark;
 import dev.amos.model.BadInputException;
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.SparkSession;
@@ -49,7 +52,7 @@ final class ModelFolder implements Serializable {
                         + " and on every executor, e.g. on shared storage)");
             }
             String absolute = dir.toAbsolutePath().normalize().toString();
-            return new Resolved(new ModelFolder(absolute, null), Path.of(absolute));
+            return new Resolved(new ModelFolder(absolute, null), Path.of(absolute), null);
         }
         try {
             org.apache.hadoop.fs.Path remote = new org.apache.hadoop.fs.Path(uri);
@@ -61,7 +64,7 @@ final class ModelFolder implements Serializable {
             fs.copyToLocalFile(false, remote, new org.apache.hadoop.fs.Path(local.toUri()), true);
             Path copied = local.resolve(remote.getName());
             spark.sparkContext().addFile(location, true);
-            return new Resolved(new ModelFolder(null, remote.getName()), copied);
+            return new Resolved(new ModelFolder(null, remote.getName()), copied, local);
         } catch (IOException e) {
             throw new BadInputException(location + ": cannot read the model folder (" + e.getMessage() + ")", e);
         }
@@ -90,6 +93,23 @@ final class ModelFolder implements Serializable {
         }
     }
 
-    /** A resolved folder and the path at which the driver can check it. */
-    record Resolved(ModelFolder folder, Path driverDir) {}
+    /**
+     * A resolved folder and the path at which the driver can check it; closing it deletes the
+     * driver's temporary copy of a remote folder (the executors read theirs from SparkFiles).
+     */
+    record Resolved(ModelFolder folder, Path driverDir, Path driverCopy) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (driverCopy == null) {
+                return;
+            }
+            try (Stream<Path> paths = Files.walk(driverCopy)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete the temporary copy " + driverCopy, e);
+            }
+        }
+    }
 }
