@@ -1,5 +1,6 @@
 package dev.amos.cli;
 
+import dev.amos.eval.serve.ClassifierExporter;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.model.BadInputException;
@@ -9,15 +10,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code amos export}: a serving-ready DJL model folder ({@code amos-encoder.pt}, {@code
- * serving.properties}, {@code tokenizer.json}, {@code config.json}) from a pretraining run.
+ * {@code amos export}: a serving-ready DJL model folder from a pretraining run ({@code
+ * amos-encoder.pt}, sentence vectors) or from a fine-tuned GLUE classifier ({@code
+ * amos-classifier.pt}, logits or the STS-B score), each with {@code serving.properties}, {@code
+ * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier).
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a serving-ready model folder (TorchScript).",
+        description = {"Write a serving-ready model folder (TorchScript) from a pretraining run or a fine-tuned classifier.",
             "Loads with no amos code in DJL Criteria, DJL Serving, torch.jit.load and TorchServe; see docs/serving.md."})
 final class ExportCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Pretraining run folder (or its discriminator/).")
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Pretraining run folder (or its discriminator/), or an 'amos finetune' output (or its best/).")
     Path model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created; exported files replaced).")
@@ -26,10 +30,10 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--format", description = "Only torchscript (default: ${DEFAULT-VALUE}).")
     String format = "torchscript";
 
-    @Option(names = "--pooling", description = "Pooled output and serving translator: cls or mean (default: ${DEFAULT-VALUE}).")
-    String pooling = "mean";
+    @Option(names = "--pooling", description = "Encoder exports: pooled output and serving translator, cls or mean (default: mean).")
+    String pooling;
 
-    @Option(names = "--normalize", description = "L2-normalise the pooled output.")
+    @Option(names = "--normalize", description = "Encoder exports: L2-normalise the pooled output.")
     boolean normalize;
 
     @Override
@@ -37,7 +41,19 @@ final class ExportCommand implements Callable<Integer> {
         if (!"torchscript".equalsIgnoreCase(format)) {
             throw new BadInputException("--format: expected torchscript, got \"" + format + "\"");
         }
-        ExportedFolder folder = ModelExporter.exportTorchScript(model, out, EmbedCommand.parsePooling(pooling), normalize);
+        if (ClassifierExporter.isFineTuned(model)) {
+            if (pooling != null || normalize) {
+                throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model
+                        + " is a fine-tuned classifier (exported as logits)");
+            }
+            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out);
+            System.out.println("exported " + c.modelFile() + " (" + c.task() + " classifier, labels " + c.labels()
+                    + ", max length " + c.maxLength() + ") + serving.properties, synset.txt, tokenizer.json, config.json in "
+                    + c.dir());
+            return 0;
+        }
+        ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
+                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());

@@ -41,6 +41,11 @@ public record ExportedFolder(Path dir, String modelName, Pooling pooling, boolea
         } catch (IOException e) {
             throw BadInputException.of(file, "cannot read: " + e.getMessage());
         }
+        String factory = props.getProperty("translatorFactory", ModelExporter.TRANSLATOR_FACTORY);
+        if (!ModelExporter.TRANSLATOR_FACTORY.equals(factory)) {
+            throw BadInputException.of(dir, "a classifier export (translatorFactory " + factory
+                    + "), not an encoder export: embed a pretraining run or an encoder export from 'amos export'");
+        }
         String name = props.getProperty("option.modelName", ModelExporter.MODEL_NAME);
         ExportedFolder folder;
         try {

@@ -15,11 +15,11 @@ import java.util.Map;
  * Exports the BERT-style encoder (post-LayerNorm transformer with T5-style relative position bias,
  * as in COCO-LM / AMOS, <a href="https://arxiv.org/abs/2204.03243">arXiv 2204.03243</a>) as a
  * self-contained TorchScript archive: one flat scripted module class {@code __torch__.AmosEncoder}
- * whose {@code forward(input_ids: Tensor, attention_mask: Tensor) -> Tuple[Tensor, Tensor]}
- * (int64 inputs of shape [batch, seq]) returns {@code (last_hidden [B,S,H], second)} where {@code
- * second} is the pooled vector [B,H] (cls or mask-weighted mean, optionally L2-normalised) or,
- * with a classification head, the logits [B,C]. It loads with no project code in DJL ({@code
- * Criteria}, engine PyTorch), {@code torch.jit.load} and TorchServe.
+ * whose {@code forward(input_ids: Tensor, attention_mask: Tensor)} (int64 inputs of shape [batch,
+ * seq]) returns {@code (last_hidden [B,S,H], pooled [B,H])} (cls or mask-weighted mean, optionally
+ * L2-normalised) or, with a classification head, the logits {@code [B,C]} alone (a single
+ * tensor, so DJL's text-classification translators read them as the first output). It loads with
+ * no project code in DJL ({@code Criteria}, engine PyTorch), {@code torch.jit.load} and TorchServe.
  *
  * <p>Math (float32, eval mode, no dropout):
  *
@@ -118,7 +118,8 @@ public final class EncoderTorchScriptExporter {
     private static String forwardSource(EncoderExportSpec spec) {
         String eps = Double.toString(spec.layerNormEps());
         StringBuilder code = new StringBuilder();
-        code.append("def forward(self, input_ids: Tensor, attention_mask: Tensor) -> Tuple[Tensor, Tensor]:\n");
+        code.append("def forward(self, input_ids: Tensor, attention_mask: Tensor) -> ")
+                .append(spec.hasClassifier() ? "Tensor" : "Tuple[Tensor, Tensor]").append(":\n");
         line(code, "seq_len = torch.size(input_ids, 1)");
         line(code, "x = torch.embedding(self.embeddings_word, input_ids)");
         line(code, "x = x + torch.slice(self.embeddings_position, 0, 0, seq_len)");
@@ -143,7 +144,7 @@ public final class EncoderTorchScriptExporter {
             line(code, "first = torch.select(x, 1, 0)");
             line(code, "dense = torch.tanh(torch.linear(first, self.classifier_dense_weight, "
                     + "self.classifier_dense_bias))");
-            line(code, "return (x, torch.linear(dense, self.classifier_out_weight, self.classifier_out_bias))");
+            line(code, "return torch.linear(dense, self.classifier_out_weight, self.classifier_out_bias)");
             return code.toString();
         }
         if (spec.pooling() == EncoderExportSpec.Pooling.CLS) {
@@ -206,8 +207,8 @@ public final class EncoderTorchScriptExporter {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("format", "amos-encoder-torchscript/1");
         json.put("inputs", List.of("input_ids int64 [batch, seq]", "attention_mask int64 [batch, seq]"));
-        json.put("outputs", List.of("last_hidden float32 [batch, seq, hidden]",
-                spec.hasClassifier() ? "logits float32 [batch, num_labels]" : "pooled float32 [batch, hidden]"));
+        json.put("outputs", spec.hasClassifier() ? List.of("logits float32 [batch, num_labels]")
+                : List.of("last_hidden float32 [batch, seq, hidden]", "pooled float32 [batch, hidden]"));
         json.put("vocab_size", spec.vocabSize());
         json.put("embedding_size", spec.embeddingSize());
         json.put("hidden_size", spec.hidden());

@@ -1,0 +1,194 @@
+package dev.amos.spark;
+
+import dev.amos.model.BadInputException;
+import dev.amos.model.export.EncoderExportSpec.Pooling;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code spark-submit} entry point ({@code ./amos spark} runs it in local mode):
+ *
+ * <pre>
+ * spark-submit --class dev.amos.spark.AmosSparkMain amos-spark.jar embed --model DIR --input texts.txt --output out/
+ * spark-submit --class dev.amos.spark.AmosSparkMain amos-spark.jar classify --model FT --input in.parquet --text-col sentence --output out.parquet
+ * </pre>
+ *
+ * Input: a text file or folder (one text per line, column {@code text}) or Parquet. Output: a
+ * folder of JSON-lines part files ({@code {"text": ..., "embedding": [...]}} or {@code
+ * "prediction"}, in input order when the part files are read in name order) or Parquet, written
+ * beside the target and renamed into place when complete. Bad input: one line, exit code 2.
+ */
+@Command(name = "amos spark", mixinStandardHelpOptions = true, subcommands = {
+    AmosSparkMain.Embed.class, AmosSparkMain.Classify.class},
+        description = "Batch embeddings or GLUE predictions on Apache Spark (see docs/serving.md).")
+public final class AmosSparkMain {
+
+    /** Exit code for bad input. */
+    static final int BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (0, 1 for a failure, 2 for bad input). */
+    static int run(String... args) {
+        CommandLine cli = new CommandLine(new AmosSparkMain());
+        cli.setExecutionExceptionHandler((e, line, parsed) -> {
+            Throwable bad = badInput(e);
+            if (bad != null) {
+                System.err.println("amos spark: " + bad.getMessage());
+                return BAD_INPUT;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    private static Throwable badInput(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BadInputException) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** Options of both subcommands. */
+    static final class Common {
+        @Option(names = "--model", required = true, paramLabel = "DIR|URI", description = "Model folder: a local path every executor sees, or hdfs:/s3a:/... .")
+        String model;
+
+        @Option(names = "--input", required = true, paramLabel = "PATH", description = "Text file/folder (one text per line) or Parquet.")
+        String input;
+
+        @Option(names = "--input-format", description = "auto, text or parquet (auto: parquet when PATH ends with .parquet; default: ${DEFAULT-VALUE}).")
+        String inputFormat = "auto";
+
+        @Option(names = "--text-col", description = "Text column of a Parquet input; a text input gets this name (default: ${DEFAULT-VALUE}).")
+        String textCol = "text";
+
+        @Option(names = "--output", required = true, paramLabel = "PATH", description = "Output folder: JSON lines, or Parquet.")
+        String output;
+
+        @Option(names = "--output-format", description = "auto, json or parquet (auto: parquet when PATH ends with .parquet; default: ${DEFAULT-VALUE}).")
+        String outputFormat = "auto";
+
+        @Option(names = "--batch-size", description = "Rows per forward pass within a partition (default: ${DEFAULT-VALUE}).")
+        int batchSize = AmosSpark.DEFAULT_BATCH_SIZE;
+
+        @Option(names = "--master", description = "Spark master, e.g. local[2] (default: what spark-submit sets).")
+        String master;
+
+        SparkSession session(String name) {
+            SparkSession.Builder builder = SparkSession.builder().appName(name);
+            if (master != null) {
+                builder.master(master);
+            }
+            return builder.getOrCreate();
+        }
+
+        Dataset<Row> read(SparkSession spark) {
+            if (isParquet(inputFormat, input, "input")) {
+                return spark.read().parquet(input);
+            }
+            return spark.read().text(input).withColumnRenamed("value", textCol);
+        }
+
+        void write(SparkSession spark, Dataset<Row> result) throws IOException {
+            boolean parquet = isParquet(outputFormat, output, "output");
+            Path target = new Path(output);
+            FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            Path staging = new Path(target.getParent() == null ? new Path(".") : target.getParent(),
+                    "." + target.getName() + ".tmp-" + spark.sparkContext().applicationId());
+            if (parquet) {
+                result.write().mode(SaveMode.Overwrite).parquet(staging.toString());
+            } else {
+                result.write().mode(SaveMode.Overwrite).json(staging.toString());
+            }
+            if (fs.exists(target)) {
+                fs.delete(target, true);
+            }
+            if (!fs.rename(staging, target)) {
+                throw new IOException("cannot rename " + staging + " to " + target);
+            }
+        }
+
+        private static boolean isParquet(String format, String path, String what) {
+            return switch (format.toLowerCase(Locale.ROOT)) {
+                case "auto" -> path.toLowerCase(Locale.ROOT).endsWith(".parquet");
+                case "parquet" -> true;
+                case "text", "json" -> false;
+                default -> throw new BadInputException("--" + what + "-format: expected auto, "
+                        + ("input".equals(what) ? "text" : "json") + " or parquet, got \"" + format + "\"");
+            };
+        }
+    }
+
+    @Command(name = "embed", mixinStandardHelpOptions = true, description = "Adds an 'embedding' column (as amos embed).")
+    static final class Embed implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--pooling", description = "cls or mean (default: ${DEFAULT-VALUE}).")
+        String pooling = "mean";
+
+        @Option(names = "--normalize", description = "L2-normalise the vectors.")
+        boolean normalize;
+
+        @Override
+        public Integer call() throws IOException {
+            Pooling pool;
+            try {
+                pool = Pooling.fromName(pooling);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException("--pooling: expected cls or mean, got \"" + pooling + "\"");
+            }
+            AmosSpark.Options options = AmosSpark.options().optPooling(pool).optNormalize(normalize)
+                    .optBatchSize(common.batchSize).build();
+            SparkSession spark = common.session("amos spark embed");
+            try {
+                Dataset<Row> result = AmosSpark.embed(common.read(spark), common.textCol, common.model, options);
+                common.write(spark, result);
+                System.err.println("amos spark embed: " + common.output);
+                return 0;
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    @Command(name = "classify", mixinStandardHelpOptions = true,
+            description = "Adds 'prediction' (label; STS-B: score) and 'score' (probability) columns (as amos eval).")
+    static final class Classify implements Callable<Integer> {
+        @Mixin
+        Common common;
+
+        @Option(names = "--text-b-col", description = "Second sentence column, for pair tasks (MRPC, RTE, STS-B, ...).")
+        String textBCol;
+
+        @Override
+        public Integer call() throws IOException {
+            AmosSpark.Options options = AmosSpark.options().optBatchSize(common.batchSize).optTextBCol(textBCol).build();
+            SparkSession spark = common.session("amos spark classify");
+            try {
+                Dataset<Row> result = AmosSpark.classify(common.read(spark), common.textCol, common.model, options);
+                common.write(spark, result);
+                System.err.println("amos spark classify: " + common.output);
+                return 0;
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+}
