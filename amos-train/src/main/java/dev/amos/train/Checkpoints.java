@@ -45,6 +45,24 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Where a run (re)starts: the step finished, the steps skipped and the training seconds so far.
+     *
+     * @param checkpoint the checkpoint resumed from, or null for a new run
+     */
+    public record Start(long step, long skippedSteps, double elapsedSeconds, Checkpoint checkpoint) {
+
+        /** A new run. */
+        public static final Start NEW = new Start(0, 0, 0, null);
+
+        /** The start of a run resumed from {@code checkpoint}. */
+        public static Start of(Checkpoint checkpoint) throws IOException {
+            JsonObject s = checkpoint.state();
+            return new Start(s.get("step").getAsLong(), s.get("skipped_steps").getAsLong(),
+                    s.get("elapsed_seconds").getAsDouble(), checkpoint);
+        }
+    }
+
     /** Writes the content of a checkpoint into a folder. */
     @FunctionalInterface
     public interface Content {

@@ -163,14 +163,7 @@ public final class RunFolder {
     }
 
     TrainConfig trainConfig() {
-        JsonObject t = config.getAsJsonObject("training");
-        return new TrainConfig(t.get("steps").getAsInt(), t.get("batch_size").getAsInt(), t.get("accumulate").getAsInt(),
-                t.get("seq_len").getAsInt(), t.get("lr").getAsFloat(), t.get("warmup").getAsInt(),
-                t.get("weight_decay").getAsFloat(), t.get("adam_beta1").getAsFloat(), t.get("adam_beta2").getAsFloat(),
-                t.get("adam_epsilon").getAsFloat(), t.get("clip_norm").getAsFloat(), t.get("rtd_weight").getAsFloat(),
-                t.get("mask_probability").getAsFloat(), t.get("seed").getAsLong(), t.get("log_every").getAsInt(),
-                t.get("checkpoint_every").getAsInt(), t.get("keep_checkpoints").getAsInt(),
-                t.get("max_skipped_steps").getAsInt());
+        return TrainConfig.fromJson(config.getAsJsonObject("training"), dir.resolve(CONFIG).toString());
     }
 
     List<Path> corpus() {
