@@ -119,7 +119,7 @@ public final class Pretrainer {
                     Validation validation = data.valid() == null ? null : new Validation(data.valid(),
                             o.validEvery() > 0 ? o.validEvery() : tc.checkpointEvery(), o.validBatches(), tc.batchSize(),
                             tc.seed());
-                    TrainingLoop loop = new TrainingLoop(trainer, amos, tc,
+                    TrainingLoop loop = new TrainingLoop(trainer, adam, amos, tc,
                             data.train().getData(trainer.getManager(), prefetch).iterator(), validation, checkpointer,
                             start, o.log());
                     boolean stopped = loop.run();

@@ -95,7 +95,7 @@ public final class TrainConfig {
     /** @return a builder holding this config's values */
     public Builder toBuilder() {
         Builder b = new Builder();
-        KEYS.values().forEach(k -> k.copy(this, b));
+        KEYS.values().forEach(k -> k.write(b, k.read(this)));
         return b;
     }
 
@@ -160,10 +160,12 @@ public final class TrainConfig {
         return weightDecay;
     }
 
+    /** Adam's first-moment decay. */
     public float beta1() {
         return beta1;
     }
 
+    /** Adam's second-moment decay. */
     public float beta2() {
         return beta2;
     }
@@ -223,12 +225,8 @@ public final class TrainConfig {
     }
 
     /**
-     * Binds a {@code training} object; keys it lacks take the defaults, unknown keys are errors.
-     *
-     * @param json the object
-     * @param source where it came from, for messages (a file name)
-     * @return the config
-     * @throws BadInputException naming the source and the key
+     * Binds a {@code training} object (from {@code source}, a file name for messages); keys it
+     * lacks take the defaults; an unknown key or a bad value is a {@link BadInputException}.
      */
     public static TrainConfig fromJson(JsonObject json, String source) {
         Builder b = builder();
@@ -248,11 +246,6 @@ public final class TrainConfig {
         return b.build();
     }
 
-    @Override
-    public String toString() {
-        return toJson().toString();
-    }
-
     /** One JSON key: how to read it from a config and write it into a builder. */
     private record Key(Function<TrainConfig, Number> getter, BiConsumer<Builder, JsonPrimitive> setter) {
         JsonPrimitive read(TrainConfig c) {
@@ -261,10 +254,6 @@ public final class TrainConfig {
 
         void write(Builder b, JsonPrimitive v) {
             setter.accept(b, v);
-        }
-
-        void copy(TrainConfig from, Builder to) {
-            write(to, read(from));
         }
     }
 
@@ -402,10 +391,7 @@ public final class TrainConfig {
             return this;
         }
 
-        /**
-         * @return the config
-         * @throws BadInputException when a value is out of range
-         */
+        /** @return the config; a {@link BadInputException} when a value is out of range */
         public TrainConfig build() {
             return new TrainConfig(this);
         }

@@ -12,6 +12,7 @@ import ai.djl.training.dataset.Batch;
 import dev.amos.model.Amos;
 import dev.amos.model.PretrainOutput;
 import dev.amos.train.data.Masker;
+import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
 import dev.amos.train.optim.LinearWarmupDecay;
 import java.io.PrintStream;
@@ -23,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  * The pretraining loop on DJL's {@link Trainer}: per step, {@code accumulate} micro-batches of
  * forward ({@code trainer.forward}), the trainer's loss ({@link PretrainLoss}) and backward, then
  * global-norm clipping, one finite check (the step's only device read), the AdamW update ({@code
- * trainer.step()}) or a skipped update, validation when due, and one {@link StepRecord} to every
- * listener. SIGINT/SIGTERM stop it after a checkpoint.
+ * adamW.setStep(step); trainer.step()}) or a skipped update, validation when due, and one {@link
+ * StepRecord} to every listener. SIGINT/SIGTERM stop it after a checkpoint.
  *
  * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
  * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 final class TrainingLoop {
 
     private final Trainer trainer;
+    private final AdamW optimizer;
     private final Amos amos;
     private final TrainConfig tc;
     private final Iterator<Batch> batches;
@@ -51,9 +53,10 @@ final class TrainingLoop {
      * @param start where the run starts: step, skipped steps and seconds before this process
      * @param validation held-out measurements, or null
      */
-    TrainingLoop(Trainer trainer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Validation validation,
+    TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Validation validation,
             Checkpointer checkpointer, Checkpoints.Start start, PrintStream log) {
         this.trainer = trainer;
+        this.optimizer = optimizer;
         this.amos = amos;
         this.tc = tc;
         this.batches = batches;
@@ -134,6 +137,7 @@ final class TrainingLoop {
 
     private void update(boolean finite, long next) {
         if (finite) {
+            optimizer.setStep(Math.toIntExact(next));
             trainer.step();
             consecutiveSkips = 0;
         } else {

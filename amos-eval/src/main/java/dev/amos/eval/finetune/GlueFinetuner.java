@@ -253,7 +253,7 @@ public final class GlueFinetuner {
                                 step++;
                                 inEpoch++;
                                 boolean logStep = step % o.logEvery() == 0 || inEpoch == stepsPerEpoch;
-                                float loss = trainStep(trainer, batch, params, step, logStep);
+                                float loss = trainStep(trainer, adam, batch, params, step, logStep);
                                 if (logStep) {
                                     lossText = String.format("loss %.4f", loss);
                                     writeLine(metrics, trainLine(step, epoch - 1 + (double) inEpoch / stepsPerEpoch,
@@ -273,7 +273,7 @@ public final class GlueFinetuner {
             return best;
         }
 
-        private float trainStep(Trainer trainer, Batch batch, ParameterList params, long step, boolean read) {
+        private float trainStep(Trainer trainer, AdamW adam, Batch batch, ParameterList params, long step, boolean read) {
             Engine.getInstance().setRandomSeed((int) ((seed * 0x9E3779B97F4A7C15L + step) >>> 33));
             float value = Float.NaN;
             try (batch; NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
@@ -287,6 +287,7 @@ public final class GlueFinetuner {
                     value = loss.getFloat();
                 }
             }
+            adam.setStep((int) step);
             trainer.step();
             return value;
         }
