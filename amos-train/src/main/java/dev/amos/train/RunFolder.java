@@ -23,7 +23,7 @@ import java.util.Locale;
 import java.util.function.ToLongFunction;
 
 /**
- * A pretraining run folder (the contract in {@code interfaces.md}): {@code config.json}, {@code
+ * A pretraining run folder (docs/architecture.md, "The run folder"): {@code config.json}, {@code
  * tokenizer.json}, {@code metrics.jsonl}, {@code checkpoints/step-N/}, {@code discriminator/},
  * {@code report.html}.
  */

@@ -194,7 +194,7 @@ public final class TrainConfig {
         return seed;
     }
 
-    /** Steps between metrics lines (the only steps that read values from the device). */
+    /** Steps between metrics lines (these, the last and validated steps are the only ones whose statistics are read from the device). */
     public int logEvery() {
         return logEvery;
     }

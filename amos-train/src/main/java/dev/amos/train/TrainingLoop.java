@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The pretraining loop on DJL's {@link Trainer}: per step, {@code accumulate} micro-batches of
  * forward ({@code trainer.forward}), the trainer's loss ({@link PretrainLoss}) and backward, then
- * global-norm clipping, one finite check (the step's only device read), the AdamW update ({@code
+ * global-norm clipping, one finite check (the only device read of an unlogged step), the AdamW update ({@code
  * adamW.setStep(step); trainer.step()}) or a skipped update, validation when due, and one {@link
  * StepRecord} to every listener. SIGINT/SIGTERM stop it after a checkpoint.
  *
@@ -121,7 +121,7 @@ final class TrainingLoop {
                             micro == tc.accumulate() - 1 ? params : null, stepManager);
                 }
             }
-            // the one host read of every step: NaN/Inf in the loss or any gradient makes the sum non-finite
+            // the one device read of every step (logged steps also read their statistics, validated ones the held-out losses): NaN/Inf in the loss or any gradient makes the sum non-finite
             boolean finite = Float.isFinite(stats.gradNormArray().add(stats.lossArray()).getFloat());
             update(finite, next);
             step = next;

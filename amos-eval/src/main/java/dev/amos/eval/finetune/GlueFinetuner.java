@@ -46,7 +46,7 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/amos-method.md,
+ * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/method.md,
  * "Fine-tuning"; settings and defaults in {@link FinetuneConfig}): a {@link SequenceClassifier},
  * AdamW, linear warmup then decay to 0, optional clipping, dev evaluation every half epoch keeping the best
  * checkpoint, several seeds and their median (<a href="https://arxiv.org/abs/2204.06644">Meng et
