@@ -121,7 +121,8 @@ final class TrainingLoop {
                             micro == tc.accumulate() - 1 ? params : null, stepManager);
                 }
             }
-            // the one device read of every step (logged steps also read their statistics, validated ones the held-out losses): NaN/Inf in the loss or any gradient makes the sum non-finite
+            // the one device read of every step (logged steps also read their statistics, validated
+            // ones the held-out losses): NaN/Inf in the loss or any gradient makes the sum non-finite
             boolean finite = Float.isFinite(stats.gradNormArray().add(stats.lossArray()).getFloat());
             update(finite, next);
             step = next;
