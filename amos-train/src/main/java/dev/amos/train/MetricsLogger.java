@@ -1,10 +1,10 @@
 package dev.amos.train;
 
+import dev.amos.io.AtomicFiles;
 import ai.djl.training.Trainer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amos.model.BlockFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -149,7 +149,7 @@ public final class MetricsLogger extends StepListener {
                 break; // a torn line from a killed run: everything after it is dropped
             }
         }
-        BlockFiles.writeAtomically(file, os -> {
+        AtomicFiles.write(file, os -> {
             for (String l : keep) {
                 os.write((l + "\n").getBytes(StandardCharsets.UTF_8));
             }

@@ -1,5 +1,6 @@
 package dev.amos.train;
 
+import dev.amos.io.ProgressBar;
 import ai.djl.training.Trainer;
 import java.io.PrintStream;
 

@@ -1,5 +1,6 @@
 package dev.amos.train;
 
+import dev.amos.io.AtomicFiles;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
@@ -202,6 +203,6 @@ public final class RunFolder {
     }
 
     static void writeText(Path file, String text) throws IOException {
-        BlockFiles.writeAtomically(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

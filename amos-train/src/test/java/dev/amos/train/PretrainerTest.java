@@ -1,5 +1,6 @@
 package dev.amos.train;
 
+import dev.amos.io.AtomicFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -144,7 +145,7 @@ class PretrainerTest {
         List<JsonObject> full = metrics(a);
         Path b = dir.resolve("b");
         copyTree(a, b);
-        Checkpoints.deleteTree(b.resolve("checkpoints/step-40"));
+        AtomicFiles.deleteTree(b.resolve("checkpoints/step-40"));
         Files.write(b.resolve("metrics.jsonl"), Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 20));
         Pretrainer.run(options(b, true, 40, 20, Objective.AMOS));
         List<JsonObject> resumed = metrics(b);
@@ -174,7 +175,7 @@ class PretrainerTest {
         // an interrupted copy: the last checkpoint and the lines after step 3 are lost, plus a torn line
         Path b = dir.resolve("b");
         copyTree(a, b);
-        Checkpoints.deleteTree(b.resolve("checkpoints/step-6"));
+        AtomicFiles.deleteTree(b.resolve("checkpoints/step-6"));
         List<String> lines = Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 4);
         Files.write(b.resolve("metrics.jsonl"), lines);
         Files.writeString(b.resolve("metrics.jsonl"), "{\"step\": 5, \"lo", StandardOpenOption.APPEND);

@@ -1,5 +1,6 @@
 package dev.amos.eval.finetune;
 
+import dev.amos.io.AtomicFiles;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -24,14 +25,12 @@ import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
-import dev.amos.model.BlockFiles;
-import dev.amos.train.ProgressBar;
+import dev.amos.io.ProgressBar;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
 import dev.amos.train.optim.LinearWarmupDecay;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -178,7 +177,7 @@ public final class GlueFinetuner {
         json.add("median", toJson(flatten(r.median())));
         json.addProperty("best_seed", r.bestSeed());
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";
-        BlockFiles.writeAtomically(r.outDir().resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(r.outDir().resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     static JsonObject toJson(Map<String, Double> metrics) {
@@ -195,13 +194,12 @@ public final class GlueFinetuner {
 
     private static void copyModel(Path from, Path to) throws IOException {
         Path staging = to.resolveSibling("." + to.getFileName() + ".copy-" + ProcessHandle.current().pid());
-        FineTunedModel.deleteTree(staging);
+        AtomicFiles.deleteTree(staging);
         Files.createDirectories(staging);
         for (String name : new String[] {FineTunedModel.PARAMS, FineTunedModel.CONFIG, FineTunedModel.TOKENIZER}) {
             Files.copy(from.resolve(name), staging.resolve(name));
         }
-        FineTunedModel.deleteTree(to);
-        Files.move(staging, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.replaceFolder(staging, to);
     }
 
     /** One seed: the training loop with half-epoch evaluations. */

@@ -9,6 +9,7 @@ import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
+import dev.amos.train.data.SeededShuffleSampler;
 import java.util.List;
 import java.util.Objects;
 

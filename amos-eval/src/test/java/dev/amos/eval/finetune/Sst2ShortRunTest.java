@@ -2,7 +2,6 @@ package dev.amos.eval.finetune;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import dev.amos.eval.glue.GlueExample;
 import dev.amos.eval.glue.GlueReader;
 import dev.amos.eval.glue.GlueSplit;

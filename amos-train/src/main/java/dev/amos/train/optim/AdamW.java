@@ -1,5 +1,6 @@
 package dev.amos.train.optim;
 
+import dev.amos.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,7 +12,6 @@ import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.amos.model.BadInputException;
-import dev.amos.model.BlockFiles;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -222,7 +222,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     }
     /** Writes the state to {@code file} atomically (temporary file, then rename). */
     public void saveState(Path file) throws IOException {
-        BlockFiles.writeAtomically(file, this::saveState);
+        AtomicFiles.write(file, this::saveState);
     }
 
     /**
