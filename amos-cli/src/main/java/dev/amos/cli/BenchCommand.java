@@ -7,9 +7,10 @@ import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.Bench;
-import dev.amos.train.StepSampler;
+import dev.amos.train.TrainConfig;
 import dev.amos.train.data.CorpusTokenizer;
-import dev.amos.train.data.PretrainingDataset;
+import dev.amos.train.data.ExamplePacker;
+import dev.amos.train.data.PackedExamples;
 import dev.amos.train.data.ShardCache;
 import dev.amos.train.data.TokenShards;
 import java.util.List;
@@ -32,8 +33,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ablation", description = "AMOS ablation for the amos objective.")
     String ablation;
 
-    @Option(names = "--batch-size", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
-    int batchSize = 32;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size",
+            description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
     @Option(names = "--seq-len", description = "Tokens per sequence (default: the preset's).")
     Integer seqLen;
@@ -81,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("source", peakSource);
         gemm.addProperty("threads", JniUtils.getNumThreads());
         System.out.println(gemm);
-        PretrainingDataset data = corpus == null ? null : dataset(seq);
+        PackedExamples data = corpus == null ? null : examples(seq);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
             System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data));
@@ -89,12 +91,11 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private PretrainingDataset dataset(int seq) throws java.io.IOException {
+    private PackedExamples examples(int seq) throws java.io.IOException {
         java.nio.file.Path tok = Paths.models().resolve("tokenizer.json");
         CorpusTokenizer tokenizer = CorpusTokenizer.load(tok);
         TokenShards shards = new ShardCache(Paths.cache().resolve("shards").resolve(ShardCache.cacheKey(corpus, tok)))
                 .progress(System.err).prepare(corpus, tokenizer).shards();
-        return PretrainingDataset.builder().optSeed(1).setCorpus(shards, seq, tokenizer.specialTokens())
-                .setSampling(new StepSampler(1, batchSize, 0, Long.MAX_VALUE)).optPrefetchNumber(4).build();
+        return new ExamplePacker(seq, tokenizer.specialTokens()).pack(shards, 1);
     }
 }

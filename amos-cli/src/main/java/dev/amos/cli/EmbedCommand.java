@@ -5,7 +5,7 @@ import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
-import dev.amos.train.ProgressBar;
+import dev.amos.io.ProgressBar;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.amos.cli;
 
-import dev.amos.eval.finetune.GlueFinetuner;
+import dev.amos.eval.finetune.FinetuneConfig;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
 import java.nio.file.Files;
@@ -16,46 +16,49 @@ final class FinetuneOptions {
     @Option(names = "--data", paramLabel = "GLUE_DIR", description = "GLUE folder (default: $AMOS_GLUE_DIR).")
     Path data;
 
-    @Option(names = "--seeds", description = "Seeds to run, base seed .. base seed + N - 1 (default: ${DEFAULT-VALUE}).")
-    int seeds = 1;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_SEEDS, names = "--seeds", description = "Seeds to run, base seed .. base seed + N - 1 (default: ${DEFAULT-VALUE}).")
+    int seeds;
 
-    @Option(names = "--seed", description = "First seed (default: ${DEFAULT-VALUE}).")
-    long seed = 1;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_BASE_SEED, names = "--seed", description = "First seed (default: ${DEFAULT-VALUE}).")
+    long seed;
 
-    @Option(names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
-    int epochs = 3;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_EPOCHS, names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+    int epochs;
 
-    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    float lr = 1e-4f;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
 
-    @Option(names = "--batch-size", description = "Examples per step (default: ${DEFAULT-VALUE}).")
-    int batchSize = 32;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Examples per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
-    @Option(names = "--max-len", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
-    int maxLen = 128;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_MAX_LENGTH, names = "--max-len", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
+    int maxLen;
 
-    @Option(names = "--train-limit", paramLabel = "N", description = {"Fine-tune on a fixed seeded subsample of N",
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_TRAIN_LIMIT, names = "--train-limit", paramLabel = "N", description = {"Fine-tune on a fixed seeded subsample of N",
         "training examples, the same for every seed and model (default: 0 = all)."})
-    int trainLimit = 0;
+    int trainLimit;
 
-    @Option(names = "--warmup", description = "Warmup fraction of the steps (default: ${DEFAULT-VALUE}).")
-    double warmup = 0.1;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_WARMUP_FRACTION, names = "--warmup", description = "Warmup fraction of the steps (default: ${DEFAULT-VALUE}).")
+    double warmup;
 
-    @Option(names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay = 0.01f;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
 
-    @Option(names = "--clip", description = "Global gradient-norm clip, 0 = none (default: ${DEFAULT-VALUE}).")
-    float clip = 0f;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip, 0 = none (default: ${DEFAULT-VALUE}).")
+    float clip;
 
-    @Option(names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
-    int logEvery = 10;
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
+    int logEvery;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
 
-    GlueFinetuner.Options options(GlueTask glueTask, Path dir) {
-        return new GlueFinetuner.Options(model, glueTask, glueDir(data), seeds, seed, epochs, lr, batchSize, maxLen, warmup,
-                weightDecay, clip, logEvery, TrainCommand.device(device), dir, System.err, trainLimit);
+    FinetuneConfig options(GlueTask glueTask, Path dir) {
+        return FinetuneConfig.builder().setPretrained(model).setTask(glueTask).setGlueDir(glueDir(data)).setOutDir(dir)
+                .optSeeds(seeds).optBaseSeed(seed).optEpochs(epochs).optLearningRate(lr).optBatchSize(batchSize)
+                .optMaxLength(maxLen).optWarmupFraction(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
+                .optLogEvery(logEvery).optDevice(TrainCommand.device(device)).optLog(System.err).optTrainLimit(trainLimit)
+                .build();
     }
 
     /** {@code --data}, else {@code $AMOS_GLUE_DIR} or {@code -Damos.glue.dir}; a clear error if none. */

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
+import dev.amos.train.PretrainOptions;
 import dev.amos.train.Pretrainer;
 import dev.amos.train.TrainConfig;
 import java.nio.file.Path;
@@ -41,44 +42,44 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--valid-every", description = "Steps between validations (default: --checkpoint-every).")
     int validEvery;
 
-    @Option(names = "--valid-batches", description = "Held-out batches per validation (default: ${DEFAULT-VALUE}).")
-    int validBatches = 16;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_VALID_BATCHES, names = "--valid-batches", description = "Held-out batches per validation (default: ${DEFAULT-VALUE}).")
+    int validBatches;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json or vocab.txt (default: models/tokenizer.json).")
     Path tokenizer;
 
-    @Option(names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
-    int steps = 300;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_STEPS, names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    int steps;
 
-    @Option(names = "--batch-size", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
-    int batchSize = 32;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
+    int batchSize;
 
-    @Option(names = "--accumulate", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
-    int accumulate = 1;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_ACCUMULATE, names = "--accumulate", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    int accumulate;
 
     @Option(names = "--seq-len", description = "Tokens per sequence (default: the preset's seq_len).")
     Integer seqLen;
 
-    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
-    float lr = 5e-4f;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    float lr;
 
-    @Option(names = "--warmup", description = "Warmup steps (default: 10%% of --steps).")
+    @Option(names = "--warmup", description = "Warmup steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_FRACTION * 100) + "%% of --steps).")
     Integer warmup;
 
-    @Option(names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
-    float weightDecay = 0.01f;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    float weightDecay;
 
-    @Option(names = "--clip", description = "Global gradient-norm clip (default: ${DEFAULT-VALUE}).")
-    float clip = 2.0f;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip (default: ${DEFAULT-VALUE}).")
+    float clip;
 
-    @Option(names = "--rtd-weight", description = "Lambda, weight of the RTD loss (default: ${DEFAULT-VALUE}).")
-    float rtdWeight = 50f;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_RTD_WEIGHT, names = "--rtd-weight", description = "Lambda, weight of the RTD loss (default: ${DEFAULT-VALUE}).")
+    float rtdWeight;
 
-    @Option(names = "--mask-prob", description = "Share of tokens masked (default: ${DEFAULT-VALUE}).")
-    float maskProb = 0.15f;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_MASK_PROBABILITY, names = "--mask-prob", description = "Share of tokens masked (default: ${DEFAULT-VALUE}).")
+    float maskProb;
 
-    @Option(names = "--seed", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
-    long seed = 42;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_SEED, names = "--seed", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
+    long seed;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
@@ -89,17 +90,17 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its last complete checkpoint.")
     boolean resume;
 
-    @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery = 500;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_CHECKPOINT_EVERY, names = "--checkpoint-every", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery;
 
-    @Option(names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
-    int keepCheckpoints = 3;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_KEEP_CHECKPOINTS, names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
 
-    @Option(names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
-    int logEvery = 10;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
+    int logEvery;
 
-    @Option(names = "--max-skipped", description = "Consecutive NaN/Inf steps before stopping (default: ${DEFAULT-VALUE}).")
-    int maxSkipped = 20;
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_MAX_SKIPPED_STEPS, names = "--max-skipped", description = "Consecutive NaN/Inf steps before stopping (default: ${DEFAULT-VALUE}).")
+    int maxSkipped;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model config key, e.g. --set dropout=0.")
     Map<String, String> set = new LinkedHashMap<>();
@@ -118,16 +119,19 @@ final class TrainCommand implements Callable<Integer> {
         if (seq > model.maxPositions()) {
             throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of " + config);
         }
-        TrainConfig training = new TrainConfig(steps, batchSize, accumulate, seq, lr,
-                warmup != null ? warmup : steps / 10, weightDecay, 0.9f, 0.98f, 1e-6f, clip, rtdWeight, maskProb, seed,
-                logEvery, checkpointEvery, keepCheckpoints, maxSkipped);
+        TrainConfig training = TrainConfig.builder().optSteps(steps).optBatchSize(batchSize).optAccumulate(accumulate)
+                .optSeqLen(seq).optLearningRate(lr).optWarmupSteps(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
+                .optRtdWeight(rtdWeight).optMaskProbability(maskProb).optSeed(seed).optLogEvery(logEvery)
+                .optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keepCheckpoints).optMaxSkippedSteps(maxSkipped)
+                .build();
         List<Path> corpusPaths = corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz"));
         Path tok = tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
         Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        Pretrainer.Result r = Pretrainer.run(new Pretrainer.Options(model, obj, training, corpusPaths, tok, dir, resume,
-                device(device), cache != null ? cache : Paths.cache().resolve("shards"), System.err,
-                validCorpus, validEvery, validBatches));
+        Pretrainer.Result r = Pretrainer.run(PretrainOptions.builder().setModel(model, obj).setCorpus(corpusPaths)
+                .setTokenizer(tok).setOutDir(dir).setCacheDir(cache != null ? cache : Paths.cache().resolve("shards"))
+                .optTraining(training).optResume(resume).optDevice(device(device)).optLog(System.err)
+                .optValidation(validCorpus, validEvery, validBatches).build());
         System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
                 : "finished " + r.step() + " steps: " + r.runDir());
         return 0;

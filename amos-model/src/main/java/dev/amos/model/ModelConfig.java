@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  *
  * <p>JSON keys are the snake_case form of the component names ({@code hiddenSize} is {@code
  * hidden_size}). See <a href="https://arxiv.org/abs/2204.03243">Meng et al. 2022</a>, section 3, and
- * {@code ../shared/docs/amos-method.md}.
+ * docs/method.md (the paper mapped to the code).
  *
  * @param name preset name, e.g. {@code amos-tiny}
  * @param vocabSize token vocabulary size V (the tokenizer's)

@@ -17,7 +17,7 @@ class ModelConfigTest {
 
     @Test
     void everyPresetLoadsAndRoundTripsThroughJson() {
-        assertEquals(java.util.List.of("amos-base", "amos-mini", "amos-small", "amos-tiny"), ModelConfig.presets(MODELS));
+        assertEquals(java.util.List.of("amos-base", "amos-mini", "amos-small", "amos-small-emb128", "amos-tiny"), ModelConfig.presets(MODELS));
         for (String name : ModelConfig.presets(MODELS)) {
             ModelConfig c = ModelConfig.load(name, MODELS);
             assertEquals(name, c.name());
@@ -29,6 +29,10 @@ class ModelConfigTest {
         assertEquals(768, base.amosGenerator(8).hiddenSize(), "the AMOS generator is as wide as the discriminator");
         assertEquals(256, base.electraGenerator().hiddenSize(), "the ELECTRA base generator is 1/3 wide");
         assertEquals(64, ModelConfig.load("amos-small", MODELS).electraGenerator().hiddenSize());
+        ModelConfig small = ModelConfig.load("amos-small", MODELS); // fairseq amos_small: 12 x 256, 4 heads, FFN 1024
+        assertEquals(java.util.List.of(12, 256, 4, 1024, 0), java.util.List.of(small.numLayers(), small.hiddenSize(),
+                small.numHeads(), small.ffnSize(), small.embeddingSize()), "256 everywhere, no embedding projection");
+        assertEquals(128, ModelConfig.load("amos-small-emb128", MODELS).embeddingSize(), "the ELECTRA-small shape");
     }
 
     @Test

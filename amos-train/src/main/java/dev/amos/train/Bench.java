@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
@@ -19,8 +18,10 @@ import dev.amos.model.Amos;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.data.Masker;
+import dev.amos.train.data.PackedExamples;
 import dev.amos.train.data.PretrainingDataset;
 import dev.amos.train.data.SpecialTokens;
+import dev.amos.train.data.StepSampler;
 import dev.amos.train.optim.AdamW;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,22 +44,18 @@ public final class Bench {
 
     private Bench() {}
 
-    /** One measurement as a JSON line (in-memory batch only). */
-    public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
-            int steps, int warmup, Device device, double peakFlops) {
-        return trainingSteps(config, objective, batchSize, seqLen, steps, warmup, device, peakFlops, null);
-    }
-
     /**
-     * One measurement as a JSON line. With {@code corpus} (a packed dataset), steps alternate
-     * between the in-memory batch and batches of the real data pipeline (sampling, prefetch on
-     * another thread, batching), and both medians are reported: the data pipeline costs nothing
-     * when they agree.
+     * One measurement as a JSON line. With {@code corpus} (packed examples), steps alternate
+     * between the in-memory batch and batches of the real data pipeline (sampling, host masking
+     * and batch creation on other threads), and both medians are reported: the data pipeline
+     * costs nothing when they agree.
+     *
+     * @param corpus packed examples of a real corpus, or null for the in-memory batch only
      */
     public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
-            int steps, int warmup, Device device, double peakFlops, PretrainingDataset corpus) {
-        TrainConfig tc = new TrainConfig(steps + warmup, batchSize, 1, seqLen, 5e-4f, 0, 0.01f, 0.9f, 0.98f, 1e-6f, 2f, 50f,
-                0.15f, 1, 1, 1, 1, 1);
+            int steps, int warmup, Device device, double peakFlops, PackedExamples corpus) {
+        TrainConfig tc = TrainConfig.builder().optSteps(steps + warmup).optBatchSize(batchSize).optSeqLen(seqLen)
+                .optWarmupSteps(0).optSeed(1).build();
         SpecialTokens special = new SpecialTokens(0, 100, 101, 102, 103, config.vocabSize(), List.of(0, 100, 101, 102, 103));
         Engine.getInstance().setRandomSeed(1);
         Amos amos = new Amos(config, objective);
@@ -75,25 +72,26 @@ public final class Bench {
             try (AdamW adam = Pretrainer.newOptimizer(params, tc, 0);
                     Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
                             .optOptimizer(adam).optDevices(new Device[] {device}))) {
-                Shape s = new Shape(batchSize, seqLen);
-                trainer.initialize(s, s, s, new Shape(Math.round(batchSize * seqLen * 0.15)));
-                Masker masker = new Masker(Pretrainer.maskingFor(objective, tc), special, 1);
+                Pretrainer.initialize(trainer, tc);
+                Masker masker = new Masker(PretrainingData.maskingFor(objective, tc), special, 1);
                 long[][] batch = syntheticBatch(batchSize, seqLen, config.vocabSize());
-                Iterator<Batch> real = corpus == null ? null
-                        : corpus.getData(trainer.getManager(), prefetch).iterator();
+                Iterator<Batch> real = corpus == null ? null : PretrainingDataset.builder().setExamples(corpus)
+                        .setMasker(masker).setSampling(new StepSampler(1, batchSize, 0, Long.MAX_VALUE))
+                        .optPrefetchNumber(PretrainingData.PREFETCH).build()
+                        .getData(trainer.getManager(), prefetch).iterator();
                 int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
                     for (int round = 0; round < rounds; round++) {
                         long t0 = System.nanoTime();
-                        try (NDManager m = trainer.getManager().newSubManager()) {
-                            Batch b = round == 1 ? real.next() : null;
-                            NDList data = b != null ? b.getData() : new NDList(m.create(batch[0], s), m.create(batch[1], s));
-                            NDList stats = Pretrainer.forwardBackward(trainer, data, masker, i, tc, params, m);
+                        try (NDManager m = trainer.getManager().newSubManager();
+                                Batch b = round == 1 ? real.next() : null) {
+                            NDList data = b != null ? b.getData()
+                                    : masker.mask(batch[0], batch[1], batchSize, seqLen, i).toNDList(m);
+                            NDList labels = b != null ? b.getLabels() : new NDList(data.get(2), data.get(3));
+                            StepStats stats = TrainingLoop.forwardBackward(trainer, data, labels, i + 1, tc, params, m);
+                            adam.setStep(i + 1);
                             trainer.step();
-                            stats.get("loss").getFloat(); // one sync per step: the time includes the device's work
-                            if (b != null) {
-                                b.close();
-                            }
+                            stats.lossArray().getFloat(); // one sync per step: the time includes the device's work
                         }
                         if (i >= warmup) {
                             (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;

@@ -1,8 +1,6 @@
 package dev.amos.train;
 
 import ai.djl.training.Trainer;
-import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.listener.TrainingListenerAdapter;
 import com.google.gson.JsonObject;
 import dev.amos.model.Amos;
 import dev.amos.model.Objective;
@@ -18,21 +16,19 @@ import java.nio.file.Path;
  * optimizer update of that step), keeping the newest {@code keepCheckpoints}. A skipped
  * (non-finite) step is never checkpointed, so the last checkpoint is always a good one.
  */
-public final class Checkpointer extends TrainingListenerAdapter {
+public final class Checkpointer extends StepListener {
 
     private final Path runDir;
     private final Amos amos;
     private final AdamW optimizer;
-    private final TrainingState state;
     private final TrainConfig config;
     private final Objective objective;
     private long lastSaved = -1;
 
-    public Checkpointer(Path runDir, Amos amos, AdamW optimizer, TrainingState state, TrainConfig config, Objective objective) {
+    public Checkpointer(Path runDir, Amos amos, AdamW optimizer, TrainConfig config, Objective objective) {
         this.runDir = runDir;
         this.amos = amos;
         this.optimizer = optimizer;
-        this.state = state;
         this.config = config;
         this.objective = objective;
     }
@@ -42,33 +38,36 @@ public final class Checkpointer extends TrainingListenerAdapter {
     }
 
     @Override
-    public void onTrainingBatch(Trainer trainer, TrainingListener.BatchData batchData) {
-        boolean due = state.step % config.checkpointEvery() == 0 || state.step == state.totalSteps;
-        if (due && !state.lastStepSkipped) {
-            save();
+    protected void onStep(Trainer trainer, StepRecord step) {
+        if (step.step() % config.checkpointEvery() == 0 || step.last()) {
+            save(step);
         }
     }
 
-    /** Writes the checkpoint of the current step (no-op when it exists already). */
-    public void save() {
-        if (state.step == lastSaved || state.lastStepSkipped) {
+    /**
+     * Writes the checkpoint of a step; a no-op when it exists already or the step was skipped.
+     *
+     * @param step the step just finished
+     */
+    public void save(StepRecord step) {
+        if (step.step() == lastSaved || step.skipped()) {
             return;
         }
         try {
-            Checkpoints.save(runDir, state.step, config.keepCheckpoints(), dir -> {
+            Checkpoints.save(runDir, step.step(), config.keepCheckpoints(), dir -> {
                 Checkpoints.saveModel(amos, dir);
                 optimizer.saveState(dir.resolve(Checkpoints.OPTIMIZER));
                 JsonObject s = new JsonObject();
-                s.addProperty("step", state.step);
-                s.addProperty("skipped_steps", state.skippedSteps);
-                s.addProperty("elapsed_seconds", state.elapsedSeconds());
+                s.addProperty("step", step.step());
+                s.addProperty("skipped_steps", step.skippedSteps());
+                s.addProperty("elapsed_seconds", step.elapsedSeconds());
                 s.addProperty("objective", objective.label());
                 s.addProperty("seed", config.seed());
                 Files.writeString(dir.resolve(Checkpoints.STATE), s.toString(), StandardCharsets.UTF_8);
             });
-            lastSaved = state.step;
+            lastSaved = step.step();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + state.step + " under " + runDir, e);
+            throw new UncheckedIOException("cannot write checkpoint " + step.step() + " under " + runDir, e);
         }
     }
 }

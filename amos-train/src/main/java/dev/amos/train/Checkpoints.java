@@ -1,22 +1,18 @@
 package dev.amos.train;
 
+import dev.amos.io.AtomicFiles;
+import dev.amos.io.Sha256;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -45,6 +41,24 @@ public final class Checkpoints {
         }
     }
 
+    /**
+     * Where a run (re)starts: the step finished, the steps skipped and the training seconds so far.
+     *
+     * @param checkpoint the checkpoint resumed from, or null for a new run
+     */
+    public record Start(long step, long skippedSteps, double elapsedSeconds, Checkpoint checkpoint) {
+
+        /** A new run. */
+        public static final Start NEW = new Start(0, 0, 0, null);
+
+        /** The start of a run resumed from {@code checkpoint}. */
+        public static Start of(Checkpoint checkpoint) throws IOException {
+            JsonObject s = checkpoint.state();
+            return new Start(s.get("step").getAsLong(), s.get("skipped_steps").getAsLong(),
+                    s.get("elapsed_seconds").getAsDouble(), checkpoint);
+        }
+    }
+
     /** Writes the content of a checkpoint into a folder. */
     @FunctionalInterface
     public interface Content {
@@ -62,7 +76,7 @@ public final class Checkpoints {
         Path root = root(runDir);
         Files.createDirectories(root);
         Path tmp = root.resolve(".step-" + step + ".tmp-" + ProcessHandle.current().pid());
-        deleteTree(tmp);
+        AtomicFiles.deleteTree(tmp);
         Files.createDirectories(tmp);
         content.write(tmp);
         JsonObject manifest = new JsonObject();
@@ -72,23 +86,18 @@ public final class Checkpoints {
             for (Path f : list.sorted().toList()) {
                 JsonObject entry = new JsonObject();
                 entry.addProperty("size", Files.size(f));
-                entry.addProperty("sha256", sha256(f));
+                entry.addProperty("sha256", Sha256.of(f));
                 files.add(f.getFileName().toString(), entry);
             }
         }
         manifest.add("files", files);
         Files.writeString(tmp.resolve(MANIFEST), manifest.toString(), StandardCharsets.UTF_8);
         Path target = root.resolve("step-" + step);
-        if (Files.exists(target)) {
-            Path old = root.resolve(".step-" + step + ".old-" + ProcessHandle.current().pid());
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
-        }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.replaceFolder(tmp, target);
         deleteLeftovers(root);
         List<Checkpoint> all = list(runDir);
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i).dir());
+            AtomicFiles.deleteTree(all.get(i).dir());
         }
         return target;
     }
@@ -101,7 +110,7 @@ public final class Checkpoints {
         try (Stream<Path> entries = Files.list(root)) {
             for (Path p : entries.toList()) {
                 if (p.getFileName().toString().matches("\\.step-\\d+\\.(tmp|old)-\\d+")) {
-                    deleteTree(p);
+                    AtomicFiles.deleteTree(p);
                 }
             }
         }
@@ -169,7 +178,7 @@ public final class Checkpoints {
             if (Files.size(f) != e.get("size").getAsLong()) {
                 return name + " has " + Files.size(f) + " bytes, expected " + e.get("size").getAsLong();
             }
-            if (!sha256(f).equals(e.get("sha256").getAsString())) {
+            if (!Sha256.of(f).equals(e.get("sha256").getAsString())) {
                 return name + " fails its sha256 checksum";
             }
         }
@@ -179,29 +188,6 @@ public final class Checkpoints {
     /** Writes a model's weights into a checkpoint folder. */
     public static void saveModel(ai.djl.nn.Block block, Path dir) throws IOException {
         BlockFiles.save(block, dir.resolve(MODEL));
-    }
-
-    public static String sha256(Path file) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            byte[] buf = new byte[1 << 16];
-            while (in.read(buf) >= 0) {
-                // digesting
-            }
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(x);
-            }
-        }
     }
 
     /** A clear error for a run folder that cannot be resumed. */

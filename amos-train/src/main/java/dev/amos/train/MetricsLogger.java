@@ -1,14 +1,10 @@
 package dev.amos.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
+import dev.amos.io.AtomicFiles;
 import ai.djl.training.Trainer;
-import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.listener.TrainingListenerAdapter;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amos.model.BlockFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,87 +16,88 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Appends one JSON object to {@code metrics.jsonl} every {@code logEvery} steps and at the last
- * step, with the contract's keys ({@code step, lr, loss, mlm_loss, rtd_loss, rtd_accuracy,
+ * Appends one JSON object to {@code metrics.jsonl} for each logged step ({@link
+ * StepRecord#logged()}: every {@code logEvery} steps, the last step and validated steps), with
+ * the contract's keys ({@code step, lr, loss, mlm_loss, rtd_loss, rtd_accuracy,
  * replaced_fraction, mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code
- * skipped_steps}, {@code grad_norm} and {@code rss_mb} (resident memory after the step's update).
- * These are the only steps whose statistics are read from
- * the device. The last line written is kept for the progress bar.
+ * skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the step's update) and,
+ * when validated, {@code valid_mlm_loss} and {@code valid_rtd_loss}. It reads only the step
+ * record.
  */
-public final class MetricsLogger extends TrainingListenerAdapter {
+public final class MetricsLogger extends StepListener {
 
     private final Path file;
-    private final TrainingState state;
-    private final TrainConfig config;
+    private final long tokensPerStep;
+    private final long startStep;
     private BufferedWriter out;
     private long windowStep;
     private double windowSeconds;
-    private volatile JsonObject last;
 
-    public MetricsLogger(Path file, TrainingState state, TrainConfig config) {
+    /**
+     * @param file the run's metrics.jsonl (lines after {@code startStep} are dropped at the start)
+     * @param tokensPerStep tokens of one optimizer step, for tokens_per_second
+     * @param startStep the step the run starts or resumes from
+     * @param startSeconds training seconds before this process (from the checkpoint)
+     */
+    public MetricsLogger(Path file, long tokensPerStep, long startStep, double startSeconds) {
         this.file = file;
-        this.state = state;
-        this.config = config;
-    }
-
-    /** The most recent metrics line, or null before the first. */
-    public JsonObject last() {
-        return last;
+        this.tokensPerStep = tokensPerStep;
+        this.startStep = startStep;
+        this.windowStep = startStep;
+        this.windowSeconds = startSeconds;
     }
 
     @Override
     public void onTrainingBegin(Trainer trainer) {
         try {
-            truncateAfter(file, state.startStep);
+            truncateAfter(file, startStep);
             out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        windowStep = state.startStep;
-        windowSeconds = state.elapsedSeconds();
     }
 
     @Override
-    public void onTrainingBatch(Trainer trainer, TrainingListener.BatchData batchData) {
-        boolean validated = !Double.isNaN(state.validMlmLoss);
-        if (state.step % config.logEvery() != 0 && state.step != state.totalSteps && !validated) {
-            return;
+    protected void onStep(Trainer trainer, StepRecord step) {
+        if (step.logged()) {
+            write(line(step, windowStep, windowSeconds, tokensPerStep));
+            windowStep = step.step();
+            windowSeconds = step.elapsedSeconds();
         }
-        NDList stats = batchData.getPredictions().values().iterator().next();
-        double now = state.elapsedSeconds();
-        JsonObject line = new JsonObject();
-        line.addProperty("step", state.step);
-        line.addProperty("lr", state.learningRate);
-        line.addProperty("loss", scalar(stats, "loss"));
-        line.add("mlm_loss", array(stats.get("mlm_loss")));
-        if (stats.contains("rtd_loss")) {
-            line.addProperty("rtd_loss", scalar(stats, "rtd_loss"));
-            line.addProperty("rtd_accuracy", scalar(stats, "rtd_accuracy"));
-            line.addProperty("replaced_fraction", scalar(stats, "replaced_fraction"));
-            if (stats.contains("mixture_weights")) {
-                line.add("mixture_weights", array(stats.get("mixture_weights")));
-            }
-        }
-        double seconds = now - windowSeconds;
-        line.addProperty("tokens_per_second", seconds > 0 ? (state.step - windowStep) * config.tokensPerStep() / seconds : 0);
-        line.addProperty("elapsed_seconds", Math.round(now * 1000) / 1000.0);
-        line.addProperty("skipped_steps", state.skippedSteps);
-        line.addProperty("grad_norm", scalar(stats, "grad_norm"));
-        line.addProperty("rss_mb", Bench.rssMb()); // same point of every logged step: after the update
-        if (validated) {
-            line.addProperty("valid_mlm_loss", state.validMlmLoss);
-            if (!Double.isNaN(state.validRtdLoss)) {
-                line.addProperty("valid_rtd_loss", state.validRtdLoss);
-            }
-        }
-        write(line);
-        last = line;
-        windowStep = state.step;
-        windowSeconds = now;
     }
 
-    /** Appends a line (also used for validation lines). */
-    public synchronized void write(JsonObject line) {
+    /** The metrics line of a logged step; throughput over the steps since {@code windowStep}. */
+    static JsonObject line(StepRecord step, long windowStep, double windowSeconds, long tokensPerStep) {
+        StepStats.Values v = step.stats().read();
+        JsonObject line = new JsonObject();
+        line.addProperty("step", step.step());
+        line.addProperty("lr", step.learningRate());
+        line.addProperty("loss", round(v.loss()));
+        line.add("mlm_loss", array(v.mlmLoss()));
+        if (v.hasRtd()) {
+            line.addProperty("rtd_loss", round(v.rtdLoss()));
+            line.addProperty("rtd_accuracy", round(v.rtdAccuracy()));
+            line.addProperty("replaced_fraction", round(v.replacedFraction()));
+            if (v.mixtureWeights() != null) {
+                line.add("mixture_weights", array(v.mixtureWeights()));
+            }
+        }
+        double seconds = step.elapsedSeconds() - windowSeconds;
+        line.addProperty("tokens_per_second", seconds > 0 ? (step.step() - windowStep) * tokensPerStep / seconds : 0);
+        line.addProperty("elapsed_seconds", Math.round(step.elapsedSeconds() * 1000) / 1000.0);
+        line.addProperty("skipped_steps", step.skippedSteps());
+        line.addProperty("grad_norm", round(v.gradNorm()));
+        line.addProperty("rss_mb", Bench.rssMb()); // same point of every logged step: after the update
+        if (step.valid() != null) {
+            line.addProperty("valid_mlm_loss", step.valid().mlm());
+            if (!Double.isNaN(step.valid().rtd())) {
+                line.addProperty("valid_rtd_loss", step.valid().rtd());
+            }
+        }
+        return line;
+    }
+
+    private void write(JsonObject line) {
         try {
             out.write(line.toString());
             out.newLine();
@@ -121,13 +118,9 @@ public final class MetricsLogger extends TrainingListenerAdapter {
         }
     }
 
-    private static double scalar(NDList stats, String name) {
-        return round(stats.get(name).getFloat());
-    }
-
-    private static JsonArray array(NDArray a) {
+    private static JsonArray array(float[] values) {
         JsonArray arr = new JsonArray();
-        for (float x : a.toFloatArray()) {
+        for (float x : values) {
             arr.add(round(x));
         }
         return arr;
@@ -156,7 +149,7 @@ public final class MetricsLogger extends TrainingListenerAdapter {
                 break; // a torn line from a killed run: everything after it is dropped
             }
         }
-        BlockFiles.writeAtomically(file, os -> {
+        AtomicFiles.write(file, os -> {
             for (String l : keep) {
                 os.write((l + "\n").getBytes(StandardCharsets.UTF_8));
             }

@@ -1,49 +1,60 @@
 package dev.amos.train;
 
+import dev.amos.io.ProgressBar;
 import ai.djl.training.Trainer;
-import ai.djl.training.listener.TrainingListener;
-import ai.djl.training.listener.TrainingListenerAdapter;
-import com.google.gson.JsonObject;
 import java.io.PrintStream;
 
 /**
- * The console progress bar of a run: step, loss, RTD accuracy, tokens/s and ETA. Values come from
- * the {@link MetricsLogger}'s last line, so the bar never reads the device itself.
+ * The console progress bar of a run: step, and at logged steps loss, RTD accuracy and tokens/s,
+ * with the ETA. It reads only the step record (and the device only through {@link
+ * StepStats#read()} at logged steps, a value any other listener of that step shares).
  */
-public final class ProgressListener extends TrainingListenerAdapter {
+public final class ProgressListener extends StepListener {
 
-    private final TrainingState state;
-    private final MetricsLogger metrics;
+    private final long startStep;
+    private final long totalSteps;
+    private final long tokensPerStep;
     private final PrintStream out;
     private ProgressBar bar;
+    private String figures = "";
+    private long windowStep;
+    private double windowSeconds;
 
-    public ProgressListener(TrainingState state, MetricsLogger metrics, PrintStream out) {
-        this.state = state;
-        this.metrics = metrics;
+    /**
+     * @param startStep the step the run starts or resumes from
+     * @param totalSteps the steps of the run
+     * @param tokensPerStep tokens of one optimizer step
+     * @param startSeconds training seconds before this process
+     * @param out where the bar is drawn
+     */
+    public ProgressListener(long startStep, long totalSteps, long tokensPerStep, double startSeconds, PrintStream out) {
+        this.startStep = startStep;
+        this.totalSteps = totalSteps;
+        this.tokensPerStep = tokensPerStep;
+        this.windowStep = startStep;
+        this.windowSeconds = startSeconds;
         this.out = out;
     }
 
     @Override
     public void onTrainingBegin(Trainer trainer) {
-        bar = new ProgressBar("train", state.totalSteps, out);
-        bar.update(state.startStep);
+        bar = new ProgressBar("train", totalSteps, out);
+        bar.update(startStep);
     }
 
     @Override
-    public void onTrainingBatch(Trainer trainer, TrainingListener.BatchData batchData) {
-        JsonObject m = metrics.last();
-        StringBuilder s = new StringBuilder();
-        if (m != null) {
-            s.append(String.format("loss %.3f", m.get("loss").getAsDouble()));
-            if (m.has("rtd_accuracy")) {
-                s.append(String.format(" rtd-acc %.3f", m.get("rtd_accuracy").getAsDouble()));
-            }
-            s.append(String.format(" %.0f tok/s", m.get("tokens_per_second").getAsDouble()));
+    protected void onStep(Trainer trainer, StepRecord step) {
+        if (step.logged()) {
+            StepStats.Values v = step.stats().read();
+            double seconds = step.elapsedSeconds() - windowSeconds;
+            double tokensPerSecond = seconds > 0 ? (step.step() - windowStep) * tokensPerStep / seconds : 0;
+            figures = String.format("loss %.3f", v.loss())
+                    + (v.hasRtd() ? String.format(" rtd-acc %.3f", v.rtdAccuracy()) : "")
+                    + String.format(" %.0f tok/s", tokensPerSecond);
+            windowStep = step.step();
+            windowSeconds = step.elapsedSeconds();
         }
-        if (state.skippedSteps > 0) {
-            s.append(" skipped ").append(state.skippedSteps);
-        }
-        bar.update(state.step, s.toString());
+        bar.update(step.step(), step.skippedSteps() > 0 ? figures + " skipped " + step.skippedSteps() : figures);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.amos.train;
 
+import dev.amos.io.AtomicFiles;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
@@ -23,7 +24,7 @@ import java.util.Locale;
 import java.util.function.ToLongFunction;
 
 /**
- * A pretraining run folder (the contract in {@code interfaces.md}): {@code config.json}, {@code
+ * A pretraining run folder (docs/architecture.md, "The run folder"): {@code config.json}, {@code
  * tokenizer.json}, {@code metrics.jsonl}, {@code checkpoints/step-N/}, {@code discriminator/},
  * {@code report.html}.
  */
@@ -164,14 +165,7 @@ public final class RunFolder {
     }
 
     TrainConfig trainConfig() {
-        JsonObject t = config.getAsJsonObject("training");
-        return new TrainConfig(t.get("steps").getAsInt(), t.get("batch_size").getAsInt(), t.get("accumulate").getAsInt(),
-                t.get("seq_len").getAsInt(), t.get("lr").getAsFloat(), t.get("warmup").getAsInt(),
-                t.get("weight_decay").getAsFloat(), t.get("adam_beta1").getAsFloat(), t.get("adam_beta2").getAsFloat(),
-                t.get("adam_epsilon").getAsFloat(), t.get("clip_norm").getAsFloat(), t.get("rtd_weight").getAsFloat(),
-                t.get("mask_probability").getAsFloat(), t.get("seed").getAsLong(), t.get("log_every").getAsInt(),
-                t.get("checkpoint_every").getAsInt(), t.get("keep_checkpoints").getAsInt(),
-                t.get("max_skipped_steps").getAsInt());
+        return TrainConfig.fromJson(config.getAsJsonObject("training"), dir.resolve(CONFIG).toString());
     }
 
     List<Path> corpus() {
@@ -210,6 +204,6 @@ public final class RunFolder {
     }
 
     static void writeText(Path file, String text) throws IOException {
-        BlockFiles.writeAtomically(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 }

@@ -1,11 +1,11 @@
 package dev.amos.train;
 
+import dev.amos.io.AtomicFiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.BadInputException;
@@ -51,16 +51,18 @@ class PretrainerTest {
         Files.write(corpus, lines, StandardCharsets.UTF_8);
     }
 
-    private static Pretrainer.Options options(Path out, boolean resume, int steps, Objective objective) {
+    private static PretrainOptions options(Path out, boolean resume, int steps, Objective objective) {
         return options(out, resume, steps, 3, objective);
     }
 
-    private static Pretrainer.Options options(Path out, boolean resume, int steps, int checkpointEvery, Objective objective) {
+    private static PretrainOptions options(Path out, boolean resume, int steps, int checkpointEvery, Objective objective) {
         ModelConfig tiny = ModelConfig.load("amos-tiny", ROOT.resolve("models"));
-        TrainConfig tc = new TrainConfig(steps, 4, 1, 32, 1e-3f, Math.min(10, steps / 10), 0.01f, 0.9f, 0.98f, 1e-6f, 2f,
-                50f, 0.15f, 7, 1, checkpointEvery, 5, 3);
-        return new Pretrainer.Options(tiny, objective, tc, List.of(corpus), ROOT.resolve("models/tokenizer.json"), out,
-                resume, Device.cpu(), shared.resolve("cache"), new PrintStream(new ByteArrayOutputStream()));
+        TrainConfig tc = TrainConfig.builder().optSteps(steps).optBatchSize(4).optSeqLen(32).optLearningRate(1e-3f)
+                .optWarmupSteps(Math.min(10, steps / 10)).optSeed(7).optLogEvery(1).optCheckpointEvery(checkpointEvery)
+                .optKeepCheckpoints(5).optMaxSkippedSteps(3).build();
+        return PretrainOptions.builder().setModel(tiny, objective).optTraining(tc).setCorpus(List.of(corpus))
+                .setTokenizer(ROOT.resolve("models/tokenizer.json")).setOutDir(out).optResume(resume)
+                .setCacheDir(shared.resolve("cache")).optLog(new PrintStream(new ByteArrayOutputStream())).build();
     }
 
     private static List<JsonObject> metrics(Path run) throws IOException {
@@ -143,7 +145,7 @@ class PretrainerTest {
         List<JsonObject> full = metrics(a);
         Path b = dir.resolve("b");
         copyTree(a, b);
-        Checkpoints.deleteTree(b.resolve("checkpoints/step-40"));
+        AtomicFiles.deleteTree(b.resolve("checkpoints/step-40"));
         Files.write(b.resolve("metrics.jsonl"), Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 20));
         Pretrainer.run(options(b, true, 40, 20, Objective.AMOS));
         List<JsonObject> resumed = metrics(b);
@@ -173,7 +175,7 @@ class PretrainerTest {
         // an interrupted copy: the last checkpoint and the lines after step 3 are lost, plus a torn line
         Path b = dir.resolve("b");
         copyTree(a, b);
-        Checkpoints.deleteTree(b.resolve("checkpoints/step-6"));
+        AtomicFiles.deleteTree(b.resolve("checkpoints/step-6"));
         List<String> lines = Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 4);
         Files.write(b.resolve("metrics.jsonl"), lines);
         Files.writeString(b.resolve("metrics.jsonl"), "{\"step\": 5, \"lo", StandardOpenOption.APPEND);
@@ -195,9 +197,8 @@ class PretrainerTest {
         bytes[bytes.length / 2] ^= 0x5A;
         Files.write(model, bytes);
         ByteArrayOutputStream log = new ByteArrayOutputStream();
-        Pretrainer.Options o = options(run, true, 6, Objective.AMOS);
-        Pretrainer.run(new Pretrainer.Options(o.model(), o.objective(), o.training(), o.corpus(), o.tokenizer(), o.outDir(),
-                true, o.device(), o.cacheDir(), new PrintStream(log, true)));
+        Pretrainer.run(PretrainOptions.builder().setOutDir(run).optResume(true).setCacheDir(shared.resolve("cache"))
+                .optLog(new PrintStream(log, true)).build());
         String said = log.toString(StandardCharsets.UTF_8);
         assertTrue(said.contains("step-6 is damaged (model.params fails its sha256 checksum); falling back"), said);
         assertTrue(said.contains("resuming from step-3"), said);

@@ -1,5 +1,6 @@
 package dev.amos.eval.finetune;
 
+import dev.amos.io.AtomicFiles;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -24,14 +25,12 @@ import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
-import dev.amos.model.BlockFiles;
-import dev.amos.train.ProgressBar;
+import dev.amos.io.ProgressBar;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
 import dev.amos.train.optim.LinearWarmupDecay;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,9 +45,9 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/amos-method.md,
- * "Fine-tuning"): a {@link SequenceClassifier}, AdamW (0.9, 0.98), eps 1e-6, weight decay 0.01,
- * linear warmup then decay to 0, optional clipping, dev evaluation every half epoch keeping the best
+ * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/method.md,
+ * "Fine-tuning"; settings and defaults in {@link FinetuneConfig}): a {@link SequenceClassifier},
+ * AdamW, linear warmup then decay to 0, optional clipping, dev evaluation every half epoch keeping the best
  * checkpoint, several seeds and their median (<a href="https://arxiv.org/abs/2204.06644">Meng et
  * al., ICLR 2022</a>).
  *
@@ -59,76 +58,6 @@ import java.util.stream.IntStream;
  * metric of the first dev split.
  */
 public final class GlueFinetuner {
-
-    /** What to fine-tune, on what, how, and where. */
-    public record Options(
-            Path pretrained,
-            GlueTask task,
-            Path glueDir,
-            int seeds,
-            long baseSeed,
-            int epochs,
-            float learningRate,
-            int batchSize,
-            int maxLength,
-            double warmupFraction,
-            float weightDecay,
-            float clipNorm,
-            int logEvery,
-            Device device,
-            Path outDir,
-            PrintStream log,
-            int trainLimit) {
-
-        /** The defaults of {@code amos finetune} for {@code task}. */
-        public static Options defaults(Path pretrained, GlueTask task, Path glueDir, Path outDir, PrintStream log) {
-            return new Options(pretrained, task, glueDir, 1, 1, 3, 1e-4f, 32, 128, 0.1, 0.01f, 0f, 10,
-                    Device.cpu(), outDir, log, 0);
-        }
-
-        public Options withSeeds(int n) {
-            return new Options(pretrained, task, glueDir, n, baseSeed, epochs, learningRate, batchSize, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, trainLimit);
-        }
-
-        public Options withEpochs(int e, float lr, int batch) {
-            return new Options(pretrained, task, glueDir, seeds, baseSeed, e, lr, batch, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, trainLimit);
-        }
-
-        public Options withMaxLength(int tokens) {
-            return new Options(pretrained, task, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, tokens,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, trainLimit);
-        }
-
-        public Options withOut(GlueTask t, Path out) {
-            return new Options(pretrained, t, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, out, log, trainLimit);
-        }
-
-        /** Fine-tunes on a seeded subsample of {@code n} training examples (0: all); see {@link #subsample}. */
-        public Options withTrainLimit(int n) {
-            return new Options(pretrained, task, glueDir, seeds, baseSeed, epochs, learningRate, batchSize, maxLength,
-                    warmupFraction, weightDecay, clipNorm, logEvery, device, outDir, log, n);
-        }
-
-        void validate() {
-            check(seeds >= 1, "--seeds must be >= 1, got " + seeds);
-            check(epochs >= 1, "--epochs must be >= 1, got " + epochs);
-            check(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
-            check(maxLength >= 3, "--max-len must be >= 3, got " + maxLength);
-            check(learningRate > 0 && Float.isFinite(learningRate), "--lr must be > 0, got " + learningRate);
-            check(warmupFraction >= 0 && warmupFraction <= 1, "--warmup must be in [0, 1], got " + warmupFraction);
-            check(logEvery >= 1, "--log-every must be >= 1, got " + logEvery);
-            check(trainLimit >= 0, "--train-limit must be >= 0 (0 = all), got " + trainLimit);
-        }
-
-        private static void check(boolean ok, String message) {
-            if (!ok) {
-                throw new BadInputException(message);
-            }
-        }
-    }
 
     /** One seed's best dev evaluation. */
     public record SeedResult(long seed, List<GlueScore> best, long bestStep, double bestEpoch) {
@@ -148,8 +77,7 @@ public final class GlueFinetuner {
     private GlueFinetuner() {}
 
     /** Fine-tunes every seed, writes the output folder and returns the results. */
-    public static Result run(Options o) throws IOException {
-        o.validate();
+    public static Result run(FinetuneConfig o) throws IOException {
         PretrainedRun pretrained = PretrainedRun.open(o.pretrained());
         if (o.maxLength() > pretrained.model().maxPositions()) {
             throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
@@ -249,7 +177,7 @@ public final class GlueFinetuner {
         json.add("median", toJson(flatten(r.median())));
         json.addProperty("best_seed", r.bestSeed());
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";
-        BlockFiles.writeAtomically(r.outDir().resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(r.outDir().resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     static JsonObject toJson(Map<String, Double> metrics) {
@@ -266,18 +194,17 @@ public final class GlueFinetuner {
 
     private static void copyModel(Path from, Path to) throws IOException {
         Path staging = to.resolveSibling("." + to.getFileName() + ".copy-" + ProcessHandle.current().pid());
-        FineTunedModel.deleteTree(staging);
+        AtomicFiles.deleteTree(staging);
         Files.createDirectories(staging);
         for (String name : new String[] {FineTunedModel.PARAMS, FineTunedModel.CONFIG, FineTunedModel.TOKENIZER}) {
             Files.copy(from.resolve(name), staging.resolve(name));
         }
-        FineTunedModel.deleteTree(to);
-        Files.move(staging, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.replaceFolder(staging, to);
     }
 
     /** One seed: the training loop with half-epoch evaluations. */
     private static final class SeedRun {
-        private final Options o;
+        private final FinetuneConfig o;
         private final PretrainedRun pretrained;
         private final long seed;
         private final GlueDataset trainSet;
@@ -285,7 +212,7 @@ public final class GlueFinetuner {
         private final Path dir;
         private SeedResult best;
 
-        SeedRun(Options o, PretrainedRun pretrained, long seed, GlueDataset trainSet, Map<GlueSplit, GlueDataset> devSets) {
+        SeedRun(FinetuneConfig o, PretrainedRun pretrained, long seed, GlueDataset trainSet, Map<GlueSplit, GlueDataset> devSets) {
             this.o = o;
             this.pretrained = pretrained;
             this.seed = seed;
@@ -309,8 +236,8 @@ public final class GlueFinetuner {
                 classifier.initialize(model.getNDManager());
                 pretrained.loadInto(classifier.encoder(), model.getNDManager());
                 ParameterList params = classifier.getParameters();
-                try (AdamW adam = AdamW.builder(params).optLearningRateTracker(schedule).optBetas(0.9f, 0.98f)
-                                .optEpsilon(1e-6f).optWeightDecays(o.weightDecay()).build();
+                try (AdamW adam = AdamW.builder(params).optLearningRateTracker(schedule).optBetas(o.beta1(), o.beta2())
+                                .optEpsilon(o.epsilon()).optWeightDecays(o.weightDecay()).build();
                         Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new ClassifierLoss(o.task()))
                                 .optOptimizer(adam).optDevices(new Device[] {o.device()}))) {
                     trainer.initialize(new Shape(1, 8), new Shape(1, 8));
@@ -324,7 +251,7 @@ public final class GlueFinetuner {
                                 step++;
                                 inEpoch++;
                                 boolean logStep = step % o.logEvery() == 0 || inEpoch == stepsPerEpoch;
-                                float loss = trainStep(trainer, batch, params, step, logStep);
+                                float loss = trainStep(trainer, adam, batch, params, step, logStep);
                                 if (logStep) {
                                     lossText = String.format("loss %.4f", loss);
                                     writeLine(metrics, trainLine(step, epoch - 1 + (double) inEpoch / stepsPerEpoch,
@@ -344,7 +271,7 @@ public final class GlueFinetuner {
             return best;
         }
 
-        private float trainStep(Trainer trainer, Batch batch, ParameterList params, long step, boolean read) {
+        private float trainStep(Trainer trainer, AdamW adam, Batch batch, ParameterList params, long step, boolean read) {
             Engine.getInstance().setRandomSeed((int) ((seed * 0x9E3779B97F4A7C15L + step) >>> 33));
             float value = Float.NaN;
             try (batch; NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
@@ -358,6 +285,7 @@ public final class GlueFinetuner {
                     value = loss.getFloat();
                 }
             }
+            adam.setStep((int) step);
             trainer.step();
             return value;
         }

@@ -15,6 +15,7 @@ import ai.djl.training.dataset.Sampler;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Progress;
 import java.io.IOException;
+import dev.amos.train.data.SeededShuffleSampler;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;

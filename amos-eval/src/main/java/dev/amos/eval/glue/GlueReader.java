@@ -2,19 +2,12 @@ package dev.amos.eval.glue;
 
 import static dev.amos.eval.glue.GlueFileFormat.NONE;
 
+import dev.amos.io.LineReader;
 import dev.amos.model.BadInputException;
-import java.io.Closeable;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -64,12 +57,12 @@ public final class GlueReader {
             throw BadInputException.of(file, "no such file (expected a GLUE " + task + " .tsv file)");
         }
         List<GlueExample> examples = new ArrayList<>();
-        try (LfLineReader lines = new LfLineReader(file)) {
+        try (LineReader lines = new LineReader(file, true)) {
             if (format.hasHeader()) {
-                checkHeader(file, format, lines.next());
+                checkHeader(file, format, lines.readLine());
             }
             long pendingEmptyLine = 0;
-            for (String line = lines.next(); line != null; line = lines.next()) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
                 long lineNumber = lines.lineNumber();
                 if (line.isEmpty()) {
                     pendingEmptyLine = pendingEmptyLine == 0 ? lineNumber : pendingEmptyLine;
@@ -165,88 +158,5 @@ public final class GlueReader {
                     + " (one of: " + String.join(", ", task.labels()) + "), found \"" + value + "\"");
         }
         return label;
-    }
-
-    /**
-     * Splits a file into lines at LF bytes only (a lone CR inside a field stays text; LF never
-     * occurs inside a multi-byte UTF-8 sequence), drops a CR before the LF and a byte order mark at
-     * the start, and decodes each line as strict UTF-8 so that a bad byte is reported with its line.
-     */
-    private static final class LfLineReader implements Closeable {
-        private final Path file;
-        private final InputStream input;
-        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        private final byte[] buffer = new byte[1 << 16];
-        private byte[] line = new byte[256];
-        private int position;
-        private int limit;
-        private long lineNumber;
-
-        LfLineReader(Path file) throws IOException {
-            this.file = file;
-            this.input = Files.newInputStream(file);
-        }
-
-        /** The 1-based number of the line last returned by {@link #next()}. */
-        long lineNumber() {
-            return lineNumber;
-        }
-
-        /** The next line without its terminator, or {@code null} at the end of the file. */
-        String next() throws IOException {
-            int length = 0;
-            boolean started = false;
-            while (true) {
-                if (position == limit && !fill()) {
-                    return started ? decode(length) : null;
-                }
-                started = true;
-                int start = position;
-                while (position < limit && buffer[position] != '\n') {
-                    position++;
-                }
-                length = append(length, start, position - start);
-                if (position < limit) {
-                    position++;
-                    return decode(length);
-                }
-            }
-        }
-
-        private boolean fill() throws IOException {
-            limit = Math.max(0, input.read(buffer, 0, buffer.length));
-            position = 0;
-            return limit > 0;
-        }
-
-        private int append(int length, int start, int count) {
-            if (length + count > line.length) {
-                line = Arrays.copyOf(line, Math.max(2 * line.length, length + count));
-            }
-            System.arraycopy(buffer, start, line, length, count);
-            return length + count;
-        }
-
-        private String decode(int length) {
-            lineNumber++;
-            int from = 0;
-            if (lineNumber == 1 && length >= 3 && (line[0] & 0xFF) == 0xEF && (line[1] & 0xFF) == 0xBB
-                    && (line[2] & 0xFF) == 0xBF) {
-                from = 3;
-            }
-            int to = length > from && line[length - 1] == '\r' ? length - 1 : length;
-            try {
-                return decoder.decode(ByteBuffer.wrap(line, from, to - from)).toString();
-            } catch (CharacterCodingException e) {
-                throw BadInputException.of(file, lineNumber, "expected UTF-8 text, found an invalid byte sequence");
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            input.close();
-        }
     }
 }

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 /**
  * The final encoder of a pretraining run: {@code DIR/discriminator/} with {@code encoder.params},
  * {@code config.json} ({@code {"model": {...}, "objective": ...}}) and {@code tokenizer.json}
- * (the run-folder contract in {@code interfaces.md}).
+ * (docs/architecture.md, "The run folder").
  *
  * @param dir the discriminator folder itself
  * @param model the model config of the run

@@ -118,9 +118,10 @@ class GlueFinetunerTest {
         return b.toString();
     }
 
-    private static GlueFinetuner.Options options(GlueTask task, Path out, int seeds, int epochs) {
+    private static FinetuneConfig options(GlueTask task, Path out, int seeds, int epochs) {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        return GlueFinetuner.Options.defaults(run, task, glue, out, quiet).withSeeds(seeds).withEpochs(epochs, 1e-3f, 8).withMaxLength(32);
+        return FinetuneConfig.builder().setPretrained(run).setTask(task).setGlueDir(glue).setOutDir(out).optLog(quiet)
+                .optSeeds(seeds).optEpochs(epochs).optLearningRate(1e-3f).optBatchSize(8).optMaxLength(32).build();
     }
 
     @Test

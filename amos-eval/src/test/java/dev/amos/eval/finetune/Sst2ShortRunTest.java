@@ -2,13 +2,13 @@ package dev.amos.eval.finetune;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import dev.amos.eval.glue.GlueExample;
 import dev.amos.eval.glue.GlueReader;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
+import dev.amos.train.PretrainOptions;
 import dev.amos.train.Pretrainer;
 import dev.amos.train.TrainConfig;
 import java.io.ByteArrayOutputStream;
@@ -32,12 +32,15 @@ class Sst2ShortRunTest {
         Assumptions.assumeTrue(Files.isRegularFile(glue.resolve("SST-2/dev.tsv")), "shared GLUE data absent");
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
         ModelConfig tiny = ModelConfig.load("amos-tiny", ROOT.resolve("models"));
-        TrainConfig tc = new TrainConfig(20, 8, 1, 32, 1e-3f, 2, 0.01f, 0.9f, 0.98f, 1e-6f, 2f, 50f, 0.15f, 1, 10, 20, 1, 3);
-        Path run = Pretrainer.run(new Pretrainer.Options(tiny, Objective.AMOS, tc, List.of(ROOT.resolve("data/wiki-sample.txt.gz")),
-                ROOT.resolve("models/tokenizer.json"), tmp.resolve("pretrain"), false, Device.cpu(), tmp.resolve("cache"), quiet)).runDir();
+        TrainConfig tc = TrainConfig.builder().optSteps(20).optBatchSize(8).optSeqLen(32).optLearningRate(1e-3f)
+                .optWarmupSteps(2).optSeed(1).optCheckpointEvery(20).optKeepCheckpoints(1).optMaxSkippedSteps(3).build();
+        Path run = Pretrainer.run(PretrainOptions.builder().setModel(tiny, Objective.AMOS).optTraining(tc)
+                .setCorpus(List.of(ROOT.resolve("data/wiki-sample.txt.gz"))).setTokenizer(ROOT.resolve("models/tokenizer.json"))
+                .setOutDir(tmp.resolve("pretrain")).setCacheDir(tmp.resolve("cache")).optLog(quiet).build()).runDir();
 
-        GlueFinetuner.Result r = GlueFinetuner.run(GlueFinetuner.Options.defaults(run, GlueTask.SST_2, glue, tmp.resolve("sst2"), quiet)
-                .withEpochs(2, 1e-3f, 32).withMaxLength(48).withTrainLimit(4000));
+        GlueFinetuner.Result r = GlueFinetuner.run(FinetuneConfig.builder().setPretrained(run).setTask(GlueTask.SST_2)
+                .setGlueDir(glue).setOutDir(tmp.resolve("sst2")).optLog(quiet).optEpochs(2).optLearningRate(1e-3f)
+                .optBatchSize(32).optMaxLength(48).optTrainLimit(4000).build());
         List<GlueExample> dev = GlueReader.read(glue, GlueTask.SST_2, GlueSplit.DEV);
         long positive = dev.stream().filter(e -> e.label() == 1).count();
         double majority = Math.max(positive, dev.size() - positive) / (double) dev.size();

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * A minimal protocol-2 pickle writer producing exactly the opcode subset that the TorchScript
  * (C++) unpickler accepts: no memo, no frames, strings always as BINUNICODE, longs always as
- * 8-byte LONG1. See {@code shared/docs/torchscript-format.md} §3.3 and the pickle opcode reference
+ * 8-byte LONG1. See {@code docs/torchscript-format.md} §3.3 and the pickle opcode reference
  * in CPython's <a href="https://github.com/python/cpython/blob/main/Lib/pickletools.py">
  * pickletools.py</a>.
  *

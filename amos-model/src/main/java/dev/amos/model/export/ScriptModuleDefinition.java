@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * instance are both generated from {@link #attributes()}, so they cannot disagree (a declared but
  * unpickled attribute makes torch fail with "Argument passed to at() was not in the map").
  *
- * <p>Format background: {@code shared/docs/torchscript-format.md} §3.4.
+ * <p>Format background: {@code docs/torchscript-format.md} §3.4.
  *
  * @param qualifier module path of the class, {@code __torch__} or {@code __torch__.a.b}
  * @param className bare class name

@@ -21,7 +21,7 @@ import java.util.zip.ZipOutputStream;
  * Writes a {@link ScriptModuleDefinition} as a TorchScript archive (the zip format of {@code
  * torch.jit.save}) loadable by {@code torch.jit.load} (torch >= 1.13), libtorch 2.0.1 (DJL engine
  * "PyTorch") and TorchServe, without torch on the writing side. Format: {@code
- * shared/docs/torchscript-format.md}; reader: {@code caffe2/serialize/inline_container.cc} in <a
+ * docs/torchscript-format.md}; reader: {@code caffe2/serialize/inline_container.cc} in <a
  * href="https://github.com/pytorch/pytorch">PyTorch</a>.
  *
  * <p>Layout, all under one top-level folder, every entry STORED and its data 64-byte aligned like

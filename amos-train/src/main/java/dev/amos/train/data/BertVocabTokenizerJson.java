@@ -15,13 +15,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the HuggingFace {@code tokenizer.json} of a BERT uncased WordPiece tokenizer from a
- * {@code vocab.txt} (one token per line, the line number is the id), so that a plain vocabulary
- * tokenizes exactly like the {@code bert-base-uncased} tokenizer.json.
+ * Builds the HuggingFace {@code tokenizer.json} of a BERT WordPiece tokenizer from a {@code
+ * vocab.txt} (one token per line, the line number is the id), so that a plain vocabulary
+ * tokenizes exactly like the {@code bert-base-uncased} (or {@code -cased}) tokenizer.json.
+ *
+ * <p><b>Casing</b> is explicit ({@link #fromVocab(Path, boolean)}) or detected ({@link
+ * #fromVocab(Path)}): a vocabulary with an ASCII capital ({@code A-Z}) in any token other than
+ * the bracketed specials ({@code [CLS]}, {@code [unused0]}, ...) is cased, and its text is not
+ * lower-cased; an uncased vocabulary holds none ({@code bert-base-uncased} has no such token, only
+ * symbols such as {@code ℝ}), and lower-casing the input is what makes its ids reachable.
  *
  * <p>The pipeline is the one of {@code BertTokenizerFast} (see
  * https://huggingface.co/docs/tokenizers/components): BertNormalizer (clean text, CJK spacing,
- * lowercase, strip accents), BertPreTokenizer (whitespace and punctuation), WordPiece with the
+ * lowercase and strip accents for an uncased vocabulary), BertPreTokenizer (whitespace and punctuation), WordPiece with the
  * {@code ##} continuation prefix and at most 100 characters per word, and the {@code [CLS] A [SEP]
  * (B [SEP])} template. The special tokens {@code [PAD] [UNK] [CLS] [SEP] [MASK]} are registered
  * as added tokens when the vocabulary has them.
@@ -41,6 +47,34 @@ public final class BertVocabTokenizerJson {
      * @throws BadInputException if the file is missing, empty, or lacks [UNK], [CLS], [SEP]
      */
     public static String fromVocab(Path vocabFile) {
+        return fromVocab(vocabFile, !isCased(readVocab(vocabFile).keySet()));
+    }
+
+    /**
+     * Whether a vocabulary is cased: an ASCII capital in a token other than a bracketed special.
+     *
+     * @param tokens the vocabulary's tokens
+     * @return true for a cased vocabulary
+     */
+    static boolean isCased(Iterable<String> tokens) {
+        for (String token : tokens) {
+            boolean special = token.startsWith("[") && token.endsWith("]");
+            if (!special && token.chars().anyMatch(c -> c >= 'A' && c <= 'Z')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Reads a {@code vocab.txt} and returns the equivalent tokenizer.json text.
+     *
+     * @param vocabFile the vocabulary, UTF-8, one token per line
+     * @param lowercase whether input text is lower-cased and accent-stripped (uncased BERT)
+     * @return the tokenizer.json content
+     * @throws BadInputException if the file is missing, empty, or lacks [UNK], [CLS], [SEP]
+     */
+    public static String fromVocab(Path vocabFile, boolean lowercase) {
         Map<String, Integer> vocab = readVocab(vocabFile);
         for (String required : List.of("[UNK]", "[CLS]", "[SEP]")) {
             if (!vocab.containsKey(required)) {
@@ -54,7 +88,7 @@ public final class BertVocabTokenizerJson {
         root.add("truncation", JsonNull.INSTANCE);
         root.add("padding", JsonNull.INSTANCE);
         root.add("added_tokens", addedTokens(vocab));
-        root.add("normalizer", normalizer());
+        root.add("normalizer", normalizer(lowercase));
         root.add("pre_tokenizer", type("BertPreTokenizer"));
         root.add("post_processor", postProcessor(vocab));
         JsonObject decoder = type("WordPiece");
@@ -111,12 +145,12 @@ public final class BertVocabTokenizerJson {
         return added;
     }
 
-    private static JsonObject normalizer() {
+    private static JsonObject normalizer(boolean lowercase) {
         JsonObject normalizer = type("BertNormalizer");
         normalizer.addProperty("clean_text", true);
         normalizer.addProperty("handle_chinese_chars", true);
         normalizer.add("strip_accents", JsonNull.INSTANCE);
-        normalizer.addProperty("lowercase", true);
+        normalizer.addProperty("lowercase", lowercase);
         return normalizer;
     }
 

@@ -1,5 +1,6 @@
 package dev.amos.train.data;
 
+import dev.amos.io.Sha256;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.google.gson.JsonElement;
@@ -13,10 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +64,7 @@ public final class CorpusTokenizer implements AutoCloseable {
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
-            String sha = sha256(bytes);
+            String sha = Sha256.of(bytes);
             boolean isJson = !file.getFileName().toString().endsWith(".txt")
                     && new String(bytes, StandardCharsets.UTF_8).stripLeading().startsWith("{");
             String json = isJson ? new String(bytes, StandardCharsets.UTF_8) : BertVocabTokenizerJson.fromVocab(file);
@@ -235,13 +233,5 @@ public final class CorpusTokenizer implements AutoCloseable {
             special.add(id);
         }
         return new SpecialTokens(required[0], required[1], required[2], required[3], required[4], maxId + 1, special);
-    }
-
-    static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,10 +1,5 @@
 package dev.amos.train.data;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -23,8 +18,9 @@ import java.util.SplittableRandom;
  * saving any RNG state; calling {@link #mask} twice with the same arguments gives identical
  * output.
  *
- * <p>Selection runs in Java on {@code long[]} (one {@code toLongArray} per input); the outputs are
- * created in the input ids' manager.
+ * <p>Selection runs in Java on the host's {@code long[]} (no device read): {@link
+ * PretrainingDataset} masks each batch before any array of it exists and creates its four arrays
+ * once, on the training device.
  */
 public final class Masker {
 
@@ -59,49 +55,31 @@ public final class Masker {
     }
 
     /**
-     * Masks a batch.
+     * Masks a batch held on the host (where the packed ids already are), so the batch's arrays can
+     * be created once, on the training device, by {@link MaskedBatch#toNDList}.
      *
-     * @param inputIds token ids, (B, S) int64
-     * @param attentionMask 1 for real positions, 0 for padding, (B, S) int64
+     * @param ids token ids, row-major (B, S); not modified
+     * @param attention 1 for real positions, 0 for padding, row-major (B, S)
+     * @param batch B
+     * @param length S
      * @param step the training step (any long; together with the seed it fixes the randomness)
-     * @return [corrupted input ids (B, S) int64, attention mask (B, S) int64, original ids (B, S)
-     *     int64, masked positions (M,) int64: the flat indices {@code b * S + s} of every selected
-     *     position, ascending]
+     * @return the corrupted ids, the attention mask, the original ids and the masked positions
      */
-    public NDList mask(NDArray inputIds, NDArray attentionMask, long step) {
-        Shape shape = inputIds.getShape();
-        if (shape.dimension() != 2 || !shape.equals(attentionMask.getShape())) {
-            throw new IllegalArgumentException("expected ids and mask of the same (B, S) shape, got "
-                    + shape + " and " + attentionMask.getShape());
+    public MaskedBatch mask(long[] ids, long[] attention, int batch, int length, long step) {
+        if (ids.length != (long) batch * length || attention.length != ids.length) {
+            throw new IllegalArgumentException("expected ids and mask of " + batch + " x " + length + " values, got "
+                    + ids.length + " and " + attention.length);
         }
-        int batch = (int) shape.get(0);
-        int length = (int) shape.get(1);
-        long[] original = toLongs(inputIds);
-        long[] mask = toLongs(attentionMask);
-        long[] corrupted = original.clone();
-        long[] positions = new long[original.length];
+        long[] corrupted = ids.clone();
+        long[] positions = new long[ids.length];
         int selected = 0;
         SplittableRandom random = new SplittableRandom(streamSeed(seed, step));
         int[] candidates = new int[length];
         for (int b = 0; b < batch; b++) {
-            selected = maskSequence(b * length, length, original, mask, corrupted, positions, selected,
+            selected = maskSequence(b * length, length, ids, attention, corrupted, positions, selected,
                     candidates, random);
         }
-        NDManager manager = inputIds.getManager();
-        return new NDList(
-                manager.create(corrupted, shape),
-                manager.create(mask, shape),
-                manager.create(original, shape),
-                manager.create(Arrays.copyOf(positions, selected), new Shape(selected)));
-    }
-
-    private static long[] toLongs(NDArray array) {
-        if (array.getDataType() == DataType.INT64) {
-            return array.toLongArray();
-        }
-        try (NDArray converted = array.toType(DataType.INT64, true)) {
-            return converted.toLongArray();
-        }
+        return new MaskedBatch(corrupted, attention, ids, Arrays.copyOf(positions, selected), batch, length);
     }
 
     private int maskSequence(int offset, int length, long[] original, long[] mask, long[] corrupted,

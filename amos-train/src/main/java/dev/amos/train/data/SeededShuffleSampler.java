@@ -8,9 +8,10 @@ import java.util.SplittableRandom;
 
 /**
  * Visits a dataset in a shuffled order that is a pure function of {@code (seed, epoch)}: each call
- * of {@link #sample} starts the next epoch (from {@link #setEpoch}, 0 at first) with a fresh
- * Fisher-Yates permutation. Unlike DJL's {@code RandomSampler} (global, unseeded random), a run
- * resumed at epoch {@code e} sees the same order as the uninterrupted run.
+ * of {@link #sample} starts the next epoch (0 at first) with a fresh Fisher-Yates permutation.
+ * Unlike DJL's {@code RandomSampler} (global, unseeded random), runs with the same seed see the
+ * same order. The one seeded shuffle of the project: pretraining batches ({@link StepSampler}
+ * takes its permutations) and GLUE fine-tuning epochs ({@code GlueDataset}).
  */
 public final class SeededShuffleSampler implements Sampler.SubSampler {
 
@@ -24,20 +25,6 @@ public final class SeededShuffleSampler implements Sampler.SubSampler {
      */
     public SeededShuffleSampler(long seed) {
         this.seed = seed;
-    }
-
-    /**
-     * Sets the epoch the next {@link #sample} call will use (for resuming).
-     *
-     * @param epoch the epoch, 0-based
-     */
-    public synchronized void setEpoch(long epoch) {
-        this.epoch = epoch;
-    }
-
-    /** @return the epoch the next {@link #sample} call will use */
-    public synchronized long epoch() {
-        return epoch;
     }
 
     /**

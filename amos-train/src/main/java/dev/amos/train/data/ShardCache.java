@@ -1,16 +1,16 @@
 package dev.amos.train.data;
 
+import dev.amos.io.AtomicFiles;
+import dev.amos.io.LineReader;
+import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
-import dev.amos.train.ProgressBar;
+import dev.amos.io.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -112,7 +112,7 @@ public final class ShardCache {
             text.append(path.toAbsolutePath().normalize()).append('\n');
         }
         text.append(tokenizerFile.toAbsolutePath().normalize());
-        return CorpusTokenizer.sha256(text.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        return Sha256.of(text.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
     }
 
     /**
@@ -144,9 +144,9 @@ public final class ShardCache {
         try {
             ShardManifest manifest = tokenize(temp, inputs, tokenizer);
             manifest.write(temp.resolve(ShardManifest.FILE_NAME));
-            replaceFolder(temp);
+            AtomicFiles.replaceFolder(temp, folder);
         } catch (IOException | RuntimeException | Error e) {
-            deleteRecursively(temp);
+            AtomicFiles.deleteTree(temp);
             throw e;
         }
         TokenShards shards = TokenShards.open(folder, false);
@@ -170,17 +170,6 @@ public final class ShardCache {
         }
     }
 
-    private void replaceFolder(Path temp) throws IOException {
-        if (!Files.exists(folder)) {
-            Files.move(temp, folder, StandardCopyOption.ATOMIC_MOVE);
-            return;
-        }
-        Path old = folder.resolveSibling("." + folder.getFileName() + ".old-" + System.nanoTime());
-        Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(temp, folder, StandardCopyOption.ATOMIC_MOVE);
-        deleteRecursively(old);
-    }
-
     private ShardManifest tokenize(Path target, List<InputFile> inputs, CorpusTokenizer tokenizer)
             throws IOException {
         SpecialTokens special = tokenizer.specialTokens();
@@ -196,7 +185,7 @@ public final class ShardCache {
             for (InputFile input : inputs) {
                 Path file = Path.of(input.path());
                 long tokensBefore = writer.totalTokens();
-                try (CorpusLineReader reader = new CorpusLineReader(file)) {
+                try (LineReader reader = new LineReader(file)) {
                     long textLines = readFile(reader, batch, bar, bytesBefore);
                     if (textLines == 0) {
                         throw BadInputException.of(file,
@@ -230,7 +219,7 @@ public final class ShardCache {
         }
     }
 
-    private static long readFile(CorpusLineReader reader, LineBatch batch, ProgressBar bar, long bytesBefore)
+    private static long readFile(LineReader reader, LineBatch batch, ProgressBar bar, long bytesBefore)
             throws IOException {
         long textLines = 0;
         String line;
@@ -260,19 +249,6 @@ public final class ShardCache {
     private void note(String message) {
         if (progress != null) {
             progress.println("note: " + message);
-        }
-    }
-
-    private static void deleteRecursively(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.amos.train.data;
 
+import dev.amos.io.Sha256;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -151,11 +151,7 @@ final class ShardWriter implements Closeable {
         ChecksummedFile(Path path) throws IOException {
             this.path = path;
             this.channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try {
-                this.digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            this.digest = Sha256.newDigest();
         }
 
         void putShort(short value) throws IOException {

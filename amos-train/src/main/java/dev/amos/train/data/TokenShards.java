@@ -1,5 +1,6 @@
 package dev.amos.train.data;
 
+import dev.amos.io.Sha256;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -8,10 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -91,7 +89,7 @@ public final class TokenShards implements TokenCorpus {
             if (!Files.isRegularFile(path) || Files.size(path) != file.bytes()) {
                 throw new IOException(path + ": missing or of the wrong size");
             }
-            if (verifyChecksums && !file.sha256().equals(sha256(path))) {
+            if (verifyChecksums && !file.sha256().equals(Sha256.of(path))) {
                 throw new IOException(path + ": sha256 differs from the manifest");
             }
         }
@@ -111,24 +109,6 @@ public final class TokenShards implements TokenCorpus {
         long[] values = new long[Math.toIntExact(count)];
         longs.get(values);
         return values;
-    }
-
-    static String sha256(Path file) throws IOException {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            while (channel.read(buffer) > 0) {
-                buffer.flip();
-                digest.update(buffer);
-                buffer.clear();
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     /** @return the folder these shards were read from */

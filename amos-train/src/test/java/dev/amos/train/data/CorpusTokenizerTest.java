@@ -2,6 +2,7 @@ package dev.amos.train.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,6 +84,23 @@ class CorpusTokenizerTest {
             assertEquals(new SpecialTokens(5, 0, 4, 1, 2, 8, List.of(0, 1, 2, 4, 5)), tokenizer.specialTokens());
             assertArrayEquals(new long[] {3, 6, 7, 0}, tokenizer.encode("Hello worlds ?"));
         }
+    }
+
+    @Test
+    void aCasedVocabularyKeepsItsCaseAndAnUncasedOneLowercases() throws IOException {
+        List<String> cased = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "Hello", "hello", "world", "Café");
+        Path casedFile = Files.write(temp.resolve("cased-vocab.txt"), cased, StandardCharsets.UTF_8);
+        try (CorpusTokenizer tokenizer = CorpusTokenizer.load(casedFile)) {
+            assertArrayEquals(new long[] {5, 7}, tokenizer.encode("Hello world"), "Hello keeps its capital");
+            assertArrayEquals(new long[] {6, 8}, tokenizer.encode("hello Café"), "and accents are kept");
+        }
+        List<String> uncased = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[unused0]", "hello", "world", "cafe");
+        Path uncasedFile = Files.write(temp.resolve("uncased-vocab.txt"), uncased, StandardCharsets.UTF_8);
+        try (CorpusTokenizer tokenizer = CorpusTokenizer.load(uncasedFile)) {
+            assertArrayEquals(new long[] {6, 7, 8}, tokenizer.encode("Hello World Café"), "lower-cased, accents stripped");
+        }
+        assertTrue(BertVocabTokenizerJson.isCased(cased));
+        assertFalse(BertVocabTokenizerJson.isCased(uncased), "bracketed specials do not make it cased");
     }
 
     @Test

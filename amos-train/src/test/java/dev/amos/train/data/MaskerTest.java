@@ -46,15 +46,16 @@ class MaskerTest {
     private static Masked run(Masker masker, NDManager manager, long[][] batch, long step) {
         Shape shape = new Shape(BATCH, LENGTH);
         try (NDManager sub = manager.newSubManager()) {
-            NDArray ids = sub.create(batch[0], shape);
-            NDList out = masker.mask(ids, sub.create(batch[1], shape), step);
+            long[] ids = batch[0].clone();
+            NDList out = masker.mask(ids, batch[1], BATCH, LENGTH, step).toNDList(sub);
+            assertArrayEquals(batch[0], ids, "the host ids are not modified");
             assertEquals(4, out.size());
             for (int i = 0; i < 3; i++) {
                 assertEquals(shape, out.get(i).getShape());
             }
             for (NDArray array : out) {
                 assertEquals(DataType.INT64, array.getDataType());
-                assertSame(sub, array.getManager(), "outputs live in the input's manager");
+                assertSame(sub, array.getManager(), "outputs live in the given manager");
             }
             assertEquals(1, out.get(3).getShape().dimension());
             return new Masked(out.get(0).toLongArray(), out.get(1).toLongArray(), out.get(2).toLongArray(),
@@ -169,9 +170,9 @@ class MaskerTest {
     @Test
     void sequenceWithoutRealTokensGetsNoMask() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray ids = manager.create(new long[] {101, 102, 0, 0, 101, 7000, 102, 0}, new Shape(2, 4));
-            NDArray mask = manager.create(new long[] {1, 1, 0, 0, 1, 1, 1, 0}, new Shape(2, 4));
-            NDList out = new Masker(MaskingConfig.amos(), SPECIAL, 3).mask(ids, mask, 0);
+            long[] ids = {101, 102, 0, 0, 101, 7000, 102, 0};
+            long[] mask = {1, 1, 0, 0, 1, 1, 1, 0};
+            NDList out = new Masker(MaskingConfig.amos(), SPECIAL, 3).mask(ids, mask, 2, 4, 0).toNDList(manager);
             assertArrayEquals(new long[] {5}, out.get(3).toLongArray(), "one real token: selected (at least 1)");
             assertArrayEquals(new long[] {101, 102, 0, 0, 101, 103, 102, 0}, out.get(0).toLongArray());
         }

@@ -1,7 +1,8 @@
 package dev.amos.train.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -10,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Record;
 import ai.djl.translate.TranslateException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,9 +20,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,58 +49,74 @@ class PretrainingDatasetTest {
         return new ExamplePacker(maxLength, SPECIAL).pack(TokenCorpus.of(docs), 0);
     }
 
-    private static List<Long> order(PretrainingDataset dataset, NDManager manager)
+    private static PretrainingDataset dataset(PackedExamples examples, Masker masker, long firstBatch) {
+        return PretrainingDataset.builder().setExamples(examples).setMasker(masker)
+                .setSampling(new StepSampler(9, 16, firstBatch, firstBatch + 3)).build();
+    }
+
+    /** The batches of a dataset as host arrays: [corrupted, attention, original, positions] per batch. */
+    private static List<long[][]> batches(PretrainingDataset dataset, NDManager manager, ExecutorService executor)
             throws IOException, TranslateException {
-        List<Long> firstTokens = new ArrayList<>();
-        for (Batch batch : dataset.getData(manager)) {
+        List<long[][]> out = new ArrayList<>();
+        for (Batch batch : executor == null ? dataset.getData(manager) : dataset.getData(manager, executor)) {
             try (batch) {
                 NDList data = batch.getData();
-                assertEquals(2, data.size());
-                assertEquals(0, batch.getLabels().size());
-                NDArray ids = data.get(0);
-                NDArray mask = data.get(1);
-                assertEquals(DataType.INT64, ids.getDataType());
-                assertEquals(DataType.INT64, mask.getDataType());
-                assertEquals(64, ids.getShape().get(1));
-                long[] idValues = ids.toLongArray();
-                long[] maskValues = mask.toLongArray();
-                for (int b = 0; b < ids.getShape().get(0); b++) {
-                    firstTokens.add(idValues[b * 64 + 1]);
-                    for (int s = 0; s < 64; s++) {
-                        boolean pad = idValues[b * 64 + s] == SPECIAL.pad();
-                        assertEquals(pad ? 0 : 1, maskValues[b * 64 + s], "mask marks exactly the real ids");
-                    }
+                assertEquals(4, data.size());
+                assertSame(manager, batch.getManager().getParentManager(), "arrays created in the given manager");
+                for (NDArray a : data) {
+                    assertEquals(DataType.INT64, a.getDataType());
+                    assertSame(batch.getManager(), a.getManager(), "created once, in the batch's manager");
                 }
+                assertEquals(new Shape(16, 64), data.get(0).getShape());
+                assertSame(data.get(2), batch.getLabels().get(0), "labels are the original ids");
+                assertSame(data.get(3), batch.getLabels().get(1), "and the masked positions");
+                out.add(new long[][] {data.get(0).toLongArray(), data.get(1).toLongArray(), data.get(2).toLongArray(),
+                    data.get(3).toLongArray()});
             }
         }
-        return firstTokens;
+        return out;
     }
 
     @Test
-    void batchesAreStackedPaddedAndSeededShufflingIsReproducible() throws IOException, TranslateException {
+    void batchesComeMaskedOnTheHostWithTheMasksOfTheirBatchIndex() throws IOException, TranslateException {
         PackedExamples examples = examples(200, 64);
+        Masker masker = new Masker(MaskingConfig.amos(), SPECIAL, 9);
+        ExecutorService executor = Executors.newFixedThreadPool(2);
         try (NDManager manager = NDManager.newBaseManager()) {
-            PretrainingDataset seeded = PretrainingDataset.builder().setExamples(examples)
-                    .setSampling(16, true).optSeed(9).build();
-            List<Long> epoch0 = order(seeded, manager);
-            List<Long> epoch1 = order(seeded, manager);
-            assertEquals(examples.size(), epoch0.size());
-            assertEquals(new HashSet<>(epoch0), Set.copyOf(epoch1), "every example once per epoch");
-            assertNotEquals(epoch0, epoch1, "each epoch has its own order");
-
-            PretrainingDataset again = PretrainingDataset.builder().setExamples(examples)
-                    .setSampling(16, true).optSeed(9).build();
-            assertEquals(epoch0, order(again, manager), "same seed, same order");
-            again.shuffleSampler().setEpoch(1);
-            assertEquals(epoch1, order(again, manager), "resuming at epoch 1 gives epoch 1's order");
-
-            PretrainingDataset sequential = PretrainingDataset.builder().setExamples(examples)
-                    .setSampling(16, false).optLimit(40).build();
-            List<Long> first40 = order(sequential, manager);
-            assertEquals(40, first40.size());
-            for (int i = 1; i < first40.size(); i++) {
-                assertTrue(first40.get(i) >= first40.get(i - 1), "corpus order without shuffling");
+            List<long[][]> run = batches(dataset(examples, masker, 0), manager, null);
+            assertEquals(3, run.size());
+            StepSampler sampler = new StepSampler(9, 16, 0, 3);
+            Iterator<List<Long>> indices = sampler.sample(dataset(examples, masker, 0));
+            for (int k = 0; k < 3; k++) {
+                long[] ids = new long[16 * 64];
+                long[] attention = new long[16 * 64];
+                List<Long> batch = indices.next();
+                long[] row = new long[64];
+                for (int i = 0; i < 16; i++) {
+                    int real = examples.fill(batch.get(i), row);
+                    System.arraycopy(row, 0, ids, i * 64, 64);
+                    Arrays.fill(attention, i * 64, i * 64 + real, 1L);
+                }
+                MaskedBatch expected = masker.mask(ids, attention, 16, 64, k);
+                assertArrayEquals(expected.corrupted(), run.get(k)[0], "batch " + k + " has the masks of step " + k);
+                assertArrayEquals(attention, run.get(k)[1], "attention marks exactly the real ids");
+                assertArrayEquals(ids, run.get(k)[2]);
+                assertArrayEquals(expected.positions(), run.get(k)[3]);
             }
+            List<long[][]> prefetched = batches(dataset(examples, masker, 0), manager, executor);
+            List<long[][]> resumed = batches(dataset(examples, masker, 1), manager, executor);
+            for (int k = 0; k < 3; k++) {
+                for (int a = 0; a < 4; a++) {
+                    assertArrayEquals(run.get(k)[a], prefetched.get(k)[a], "prefetching changes nothing");
+                }
+            }
+            for (int a = 0; a < 4; a++) {
+                assertArrayEquals(run.get(1)[a], resumed.get(0)[a], "a resumed run's first batch is batch 1, same masks");
+            }
+            Record record = dataset(examples, masker, 0).get(manager, 5);
+            assertEquals(2, record.getData().size(), "DJL's per-record view: unmasked ids and attention");
+        } finally {
+            executor.shutdownNow();
         }
     }
 
@@ -117,14 +137,15 @@ class PretrainingDatasetTest {
             TokenShards shards = new ShardCache(temp.resolve("cache")).prepare(List.of(part), tokenizer).shards();
             assertTrue(shards.tokenCount() > 50_000 && shards.documentCount() > 5,
                     shards.tokenCount() + " tokens, " + shards.documentCount() + " documents");
-            PretrainingDataset dataset = PretrainingDataset.builder()
-                    .setCorpus(shards, 128, tokenizer.specialTokens()).setSampling(8, true).optSeed(1).build();
-            assertTrue(dataset.size() > 0.7 * shards.tokenCount() / 128, "examples: " + dataset.size());
             Masker masker = new Masker(MaskingConfig.amos(), tokenizer.specialTokens(), 1);
+            PretrainingDataset dataset = PretrainingDataset.builder()
+                    .setCorpus(shards, 128, tokenizer.specialTokens(), 1).setMasker(masker)
+                    .setSampling(new StepSampler(1, 8, 0, 100)).build();
+            assertTrue(dataset.size() > 0.7 * shards.tokenCount() / 128, "examples: " + dataset.size());
             int step = 0;
             for (Batch batch : dataset.getData(manager)) {
                 try (batch) {
-                    NDList masked = masker.mask(batch.getData().get(0), batch.getData().get(1), step);
+                    NDList masked = batch.getData();
                     assertEquals(new Shape(8, 128), masked.get(0).getShape());
                     long maskTokens = masked.get(0).eq(tokenizer.specialTokens().mask()).sum().getLong();
                     assertEquals(masked.get(3).size(), maskTokens);

@@ -1,5 +1,6 @@
 package dev.amos.train.data;
 
+import dev.amos.io.Sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -108,7 +109,7 @@ class ShardCacheTest {
         assertEquals(30, manifest.shards().stream().mapToLong(ShardManifest.Shard::documents).sum());
         for (ShardManifest.Shard shard : manifest.shards()) {
             for (ShardManifest.ShardFile file : shard.files()) {
-                assertEquals(file.sha256(), TokenShards.sha256(shards.folder().resolve(file.name())));
+                assertEquals(file.sha256(), Sha256.of(shards.folder().resolve(file.name())));
             }
         }
         List<String> lines = new ArrayList<>();

@@ -163,6 +163,7 @@ class AdamWResumeTest {
                 NDArray norm = GradientClipping.clipGlobalNorm(params, MAX_NORM);
                 assertTrue(GradientClipping.isFinite(norm));
             }
+            adamW.setStep(adamW.stepCount() + 1);
             trainer.step();
         }
 

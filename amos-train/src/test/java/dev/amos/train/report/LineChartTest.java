@@ -69,7 +69,7 @@ class LineChartTest {
 
     @Test
     void movingAverageIsTrailingAndSkipsGaps() {
-        double[] smoothed = LineChart.movingAverage(new double[] {1, 3, Double.NaN, 5, 7}, 2);
+        double[] smoothed = ChartMath.movingAverage(new double[] {1, 3, Double.NaN, 5, 7}, 2);
         assertArrayEquals(new double[] {1, 2, Double.NaN, 4, 6}, smoothed, 1e-12);
     }
 
@@ -115,19 +115,19 @@ class LineChartTest {
         assertEquals(40, chart.getStyler().getYAxisMax(), 1e-12);
         assertTrue(chart.getYAxisTitle().endsWith("(log scale)"));
 
-        assertArrayEquals(new double[] {50, 1000}, LineChart.decadeBounds(50, 900), 1e-9, "only 100 inside: widen up, the cheaper side");
-        assertArrayEquals(new double[] {0.5, 200}, LineChart.decadeBounds(0.5, 200), 1e-12, "already holds 1, 10 and 100");
-        assertArrayEquals(new double[] {1, 10}, LineChart.decadeBounds(2, 9), 1e-12, "inside one decade: both ends widen");
+        assertArrayEquals(new double[] {50, 1000}, ChartMath.decadeBounds(50, 900), 1e-9, "only 100 inside: widen up, the cheaper side");
+        assertArrayEquals(new double[] {0.5, 200}, ChartMath.decadeBounds(0.5, 200), 1e-12, "already holds 1, 10 and 100");
+        assertArrayEquals(new double[] {1, 10}, ChartMath.decadeBounds(2, 9), 1e-12, "inside one decade: both ends widen");
     }
 
     @Test
     void tickLabelsHaveALeadingZeroAndTheDecimalsTheSpanNeeds() {
-        assertEquals("0.0005", label(LineChart.decimalPattern(0, 5e-4), 5e-4), "a learning rate");
-        assertEquals("0.00025", label(LineChart.decimalPattern(0, 5e-4), 2.5e-4));
-        assertEquals("0.2", label(LineChart.decimalPattern(0, 1), 0.2), "a fraction");
-        assertEquals("12,000", label(LineChart.decimalPattern(8000, 15000), 12000), "tokens per second");
-        assertEquals("3E-8", label(LineChart.decimalPattern(0, 4e-8), 3e-8), "tiny spans go scientific");
-        assertEquals("2.5", label(LineChart.decimalPattern(2.5, 2.5), 2.5), "a constant series");
+        assertEquals("0.0005", label(ChartMath.decimalPattern(0, 5e-4), 5e-4), "a learning rate");
+        assertEquals("0.00025", label(ChartMath.decimalPattern(0, 5e-4), 2.5e-4));
+        assertEquals("0.2", label(ChartMath.decimalPattern(0, 1), 0.2), "a fraction");
+        assertEquals("12,000", label(ChartMath.decimalPattern(8000, 15000), 12000), "tokens per second");
+        assertEquals("3E-8", label(ChartMath.decimalPattern(0, 4e-8), 3e-8), "tiny spans go scientific");
+        assertEquals("2.5", label(ChartMath.decimalPattern(2.5, 2.5), 2.5), "a constant series");
     }
 
     private static String label(String pattern, double value) {

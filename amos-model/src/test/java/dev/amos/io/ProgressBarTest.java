@@ -1,4 +1,4 @@
-package dev.amos.train;
+package dev.amos.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.amos.train;
+package dev.amos.io;
 
 import java.io.PrintStream;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.amos.train.data;
+package dev.amos.io;
 
 import dev.amos.model.BadInputException;
 import java.io.BufferedInputStream;
@@ -20,14 +20,17 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
- * Reads the lines of one corpus file: plain UTF-8 text or gzip (recognised by its magic bytes).
+ * Reads the lines of one text file: plain UTF-8 or gzip (recognised by its magic bytes), split at
+ * LF bytes only (a lone CR inside a line stays text; LF never occurs inside a multi-byte UTF-8
+ * sequence). The one line reader of the project: corpus files (lenient) and GLUE files (strict).
  *
- * <p>Lenient where the damage is local: invalid UTF-8 sequences become U+FFFD and are counted,
- * CRLF line ends become LF and are counted, a leading byte-order mark is dropped. Strict where the
- * file is not text at all: a NUL byte or corrupt gzip data throws {@link BadInputException}
- * naming the file and line.
+ * <p>CRLF line ends become LF and are counted, a leading byte-order mark is dropped. Invalid
+ * UTF-8: lenient readers replace each bad sequence by U+FFFD and count it (damage is local in a
+ * corpus); strict readers throw {@link BadInputException} naming the file and line (a bad byte in
+ * a labelled file is an error). Either way a NUL byte or corrupt gzip data throws, naming the
+ * file and line.
  */
-final class CorpusLineReader implements Closeable {
+public final class LineReader implements Closeable {
 
     private static final int BUFFER_BYTES = 1 << 16;
 
@@ -43,9 +46,28 @@ final class CorpusLineReader implements Closeable {
     private long crlfLines;
     private long firstInvalidUtf8Line;
     private boolean eof;
+    private final boolean strict;
 
-    CorpusLineReader(Path file) throws IOException {
+    /**
+     * A lenient reader (invalid UTF-8 becomes U+FFFD, counted).
+     *
+     * @param file the file
+     * @throws IOException if it cannot be opened
+     */
+    public LineReader(Path file) throws IOException {
+        this(file, false);
+    }
+
+    /**
+     * A reader.
+     *
+     * @param file the file
+     * @param strictUtf8 whether invalid UTF-8 is an error (else replaced and counted)
+     * @throws IOException if it cannot be opened
+     */
+    public LineReader(Path file, boolean strictUtf8) throws IOException {
         this.file = file;
+        this.strict = strictUtf8;
         this.counting = new CountingInputStream(Files.newInputStream(file));
         BufferedInputStream buffered = new BufferedInputStream(counting, BUFFER_BYTES);
         InputStream stream = buffered;
@@ -66,7 +88,7 @@ final class CorpusLineReader implements Closeable {
      * @return the line, or null at the end of the file
      * @throws BadInputException on a NUL byte or corrupt gzip data
      */
-    String readLine() throws IOException {
+    public String readLine() throws IOException {
         if (eof) {
             return null;
         }
@@ -143,6 +165,9 @@ final class CorpusLineReader implements Closeable {
         String text = new String(line, offset, length, StandardCharsets.UTF_8);
         if (text.indexOf('\uFFFD') >= 0) {
             int malformed = countMalformedUtf8(line, offset, length);
+            if (malformed > 0 && strict) {
+                throw BadInputException.of(file, lineNumber, "expected UTF-8 text, found an invalid byte sequence");
+            }
             if (malformed > 0 && invalidUtf8 == 0) {
                 firstInvalidUtf8Line = lineNumber;
             }
@@ -184,27 +209,27 @@ final class CorpusLineReader implements Closeable {
     }
 
     /** @return lines returned so far (the current line number, 1-based) */
-    long lineNumber() {
+    public long lineNumber() {
         return lineNumber;
     }
 
     /** @return invalid UTF-8 sequences replaced by U+FFFD so far */
-    long invalidUtf8() {
+    public long invalidUtf8() {
         return invalidUtf8;
     }
 
     /** @return the first line with invalid UTF-8, or 0 if none */
-    long firstInvalidUtf8Line() {
+    public long firstInvalidUtf8Line() {
         return firstInvalidUtf8Line;
     }
 
     /** @return lines that ended in CRLF so far */
-    long crlfLines() {
+    public long crlfLines() {
         return crlfLines;
     }
 
     /** @return bytes of the file read so far (compressed bytes for gzip) */
-    long fileBytesRead() {
+    public long fileBytesRead() {
         return counting.count;
     }
 

@@ -1,8 +1,7 @@
-package dev.amos.train;
+package dev.amos.train.data;
 
 import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Sampler;
-import dev.amos.train.data.SeededShuffleSampler;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -69,6 +68,11 @@ public final class StepSampler implements Sampler {
                 return batch;
             }
         };
+    }
+
+    /** @return the index of the first batch produced (the mask step of that batch) */
+    public long firstBatch() {
+        return firstBatch;
     }
 
     @Override

@@ -1,0 +1,214 @@
+package dev.amos.train;
+
+import ai.djl.Device;
+import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What {@link Pretrainer#run} trains, on what, and where. A new run needs the model, corpus,
+ * tokenizer and output folder; a resumed run ({@link Builder#optResume}) needs only the folder
+ * (its {@code config.json} is authoritative).
+ *
+ * <pre>{@code
+ * PretrainOptions o = PretrainOptions.builder().setModel(config, Objective.AMOS).setCorpus(files)
+ *         .setTokenizer(tokenizerJson).setOutDir(runDir).setCacheDir(cache).optTraining(tc).build();
+ * }</pre>
+ */
+public final class PretrainOptions {
+
+    private final ModelConfig model;
+    private final Objective objective;
+    private final TrainConfig training;
+    private final List<Path> corpus;
+    private final Path tokenizer;
+    private final Path outDir;
+    private final Path cacheDir;
+    private final boolean resume;
+    private final Device device;
+    private final PrintStream log;
+    private final List<Path> validCorpus;
+    private final int validEvery;
+    private final int validBatches;
+
+    private PretrainOptions(Builder b) {
+        model = b.model;
+        objective = b.objective;
+        training = b.training;
+        corpus = b.corpus;
+        tokenizer = b.tokenizer;
+        outDir = b.outDir;
+        cacheDir = b.cacheDir;
+        resume = b.resume;
+        device = b.device;
+        log = b.log;
+        validCorpus = b.validCorpus;
+        validEvery = b.validEvery;
+        validBatches = b.validBatches;
+    }
+
+    /** @return a builder: CPU, training defaults, log to stderr, no validation */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public ModelConfig model() {
+        return model;
+    }
+
+    public Objective objective() {
+        return objective;
+    }
+
+    public TrainConfig training() {
+        return training;
+    }
+
+    public List<Path> corpus() {
+        return corpus;
+    }
+
+    public Path tokenizer() {
+        return tokenizer;
+    }
+
+    public Path outDir() {
+        return outDir;
+    }
+
+    public Path cacheDir() {
+        return cacheDir;
+    }
+
+    public boolean resume() {
+        return resume;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public PrintStream log() {
+        return log;
+    }
+
+    public List<Path> validCorpus() {
+        return validCorpus;
+    }
+
+    /** @return steps between validations; 0: every checkpoint */
+    public int validEvery() {
+        return validEvery;
+    }
+
+    public int validBatches() {
+        return validBatches;
+    }
+
+    /** Builds {@link PretrainOptions}: {@code setX} are required (for a new run), {@code optX} optional. */
+    public static final class Builder {
+        private ModelConfig model;
+        private Objective objective;
+        private TrainConfig training = TrainConfig.builder().build();
+        private List<Path> corpus;
+        private Path tokenizer;
+        private Path outDir;
+        private Path cacheDir;
+        private boolean resume;
+        private Device device = Device.cpu();
+        private PrintStream log = System.err;
+        private List<Path> validCorpus = List.of();
+        private int validEvery;
+        private int validBatches = TrainConfig.DEFAULT_VALID_BATCHES;
+
+        private Builder() {}
+
+        public Builder setModel(ModelConfig model, Objective objective) {
+            this.model = model;
+            this.objective = objective;
+            return this;
+        }
+
+        /** Text files, folders or .gz files. */
+        public Builder setCorpus(List<Path> corpus) {
+            this.corpus = List.copyOf(corpus);
+            return this;
+        }
+
+        /** tokenizer.json or vocab.txt. */
+        public Builder setTokenizer(Path tokenizer) {
+            this.tokenizer = tokenizer;
+            return this;
+        }
+
+        /** The run folder. */
+        public Builder setOutDir(Path outDir) {
+            this.outDir = outDir;
+            return this;
+        }
+
+        /** The token-shard cache. */
+        public Builder setCacheDir(Path cacheDir) {
+            this.cacheDir = cacheDir;
+            return this;
+        }
+
+        public Builder optTraining(TrainConfig training) {
+            this.training = training;
+            return this;
+        }
+
+        /** Continue the run in the output folder from its last complete checkpoint. */
+        public Builder optResume(boolean resume) {
+            this.resume = resume;
+            return this;
+        }
+
+        public Builder optDevice(Device device) {
+            this.device = device;
+            return this;
+        }
+
+        public Builder optLog(PrintStream log) {
+            this.log = log;
+            return this;
+        }
+
+        /**
+         * Held-out text whose MLM and RTD loss are logged.
+         *
+         * @param corpus the held-out files
+         * @param every steps between validations; 0: every checkpoint
+         * @param batches held-out batches per validation; 0: the default
+         * @return this builder
+         */
+        public Builder optValidation(List<Path> corpus, int every, int batches) {
+            this.validCorpus = List.copyOf(corpus);
+            this.validEvery = every;
+            this.validBatches = batches > 0 ? batches : TrainConfig.DEFAULT_VALID_BATCHES;
+            return this;
+        }
+
+        /**
+         * @return the options
+         * @throws BadInputException when validation settings are out of range
+         */
+        public PretrainOptions build() {
+            Objects.requireNonNull(outDir, "set the output folder");
+            Objects.requireNonNull(cacheDir, "set the shard cache folder");
+            if (!resume) {
+                Objects.requireNonNull(model, "set the model (setModel)");
+                Objects.requireNonNull(corpus, "set the corpus");
+                Objects.requireNonNull(tokenizer, "set the tokenizer");
+            }
+            if (validEvery < 0) {
+                throw new BadInputException("--valid-every must be >= 0");
+            }
+            return new PretrainOptions(this);
+        }
+    }
+}

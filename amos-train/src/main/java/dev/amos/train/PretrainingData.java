@@ -1,0 +1,89 @@
+package dev.amos.train;
+
+import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.data.CorpusTokenizer;
+import dev.amos.train.data.MaskingConfig;
+import dev.amos.train.data.Masker;
+import dev.amos.train.data.PretrainingDataset;
+import dev.amos.train.data.ShardCache;
+import dev.amos.train.data.StepSampler;
+import dev.amos.train.data.TokenShards;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The data piece of a run: the tokenizer, the corpus tokenized once into cached shards and
+ * packed, the masked training batches of every step from {@code startStep} on, and the held-out
+ * batches when there is a validation corpus.
+ *
+ * @param tokenizer the run's tokenizer
+ * @param train the training batches (sampled by step, masked on the host)
+ * @param valid the held-out dataset, or null
+ */
+record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, PretrainingDataset valid) {
+
+    /** Prefetched batches (built on the data threads while the device trains). */
+    static final int PREFETCH = 4;
+
+    /**
+     * Tokenizes (or finds cached), packs and batches the run's corpora.
+     *
+     * @param spec what the run trains on
+     * @param cacheDir the shard cache
+     * @param startStep the step the run starts after (its batches are skipped, not read)
+     * @param log where progress goes
+     */
+    static PretrainingData prepare(Pretrainer.RunSpec spec, Path cacheDir, long startStep, PrintStream log)
+            throws IOException {
+        TrainConfig tc = spec.training();
+        CorpusTokenizer tokenizer = load(spec.tokenizer(), spec.model());
+        Masker masker = new Masker(maskingFor(spec.objective(), tc), tokenizer.specialTokens(), tc.seed());
+        PretrainingDataset train = PretrainingDataset.builder()
+                .setCorpus(shards(spec.corpus(), spec.tokenizer(), tokenizer, cacheDir, log), tc.seqLen(),
+                        tokenizer.specialTokens(), tc.seed())
+                .setMasker(masker)
+                .setSampling(new StepSampler(tc.seed(), tc.batchSize(), startStep * tc.accumulate(),
+                        (long) tc.steps() * tc.accumulate()))
+                .optPrefetchNumber(PREFETCH)
+                .build();
+        PretrainingDataset valid = null;
+        if (!spec.validCorpus().isEmpty()) {
+            valid = PretrainingDataset.builder()
+                    .setCorpus(shards(spec.validCorpus(), spec.tokenizer(), tokenizer, cacheDir, log), tc.seqLen(),
+                            tokenizer.specialTokens(), tc.seed())
+                    .setMasker(masker)
+                    .setSampling(tc.batchSize(), false)
+                    .build();
+        }
+        return new PretrainingData(tokenizer, train, valid);
+    }
+
+    private static CorpusTokenizer load(Path file, ModelConfig model) throws IOException {
+        CorpusTokenizer tokenizer = CorpusTokenizer.load(file);
+        if (tokenizer.specialTokens().vocabSize() > model.vocabSize()) {
+            throw BadInputException.of(file, "tokenizer has " + tokenizer.specialTokens().vocabSize()
+                    + " tokens but the model's vocab_size is " + model.vocabSize());
+        }
+        return tokenizer;
+    }
+
+    private static TokenShards shards(List<Path> corpus, Path tokenizerFile, CorpusTokenizer tokenizer, Path cacheDir,
+            PrintStream log) throws IOException {
+        return new ShardCache(cacheDir.resolve(ShardCache.cacheKey(corpus, tokenizerFile))).progress(log)
+                .prepare(corpus, tokenizer).shards();
+    }
+
+    /** The masking of an objective, with the run's selection share. */
+    static MaskingConfig maskingFor(Objective objective, TrainConfig tc) {
+        MaskingConfig base = switch (objective.kind()) {
+            case AMOS -> MaskingConfig.amos();
+            case ELECTRA -> MaskingConfig.electra();
+            case MLM -> MaskingConfig.mlm();
+        };
+        return new MaskingConfig(tc.maskProbability(), base.maskProbability(), base.randomProbability());
+    }
+}

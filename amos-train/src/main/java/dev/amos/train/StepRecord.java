@@ -1,0 +1,122 @@
+package dev.amos.train;
+
+import ai.djl.training.listener.TrainingListener;
+import java.util.Map;
+
+/**
+ * What one optimizer step did, handed to every listener by DJL's {@code onTrainingBatch}: the one
+ * record all of them read, so no listener depends on another's order or fields. Everything but
+ * {@link #stats()} is known on the host; the statistics stay on the device until {@link
+ * StepStats#read()} (the first reader pays the sync, the rest read the cache).
+ *
+ * <p>DJL's {@link TrainingListener.BatchData} carries per-device labels and predictions for
+ * DJL's evaluator listeners, which read the device at every batch; a step here spans {@code
+ * accumulate} micro-batches and the losses are reduced already, so this record leaves those maps
+ * empty and carries typed figures instead. It is valid only during the call (the arrays of the
+ * statistics are closed with the step).
+ *
+ * @see StepListener
+ */
+public final class StepRecord extends TrainingListener.BatchData {
+
+    private final long step;
+    private final long totalSteps;
+    private final float learningRate;
+    private final boolean skipped;
+    private final long skippedSteps;
+    private final double elapsedSeconds;
+    private final boolean logged;
+    private final StepStats stats;
+    private final ValidLosses valid;
+
+    /**
+     * Held-out losses measured at this step ({@link Validation}).
+     *
+     * @param mlm the deepest MLM head's loss
+     * @param rtd the discriminator's loss; NaN for mlm
+     */
+    public record ValidLosses(double mlm, double rtd) {}
+
+    StepRecord(long step, long totalSteps, float learningRate, boolean skipped, long skippedSteps, double elapsedSeconds,
+            boolean logged, StepStats stats, ValidLosses valid) {
+        super(null, Map.of(), Map.of());
+        this.step = step;
+        this.totalSteps = totalSteps;
+        this.learningRate = learningRate;
+        this.skipped = skipped;
+        this.skippedSteps = skippedSteps;
+        this.elapsedSeconds = elapsedSeconds;
+        this.logged = logged;
+        this.stats = stats;
+        this.valid = valid;
+    }
+
+    /**
+     * The record of a step, from what DJL hands a listener.
+     *
+     * @param batchData the argument of {@code onTrainingBatch}
+     * @return it, as a record
+     * @throws IllegalStateException when the trainer was not driven by {@link Pretrainer}
+     */
+    public static StepRecord of(TrainingListener.BatchData batchData) {
+        if (batchData instanceof StepRecord r) {
+            return r;
+        }
+        throw new IllegalStateException("expected the StepRecord of a Pretrainer step, got " + batchData);
+    }
+
+    /** @return the step just finished (1-based) */
+    public long step() {
+        return step;
+    }
+
+    /** @return the steps of the run */
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    /** @return whether this is the run's last step */
+    public boolean last() {
+        return step == totalSteps;
+    }
+
+    /** @return the learning rate applied at this step */
+    public float learningRate() {
+        return learningRate;
+    }
+
+    /** @return whether the update was skipped (a NaN or Inf loss or gradient) */
+    public boolean skipped() {
+        return skipped;
+    }
+
+    /** @return steps skipped so far in the run (resumed runs included) */
+    public long skippedSteps() {
+        return skippedSteps;
+    }
+
+    /** @return training seconds so far, those before a resume included */
+    public double elapsedSeconds() {
+        return elapsedSeconds;
+    }
+
+    /**
+     * Whether this step's figures are logged: every {@code --log-every} steps, at the last step and
+     * when validated. Listeners read {@link #stats()} only then, so other steps never sync.
+     *
+     * @return whether to log
+     */
+    public boolean logged() {
+        return logged;
+    }
+
+    /** @return the step's statistics (on the device until read) */
+    public StepStats stats() {
+        return stats;
+    }
+
+    /** @return the held-out losses of this step, or null when it was not validated */
+    public ValidLosses valid() {
+        return valid;
+    }
+}

@@ -1,0 +1,213 @@
+package dev.amos.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.nn.ParameterList;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import dev.amos.model.Amos;
+import dev.amos.model.PretrainOutput;
+import dev.amos.train.data.Masker;
+import dev.amos.train.optim.AdamW;
+import dev.amos.train.optim.GradientClipping;
+import dev.amos.train.optim.LinearWarmupDecay;
+import java.io.PrintStream;
+import java.util.Iterator;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The pretraining loop on DJL's {@link Trainer}: per step, {@code accumulate} micro-batches of
+ * forward ({@code trainer.forward}), the trainer's loss ({@link PretrainLoss}) and backward, then
+ * global-norm clipping, one finite check (the only device read of an unlogged step), the AdamW update ({@code
+ * adamW.setStep(step); trainer.step()}) or a skipped update, validation when due, and one {@link
+ * StepRecord} to every listener. SIGINT/SIGTERM stop it after a checkpoint.
+ *
+ * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
+ * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
+ * engine is re-seeded per step), so a resumed run reproduces the uninterrupted run's losses.
+ */
+final class TrainingLoop {
+
+    private final Trainer trainer;
+    private final AdamW optimizer;
+    private final Amos amos;
+    private final TrainConfig tc;
+    private final Iterator<Batch> batches;
+    private final Validation validation;
+    private final Checkpointer checkpointer;
+    private final PrintStream log;
+    private final ParameterList params;
+    private final LinearWarmupDecay schedule;
+    private final double previousSeconds;
+    private final long startNanos = System.nanoTime();
+    private long step;
+    private long skippedSteps;
+    private int consecutiveSkips;
+
+    /**
+     * @param start where the run starts: step, skipped steps and seconds before this process
+     * @param validation held-out measurements, or null
+     */
+    TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Validation validation,
+            Checkpointer checkpointer, Checkpoints.Start start, PrintStream log) {
+        this.trainer = trainer;
+        this.optimizer = optimizer;
+        this.amos = amos;
+        this.tc = tc;
+        this.batches = batches;
+        this.validation = validation;
+        this.checkpointer = checkpointer;
+        this.log = log;
+        this.params = amos.getParameters();
+        this.schedule = Pretrainer.schedule(tc);
+        this.step = start.step();
+        this.skippedSteps = start.skippedSteps();
+        this.previousSeconds = start.elapsedSeconds();
+    }
+
+    /**
+     * Trains to the last step.
+     *
+     * @return whether a stop signal ended the run early
+     * @throws Pretrainer.NonFiniteTrainingException after {@code maxSkippedSteps} non-finite steps in a row
+     */
+    boolean run() {
+        StopSignal stop = StopSignal.install();
+        trainer.notifyListeners(l -> l.onTrainingBegin(trainer));
+        try {
+            while (step < tc.steps()) {
+                StepRecord done = step();
+                if (consecutiveSkips >= tc.maxSkippedSteps()) {
+                    trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
+                    throw new Pretrainer.NonFiniteTrainingException("stopping: " + consecutiveSkips
+                            + " consecutive steps had a NaN or Inf loss or gradient (last good checkpoint kept under "
+                            + Checkpoints.root(checkpointer.runDir()) + "); lower --lr or check the data");
+                }
+                if (stop.requested()) {
+                    checkpointer.save(done);
+                    log.println("\namos: interrupted; checkpoint written at step " + step + " (continue with --resume)");
+                    trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
+                    stop.acknowledge();
+                    return true;
+                }
+            }
+            trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
+            return false;
+        } finally {
+            stop.uninstall();
+        }
+    }
+
+    /** @return the step the loop has finished */
+    long finishedStep() {
+        return step;
+    }
+
+    /** One optimizer step, its listeners notified; returns its record. */
+    private StepRecord step() {
+        long next = step + 1;
+        amos.setTrainingProgress((float) (next - 1) / tc.steps());
+        Engine.getInstance().setRandomSeed(engineSeed(tc.seed(), next));
+        try (NDManager stepManager = trainer.getManager().newSubManager()) {
+            StepStats stats = null;
+            for (int micro = 0; micro < tc.accumulate(); micro++) {
+                try (Batch batch = batches.next()) {
+                    stats = forwardBackward(trainer, batch.getData(), batch.getLabels(), next, tc,
+                            micro == tc.accumulate() - 1 ? params : null, stepManager);
+                }
+            }
+            // the one device read of every step (logged steps also read their statistics, validated
+            // ones the held-out losses): NaN/Inf in the loss or any gradient makes the sum non-finite
+            boolean finite = Float.isFinite(stats.gradNormArray().add(stats.lossArray()).getFloat());
+            update(finite, next);
+            step = next;
+            StepRecord.ValidLosses valid = validation != null && validation.due(step, tc.steps())
+                    ? validation.measure(trainer) : null;
+            boolean logged = step % tc.logEvery() == 0 || step == tc.steps() || valid != null;
+            StepRecord record = new StepRecord(step, tc.steps(), schedule.getNewValue((int) step), !finite, skippedSteps,
+                    previousSeconds + (System.nanoTime() - startNanos) / 1e9, logged, stats, valid);
+            trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
+            return record;
+        }
+    }
+
+    private void update(boolean finite, long next) {
+        if (finite) {
+            optimizer.setStep(Math.toIntExact(next));
+            trainer.step();
+            consecutiveSkips = 0;
+        } else {
+            GradientClipping.zeroGradients(params);
+            skippedSteps++;
+            consecutiveSkips++;
+            log.println("\namos: step " + next + " has a non-finite loss or gradient; update skipped");
+        }
+    }
+
+    /**
+     * Forward, the trainer's loss and backward of one (masked) micro-batch inside an NDScope
+     * (native memory stays flat); with {@code clipParams} (the last micro-batch) also clips the
+     * gradient. Returns the step's statistics, moved to {@code keep}.
+     */
+    static StepStats forwardBackward(Trainer trainer, NDList data, NDList labels, long step, TrainConfig tc,
+            ParameterList clipParams, NDManager keep) {
+        try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
+            NDList predictions = trainer.forward(data);
+            NDArray loss = trainer.getLoss().evaluate(labels, predictions);
+            if (Pretrainer.injectNaN.test(step)) {
+                loss = loss.mul(Float.NaN);
+            }
+            gc.backward(tc.accumulate() == 1 ? loss : loss.div(tc.accumulate()));
+            NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
+            return StepStats.collect(PretrainOutput.fromList(predictions), loss, norm, keep);
+        }
+    }
+
+    /** The seed of the engine's generator at {@code step} (dropout, Gumbel noise, random layers). */
+    static int engineSeed(long seed, long step) {
+        return (int) (Masker.streamSeed(seed ^ 0x9E3779B97F4A7C15L, step) & 0x7fffffff);
+    }
+
+    /** SIGINT/SIGTERM: ask the loop to write a checkpoint and stop, and wait for it. */
+    static final class StopSignal {
+        private volatile boolean requested;
+        private final CountDownLatch done = new CountDownLatch(1);
+        private Thread hook;
+
+        static StopSignal install() {
+            StopSignal s = new StopSignal();
+            s.hook = new Thread(() -> {
+                s.requested = true;
+                try {
+                    s.done.await(120, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "amos-stop");
+            Runtime.getRuntime().addShutdownHook(s.hook);
+            return s;
+        }
+
+        boolean requested() {
+            return requested;
+        }
+
+        void acknowledge() {
+            done.countDown();
+        }
+
+        void uninstall() {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // shutting down already
+            }
+        }
+    }
+}
