@@ -133,8 +133,7 @@ public final class Diagnosis {
                         System.arraycopy(row, 0, ids, i * seq, seq);
                         java.util.Arrays.fill(att, i * seq, i * seq + len, 1L);
                     }
-                    Shape s = new Shape(o.batchSize(), seq);
-                    NDList batch = masker.mask(m.create(ids, s), m.create(att, s), -1 - b);
+                    NDList batch = masker.mask(ids, att, o.batchSize(), seq, -1 - b).toNDList(m);
                     reports.add(GeneratorDiagnostics.measure(amos, m, batch, o.rtdWeight(), o.seed() + b));
                 }
             }
