@@ -9,6 +9,7 @@ import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import dev.amos.model.ScalarConstants;
 import dev.amos.model.Amos;
 import dev.amos.model.PretrainOutput;
 import dev.amos.train.data.Masker;
@@ -160,9 +161,9 @@ final class TrainingLoop {
             NDList predictions = trainer.forward(data);
             NDArray loss = trainer.getLoss().evaluate(labels, predictions);
             if (Pretrainer.injectNaN.test(step)) {
-                loss = loss.mul(Float.NaN);
+                loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
-            gc.backward(tc.accumulate() == 1 ? loss : loss.div(tc.accumulate()));
+            gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
             NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
             return StepStats.collect(PretrainOutput.fromList(predictions), loss, norm, keep);
         }

@@ -88,6 +88,7 @@ class CheckpointHostMemoryTest {
                     .singletonOrThrow().square().sum();
             collector.backward(loss);
         }
+        adamW.setStep(adamW.stepCount() + 1);
         for (Pair<String, Parameter> pair : block.getParameters()) {
             NDArray weight = pair.getValue().getArray();
             adamW.update(pair.getValue().getId(), weight, weight.getGradient());
