@@ -67,7 +67,7 @@ public record DiscriminatorFolder(Path dir, ModelConfig model, String objective)
         }
         if (!Files.isRegularFile(dir.resolve(RunFolder.ENCODER_PARAMS))) {
             throw BadInputException.of(runOrDiscriminator, "not a pretraining run (expected "
-                    + RunFolder.DISCRIMINATOR + "/" + RunFolder.ENCODER_PARAMS + " from 'amos train --out')");
+                    + RunFolder.DISCRIMINATOR + "/" + RunFolder.ENCODER_PARAMS + " from 'amos train --out', or a folder from 'amos import')");
         }
         for (String required : new String[] {RunFolder.CONFIG, RunFolder.TOKENIZER}) {
             if (!Files.isRegularFile(dir.resolve(required))) {
