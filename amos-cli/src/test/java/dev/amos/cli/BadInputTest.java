@@ -318,7 +318,7 @@ class BadInputTest {
     void modelFolderThatIsNotARun() throws IOException {
         Path glue = Files.createDirectories(tmp.resolve("glue-empty"));
         Path notARun = Files.createDirectories(tmp.resolve("plain-folder"));
-        assertBadInput(finetune(notARun, "RTE", glue), "plain-folder", "expected a pretraining run folder");
+        assertBadInput(finetune(notARun, "RTE", glue), "plain-folder", "not a pretraining run");
         Path notAFineTuned = trainedRun;
         Run eval = run("eval", "--model", notAFineTuned.toString(), "--task", "RTE", "--data", glue.toString());
         assertBadInput(eval, trainedRun.toString());
