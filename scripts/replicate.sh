@@ -135,6 +135,8 @@ props="$OUT/replication.properties"
   echo "command=CONFIG=$CONFIG STEPS=$STEPS BATCH=$BATCH SEQ=$SEQ SEEDS=$SEEDS EPOCHS=$EPOCHS TRAIN_LIMIT=$TRAIN_LIMIT MAX_LEN=$MAX_LEN VARIANTS=$VARIANTS TASKS=$TASKS scripts/replicate.sh"
 } > "$props"
 
-java -Djava.awt.headless=true -Doffline=true -cp amos-cli/target/amos-cli.jar dev.amos.eval.results.ReplicationReport \
+(mvn -q -B -DskipTests package -pl amos-tools -am >&2) # the writer lives in the tools module, outside the library
+java -Djava.awt.headless=true -Doffline=true -cp amos-tools/target/amos-tools.jar:amos-cli/target/amos-cli.jar \
+  dev.amos.tools.results.ReplicationReport \
   "$OUT" "$DOC" "$IMG"
 log "wrote $DOC and $IMG/ from $OUT"

@@ -22,7 +22,8 @@ import java.util.List;
  * replaced_fraction, mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code
  * skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the step's update) and,
  * when validated, {@code valid_mlm_loss} and {@code valid_rtd_loss}. It reads only the step
- * record.
+ * record. The file is opened at the first logged step (DJL's trainer calls {@code
+ * onTrainingBegin} when it is built, before the run is known to start).
  */
 public final class MetricsLogger extends StepListener {
 
@@ -45,16 +46,6 @@ public final class MetricsLogger extends StepListener {
         this.startStep = startStep;
         this.windowStep = startStep;
         this.windowSeconds = startSeconds;
-    }
-
-    @Override
-    public void onTrainingBegin(Trainer trainer) {
-        try {
-            truncateAfter(file, startStep);
-            out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override
@@ -97,8 +88,14 @@ public final class MetricsLogger extends StepListener {
         return line;
     }
 
+    /** Appends a line; the first one drops the lines after the start step (a resumed run rewrites them). */
     private void write(JsonObject line) {
         try {
+            if (out == null) {
+                truncateAfter(file, startStep);
+                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            }
             out.write(line.toString());
             out.newLine();
             out.flush();
@@ -112,6 +109,7 @@ public final class MetricsLogger extends StepListener {
         try {
             if (out != null) {
                 out.close();
+                out = null;
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * forward ({@code trainer.forward}), the trainer's loss ({@link PretrainLoss}) and backward, then
  * global-norm clipping, one finite check (the only device read of an unlogged step), the AdamW update ({@code
  * adamW.setStep(step); trainer.step()}) or a skipped update, validation when due, and one {@link
- * StepRecord} to every listener. SIGINT/SIGTERM stop it after a checkpoint.
+ * StepRecord} to every listener. SIGINT/SIGTERM stop it after a checkpoint. The loop notifies
+ * listeners of batches only: DJL's {@code Trainer} itself calls {@code onTrainingBegin} when it is
+ * built and {@code onTrainingEnd} when it is closed.
  *
  * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
  * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
@@ -79,12 +81,10 @@ final class TrainingLoop {
      */
     boolean run() {
         StopSignal stop = StopSignal.install();
-        trainer.notifyListeners(l -> l.onTrainingBegin(trainer));
         try {
             while (step < tc.steps()) {
                 StepRecord done = step();
                 if (consecutiveSkips >= tc.maxSkippedSteps()) {
-                    trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
                     throw new Pretrainer.NonFiniteTrainingException("stopping: " + consecutiveSkips
                             + " consecutive steps had a NaN or Inf loss or gradient (last good checkpoint kept under "
                             + Checkpoints.root(checkpointer.runDir()) + "); lower --lr or check the data");
@@ -92,12 +92,10 @@ final class TrainingLoop {
                 if (stop.requested()) {
                     checkpointer.save(done);
                     log.println("\namos: interrupted; checkpoint written at step " + step + " (continue with --resume)");
-                    trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
                     stop.acknowledge();
                     return true;
                 }
             }
-            trainer.notifyListeners(l -> l.onTrainingEnd(trainer));
             return false;
         } finally {
             stop.uninstall();

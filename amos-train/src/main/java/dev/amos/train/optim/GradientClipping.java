@@ -23,8 +23,8 @@ import java.util.Set;
  * <p>Call {@link #clipGlobalNorm} after the last {@code backward} of a step and before {@code
  * trainer.step()}. It never copies to the host: the scale is computed as an on-device array and
  * applied in place to each gradient ({@code getGradient()} shares storage with the gradient that
- * the optimizer reads). Reading the returned norm ({@code getFloat()}) is the only host sync;
- * {@link #isFinite(NDArray)} does that read.
+ * the optimizer reads). Reading the returned norm ({@code getFloat()}) is the only host sync; the
+ * training loop reads it once per step, added to the loss, as its finite check.
  *
  * <p>Gradients are those of {@code param.getArray()}, i.e. the single-device case where the
  * trainer's parameter store uses the parameter arrays themselves (model and trainer on the same
@@ -44,8 +44,9 @@ public final class GradientClipping {
      *
      * <p>The result is attached to the parameters' manager: close it, or (as in the training loop
      * of {@link AdamW}) call this inside the step's {@code NDScope}. A NaN/Inf norm means some
-     * gradient is not finite; the gradients are then garbage and the step should be skipped (see
-     * {@link #isFinite(NDArray)} and {@link #zeroGradients(ParameterList)}).
+     * gradient is not finite; the gradients are then garbage and the step should be skipped (read
+     * the norm once, {@code Float.isFinite(norm.getFloat())}, and call {@link
+     * #zeroGradients(ParameterList)}).
      *
      * @param params the model's parameters (e.g. {@code block.getParameters()})
      * @param maxNorm the maximum global norm; positive
@@ -68,46 +69,6 @@ public final class GradientClipping {
             norm.attach(owner);
             return norm;
         }
-    }
-
-    /**
-     * Returns the global L2 norm of all gradients without changing them.
-     *
-     * @param params the model's parameters
-     * @return the norm, a 0-dim float array attached to the parameters' manager
-     */
-    public static NDArray globalNorm(ParameterList params) {
-        List<NDArray> grads = gradients(params);
-        NDManager owner = grads.get(0).getManager();
-        try (NDManager scratch = owner.newSubManager()) {
-            grads.forEach(grad -> grad.attach(scratch));
-            NDArray norm = globalNorm(grads);
-            norm.attach(owner);
-            return norm;
-        }
-    }
-
-    /**
-     * Reads a norm (one host sync) and tells whether it is finite. The global norm is finite
-     * exactly when every gradient element is finite (barring overflow of the squares above about
-     * 1.8e19, which is a divergence anyway).
-     *
-     * @param norm a norm returned by {@link #clipGlobalNorm} or {@link #globalNorm}
-     * @return false when the step must be skipped
-     */
-    public static boolean isFinite(NDArray norm) {
-        return Float.isFinite(norm.getFloat());
-    }
-
-    /**
-     * The on-device form of {@link #isFinite(NDArray)}: a 0-dim boolean array, for callers that
-     * want to defer the read.
-     *
-     * @param norm a norm returned by {@link #clipGlobalNorm} or {@link #globalNorm}
-     * @return true where the norm is finite
-     */
-    public static NDArray finiteFlag(NDArray norm) {
-        return norm.isNaN().logicalOr(norm.isInfinite()).logicalNot();
     }
 
     /**

@@ -1,4 +1,4 @@
-package dev.amos.eval.results;
+package dev.amos.tools.results;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;

@@ -1,4 +1,4 @@
-package dev.amos.eval.results;
+package dev.amos.tools.results;
 
 import dev.amos.model.BadInputException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.amos.eval.results;
+package dev.amos.tools.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,0 +1,84 @@
+package dev.amos.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.listener.TrainingListener;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.amos.model.PretrainOutput;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Listeners read one StepRecord: their order does not change what they write. */
+class StepListenersTest {
+
+    @TempDir
+    Path dir;
+
+    /** A record of step 10 of 20 with real on-device statistics (K = 2 heads, M = 3, V = 5). */
+    private static StepRecord record(NDManager m, StepRecord.ValidLosses valid) {
+        NDArray labels = m.create(new long[] {1, 2, 3});
+        PretrainOutput out = new PretrainOutput(
+                List.of(m.randomNormal(new Shape(3, 5)), m.randomNormal(new Shape(3, 5))), labels,
+                m.randomNormal(new Shape(2, 4)), m.create(new float[] {1, 0, 1, 1, 1, 1, 0, 1}, new Shape(2, 4)),
+                m.create(new long[] {1, 1, 1, 0, 1, 1, 1, 1}, new Shape(2, 4)),
+                m.create(new float[] {0.2f, 0.8f, 0.5f, 0.5f, 0.9f, 0.1f}, new Shape(3, 2)), m.create(new long[] {1, 4, 3}));
+        StepStats stats = StepStats.collect(out, out.loss(50f), m.create(1.5f), m);
+        return new StepRecord(10, 20, 4e-4f, false, 0, 12.5, true, stats, valid);
+    }
+
+    private JsonObject run(List<StepListener> order, StepRecord step) throws IOException {
+        order.forEach(l -> l.onTrainingBegin(null));
+        order.forEach(l -> l.onTrainingBatch(null, step));
+        order.forEach(l -> l.onTrainingEnd(null));
+        JsonObject line = JsonParser.parseString(Files.readAllLines(dir.resolve("metrics.jsonl")).get(0)).getAsJsonObject();
+        line.remove("rss_mb");
+        Files.delete(dir.resolve("metrics.jsonl"));
+        return line;
+    }
+
+    @Test
+    void metricsAndProgressWriteTheSameWhicheverRunsFirst() throws IOException {
+        try (NDManager m = NDManager.newBaseManager()) {
+            StepRecord step = record(m, new StepRecord.ValidLosses(9.5, 0.7));
+            ByteArrayOutputStream barA = new ByteArrayOutputStream();
+            ByteArrayOutputStream barB = new ByteArrayOutputStream();
+            JsonObject metricsFirst = run(List.of(new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0),
+                    new ProgressListener(0, 20, 100, 0, new PrintStream(barA, true))), step);
+            JsonObject progressFirst = run(List.of(new ProgressListener(0, 20, 100, 0, new PrintStream(barB, true)),
+                    new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0)), step);
+            assertEquals(metricsFirst, progressFirst);
+            String a = barA.toString(StandardCharsets.UTF_8);
+            assertTrue(a.contains("loss ") && a.contains("rtd-acc") && a.contains("80 tok/s"), a);
+            assertEquals(a.replaceAll("elapsed [0-9:]+|[0-9.]+ it/s", ""),
+                    barB.toString(StandardCharsets.UTF_8).replaceAll("elapsed [0-9:]+|[0-9.]+ it/s", ""));
+            assertEquals(10, metricsFirst.get("step").getAsLong());
+            assertEquals(step.stats().read().loss(), metricsFirst.get("loss").getAsFloat());
+            assertEquals(80.0, metricsFirst.get("tokens_per_second").getAsDouble(), 1e-9, "10 steps x 100 tokens / 12.5 s");
+            assertEquals(9.5, metricsFirst.get("valid_mlm_loss").getAsDouble());
+            assertEquals(2, metricsFirst.getAsJsonArray("mixture_weights").size());
+            assertSame(step.stats().read(), step.stats().read(), "read from the device once, then cached");
+        }
+    }
+
+    @Test
+    void aListenerRefusesBatchDataThatIsNotAStepRecord() {
+        MetricsLogger logger = new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0);
+        TrainingListener.BatchData fake = new TrainingListener.BatchData(null, Map.of(), Map.of());
+        assertThrows(IllegalStateException.class, () -> logger.onTrainingBatch(null, fake));
+    }
+}
