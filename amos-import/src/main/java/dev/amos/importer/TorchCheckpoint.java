@@ -7,6 +7,7 @@ import dev.amos.model.BadInputException;
 import dev.amos.importer.PickleReader.Call;
 import dev.amos.importer.PickleReader.Global;
 import dev.amos.importer.PickleReader.PersistentId;
+import dev.amos.io.CountingInputStream;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -210,7 +211,7 @@ final class TorchCheckpoint implements AutoCloseable {
             if (!(keys instanceof List<?> list)) {
                 throw BadInputException.of(file, "corrupt legacy torch.save file: no storage key list after the state dict");
             }
-            TorchCheckpoint c = new TorchCheckpoint(file, Format.LEGACY, tensors, null, null, counting.count);
+            TorchCheckpoint c = new TorchCheckpoint(file, Format.LEGACY, tensors, null, null, counting.count());
             list.forEach(k -> c.legacyKeys.add(String.valueOf(k)));
             return c;
         }
@@ -471,40 +472,6 @@ final class TorchCheckpoint implements AutoCloseable {
     public void close() throws IOException {
         if (zip != null) {
             zip.close();
-        }
-    }
-
-    /** Counts the bytes consumed, to know where the legacy format's raw storages start. */
-    private static final class CountingInputStream extends java.io.FilterInputStream {
-        long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long s = super.skip(n);
-            count += s;
-            return s;
         }
     }
 }

@@ -4,7 +4,6 @@ import dev.amos.model.BadInputException;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -230,45 +229,11 @@ public final class LineReader implements Closeable {
 
     /** @return bytes of the file read so far (compressed bytes for gzip) */
     public long fileBytesRead() {
-        return counting.count;
+        return counting.count();
     }
 
     @Override
     public void close() throws IOException {
         in.close();
-    }
-
-    /** Counts the bytes read from the file, to report progress on compressed input. */
-    private static final class CountingInputStream extends FilterInputStream {
-        private long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = in.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long skipped = in.skip(n);
-            count += skipped;
-            return skipped;
-        }
     }
 }
