@@ -42,6 +42,7 @@ final class GlueCommand implements Callable<Integer> {
                 throw new BadInputException("--tasks lists " + t + " twice");
             }
         }
+        common.validate(parsed, out);
         List<GlueScore> scores = new ArrayList<>();
         JsonObject perTask = new JsonObject();
         for (GlueTask task : parsed) {
