@@ -66,6 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         ModelConfig model = ModelConfig.load(config, Paths.models());
         int seq = seqLen != null ? seqLen : model.seqLen();
         validate(model, seq);
+        PackedExamples data = corpus == null ? null : examples(seq); // before any measurement: a bad corpus fails first
         Device d = TrainCommand.device(device);
         double peak;
         String peakSource;
@@ -86,7 +87,6 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("source", peakSource);
         gemm.addProperty("threads", JniUtils.getNumThreads());
         System.out.println(gemm);
-        PackedExamples data = corpus == null ? null : examples(seq);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
             System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data));
@@ -111,6 +111,12 @@ final class BenchCommand implements Callable<Integer> {
         CorpusTokenizer tokenizer = CorpusTokenizer.load(tok);
         TokenShards shards = new ShardCache(Paths.cache().resolve("shards").resolve(ShardCache.cacheKey(corpus, tok)))
                 .progress(System.err).prepare(corpus, tokenizer).shards();
-        return new ExamplePacker(seq, tokenizer.specialTokens()).pack(shards, 1);
+        PackedExamples packed = new ExamplePacker(seq, tokenizer.specialTokens()).pack(shards, 1);
+        if (packed.size() < batchSize) {
+            throw new BadInputException("--corpus gives " + packed.size() + " sequence(s) of " + seq
+                    + " tokens, fewer than one batch (--batch-size " + batchSize + "): expected --batch-size in [1, "
+                    + packed.size() + "], or a shorter --seq-len, or more text");
+        }
+        return packed;
     }
 }
