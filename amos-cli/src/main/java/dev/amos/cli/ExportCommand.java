@@ -38,6 +38,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
         if (!"torchscript".equalsIgnoreCase(format)) {
             throw new BadInputException("--format: expected torchscript, got \"" + format + "\"");
         }

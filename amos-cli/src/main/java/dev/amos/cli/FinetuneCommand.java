@@ -28,6 +28,7 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
         GlueTask glueTask = GlueTask.parse(task);
         Path dir = out != null ? out : Path.of("runs", "finetune-" + glueTask.officialName() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));

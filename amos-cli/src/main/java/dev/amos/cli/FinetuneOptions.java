@@ -80,11 +80,11 @@ final class FinetuneOptions {
 
     /**
      * The one validation place of {@code amos finetune} and {@code amos glue} (issue 18), run before
-     * any work: every option's {@link Range}, the GLUE folder, {@code --max-len} against the
-     * model's positions, the files of every task and the output folder.
+     * any work, after the command's {@link OptionChecks#ranges} (which covers these options): the
+     * GLUE folder, {@code --max-len} against the model's positions, the files of every task and the
+     * output folder.
      */
     void validate(Collection<GlueTask> tasks, Path out) {
-        OptionChecks.ranges(this);
         Path glue = glueDir(data);
         int positions = PretrainedRun.open(model).model().maxPositions();
         if (maxLen > positions) {

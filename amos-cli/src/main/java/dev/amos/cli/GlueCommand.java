@@ -36,6 +36,7 @@ final class GlueCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
         Set<GlueTask> parsed = new LinkedHashSet<>();
         for (String t : tasks) {
             if (!parsed.add(GlueTask.parse(t))) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The checks every command runs before it does any work (issue 18): the {@link Range} of each
- * numeric option, and whether an output path can be made. Relations between options (warmup vs
+ * numeric option, no empty path option, and whether an output path can be made. Relations between options (warmup vs
  * steps, ...) are each command's own {@code validate()}, which starts with {@link #ranges}. Every
  * failure is a {@link BadInputException}: one line, exit code 2.
  */
@@ -39,10 +39,20 @@ final class OptionChecks {
             Object value = read(f, command);
             if (f.isAnnotationPresent(Mixin.class) && value != null) {
                 ranges(value);
+            } else if (f.isAnnotationPresent(Option.class) && isEmptyPath(value)) {
+                throw new BadInputException(optionName(f) + ": expected a path, got an empty string");
             } else if (value instanceof Number n && f.isAnnotationPresent(Range.class) && f.isAnnotationPresent(Option.class)) {
                 check(optionName(f), f.getAnnotation(Range.class), isIntegral(f.getType()), n);
             }
         }
+    }
+
+    /** An empty path ({@code --out ""} would mean the current folder), alone or in a list. */
+    private static boolean isEmptyPath(Object value) {
+        if (value instanceof Path p) {
+            return p.toString().isEmpty();
+        }
+        return value instanceof java.util.Collection<?> c && c.stream().anyMatch(OptionChecks::isEmptyPath);
     }
 
     /** The longest name of an option field, e.g. {@code --batch-size}. */
