@@ -171,7 +171,7 @@ final class TrainCommand implements Callable<Integer> {
                     + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
         }
         OptionChecks.ablationFits(obj, model, config);
-        if (validCorpus.isEmpty() && validEvery > 0) {
+        if (!resume && validCorpus.isEmpty() && validEvery > 0) { // a resumed run may validate on its own corpus
             throw new BadInputException("--valid-every needs --valid-corpus (the held-out text to validate on)");
         }
         if (!resume && validEvery > steps) {
