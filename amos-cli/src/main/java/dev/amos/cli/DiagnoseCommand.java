@@ -80,6 +80,9 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw new dev.amos.model.BadInputException("--seq-len " + seqLen + " exceeds max_positions "
                     + model.maxPositions() + " of " + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
         }
+        if (run != null && !java.nio.file.Files.isRegularFile(run.resolve("config.json"))) {
+            throw dev.amos.model.BadInputException.of(run, "--run: not a run folder (no config.json from 'amos train --out')");
+        }
         if (cache != null) {
             OptionChecks.outputFolder(cache, "--cache");
         }

@@ -390,6 +390,14 @@ class BadInputTest {
     }
 
     @Test
+    void diagnoseOfAFolderThatIsNotARunOrTooLong() throws IOException {
+        Path notARun = Files.createDirectories(tmp.resolve("not-a-run-either"));
+        assertBadInput(run("diagnose", "--run", notARun.toString()), "not-a-run-either", "--run: not a run folder");
+        assertBadInput(run("diagnose", "--run", trainedRun.toString(), "--seq-len", "4096"), "--seq-len 4096",
+                "max_positions", "[3, 128]");
+    }
+
+    @Test
     void corpusSmallerThanOneBatch() throws IOException {
         Path out = freshOut();
         Path small = Files.writeString(tmp.resolve("one-line.txt"), "A single short sentence.\n");
