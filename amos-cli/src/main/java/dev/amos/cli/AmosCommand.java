@@ -50,33 +50,49 @@ public final class AmosCommand implements Callable<Integer> {
                 (ex, line, parsed) -> {
                     boolean verbose = parsed.matchedOption("--verbose") != null
                             || (parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose"));
-                    PrintWriter err = line.getErr();
-                    if (ex instanceof BadInputException) {
-                        err.println("amos: " + ex.getMessage());
-                        if (verbose) {
-                            ex.printStackTrace(err);
-                        }
-                        return 2;
-                    }
-                    err.println("amos: error: " + ex);
-                    if (verbose) {
-                        ex.printStackTrace(err);
-                    } else {
-                        err.println("(run with --verbose for the stack trace)");
-                    }
-                    return 1;
+                    return report(ex, line.getCommandSpec().qualifiedName(), verbose, line.getErr());
                 });
         cmd.setParameterExceptionHandler(
                 (ex, args) -> {
                     CommandLine c = ex.getCommandLine();
-                    c.getErr().println("amos: " + ex.getMessage());
-                    c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help'.");
+                    c.getErr().println("amos: " + Failures.withoutClassNames(Failures.firstLine(ex.getMessage()))
+                            + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
                     return 2;
                 });
         return cmd;
     }
 
+    /**
+     * The last-resort handler: one line on {@code err}, exit code 2 for bad input ({@link
+     * BadInputException}, also as the cause of another exception), else 1; the stack trace only
+     * when {@code verbose}.
+     */
+    static int report(Throwable ex, String command, boolean verbose, PrintWriter err) {
+        BadInputException bad = Failures.badInput(ex);
+        if (bad != null) {
+            err.println("amos: " + Failures.withoutClassNames(Failures.firstLine(bad.getMessage())));
+        } else {
+            err.println("amos: error: " + command + " failed: " + Failures.describe(ex)
+                    + (verbose ? "" : " (run with --verbose for the stack trace)"));
+        }
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return bad != null ? 2 : 1;
+    }
+
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        PrintWriter err = new PrintWriter(System.err, true);
+        Thread.setDefaultUncaughtExceptionHandler((thread, ex) -> report(ex, "amos (thread " + thread.getName() + ")",
+                verbose, err));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable ex) { // picocli hands errors of the command to the handler; this is for the rest
+            code = report(ex, "amos", verbose, err);
+        }
+        System.exit(code);
     }
 }

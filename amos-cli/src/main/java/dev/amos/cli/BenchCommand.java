@@ -33,17 +33,21 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--ablation", description = "AMOS ablation for the amos objective.")
     String ablation;
 
+    @Range(min = 1)
     @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size",
-            description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+            description = "Sequences per step, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--seq-len", description = "Tokens per sequence (default: the preset's).")
+    @Range(min = 3)
+    @Option(names = "--seq-len", description = "Tokens per sequence, >= 3, at most the model's max_positions (default: the preset's).")
     Integer seqLen;
 
-    @Option(names = "--steps", description = "Measured steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(names = "--steps", description = "Measured steps, >= 1 (default: ${DEFAULT-VALUE}).")
     int steps = 10;
 
-    @Option(names = "--warmup", description = "Unmeasured warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--warmup", description = "Unmeasured warm-up steps, >= 0 (default: ${DEFAULT-VALUE}).")
     int warmup = 3;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
@@ -53,16 +57,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also time steps fed by the real data pipeline from this corpus, alternating with the in-memory batch.")
     List<java.nio.file.Path> corpus;
 
-    @Option(names = "--peak-tflops", description = "Device peak TFLOP/s for MFU on a GPU (e.g. 989 for H100/H200 bf16 dense, 67 fp32).")
+    @Range(min = 0, minOpen = true)
+    @Option(names = "--peak-tflops", description = "Device peak TFLOP/s for MFU on a GPU (e.g. 989 for H100/H200 bf16 dense, 67 fp32), > 0.")
     Double peakTflops;
 
     @Override
     public Integer call() throws java.io.IOException {
         ModelConfig model = ModelConfig.load(config, Paths.models());
         int seq = seqLen != null ? seqLen : model.seqLen();
-        if (steps < 1 || warmup < 0 || batchSize < 1) {
-            throw new BadInputException("--steps and --batch-size must be >= 1, --warmup >= 0");
-        }
+        validate(model, seq);
+        PackedExamples data = corpus == null ? null : examples(seq); // before any measurement: a bad corpus fails first
         Device d = TrainCommand.device(device);
         double peak;
         String peakSource;
@@ -83,7 +87,6 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("source", peakSource);
         gemm.addProperty("threads", JniUtils.getNumThreads());
         System.out.println(gemm);
-        PackedExamples data = corpus == null ? null : examples(seq);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
             System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data));
@@ -91,11 +94,29 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The one validation place of {@code amos bench} (issue 18): ranges, then --seq-len against the model. */
+    private void validate(ModelConfig model, int seq) {
+        OptionChecks.ranges(this);
+        if (seq > model.maxPositions()) {
+            throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "
+                    + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
+        }
+        for (String o : objectives) {
+            OptionChecks.ablationFits(Objective.parse(o, o.equals("amos") ? ablation : null), model, config);
+        }
+    }
+
     private PackedExamples examples(int seq) throws java.io.IOException {
         java.nio.file.Path tok = Paths.models().resolve("tokenizer.json");
         CorpusTokenizer tokenizer = CorpusTokenizer.load(tok);
         TokenShards shards = new ShardCache(Paths.cache().resolve("shards").resolve(ShardCache.cacheKey(corpus, tok)))
                 .progress(System.err).prepare(corpus, tokenizer).shards();
-        return new ExamplePacker(seq, tokenizer.specialTokens()).pack(shards, 1);
+        PackedExamples packed = new ExamplePacker(seq, tokenizer.specialTokens()).pack(shards, 1);
+        if (packed.size() < batchSize) {
+            throw new BadInputException("--corpus gives " + packed.size() + " sequence(s) of " + seq
+                    + " tokens, fewer than one batch (--batch-size " + batchSize + "): expected --batch-size in [1, "
+                    + packed.size() + "], or a shorter --seq-len, or more text");
+        }
+        return packed;
     }
 }

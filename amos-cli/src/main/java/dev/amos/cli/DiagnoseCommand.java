@@ -23,7 +23,8 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--run", paramLabel = "DIR", description = "A run folder: its latest valid checkpoint is measured.")
     Path run;
 
-    @Option(names = "--step", description = "With --run: the checkpoint of this step (default: the latest valid one).")
+    @Range(min = 0)
+    @Option(names = "--step", description = "With --run: the checkpoint of this step, >= 0, 0 = the latest (default: the latest valid one).")
     long step;
 
     @Option(names = "--config", paramLabel = "NAME|FILE", description = "Without --run: a fresh model of this preset (default: ${DEFAULT-VALUE}).")
@@ -44,18 +45,23 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(names = "--masking", description = "amos (all [MASK]), electra (85%% [MASK], 15%% kept) or mlm (80/10/10); default: the objective's.")
     String masking;
 
-    @Option(names = "--batches", description = "Batches measured; 0 prints only the corpus's unigram loss (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--batches", description = "Batches measured; 0 prints only the corpus's unigram loss, >= 0 (default: ${DEFAULT-VALUE}).")
     int batches = 2;
 
-    @Option(names = "--batch-size", description = "Sequences per batch (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(names = "--batch-size", description = "Sequences per batch, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
-    @Option(names = "--seq-len", description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
+    @Range(min = 3)
+    @Option(names = "--seq-len", description = "Tokens per sequence, >= 3, at most the model's max_positions (default: ${DEFAULT-VALUE}).")
     int seqLen = 64;
 
-    @Option(names = "--rtd-weight", description = "Lambda (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(names = "--rtd-weight", description = "Lambda, >= 0 (default: ${DEFAULT-VALUE}).")
     float rtdWeight = 50f;
 
+    @Range
     @Option(names = "--seed", description = "Seed (default: ${DEFAULT-VALUE}).")
     long seed = 1;
 
@@ -66,8 +72,19 @@ final class DiagnoseCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig model = run == null ? ModelConfig.load(config, Paths.models()).with(set) : null;
         Objective obj = run == null ? Objective.parse(objective, ablation) : null;
-        if (batches < 0 || batchSize < 1 || seqLen < 3) {
-            throw new dev.amos.model.BadInputException("--batches must be >= 0, --batch-size >= 1 and --seq-len >= 3");
+        OptionChecks.ranges(this);
+        if (obj != null) {
+            OptionChecks.ablationFits(obj, model, config);
+        }
+        if (model != null && seqLen > model.maxPositions()) {
+            throw new dev.amos.model.BadInputException("--seq-len " + seqLen + " exceeds max_positions "
+                    + model.maxPositions() + " of " + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
+        }
+        if (run != null && !java.nio.file.Files.isRegularFile(run.resolve("config.json"))) {
+            throw dev.amos.model.BadInputException.of(run, "--run: not a run folder (no config.json from 'amos train --out')");
+        }
+        if (cache != null) {
+            OptionChecks.outputFolder(cache, "--cache");
         }
         Diagnosis.Result result = Diagnosis.run(new Diagnosis.Options(run, step, model, obj,
                 corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz")),

@@ -12,7 +12,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
+import java.io.Reader;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +51,8 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--output", paramLabel = "FILE|-", description = "JSONL output; - for stdout (default: ${DEFAULT-VALUE}).")
     String output = STDIO;
 
-    @Option(names = "--batch-size", description = "Texts per batch, padded to the longest (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(names = "--batch-size", description = "Texts per batch, padded to the longest, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
@@ -56,14 +60,8 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batchSize < 1) {
-            throw new BadInputException("--batch-size: expected a positive integer, got " + batchSize);
-        }
+        Path inputFile = validate();
         Pooling pool = parsePooling(pooling);
-        Path inputFile = STDIO.equals(input) ? null : Path.of(input);
-        if (inputFile != null && !Files.isRegularFile(inputFile)) {
-            throw BadInputException.of(inputFile, "no such input file (expected one text per line, or - for stdin)");
-        }
         try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize, DeviceOption.resolve(device));
                 BufferedReader in = inputFile == null
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
@@ -74,17 +72,71 @@ final class EmbedCommand implements Callable<Integer> {
             } else {
                 Path outputFile = Path.of(output);
                 long[] count = new long[1];
-                try (ProgressBar bar = new ProgressBar("embed", 0, System.err)) {
+                ProgressBar[] bar = new ProgressBar[1]; // drawn from the first batch on, never before the input proved good
+                try {
                     BlockFiles.writeAtomically(outputFile, stream -> {
                         Writer out = new BufferedWriter(new OutputStreamWriter(stream, StandardCharsets.UTF_8));
-                        count[0] = run(embedder, in, out, inputFile, bar::update);
+                        count[0] = run(embedder, in, out, inputFile, n -> {
+                            if (bar[0] == null) {
+                                bar[0] = new ProgressBar("embed", 0, System.err);
+                            }
+                            bar[0].update(n);
+                        });
                     });
+                } finally {
+                    if (bar[0] != null) {
+                        bar[0].close();
+                    }
                 }
                 System.err.println("amos embed: " + count[0] + " embeddings (" + embedder.dimension() + " dims) -> "
                         + outputFile);
             }
         }
         return 0;
+    }
+
+    /**
+     * The one validation place of {@code amos embed} (issue 18), before the model loads: ranges,
+     * pooling, the input file (exists, UTF-8 text without NUL bytes) and the output file.
+     *
+     * @return the input file, or null for stdin
+     */
+    private Path validate() throws IOException {
+        OptionChecks.ranges(this);
+        parsePooling(pooling);
+        Path inputFile = STDIO.equals(input) ? null : Path.of(input);
+        if (inputFile != null) {
+            if (!Files.isRegularFile(inputFile)) {
+                throw BadInputException.of(inputFile, "no such input file (expected one text per line, or - for stdin)");
+            }
+            requireText(inputFile);
+        }
+        if (!STDIO.equals(output)) {
+            OptionChecks.outputFile(Path.of(output), "--output");
+        }
+        return inputFile;
+    }
+
+    /** Reads {@code file} once: UTF-8 without NUL bytes, else a bad input naming the line. */
+    static void requireText(Path file) throws IOException {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        long line = 1;
+        try (Reader r = new InputStreamReader(Files.newInputStream(file), decoder)) {
+            char[] buffer = new char[1 << 16];
+            for (int n = r.read(buffer); n >= 0; n = r.read(buffer)) {
+                for (int i = 0; i < n; i++) {
+                    if (buffer[i] == 0) {
+                        throw BadInputException.of(file, line, "binary data (a NUL byte); expected UTF-8 text, one text per line");
+                    }
+                    if (buffer[i] == '\n') {
+                        line++;
+                    }
+                }
+            }
+        } catch (CharacterCodingException e) {
+            throw BadInputException.of(file, line, "not valid UTF-8 text; expected UTF-8 text, one text per line");
+        }
     }
 
     private long run(TextEmbedder embedder, BufferedReader in, Writer out, Path inputFile,

@@ -31,7 +31,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--split", description = "dev or test (MNLI: all its dev or test splits) (default: ${DEFAULT-VALUE}).")
     String split = "dev";
 
-    @Option(names = "--batch-size", description = "Examples per batch (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(names = "--batch-size", description = "Examples per batch, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize = 64;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Folder for test predictions (default: ${DEFAULT-VALUE}).")
@@ -42,10 +43,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!split.equals("dev") && !split.equals("test")) {
-            throw new BadInputException("--split: expected dev or test, got \"" + split + "\"");
-        }
-        Path glueDir = FinetuneOptions.glueDir(data);
+        Path glueDir = validate();
         try (FineTunedModel m = FineTunedModel.load(model, DeviceOption.resolve(device))) {
             GlueTask t = m.config().task();
             if (task != null && GlueTask.parse(task) != t) {
@@ -68,5 +66,18 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The one validation place of {@code amos eval} (issue 18); returns the GLUE folder. */
+    private Path validate() {
+        OptionChecks.ranges(this);
+        if (!split.equals("dev") && !split.equals("test")) {
+            throw new BadInputException("--split: expected dev or test, got \"" + split + "\"");
+        }
+        Path glueDir = FinetuneOptions.glueDir(data);
+        if (split.equals("test")) {
+            OptionChecks.outputFolder(out, "--out");
+        }
+        return glueDir;
     }
 }

@@ -38,9 +38,14 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
         if (!"torchscript".equalsIgnoreCase(format)) {
             throw new BadInputException("--format: expected torchscript, got \"" + format + "\"");
         }
+        if (pooling != null) {
+            EmbedCommand.parsePooling(pooling);
+        }
+        OptionChecks.outputFolder(out, "--out");
         if (ClassifierExporter.isFineTuned(model)) {
             if (pooling != null || normalize) {
                 throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model

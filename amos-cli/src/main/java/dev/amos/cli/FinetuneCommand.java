@@ -3,6 +3,7 @@ package dev.amos.cli;
 import dev.amos.eval.finetune.GlueFinetuner;
 import dev.amos.eval.glue.GlueTask;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
@@ -27,9 +28,11 @@ final class FinetuneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
         GlueTask glueTask = GlueTask.parse(task);
         Path dir = out != null ? out : Path.of("runs", "finetune-" + glueTask.officialName() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        common.validate(List.of(glueTask), dir);
         GlueFinetuner.Result r = GlueFinetuner.run(common.options(glueTask, dir));
         System.out.println(glueTask.officialName() + " median of " + r.seeds().size() + " seed(s): "
                 + GlueFinetuner.flatten(r.median()) + " -> " + r.outDir());

@@ -1,10 +1,16 @@
 package dev.amos.cli;
 
 import dev.amos.eval.finetune.FinetuneConfig;
+import dev.amos.eval.finetune.PretrainedRun;
+import dev.amos.eval.glue.GlueReader;
+import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** The fine-tuning options shared by {@code amos finetune} and {@code amos glue} (a picocli mixin). */
@@ -16,38 +22,49 @@ final class FinetuneOptions {
     @Option(names = "--data", paramLabel = "GLUE_DIR", description = "GLUE folder (default: $AMOS_GLUE_DIR).")
     Path data;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_SEEDS, names = "--seeds", description = "Seeds to run, base seed .. base seed + N - 1 (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_SEEDS, names = "--seeds", description = "Seeds to run, base seed .. base seed + N - 1, >= 1 (default: ${DEFAULT-VALUE}).")
     int seeds;
 
+    @Range
     @Option(defaultValue = "" + FinetuneConfig.DEFAULT_BASE_SEED, names = "--seed", description = "First seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_EPOCHS, names = "--epochs", description = "Training epochs (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_EPOCHS, names = "--epochs", description = "Training epochs, >= 1 (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minOpen = true)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate, > 0 (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Examples per step (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Examples per step, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_MAX_LENGTH, names = "--max-len", description = "Tokens per example (default: ${DEFAULT-VALUE}).")
+    @Range(min = 3)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_MAX_LENGTH, names = "--max-len", description = "Tokens per example, >= 3, at most the model's max_positions (default: ${DEFAULT-VALUE}).")
     int maxLen;
 
+    @Range(min = 0)
     @Option(defaultValue = "" + FinetuneConfig.DEFAULT_TRAIN_LIMIT, names = "--train-limit", paramLabel = "N", description = {"Fine-tune on a fixed seeded subsample of N",
-        "training examples, the same for every seed and model (default: 0 = all)."})
+        "training examples, the same for every seed and model, >= 0 (default: 0 = all)."})
     int trainLimit;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_WARMUP_FRACTION, names = "--warmup", description = "Warmup fraction of the steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_WARMUP_FRACTION, names = "--warmup", description = "Warmup fraction of the steps, in [0, 1] (default: ${DEFAULT-VALUE}).")
     double warmup;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay, >= 0 (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip, 0 = none (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip, 0 = none, >= 0 (default: ${DEFAULT-VALUE}).")
     float clip;
 
-    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + FinetuneConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines, >= 1 (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
@@ -59,6 +76,33 @@ final class FinetuneOptions {
                 .optMaxLength(maxLen).optWarmupFraction(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
                 .optLogEvery(logEvery).optDevice(TrainCommand.device(device)).optLog(System.err).optTrainLimit(trainLimit)
                 .build();
+    }
+
+    /**
+     * The one validation place of {@code amos finetune} and {@code amos glue} (issue 18), run before
+     * any work, after the command's {@link OptionChecks#ranges} (which covers these options): the
+     * GLUE folder, {@code --max-len} against the model's positions, the files of every task and the
+     * output folder.
+     */
+    void validate(Collection<GlueTask> tasks, Path out) {
+        Path glue = glueDir(data);
+        int positions = PretrainedRun.open(model).model().maxPositions();
+        if (maxLen > positions) {
+            throw new BadInputException("--max-len " + maxLen + " exceeds max_positions " + positions + " of the model in "
+                    + model + ": expected --max-len in [3, " + positions + "]");
+        }
+        for (GlueTask task : tasks) {
+            List<GlueSplit> splits = new ArrayList<>(task.devSplits());
+            splits.add(0, GlueSplit.TRAIN);
+            for (GlueSplit split : splits) {
+                Path file = GlueReader.path(glue, task, split);
+                if (!Files.isRegularFile(file)) {
+                    throw BadInputException.of(file, "no such file (expected the " + task.officialName() + " "
+                            + split.stem() + " split of GLUE)");
+                }
+            }
+        }
+        OptionChecks.outputFolder(out, "--out");
     }
 
     /** {@code --data}, else {@code $AMOS_GLUE_DIR} or {@code -Damos.glue.dir}; a clear error if none. */

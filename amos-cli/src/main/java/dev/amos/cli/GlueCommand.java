@@ -36,12 +36,14 @@ final class GlueCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
         Set<GlueTask> parsed = new LinkedHashSet<>();
         for (String t : tasks) {
             if (!parsed.add(GlueTask.parse(t))) {
                 throw new BadInputException("--tasks lists " + t + " twice");
             }
         }
+        common.validate(parsed, out);
         List<GlueScore> scores = new ArrayList<>();
         JsonObject perTask = new JsonObject();
         for (GlueTask task : parsed) {

@@ -24,6 +24,8 @@ final class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionChecks.ranges(this);
+        OptionChecks.outputFolder(out, "--out");
         ReleasedModelImporter.run(from, out, System.out::println);
         return 0;
     }

@@ -29,7 +29,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--objective", description = "amos, electra or mlm (default: ${DEFAULT-VALUE}).")
     String objective = "amos";
 
-    @Option(names = "--ablation", description = "AMOS ablation: uniform, random-layer, layer-switch, full-gradient, single-layer=K.")
+    @Option(names = "--ablation", description = {"AMOS ablation: uniform, random-layer, layer-switch, full-gradient, single-layer=K;",
+                "K is a layer of the AMOS generator, in [1, the deepest of the config's mlm_layers] (amos-tiny: 1..3)."})
     String ablation;
 
     @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH", description = "Text files, folders or .gz (default: data/wiki-sample.txt.gz).")
@@ -39,45 +40,58 @@ final class TrainCommand implements Callable<Integer> {
             description = "Held-out text: MLM and RTD loss logged as valid_mlm_loss/valid_rtd_loss.")
     List<Path> validCorpus = List.of();
 
-    @Option(names = "--valid-every", description = "Steps between validations (default: --checkpoint-every).")
+    @Range(min = 0)
+    @Option(names = "--valid-every", description = "Steps between validations, >= 0, at most --steps, 0 = every checkpoint (default: --checkpoint-every).")
     int validEvery;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_VALID_BATCHES, names = "--valid-batches", description = "Held-out batches per validation (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_VALID_BATCHES, names = "--valid-batches", description = "Held-out batches per validation, >= 1 (default: ${DEFAULT-VALUE}).")
     int validBatches;
 
     @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json or vocab.txt (default: models/tokenizer.json).")
     Path tokenizer;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_STEPS, names = "--steps", description = "Optimizer steps (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_STEPS, names = "--steps", description = "Optimizer steps, >= 1 (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Sequences per micro-batch (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Sequences per micro-batch, >= 1, at most the corpus's sequences (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_ACCUMULATE, names = "--accumulate", description = "Micro-batches per step (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_ACCUMULATE, names = "--accumulate", description = "Micro-batches per step, >= 1 (default: ${DEFAULT-VALUE}).")
     int accumulate;
 
-    @Option(names = "--seq-len", description = "Tokens per sequence (default: the preset's seq_len).")
+    @Range(min = 3)
+    @Option(names = "--seq-len", description = "Tokens per sequence, >= 3, at most the model's max_positions (default: the preset's seq_len).")
     Integer seqLen;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minOpen = true)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate, > 0 (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--warmup", description = "Warmup steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_FRACTION * 100) + "%% of --steps).")
+    @Range(min = 0)
+    @Option(names = "--warmup", description = "Warmup steps, >= 0, at most --steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_FRACTION * 100) + "%% of --steps).")
     Integer warmup;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay, >= 0 (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, minOpen = true)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip, > 0 (default: ${DEFAULT-VALUE}).")
     float clip;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_RTD_WEIGHT, names = "--rtd-weight", description = "Lambda, weight of the RTD loss (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_RTD_WEIGHT, names = "--rtd-weight", description = "Lambda, weight of the RTD loss, >= 0 (default: ${DEFAULT-VALUE}).")
     float rtdWeight;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_MASK_PROBABILITY, names = "--mask-prob", description = "Share of tokens masked (default: ${DEFAULT-VALUE}).")
+    @Range(min = 0, max = 1, minOpen = true, maxOpen = true)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_MASK_PROBABILITY, names = "--mask-prob", description = "Share of tokens masked, in (0, 1) (default: ${DEFAULT-VALUE}).")
     float maskProb;
 
+    @Range
     @Option(defaultValue = "" + TrainConfig.DEFAULT_SEED, names = "--seed", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -90,16 +104,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue the run in --out from its last complete checkpoint.")
     boolean resume;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_CHECKPOINT_EVERY, names = "--checkpoint-every", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_CHECKPOINT_EVERY, names = "--checkpoint-every", description = "Steps between checkpoints, >= 1 (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_KEEP_CHECKPOINTS, names = "--keep-checkpoints", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_KEEP_CHECKPOINTS, names = "--keep-checkpoints", description = "Checkpoints kept, >= 1 (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines, >= 1 (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_MAX_SKIPPED_STEPS, names = "--max-skipped", description = "Consecutive NaN/Inf steps before stopping (default: ${DEFAULT-VALUE}).")
+    @Range(min = 1)
+    @Option(defaultValue = "" + TrainConfig.DEFAULT_MAX_SKIPPED_STEPS, names = "--max-skipped", description = "Consecutive NaN/Inf steps before stopping, >= 1 (default: ${DEFAULT-VALUE}).")
     int maxSkipped;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model config key, e.g. --set dropout=0.")
@@ -110,15 +128,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (resume && out == null) {
-            throw new BadInputException("--resume needs --out DIR (the run to continue)");
-        }
         ModelConfig model = ModelConfig.load(config, Paths.models()).with(set);
         Objective obj = Objective.parse(objective, ablation);
         int seq = seqLen != null ? seqLen : model.seqLen();
-        if (seq > model.maxPositions()) {
-            throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of " + config);
-        }
+        validate(model, obj, seq);
         TrainConfig training = TrainConfig.builder().optSteps(steps).optBatchSize(batchSize).optAccumulate(accumulate)
                 .optSeqLen(seq).optLearningRate(lr).optWarmupSteps(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
                 .optRtdWeight(rtdWeight).optMaskProbability(maskProb).optSeed(seed).optLogEvery(logEvery)
@@ -128,6 +141,9 @@ final class TrainCommand implements Callable<Integer> {
         Path tok = tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
         Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        if (!resume) {
+            OptionChecks.outputFolder(dir, "--out");
+        }
         Pretrainer.Result r = Pretrainer.run(PretrainOptions.builder().setModel(model, obj).setCorpus(corpusPaths)
                 .setTokenizer(tok).setOutDir(dir).setCacheDir(cache != null ? cache : Paths.cache().resolve("shards"))
                 .optTraining(training).optResume(resume).optDevice(device(device)).optLog(System.err)
@@ -135,6 +151,36 @@ final class TrainCommand implements Callable<Integer> {
         System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
                 : "finished " + r.step() + " steps: " + r.runDir());
         return 0;
+    }
+
+    /**
+     * The one validation place of {@code amos train} (issue 18), run before any work: every
+     * option's {@link Range}, then the relations between options and with the model config.
+     */
+    private void validate(ModelConfig model, Objective obj, int seq) {
+        OptionChecks.ranges(this);
+        if (resume && out == null) {
+            throw new BadInputException("--resume needs --out DIR (the run to continue)");
+        }
+        if (!resume && warmup != null && warmup > steps) {
+            throw new BadInputException("--warmup " + warmup + " exceeds --steps " + steps + ": expected --warmup in [0, "
+                    + steps + "]");
+        }
+        if (seq > model.maxPositions()) {
+            throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "
+                    + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
+        }
+        OptionChecks.ablationFits(obj, model, config);
+        if (!resume && validCorpus.isEmpty() && validEvery > 0) { // a resumed run may validate on its own corpus
+            throw new BadInputException("--valid-every needs --valid-corpus (the held-out text to validate on)");
+        }
+        if (!resume && validEvery > steps) {
+            throw new BadInputException("--valid-every " + validEvery + " exceeds --steps " + steps
+                    + ": no validation would run; expected --valid-every in [0, " + steps + "] (0 = every checkpoint)");
+        }
+        if (cache != null) {
+            OptionChecks.outputFolder(cache, "--cache");
+        }
     }
 
     static Device device(String name) {

@@ -96,9 +96,10 @@ class BadInputTest {
     /** amos train with tiny settings; {@code --out} defaults to a fresh folder under the temp dir. */
     private Run train(String... extra) {
         List<String> extraArgs = Arrays.asList(extra);
-        List<String> args = new ArrayList<>(List.of("train", "--steps", "1", "--batch-size", "2",
-                "--checkpoint-every", "1", "--device", "cpu", "--cache", cache.toString()));
+        List<String> args = new ArrayList<>(List.of("train", "--checkpoint-every", "1", "--device", "cpu",
+                "--cache", cache.toString()));
         String[][] defaults = {
+            {"--steps", "1"}, {"--batch-size", "2"},
             {"--config", "amos-tiny"}, {"--seq-len", "16"}, {"--corpus", goodCorpus.toString()},
             {"--out", tmp.resolve("out-" + (++outCounter)).toString()}};
         for (String[] option : defaults) {
@@ -307,10 +308,16 @@ class BadInputTest {
     // ---- fine-tuning and evaluation -----------------------------------------------------------
 
     private Run finetune(Path model, String task, Path glue, String... extra) {
+        List<String> extraArgs = Arrays.asList(extra);
         List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(), "--task", task,
-                "--data", glue.toString(), "--epochs", "1", "--batch-size", "2", "--max-len", "16",
-                "--out", freshOut().toString()));
-        args.addAll(Arrays.asList(extra));
+                "--data", glue.toString(), "--epochs", "1"));
+        String[][] defaults = {{"--batch-size", "2"}, {"--max-len", "16"}, {"--out", freshOut().toString()}};
+        for (String[] option : defaults) {
+            if (!extraArgs.contains(option[0])) {
+                args.addAll(List.of(option));
+            }
+        }
+        args.addAll(extraArgs);
         return run(args.toArray(String[]::new));
     }
 
@@ -353,6 +360,165 @@ class BadInputTest {
         Files.writeString(glue.resolve("STS-B/train.tsv"), header + "0\t" + row + "5.000\n" + "1\t" + row + "high\n");
         Files.writeString(glue.resolve("STS-B/dev.tsv"), header + "0\t" + row + "4.000\n");
         assertBadInput(finetune(trainedRun, "STS-B", glue), "STS-B/train.tsv:3", "expected a number");
+    }
+
+    // ---- issue 18: relations between options, inputs smaller than the job, output paths -------
+
+    @Test
+    void warmupBeyondStepsIsRefusedBeforeWork() {
+        Path out = freshOut();
+        assertBadInput(train("--steps", "2", "--warmup", "10", "--out", out.toString()), "--warmup 10", "--steps 2", "[0, 2]");
+        assertFalse(Files.exists(out), "a refused train created " + out);
+    }
+
+    @Test
+    void singleLayerBeyondTheGeneratorIsRefused() {
+        Path out = freshOut();
+        assertBadInput(train("--ablation", "single-layer=99", "--out", out.toString()), "single-layer=99", "[1, 3]");
+        assertFalse(Files.exists(out), "a refused train created " + out);
+        assertBadInput(run("bench", "--config", "amos-tiny", "--objective", "amos", "--ablation", "single-layer=4"),
+                "single-layer=4", "[1, 3]");
+        String help = run("train", "--help").out();
+        assertTrue(help.contains("mlm_layers"), help); // the rule is stated in --help
+    }
+
+    @Test
+    void validationOptionsWithoutOrBeyondTheirRun() {
+        assertBadInput(train("--valid-every", "1"), "--valid-every", "--valid-corpus");
+        assertBadInput(train("--valid-corpus", goodCorpus.toString(), "--valid-every", "5"), "--valid-every 5",
+                "--steps 1", "[0, 1]");
+    }
+
+    @Test
+    void diagnoseOfAFolderThatIsNotARunOrTooLong() throws IOException {
+        Path notARun = Files.createDirectories(tmp.resolve("not-a-run-either"));
+        assertBadInput(run("diagnose", "--run", notARun.toString()), "not-a-run-either", "--run: not a run folder");
+        assertBadInput(run("diagnose", "--run", trainedRun.toString(), "--seq-len", "4096"), "--seq-len 4096",
+                "max_positions", "[3, 128]");
+    }
+
+    @Test
+    void corpusSmallerThanOneBatch() throws IOException {
+        Path out = freshOut();
+        Path small = Files.writeString(tmp.resolve("one-line.txt"), "A single short sentence.\n");
+        assertBadInput(train("--corpus", small.toString(), "--batch-size", "64", "--out", out.toString()),
+                "--corpus gives 1 sequence(s)", "fewer than one batch", "--batch-size in [1, 1]");
+        assertNoRunWritten(out);
+    }
+
+    @Test
+    void glueSplitSmallerThanOneBatchRunsOnWhatThereIs() throws IOException {
+        Path glue = tmp.resolve("glue-tiny-rte");
+        Files.createDirectories(glue.resolve("RTE"));
+        String header = "index\tsentence1\tsentence2\tlabel\n";
+        Files.writeString(glue.resolve("RTE/train.tsv"), header + "0\tA man walks.\tSomeone walks.\tentailment\n"
+                + "1\tA dog sleeps.\tA cat runs.\tnot_entailment\n" + "2\tIt rains.\tThe sun shines.\tnot_entailment\n");
+        Files.writeString(glue.resolve("RTE/dev.tsv"), header + "0\tA cat.\tAn animal.\tentailment\n");
+        Path out = freshOut();
+        Run r = run("finetune", "--model", trainedRun.toString(), "--task", "RTE", "--data", glue.toString(),
+                "--epochs", "1", "--batch-size", "32", "--max-len", "16", "--device", "cpu", "--out", out.toString());
+        assertEquals(0, r.code(), r.err() + r.log());
+        assertTrue(Files.isRegularFile(out.resolve("results.json")), r.log());
+    }
+
+    @Test
+    void maxLenBeyondTheModelsPositions() throws IOException {
+        Path glue = Files.createDirectories(tmp.resolve("glue-for-max-len"));
+        assertBadInput(finetune(trainedRun, "RTE", glue, "--max-len", "4096"), "--max-len 4096", "max_positions", "[3, ");
+    }
+
+    @Test
+    void glueChecksEveryTasksFilesBeforeTheFirstTask() throws IOException {
+        Path glue = tmp.resolve("glue-half");
+        Files.createDirectories(glue.resolve("RTE"));
+        Files.writeString(glue.resolve("RTE/train.tsv"), "index\tsentence1\tsentence2\tlabel\n");
+        Files.writeString(glue.resolve("RTE/dev.tsv"), "index\tsentence1\tsentence2\tlabel\n");
+        Path out = freshOut();
+        assertBadInput(run("glue", "--model", trainedRun.toString(), "--data", glue.toString(), "--tasks", "RTE,MRPC",
+                "--out", out.toString()), "MRPC", "no such file");
+        assertFalse(Files.exists(out), "a refused glue created " + out);
+    }
+
+    @Test
+    void outputPathsThatCannotBeMade() throws IOException {
+        Path file = Files.writeString(tmp.resolve("in-the-way"), "x");
+        Path glue = Files.createDirectories(tmp.resolve("glue-out/RTE")).getParent();
+        Files.writeString(glue.resolve("RTE/train.tsv"), "index\tsentence1\tsentence2\tlabel\n");
+        Files.writeString(glue.resolve("RTE/dev.tsv"), "index\tsentence1\tsentence2\tlabel\n");
+        assertBadInput(finetune(trainedRun, "RTE", glue, "--out", file.resolve("ft").toString()), "in-the-way/ft",
+                "not writable");
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", file.toString()), "in-the-way",
+                "must be a folder");
+        assertBadInput(run("eval", "--model", trainedRun.toString(), "--data", glue.toString(), "--split", "test",
+                "--out", file.resolve("sub").toString()), "in-the-way/sub", "not writable");
+        Path texts = Files.writeString(tmp.resolve("texts.txt"), "one\ntwo\n");
+        assertBadInput(embed(texts, tmp.resolve("no-such-folder/vectors.jsonl")), "no-such-folder", "does not exist");
+        assertBadInput(embed(texts, tmp), tmp.toString(), "is a folder");
+        assertBadInput(embed(texts, Path.of("/dev/full")), "/dev/full", "not a regular file");
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            assertBadInput(embed(texts, Path.of("/proc/vectors.jsonl")), "/proc", "pseudo file system");
+            assertBadInput(train("--out", "/proc/amos-run"), "/proc", "pseudo file system");
+            assertBadInput(run("import", "--from", tmp.toString(), "--out", "/proc/amos-model"), "/proc", "not writable");
+        }
+    }
+
+    private Run embed(Path input, Path output) {
+        return run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", input.toString(),
+                "--output", output.toString());
+    }
+
+    @Test
+    void embedOfBinaryInputFailsBeforeAnyProgress() throws IOException {
+        byte[] bytes = "first line\nsecond\u0000line\n".getBytes(StandardCharsets.UTF_8);
+        Path binary = Files.write(tmp.resolve("binary-input.bin"), bytes);
+        Path out = tmp.resolve("binary-vectors.jsonl");
+        Run r = embed(binary, out);
+        assertBadInput(r, "binary-input.bin:2", "binary data");
+        assertEquals("", r.log(), "something was printed before the input was refused");
+        assertFalse(Files.exists(out));
+        Path latin1 = Files.write(tmp.resolve("latin1.txt"), new byte[] {'c', 'a', 'f', (byte) 0xE9, '\n'});
+        assertBadInput(embed(latin1, out), "latin1.txt:1", "not valid UTF-8");
+    }
+
+    @Test
+    void embedOfAnEmptyInputWritesAnEmptyFile() throws IOException {
+        Path empty = Files.createFile(tmp.resolve("no-texts.txt"));
+        Path out = tmp.resolve("no-vectors.jsonl");
+        Run r = embed(empty, out);
+        assertEquals(0, r.code(), r.err() + r.log());
+        assertEquals(0, Files.size(out));
+        assertTrue(r.log().contains("0 embeddings"), r.log());
+    }
+
+    @Test
+    void unexpectedFailuresAreOneLineWithoutClassNames() {
+        StringWriter err = new StringWriter();
+        int code = AmosCommand.report(new IllegalStateException("step 3: java.lang.IllegalArgumentException: shape"
+                + " mismatch\n\tat dev.amos.Foo.bar(Foo.java:1)"), "amos train", false, new PrintWriter(err, true));
+        assertEquals(1, code);
+        List<String> lines = err.toString().strip().lines().toList();
+        assertEquals(1, lines.size(), err.toString());
+        assertTrue(lines.get(0).startsWith("amos: error: amos train failed: step 3: shape mismatch"), lines.get(0));
+        assertFalse(err.toString().contains("Exception"), err.toString());
+
+        err = new StringWriter();
+        code = AmosCommand.report(new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException("/x/y")),
+                "amos embed", false, new PrintWriter(err, true));
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("/x/y: no such file or folder"), err.toString());
+        assertFalse(err.toString().contains("Exception"), err.toString());
+
+        err = new StringWriter();
+        code = AmosCommand.report(new RuntimeException(new dev.amos.model.BadInputException("data.txt:3: bad")),
+                "amos train", false, new PrintWriter(err, true));
+        assertEquals(2, code);
+        assertEquals("amos: data.txt:3: bad", err.toString().strip());
+
+        err = new StringWriter();
+        assertEquals(1, AmosCommand.report(new OutOfMemoryError("Java heap space"), "amos train", false,
+                new PrintWriter(err, true)));
+        assertTrue(err.toString().contains("out of memory"), err.toString());
+        assertFalse(err.toString().contains("Error"), err.toString());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -44,13 +44,27 @@ public final class AmosSparkMain {
     /** Runs the command line and returns its exit code (0, 1 for a failure, 2 for bad input). */
     static int run(String... args) {
         CommandLine cli = new CommandLine(new AmosSparkMain());
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         cli.setExecutionExceptionHandler((e, line, parsed) -> {
             Throwable bad = badInput(e);
             if (bad != null) {
                 System.err.println("amos spark: " + bad.getMessage());
                 return BAD_INPUT;
             }
-            throw e;
+            // last resort (issue 18): one line, no exception class name; the trace only with --verbose
+            String message = e.getMessage() == null ? "an internal error with no message" : e.getMessage().strip();
+            message = message.lines().findFirst().orElse("").replaceAll(
+                    "\\b(?:[a-zA-Z_$][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "");
+            System.err.println("amos spark: error: " + message + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            if (verbose) {
+                e.printStackTrace();
+            }
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            System.err.println("amos spark: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName()
+                    + " --help')");
+            return BAD_INPUT;
         });
         return cli.execute(args);
     }
@@ -84,11 +98,45 @@ public final class AmosSparkMain {
         @Option(names = "--output-format", description = "auto, json or parquet (auto: parquet when PATH ends with .parquet; default: ${DEFAULT-VALUE}).")
         String outputFormat = "auto";
 
-        @Option(names = "--batch-size", description = "Rows per forward pass within a partition (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--batch-size", description = "Rows per forward pass within a partition, >= 1 (default: ${DEFAULT-VALUE}).")
         int batchSize = AmosSpark.DEFAULT_BATCH_SIZE;
+
+        @Option(names = "--verbose", description = "Print stack traces for errors.")
+        boolean verbose;
 
         @Option(names = "--master", description = "Spark master, e.g. local[2] (default: what spark-submit sets).")
         String master;
+
+        /**
+         * The one validation place of both subcommands (issue 18), before a Spark session starts:
+         * --batch-size, the formats, and a local --output (its nearest existing folder writable).
+         */
+        void validate() {
+            if (batchSize < 1) {
+                throw new BadInputException("--batch-size: expected an integer >= 1, got " + batchSize);
+            }
+            isParquet(inputFormat, input, "input");
+            isParquet(outputFormat, output, "output");
+            java.net.URI uri = new Path(output).toUri();
+            if (uri.getScheme() == null || "file".equals(uri.getScheme())) {
+                requireLocalOutput(java.nio.file.Path.of(uri.getPath()).toAbsolutePath().normalize());
+            }
+        }
+
+        private void requireLocalOutput(java.nio.file.Path target) {
+            java.nio.file.Path existing = target.getParent();
+            while (existing != null && !java.nio.file.Files.exists(existing)) {
+                existing = existing.getParent();
+            }
+            if (existing == null || !java.nio.file.Files.isDirectory(existing)) {
+                throw new BadInputException(output + ": --output is not writable: " + existing + " is a file, not a folder");
+            }
+            try {
+                java.nio.file.Files.delete(java.nio.file.Files.createTempFile(existing, ".amos-write-test", ".tmp"));
+            } catch (IOException | RuntimeException e) {
+                throw new BadInputException(output + ": --output is not writable: cannot create a file in " + existing);
+            }
+        }
 
         SparkSession session(String name) {
             SparkSession.Builder builder = SparkSession.builder().appName(name);
@@ -154,6 +202,7 @@ public final class AmosSparkMain {
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--pooling: expected cls or mean, got \"" + pooling + "\"");
             }
+            common.validate();
             AmosSpark.Options options = AmosSpark.options().optPooling(pool).optNormalize(normalize)
                     .optBatchSize(common.batchSize).build();
             SparkSession spark = common.session("amos spark embed");
@@ -179,6 +228,7 @@ public final class AmosSparkMain {
 
         @Override
         public Integer call() throws IOException {
+            common.validate();
             AmosSpark.Options options = AmosSpark.options().optBatchSize(common.batchSize).optTextBCol(textBCol).build();
             SparkSession spark = common.session("amos spark classify");
             try {

@@ -80,4 +80,35 @@ class AmosSparkMainTest {
                 + " on the driver and on every executor, e.g. on shared storage)"), amosLines);
         assertFalse(Files.exists(tmp.resolve("out")));
     }
+
+    @Test
+    void badOptionsAndOutputsAreOneLineExitCode2BeforeSparkStarts() throws Exception {
+        Path input = Files.writeString(tmp.resolve("texts2.txt"), "a\nb\n");
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        String[][] cases = {
+            {"--batch-size", "0", "--output", tmp.resolve("o1").toString()},
+            {"--batch-size", "many", "--output", tmp.resolve("o2").toString()},
+            {"--output-format", "csv", "--output", tmp.resolve("o3").toString()},
+            {"--output", file.resolve("below-a-file").toString()},
+        };
+        for (String[] extra : cases) {
+            List<String> args = new java.util.ArrayList<>(List.of("embed", "--master", "local[1]", "--model",
+                    tmp.resolve("nope").toString(), "--input", input.toString()));
+            args.addAll(List.of(extra));
+            PrintStream err = System.err;
+            ByteArrayOutputStream captured = new ByteArrayOutputStream();
+            int code;
+            try {
+                System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+                code = AmosSparkMain.run(args.toArray(String[]::new));
+            } finally {
+                System.setErr(err);
+            }
+            String text = captured.toString(StandardCharsets.UTF_8);
+            assertEquals(2, code, args + ": " + text);
+            assertEquals(1, text.strip().lines().count(), args + ": " + text); // nothing from Spark: it never started
+            assertTrue(text.startsWith("amos spark: "), text);
+            assertFalse(text.contains("Exception"), text);
+        }
+    }
 }

@@ -90,6 +90,10 @@ public final class Diagnosis {
         if (o.run() != null) {
             RunFolder run = RunFolder.forResume(o.run());
             config = run.modelConfig();
+            if (o.seqLen() > config.maxPositions()) {
+                throw new BadInputException("--seq-len " + o.seqLen() + " exceeds max_positions " + config.maxPositions()
+                        + " of the run in " + o.run() + ": expected --seq-len in [3, " + config.maxPositions() + "]");
+            }
             objective = run.objective();
             tokenizerFile = run.dir().resolve(RunFolder.TOKENIZER);
             Checkpoints.Checkpoint c = o.step() == 0

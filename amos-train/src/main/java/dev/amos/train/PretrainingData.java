@@ -50,6 +50,7 @@ record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, Pret
                         (long) tc.steps() * tc.accumulate()))
                 .optPrefetchNumber(PREFETCH)
                 .build();
+        requireOneBatch(train, tc, "--corpus");
         PretrainingDataset valid = null;
         if (!spec.validCorpus().isEmpty()) {
             valid = PretrainingDataset.builder()
@@ -59,7 +60,20 @@ record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, Pret
                     .setSampling(tc.batchSize(), false)
                     .build();
         }
+        if (valid != null) {
+            requireOneBatch(valid, tc, "--valid-corpus");
+        }
         return new PretrainingData(tokenizer, train, valid);
+    }
+
+    /** A corpus must give at least one batch (steps cycle over epochs, so one batch is enough). */
+    private static void requireOneBatch(PretrainingDataset data, TrainConfig tc, String option) {
+        long sequences = data.size();
+        if (sequences < tc.batchSize()) {
+            throw new BadInputException(option + " gives " + sequences + " sequence(s) of " + tc.seqLen()
+                    + " tokens, fewer than one batch (--batch-size " + tc.batchSize() + "): expected --batch-size in [1, "
+                    + sequences + "], or a shorter --seq-len, or more text");
+        }
     }
 
     private static CorpusTokenizer load(Path file, ModelConfig model) throws IOException {

@@ -107,6 +107,8 @@ public final class TrainConfig {
         check(seqLen > 2, "--seq-len must be > 2");
         check(learningRate > 0 && Float.isFinite(learningRate), "--lr must be a positive number");
         check(warmupSteps >= 0, "--warmup must be >= 0");
+        check(warmupSteps <= steps, "--warmup " + warmupSteps + " exceeds --steps " + steps + ": expected --warmup in [0, "
+                + steps + "]");
         check(weightDecay >= 0, "weight decay must be >= 0");
         check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
         check(epsilon > 0, "Adam epsilon must be > 0");

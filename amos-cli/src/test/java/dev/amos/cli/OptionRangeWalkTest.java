@@ -1,0 +1,196 @@
+package dev.amos.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.Field;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * Walks every option of every subcommand (issue 18): each numeric option must declare a {@link
+ * Range} that its {@code --help} text states, and every value outside it, generated from the
+ * declaration (below the minimum, above the maximum, NaN and infinities for decimals, overflow of
+ * the Java type, not a number), and an empty string for every path option, must end in exit code 2 with one line naming the option, no
+ * exception name, and before any work: nothing printed besides that line, nothing written.
+ */
+class OptionRangeWalkTest {
+
+    @TempDir
+    static Path tmp;
+
+    @BeforeAll
+    static void home() {
+        Path repo = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+        System.setProperty("amos.home", repo.toString());
+    }
+
+    private record Case(String command, String option, String value) {}
+
+    private record Run(int code, String err, String log) {}
+
+    @Test
+    void everyNumericOptionDeclaresARangeItsHelpStates() {
+        int numeric = 0;
+        for (Map.Entry<String, CommandLine> sub : subcommands().entrySet()) {
+            for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
+                Field f = field(o);
+                if (f == null || !isNumeric(f.getType())) {
+                    continue;
+                }
+                numeric++;
+                Range r = f.getAnnotation(Range.class);
+                assertNotNull(r, sub.getKey() + " " + o.longestName() + " is numeric but declares no @Range");
+                String allowed = OptionChecks.describe(r, OptionChecks.isIntegral(f.getType()));
+                if (!allowed.equals("(any)")) {
+                    assertTrue(String.join(" ", o.description()).contains(allowed),
+                            sub.getKey() + " " + o.longestName() + ": --help does not state " + allowed);
+                }
+            }
+        }
+        assertTrue(numeric >= 40, "only " + numeric + " numeric options found: the walk lost its way");
+    }
+
+    @Test
+    void everyOutOfRangeValueIsOneLineExitTwoBeforeAnyWork() {
+        List<Case> cases = cases();
+        assertTrue(cases.size() >= 150, "only " + cases.size() + " generated cases");
+        List<String> failures = new ArrayList<>();
+        for (Case c : cases) {
+            List<String> args = new ArrayList<>(List.of(c.command()));
+            args.addAll(required(c.command(), c.option()));
+            args.addAll(List.of(c.option(), c.value()));
+            Run r = run(args.toArray(String[]::new));
+            List<String> lines = r.err().strip().lines().toList();
+            boolean ok = r.code() == 2 && lines.size() == 1 && lines.get(0).startsWith("amos: ")
+                    && lines.get(0).contains(c.option()) && !r.err().contains("Exception") && !r.err().contains("\tat ")
+                    && r.log().isEmpty();
+            if (!ok) {
+                failures.add(args + " -> exit " + r.code() + ", stderr: " + r.err().strip() + ", log: " + r.log().strip());
+            }
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " of " + cases.size() + " failed:\n" + String.join("\n", failures));
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.toList(), "a refused command wrote something");
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Out-of-range values of every numeric option of every subcommand, from the declarations. */
+    private static List<Case> cases() {
+        List<Case> cases = new ArrayList<>();
+        for (Map.Entry<String, CommandLine> sub : subcommands().entrySet()) {
+            for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
+                Field f = field(o);
+                if (f != null && isPath(f)) {
+                    cases.add(new Case(sub.getKey(), o.longestName(), "")); // an empty path is never the current folder
+                }
+                if (f == null || !isNumeric(f.getType()) || f.getAnnotation(Range.class) == null) {
+                    continue;
+                }
+                for (String v : outOfRange(f.getAnnotation(Range.class), f.getType())) {
+                    cases.add(new Case(sub.getKey(), o.longestName(), v));
+                }
+            }
+        }
+        return cases;
+    }
+
+    /** Values just outside {@code r} and outside the Java type, plus NaN/infinities for decimals and a word. */
+    static List<String> outOfRange(Range r, Class<?> type) {
+        boolean integral = OptionChecks.isIntegral(type);
+        boolean isLong = type == long.class || type == Long.class;
+        List<String> values = new ArrayList<>();
+        if (r.min() != Double.NEGATIVE_INFINITY) {
+            values.add(integral ? Long.toString((long) r.min() - (r.minOpen() ? 0 : 1))
+                    : number(r.minOpen() ? r.min() : r.min() - Math.max(1, Math.abs(r.min()))));
+            if (!integral && !r.minOpen()) {
+                values.add(number(Math.nextDown((float) r.min())));
+            }
+        }
+        if (r.max() != Double.POSITIVE_INFINITY) {
+            values.add(integral ? Long.toString((long) r.max() + (r.maxOpen() ? 0 : 1))
+                    : number(r.maxOpen() ? r.max() : r.max() + Math.max(1, Math.abs(r.max()))));
+        }
+        if (integral) {
+            values.add(isLong ? "9223372036854775808" : "2147483648");
+            values.add(isLong ? "-9223372036854775809" : "-2147483649");
+            values.add("1.5");
+        } else {
+            values.addAll(List.of("NaN", "Infinity", "-Infinity"));
+        }
+        values.add("many");
+        return values;
+    }
+
+    private static String number(double x) {
+        return Double.toString(x);
+    }
+
+    /** Placeholders for a command's required options (the range checks come before they are read). */
+    private static List<String> required(String command, String tested) {
+        List<String> args = new ArrayList<>();
+        for (OptionSpec o : subcommands().get(command).getCommandSpec().options()) {
+            if (o.required() && !o.longestName().equals(tested)) {
+                args.add(o.longestName());
+                args.add(o.longestName().equals("--task") ? "RTE" : tmp.resolve("not-there").toString());
+            }
+        }
+        return args;
+    }
+
+    private static Map<String, CommandLine> subcommands() {
+        Map<String, CommandLine> subs = new LinkedHashMap<>(AmosCommand.commandLine().getSubcommands());
+        subs.remove("help");
+        return subs;
+    }
+
+    private static Field field(OptionSpec o) {
+        return o.userObject() instanceof Field f ? f : null;
+    }
+
+    private static boolean isPath(Field f) {
+        return f.getType() == Path.class || f.getGenericType().getTypeName().equals("java.util.List<java.nio.file.Path>");
+    }
+
+    private static boolean isNumeric(Class<?> t) {
+        return t.isPrimitive() ? t != boolean.class && t != char.class : Number.class.isAssignableFrom(t);
+    }
+
+    private static Run run(String... args) {
+        StringWriter err = new StringWriter();
+        PrintStream systemErr = System.err;
+        PrintStream systemOut = System.out;
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream capture = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            System.setErr(capture);
+            System.setOut(capture);
+            CommandLine cmd = AmosCommand.commandLine();
+            cmd.setOut(new PrintWriter(new StringWriter(), true));
+            cmd.setErr(new PrintWriter(err, true));
+            code = cmd.execute(args);
+        } finally {
+            System.setErr(systemErr);
+            System.setOut(systemOut);
+        }
+        return new Run(code, err.toString(), log.toString(StandardCharsets.UTF_8));
+    }
+}
