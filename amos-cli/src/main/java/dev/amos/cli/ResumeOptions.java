@@ -1,0 +1,106 @@
+package dev.amos.cli;
+
+import dev.amos.model.BadInputException;
+import dev.amos.model.Objective;
+import dev.amos.train.RunFolder;
+import dev.amos.train.TrainConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * What {@code amos train --resume} does with the other options given on its command line: a
+ * resumed run keeps its config.json, so every option is either applied (and said so) or refused
+ * in one line when it differs from the run's value; none is silently ignored.
+ *
+ * <p>Applied: {@code --steps} (extends or re-plans the run, see {@code Pretrainer}), {@code
+ * --device}, {@code --cache}, {@code --valid-corpus}, {@code --valid-every}, {@code --valid-batches}.
+ * Compared with the run's training settings (refused when different): every other training option.
+ * Fixed by the run (refused when given): {@code --config}, {@code --set}, {@code --corpus}, {@code
+ * --tokenizer}, {@code --seq-len} when it differs, {@code --init-from}; {@code --objective} and
+ * {@code --ablation} are refused when they name another objective.
+ */
+final class ResumeOptions {
+
+    /** Options applied to a resumed run. */
+    static final List<String> APPLIED = List.of("--steps", "--device", "--cache", "--valid-corpus", "--valid-every",
+            "--valid-batches");
+
+    /** Options that only a new run takes. */
+    static final List<String> FIXED = List.of("--config", "--set", "--corpus", "--tokenizer", "--init-from");
+
+    /** Training options and the config value each sets. */
+    private static final Map<String, Function<TrainConfig, Object>> COMPARED = new LinkedHashMap<>();
+
+    static {
+        COMPARED.put("--batch-size", TrainConfig::batchSize);
+        COMPARED.put("--accumulate", TrainConfig::accumulate);
+        COMPARED.put("--seq-len", TrainConfig::seqLen);
+        COMPARED.put("--lr", TrainConfig::learningRate);
+        COMPARED.put("--warmup", TrainConfig::warmupSteps);
+        COMPARED.put("--weight-decay", TrainConfig::weightDecay);
+        COMPARED.put("--clip", TrainConfig::clipNorm);
+        COMPARED.put("--rtd-weight", TrainConfig::rtdWeight);
+        COMPARED.put("--mask-prob", TrainConfig::maskProbability);
+        COMPARED.put("--seed", TrainConfig::seed);
+        COMPARED.put("--log-every", TrainConfig::logEvery);
+        COMPARED.put("--checkpoint-every", TrainConfig::checkpointEvery);
+        COMPARED.put("--keep-checkpoints", TrainConfig::keepCheckpoints);
+        COMPARED.put("--max-skipped", TrainConfig::maxSkippedSteps);
+    }
+
+    private ResumeOptions() {}
+
+    /**
+     * Refuses what a resumed run cannot take and says what it applies.
+     *
+     * @param dir the run folder
+     * @param given whether an option was on the command line
+     * @param options the training settings the command line describes
+     * @param objective the objective the command line names
+     * @param log where "applying ..." goes
+     * @throws BadInputException for the first option that differs from the run
+     */
+    static void check(Path dir, Predicate<String> given, TrainConfig options, Objective objective, PrintStream log)
+            throws IOException {
+        RunFolder run = RunFolder.forResume(dir);
+        TrainConfig recorded = run.trainConfig();
+        Path config = dir.resolve(RunFolder.CONFIG);
+        for (String option : FIXED) {
+            if (given.test(option)) {
+                throw new BadInputException("--resume: " + option + " cannot change a run; " + config
+                        + " fixes it (start a new run, or --init-from " + dir + " for new settings)");
+            }
+        }
+        if ((given.test("--objective") || given.test("--ablation"))
+                && !objective.label().equals(run.objective().label())) {
+            throw new BadInputException("--resume: --objective/--ablation " + objective.label() + " differs from the run's "
+                    + run.objective().label() + " in " + config);
+        }
+        for (Map.Entry<String, Function<TrainConfig, Object>> e : COMPARED.entrySet()) {
+            Object mine = e.getValue().apply(options);
+            Object theirs = e.getValue().apply(recorded);
+            if (given.test(e.getKey()) && !Objects.equals(mine, theirs)) {
+                throw new BadInputException("--resume: " + e.getKey() + " " + mine + " differs from the run's " + theirs
+                        + " in " + config + " (a resumed run keeps its settings; only " + String.join(", ", APPLIED)
+                        + " apply)");
+            }
+        }
+        List<String> applied = new ArrayList<>();
+        for (String option : APPLIED) {
+            if (given.test(option)) {
+                applied.add(option);
+            }
+        }
+        if (!applied.isEmpty()) {
+            log.println("amos: --resume: applying " + String.join(", ", applied) + " from the command line");
+        }
+    }
+}
