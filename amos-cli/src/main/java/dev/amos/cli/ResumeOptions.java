@@ -1,11 +1,14 @@
 package dev.amos.cli;
 
+import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.RunFolder;
 import dev.amos.train.TrainConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,10 +25,10 @@ import java.util.function.Predicate;
  *
  * <p>Applied: {@code --steps} (extends or re-plans the run, see {@code Pretrainer}), {@code
  * --device}, {@code --cache}, {@code --valid-corpus}, {@code --valid-every}, {@code --valid-batches}.
- * Compared with the run's training settings (refused when different): every other training option.
- * Fixed by the run (refused when given): {@code --config}, {@code --set}, {@code --corpus}, {@code
- * --tokenizer}, {@code --seq-len} when it differs, {@code --init-from}; {@code --objective} and
- * {@code --ablation} are refused when they name another objective.
+ * Compared with the run's config.json (refused when different): every training option, {@code
+ * --config} with {@code --set} (the whole model config), {@code --corpus} (the files),
+ * {@code --tokenizer} (its sha256), {@code --objective}, {@code --ablation} and {@code --init-from}
+ * (the folder the run started from; a resumed run continues its own weights either way).
  */
 final class ResumeOptions {
 
@@ -33,8 +36,8 @@ final class ResumeOptions {
     static final List<String> APPLIED = List.of("--steps", "--device", "--cache", "--valid-corpus", "--valid-every",
             "--valid-batches");
 
-    /** Options that only a new run takes. */
-    static final List<String> FIXED = List.of("--config", "--set", "--corpus", "--tokenizer", "--init-from");
+    /** The command line's model, corpus and tokenizer (null: not given). */
+    record Inputs(ModelConfig model, List<Path> corpus, Path tokenizer, Path initFrom) {}
 
     /** Training options and the config value each sets. */
     private static final Map<String, Function<TrainConfig, Object>> COMPARED = new LinkedHashMap<>();
@@ -58,6 +61,15 @@ final class ResumeOptions {
 
     private ResumeOptions() {}
 
+    private static BadInputException changed(String option, Path config, String what) {
+        return new BadInputException("--resume: " + option + " differs from the run's " + what + " in " + config
+                + " (a resumed run keeps it; start a new run, or --init-from " + config.getParent() + ")");
+    }
+
+    private static List<Path> absolute(List<Path> paths) {
+        return paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    }
+
     /**
      * Refuses what a resumed run cannot take and says what it applies.
      *
@@ -68,16 +80,25 @@ final class ResumeOptions {
      * @param log where "applying ..." goes
      * @throws BadInputException for the first option that differs from the run
      */
-    static void check(Path dir, Predicate<String> given, TrainConfig options, Objective objective, PrintStream log)
-            throws IOException {
+    static void check(Path dir, Predicate<String> given, TrainConfig options, Objective objective, Inputs inputs,
+            PrintStream log) throws IOException {
         RunFolder run = RunFolder.forResume(dir);
         TrainConfig recorded = run.trainConfig();
         Path config = dir.resolve(RunFolder.CONFIG);
-        for (String option : FIXED) {
-            if (given.test(option)) {
-                throw new BadInputException("--resume: " + option + " cannot change a run; " + config
-                        + " fixes it (start a new run, or --init-from " + dir + " for new settings)");
-            }
+        if (given.test("--init-from") && !inputs.initFrom().toAbsolutePath().normalize().equals(run.initFrom())) {
+            throw new BadInputException("--resume continues the run's own weights; --init-from " + inputs.initFrom()
+                    + " is not the folder it started from (" + (run.initFrom() == null ? "none" : run.initFrom())
+                    + " in " + config + ")");
+        }
+        if ((given.test("--config") || given.test("--set"))
+                && !inputs.model().toJson().equals(run.modelConfig().toJson())) {
+            throw changed("--config/--set", config, "model config");
+        }
+        if (given.test("--corpus") && !absolute(inputs.corpus()).equals(absolute(run.corpus()))) {
+            throw changed("--corpus", config, "corpus " + run.corpus());
+        }
+        if (given.test("--tokenizer") && !Sha256.of(Files.readAllBytes(inputs.tokenizer())).equals(run.tokenizerSha256())) {
+            throw changed("--tokenizer", config, "tokenizer (tokenizer_sha256)");
         }
         if ((given.test("--objective") || given.test("--ablation"))
                 && !objective.label().equals(run.objective().label())) {

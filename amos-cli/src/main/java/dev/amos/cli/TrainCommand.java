@@ -142,7 +142,8 @@ final class TrainCommand implements Callable<Integer> {
                 .optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keepCheckpoints).optMaxSkippedSteps(maxSkipped)
                 .build();
         if (resume) {
-            ResumeOptions.check(out, this::given, training, obj, System.err);
+            ResumeOptions.check(out, this::given, training, obj, new ResumeOptions.Inputs(model, corpus, tokenizer, initFrom),
+                    System.err);
         }
         if (init != null && given("--tokenizer")) {
             throw new BadInputException("--tokenizer contradicts --init-from " + initFrom + ": the run tokenizes with "

@@ -189,6 +189,13 @@ class ContinuedPretrainingTest {
         assertEquals(0, again.code(), again.err() + again.log());
         assertTrue(again.log().contains("every network (discriminator, generator, heads, mixture) from"), again.log());
 
+        // the same command line with --resume and more steps continues the run (--init-from the same folder)
+        Run resumed = train(out, 3, "--init-from", imported.toString(), "--resume");
+        assertEquals(0, resumed.code(), resumed.err() + resumed.log());
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step-3")));
+        assertOneLineError(train(out, 4, "--init-from", tmp.resolve("continued-2").toString(), "--resume"),
+                "is not the folder it started from");
+
         assertOneLineError(train(tmp.resolve("wide"), 2, "--init-from", imported.toString(), "--set", "hidden_size=128"),
                 "--set contradicts --init-from", "hidden_size");
         assertOneLineError(train(tmp.resolve("preset"), 2, "--init-from", imported.toString(), "--config", "amos-tiny"),
@@ -224,11 +231,17 @@ class ContinuedPretrainingTest {
         assertOneLineError(run("train", "--resume", "--out", out.toString(), "--steps", "3"), "has done 4 steps");
         assertOneLineError(run("train", "--resume", "--out", out.toString(), "--steps", "6", "--lr", "0.01"),
                 "--lr 0.01 differs from the run's");
-        assertOneLineError(run("train", "--resume", "--out", out.toString(), "--corpus", corpus().toString()),
-                "--resume: --corpus cannot change a run");
+        assertOneLineError(run("train", "--resume", "--out", out.toString(), "--steps", "6", "--corpus",
+                tmp.resolve("other.txt").toString()), "--resume: --corpus differs from the run's corpus");
+        assertOneLineError(run("train", "--resume", "--out", out.toString(), "--steps", "6", "--set", "dropout=0.5"),
+                "--resume: --config/--set differs");
         assertOneLineError(run("train", "--resume", "--out", out.toString(), "--objective", "electra"),
                 "differs from the run's amos");
         assertEquals(4, json(out.resolve("config.json")).getAsJsonObject("training").get("steps").getAsInt());
+        Run same = train(out, 5, "--resume", "--config", "amos-tiny", "--objective", "amos", "--device", "cpu");
+        assertEquals(0, same.code(), same.err() + same.log());
+        assertTrue(same.log().contains("applying --steps, --device, --cache"), same.log());
+        assertTrue(Files.isDirectory(out.resolve("checkpoints/step-5")));
     }
 
     // ---- the run-folder lock ------------------------------------------------------------------

@@ -220,8 +220,19 @@ public final class RunFolder {
         return TrainConfig.fromJson(config.getAsJsonObject("training"), dir.resolve(CONFIG).toString());
     }
 
-    List<Path> corpus() {
+    /** The corpus files of the run (absolute). */
+    public List<Path> corpus() {
         return paths("corpus");
+    }
+
+    /** The {@code --init-from} folder the run was started from (absolute), or null. */
+    public Path initFrom() {
+        return config.has("init_from") ? Path.of(config.get("init_from").getAsString()) : null;
+    }
+
+    /** The sha256 of the tokenizer file the run was started with, or null when not recorded. */
+    public String tokenizerSha256() {
+        return config.has("tokenizer_sha256") ? config.get("tokenizer_sha256").getAsString() : null;
     }
 
     List<Path> validCorpus() {
