@@ -8,7 +8,7 @@
 #   3. the same run stopped once with SIGTERM and once with SIGINT: each must write a checkpoint of
 #      the step it stopped at before the JVM exits;
 # and checks that the final metrics.jsonl of 2. and 3. equal the reference's line for line (every
-# key except the wall-clock ones, tokens_per_second and elapsed_seconds): same steps, same
+# key except the wall-clock ones, tokens_per_second and elapsed_seconds, and the process's rss_mb): same steps, same
 # skipped_steps, values within TOLERANCE (relative, default 1e-3). Two separate uninterrupted
 # processes already differ in the last float32 digit of a few logged statistics (multi-threaded
 # CPU kernels), and such a difference can grow to ~1e-4 relative in the learned mixture weights,
@@ -78,6 +78,7 @@ def load(run):
         o = json.loads(line)
         o.pop("tokens_per_second", None)
         o.pop("elapsed_seconds", None)
+        o.pop("rss_mb", None)
         rows.append(o)
     return rows
 def values(o):
@@ -134,8 +135,8 @@ kill_and_resume() {
     target=$(( low + RANDOM % (high - low + 1) ))
     "$root/amos" "${args[@]}" --out "$run" "${resume[@]}" >> "$work/$name.log" 2>&1 &
     pid=$!
-    while kill -0 "$pid" 2>/dev/null && (( $(last_step "$run") < target )); do sleep 0.05; done
-    if (( k == 1 )); then
+    if (( k == 1 )); then # the run-folder lock: a second writer on the live run stops at once, naming it
+      while kill -0 "$pid" 2>/dev/null && (( $(last_step "$run") < 1 )); do sleep 0.05; done
       local code=0 err
       err=$("$root/amos" train --resume --out "$run" 2>&1 >/dev/null) || code=$?
       if [ "$code" != 2 ] || ! grep -q "PID $pid" <<< "$err"; then
@@ -143,6 +144,7 @@ kill_and_resume() {
       fi
       echo "lock: a second --resume on the live run: exit 2, names PID $pid"
     fi
+    while kill -0 "$pid" 2>/dev/null && (( $(last_step "$run") < target )); do sleep 0.05; done
     sleep "0.$(( RANDOM % 300 ))"
     if ! kill -0 "$pid" 2>/dev/null; then echo "the run ended before kill $k"; wait "$pid" || true; break; fi
     kill -KILL "$pid"

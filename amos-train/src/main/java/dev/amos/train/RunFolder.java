@@ -62,14 +62,20 @@ public final class RunFolder {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw BadInputException.of(dir, "--out must be a folder, this is a file");
         }
-        if (resume && !Files.isRegularFile(dir.resolve(CONFIG))) {
+        if (resume && !Files.isDirectory(dir)) {
             throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
         }
+        FolderLock lock;
         try {
-            return FolderLock.acquire(dir);
+            lock = FolderLock.acquire(dir); // first: a live writer is named even before its config.json exists
         } catch (IOException e) {
             throw BadInputException.of(dir, "output folder is not writable (" + e.getMessage() + ")");
         }
+        if (resume && !Files.isRegularFile(dir.resolve(CONFIG))) {
+            lock.close();
+            throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
+        }
+        return lock;
     }
 
     /** A new run: the folder may exist but must not hold a run yet, and must be writable. */
