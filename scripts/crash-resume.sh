@@ -8,15 +8,22 @@
 #   3. the same run stopped once with SIGTERM and once with SIGINT: each must write a checkpoint of
 #      the step it stopped at before the JVM exits;
 # and checks that the final metrics.jsonl of 2. and 3. equal the reference's line for line (every
-# key except the wall-clock ones, tokens_per_second and elapsed_seconds): same steps, same
+# key except the wall-clock ones, tokens_per_second and elapsed_seconds, and the process's rss_mb): same steps, same
 # skipped_steps, values within TOLERANCE (relative, default 1e-3). Two separate uninterrupted
 # processes already differ in the last float32 digit of a few logged statistics (multi-threaded
 # CPU kernels), and such a difference can grow to ~1e-4 relative in the learned mixture weights,
 # so bit-identity across processes is not the criterion; the in-process resume test
 # (PretrainerTest) checks bit-identity.
 #
+# Issue 14 adds: 4. while the first killed run is live, a second `amos train --resume` on its folder
+# must exit 2 at once naming the holder's PID (the run-folder lock), and each resume after a
+# SIGKILL must not be blocked by the dead process's lock; 5. LOAD=1: busy loops on every core
+# (nproc of them) run during the killed runs and their resumes (not during the reference run);
+# 6. INIT_FROM=DIR (an `amos import` output or a run folder): the kill/resume check is repeated
+# for a run started with --init-from DIR (amos-tiny shapes are replaced by DIR's).
+#
 # Environment: STEPS (150), KILLS (4), TOLERANCE (1e-3), SEED (random-moment seed, default: random), WORK (scratch
-# folder, default: a new temp folder, removed at the end unless KEEP=1).
+# folder, default: a new temp folder, removed at the end unless KEEP=1), LOAD (0), INIT_FROM (unset).
 # Exit code 0 when every check holds; the summary line says how many kills were survived.
 set -euo pipefail
 
@@ -28,7 +35,6 @@ seed="${SEED:-$RANDOM}"
 RANDOM=$seed
 work="${WORK:-$(mktemp -d -t amos-crash-XXXXXX)}"
 mkdir -p "$work"
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
 echo "crash-resume: steps=$steps kills=$kills seed=$seed work=$work"
 
 train_args=(train --config amos-tiny --steps "$steps" --batch-size 8 --seq-len 64 --checkpoint-every "$every"
@@ -72,6 +78,7 @@ def load(run):
         o = json.loads(line)
         o.pop("tokens_per_second", None)
         o.pop("elapsed_seconds", None)
+        o.pop("rss_mb", None)
         rows.append(o)
     return rows
 def values(o):
@@ -96,39 +103,81 @@ print(f"metrics equal the reference: {len(ref)} lines ({exact} bit-identical), l
 EOF
 }
 
+load_pids=()
+start_load() { # LOAD=1: one busy loop per core until stop_load
+  [ "${LOAD:-0}" = 1 ] || return 0
+  local i
+  for ((i = 0; i < $(nproc); i++)); do (while :; do :; done) & load_pids+=($!); done
+  echo "load: ${#load_pids[@]} busy loop(s) running"
+}
+stop_load() {
+  local p
+  for p in ${load_pids[@]+"${load_pids[@]}"}; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  load_pids=()
+}
+trap 'stop_load; [ "${KEEP:-0}" = 1 ] || rm -rf "$work"' EXIT
+
+# kill_and_resume NAME REFERENCE ARGS...: KILLS SIGKILLs of a run of ARGS (resumed after each), then the
+# finished run's metrics against REFERENCE's; the first live run is also checked against a second writer
+kill_and_resume() {
+  local name="$1" reference="$2"; shift 2
+  local -a args=("$@")
+  local run="$work/$name" k span low high now target pid at
+  survived=0
+  local -a resume=()
+  for ((k = 1; k <= kills; k++)); do
+    span=$(( (steps - every - 1) / kills ))
+    low=$(( every + 1 + (k - 1) * span )); now=$(last_step "$run")
+    (( low > now )) || low=$(( now + 1 ))
+    high=$(( every + k * span ))
+    (( high >= low )) || high=$low
+    if (( low >= steps )); then echo "no steps left for kill $k"; break; fi
+    target=$(( low + RANDOM % (high - low + 1) ))
+    "$root/amos" "${args[@]}" --out "$run" "${resume[@]}" >> "$work/$name.log" 2>&1 &
+    pid=$!
+    if (( k == 1 )); then # the run-folder lock: a second writer on the live run stops at once, naming it
+      while kill -0 "$pid" 2>/dev/null && (( $(last_step "$run") < 1 )); do sleep 0.05; done
+      local code=0 err
+      err=$("$root/amos" train --resume --out "$run" 2>&1 >/dev/null) || code=$?
+      if [ "$code" != 2 ] || ! grep -q "PID $pid" <<< "$err"; then
+        echo "lock: a second --resume on the live run gave exit $code: $err"; exit 1
+      fi
+      echo "lock: a second --resume on the live run: exit 2, names PID $pid"
+    fi
+    while kill -0 "$pid" 2>/dev/null && (( $(last_step "$run") < target )); do sleep 0.05; done
+    sleep "0.$(( RANDOM % 300 ))"
+    if ! kill -0 "$pid" 2>/dev/null; then echo "the run ended before kill $k"; wait "$pid" || true; break; fi
+    kill -KILL "$pid"
+    wait "$pid" 2>/dev/null || true
+    at=$(last_step "$run")
+    echo "kill $k: SIGKILL at step $at (target $target): $(verify_checkpoints "$run")"
+    survived=$((survived + 1))
+    resume=(--resume)
+  done
+  "$root/amos" "${args[@]}" --out "$run" "${resume[@]}" >> "$work/$name.log" 2>&1
+  echo "final: $(verify_checkpoints "$run")"
+  grep -c "resuming from" "$work/$name.log" | sed 's/^/resumes logged: /'
+  compare_metrics "$reference" "$run"
+  echo "$name: $survived SIGKILL(s) survived"
+}
+
 echo "== reference run"
 "$root/amos" "${train_args[@]}" --out "$work/reference" > "$work/reference.log" 2>&1
 compare_metrics "$work/reference" "$work/reference" >/dev/null
 
+if [ -n "${INIT_FROM:-}" ]; then
+  echo "== --init-from $INIT_FROM: reference, then $kills SIGKILLs"
+  init_args=("${train_args[@]:0:1}" "${train_args[@]:3}" --init-from "$INIT_FROM")   # without --config amos-tiny
+  "$root/amos" "${init_args[@]}" --out "$work/init-reference" > "$work/init-reference.log" 2>&1
+  start_load
+  kill_and_resume init-killed "$work/init-reference" "${init_args[@]}"
+  stop_load
+fi
+
 echo "== $kills SIGKILLs"
-run="$work/killed"
-survived=0
-resume=()
-for ((k = 1; k <= kills; k++)); do
-  # kill k lands at a random step of the k-th of KILLS equal spans after the first checkpoint
-  span=$(( (steps - every - 1) / kills ))
-  low=$(( every + 1 + (k - 1) * span )); now=$(last_step "$run")
-  (( low > now )) || low=$(( now + 1 ))
-  high=$(( every + k * span ))
-  (( high >= low )) || high=$low
-  if (( low >= steps )); then echo "no steps left for kill $k"; break; fi
-  target=$(( low + RANDOM % (high - low + 1) ))
-  "$root/amos" "${train_args[@]}" --out "$run" "${resume[@]}" >> "$work/killed.log" 2>&1 &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null && (( $(last_step "$run") < target )); do sleep 0.05; done
-  sleep "0.$(( RANDOM % 300 ))"
-  if ! kill -0 "$pid" 2>/dev/null; then echo "the run ended before kill $k"; wait "$pid" || true; break; fi
-  kill -KILL "$pid"
-  wait "$pid" 2>/dev/null || true
-  at=$(last_step "$run")
-  echo "kill $k: SIGKILL at step $at (target $target): $(verify_checkpoints "$run")"
-  survived=$((survived + 1))
-  resume=(--resume)
-done
-"$root/amos" "${train_args[@]}" --out "$run" "${resume[@]}" >> "$work/killed.log" 2>&1
-echo "final: $(verify_checkpoints "$run")"
-grep -c "resuming from" "$work/killed.log" | sed 's/^/resumes logged: /'
-compare_metrics "$work/reference" "$run"
+start_load
+kill_and_resume killed "$work/reference" "${train_args[@]}"
+stop_load
 
 for sig in TERM INT; do
   echo "== SIG$sig"

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
+import dev.amos.train.InitSource;
 import dev.amos.train.PretrainOptions;
 import dev.amos.train.Pretrainer;
 import dev.amos.train.TrainConfig;
@@ -15,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code amos train}: pretrain with AMOS, ELECTRA or MLM; with no options, amos-tiny on the shipped sample. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -101,8 +104,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<config>-<objective>-<time>).")
     Path out;
 
-    @Option(names = "--resume", description = "Continue the run in --out from its last complete checkpoint.")
+    @Option(names = "--resume", description = {"Continue the run in --out from its last complete checkpoint.",
+        "With --steps N above the steps done: extend it to N (learning rate re-planned to reach 0 at N, no second warmup)."})
     boolean resume;
+
+    @Option(names = "--init-from", paramLabel = "DIR", description = {"Start from an 'amos import' output, a run folder or its",
+        "discriminator/: model config, tokenizer and discriminator weights from DIR."})
+    Path initFrom;
 
     @Range(min = 1)
     @Option(defaultValue = "" + TrainConfig.DEFAULT_CHECKPOINT_EVERY, names = "--checkpoint-every", description = "Steps between checkpoints, >= 1 (default: ${DEFAULT-VALUE}).")
@@ -126,9 +134,18 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--cache", paramLabel = "DIR", description = "Token-shard cache (default: ~/.cache/amos).")
     Path cache;
 
+    @Spec
+    CommandSpec commandSpec;
+
+    /** Whether {@code option} was on the command line (not just its default). */
+    private boolean given(String option) {
+        return commandSpec != null && commandSpec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
     @Override
     public Integer call() throws Exception {
-        ModelConfig model = ModelConfig.load(config, Paths.models()).with(set);
+        InitSource init = initFrom == null || resume ? null : InitSource.open(initFrom);
+        ModelConfig model = init == null ? ModelConfig.load(config, Paths.models()).with(set) : initModel(init);
         Objective obj = Objective.parse(objective, ablation);
         int seq = seqLen != null ? seqLen : model.seqLen();
         validate(model, obj, seq);
@@ -137,8 +154,16 @@ final class TrainCommand implements Callable<Integer> {
                 .optRtdWeight(rtdWeight).optMaskProbability(maskProb).optSeed(seed).optLogEvery(logEvery)
                 .optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keepCheckpoints).optMaxSkippedSteps(maxSkipped)
                 .build();
+        if (resume) {
+            ResumeOptions.check(out, this::given, training, obj, new ResumeOptions.Inputs(model, corpus, tokenizer, initFrom),
+                    System.err);
+        }
+        if (init != null && given("--tokenizer")) {
+            throw new BadInputException("--tokenizer contradicts --init-from " + initFrom + ": the run tokenizes with "
+                    + init.tokenizer() + " (the encoder's own)");
+        }
         List<Path> corpusPaths = corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz"));
-        Path tok = tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
+        Path tok = init != null ? init.tokenizer() : tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
         Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         if (!resume) {
@@ -146,7 +171,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         Pretrainer.Result r = Pretrainer.run(PretrainOptions.builder().setModel(model, obj).setCorpus(corpusPaths)
                 .setTokenizer(tok).setOutDir(dir).setCacheDir(cache != null ? cache : Paths.cache().resolve("shards"))
-                .optTraining(training).optResume(resume).optDevice(device(device)).optLog(System.err)
+                .optTraining(training).optResume(resume).optInitFrom(init)
+                .optExtendTo(resume && given("--steps") ? steps : null).optDevice(device(device)).optLog(System.err)
                 .optValidation(validCorpus, validEvery, validBatches).build());
         System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
                 : "finished " + r.step() + " steps: " + r.runDir());
@@ -181,6 +207,19 @@ final class TrainCommand implements Callable<Integer> {
         if (cache != null) {
             OptionChecks.outputFolder(cache, "--cache");
         }
+    }
+
+    /**
+     * The model config of an {@code --init-from} run: DIR's, with {@code --set} applied; a {@code
+     * --config} or {@code --set} that changes DIR's encoder shapes is refused.
+     */
+    private ModelConfig initModel(InitSource init) {
+        if (given("--config")) {
+            init.requireSameShapes(ModelConfig.load(config, Paths.models()), "--config " + config);
+        }
+        ModelConfig model = init.model().with(set);
+        init.requireSameShapes(model, "--set");
+        return model;
     }
 
     static Device device(String name) {

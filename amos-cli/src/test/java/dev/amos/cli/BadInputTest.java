@@ -300,7 +300,7 @@ class BadInputTest {
         byte[] bytes = Files.readAllBytes(params);
         bytes[bytes.length / 2] ^= 0x5A;
         Files.write(params, bytes);
-        Run r = train("--resume", "--out", copy.toString());
+        Run r = train("--resume", "--out", copy.toString(), "--corpus", tmp.resolve("dirty.txt").toString());
         assertBadInput(r, "corrupt-run", "no complete checkpoint");
         assertTrue(r.log().contains("model.params fails its sha256 checksum"), r.log());
     }

@@ -34,6 +34,8 @@ public final class PretrainOptions {
     private final List<Path> validCorpus;
     private final int validEvery;
     private final int validBatches;
+    private final InitSource initFrom;
+    private final Integer extendTo;
 
     private PretrainOptions(Builder b) {
         model = b.model;
@@ -49,6 +51,8 @@ public final class PretrainOptions {
         validCorpus = b.validCorpus;
         validEvery = b.validEvery;
         validBatches = b.validBatches;
+        initFrom = b.initFrom;
+        extendTo = b.extendTo;
     }
 
     /** @return a builder: CPU, training defaults, log to stderr, no validation */
@@ -109,6 +113,16 @@ public final class PretrainOptions {
         return validBatches;
     }
 
+    /** @return the weights a new run starts from, or null (fresh initialization) */
+    public InitSource initFrom() {
+        return initFrom;
+    }
+
+    /** @return the new total of steps of a resumed run that is extended, or null (its own steps) */
+    public Integer extendTo() {
+        return extendTo;
+    }
+
     /** Builds {@link PretrainOptions}: {@code setX} are required (for a new run), {@code optX} optional. */
     public static final class Builder {
         private ModelConfig model;
@@ -124,8 +138,25 @@ public final class PretrainOptions {
         private List<Path> validCorpus = List.of();
         private int validEvery;
         private int validBatches = TrainConfig.DEFAULT_VALID_BATCHES;
+        private InitSource initFrom;
+        private Integer extendTo;
 
         private Builder() {}
+
+        /** A new run starts from these weights ({@code amos train --init-from}). */
+        public Builder optInitFrom(InitSource initFrom) {
+            this.initFrom = initFrom;
+            return this;
+        }
+
+        /**
+         * A resumed run continues to {@code steps} in total ({@code --resume --steps N}); see {@link
+         * ExtendedSchedule} for the learning rate.
+         */
+        public Builder optExtendTo(Integer steps) {
+            this.extendTo = steps;
+            return this;
+        }
 
         public Builder setModel(ModelConfig model, Objective objective) {
             this.model = model;
@@ -204,6 +235,12 @@ public final class PretrainOptions {
                 Objects.requireNonNull(model, "set the model (setModel)");
                 Objects.requireNonNull(corpus, "set the corpus");
                 Objects.requireNonNull(tokenizer, "set the tokenizer");
+            }
+            if (initFrom != null && resume) {
+                throw new BadInputException("--init-from starts a new run; --resume continues one: give one of them");
+            }
+            if (extendTo != null && !resume) {
+                throw new IllegalArgumentException("optExtendTo needs optResume");
             }
             if (validEvery < 0) {
                 throw new BadInputException("--valid-every must be >= 0");

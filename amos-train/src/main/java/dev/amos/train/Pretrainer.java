@@ -8,7 +8,9 @@ import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.translate.TranslateException;
+import dev.amos.io.FolderLock;
 import dev.amos.model.Amos;
+import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
@@ -59,14 +61,22 @@ public final class Pretrainer {
 
     /** Runs (or resumes) a pretraining run; see the class comment. */
     public static Result run(PretrainOptions o) throws IOException {
+        try (FolderLock lock = RunFolder.lock(o.outDir(), o.resume())) {
+            return runLocked(o);
+        }
+    }
+
+    /** {@link #run} while this process holds the run folder's lock. */
+    private static Result runLocked(PretrainOptions o) throws IOException {
         RunFolder run = o.resume() ? RunFolder.forResume(o.outDir()) : RunFolder.create(o.outDir());
         RunSpec spec = RunSpec.of(o, run);
         Checkpoints.Start start = Checkpoints.Start.NEW;
         if (o.resume()) {
-            o.log().println("amos: resuming " + run.dir() + " (its config.json is authoritative)");
+            o.log().println("amos: resuming " + run.dir() + " (its config.json holds the model, corpus and training settings)");
             start = Checkpoints.Start.of(Checkpoints.latestValid(run.dir(), o.log())
                     .orElseThrow(() -> Checkpoints.nothingToResume(run.dir())));
             o.log().println("amos: resuming from " + start.checkpoint().dir().getFileName());
+            spec = extend(o, run, spec, start.step());
         }
         PretrainingData data = PretrainingData.prepare(spec, o.cacheDir(), start.step(), o.log());
         ExecutorService prefetch = Executors.newFixedThreadPool(2, r -> {
@@ -83,6 +93,39 @@ public final class Pretrainer {
         }
     }
 
+    /** The learning-rate rule of an extended run, as printed and recorded in config.json. */
+    static final String EXTENSION_LR_RULE = "re-planned as if the run had been started with the new --steps:"
+            + " the same warmup (no second one), then linear decay from the peak to 0 at the new last step;"
+            + " the steps after the resumed one follow it";
+
+    /**
+     * {@code --resume --steps N}: continues a run to N steps in total (N above the steps done) on
+     * the schedule {@link #EXTENSION_LR_RULE} states; the rule and the rate of the next step (new
+     * and old) are printed, and the change recorded in config.json.
+     */
+    private static RunSpec extend(PretrainOptions o, RunFolder run, RunSpec spec, long done) throws IOException {
+        TrainConfig before = spec.training();
+        if (o.extendTo() == null) {
+            return spec;
+        }
+        int steps = o.extendTo();
+        if (steps <= done) {
+            throw BadInputException.of(run.dir(), "--steps " + steps + ": the run has done " + done
+                    + " steps already (its last checkpoint); give more than " + done + " to extend it");
+        }
+        if (steps == before.steps()) {
+            return spec;
+        }
+        TrainConfig extended = before.toBuilder().optSteps(steps).build();
+        int next = (int) done + 1;
+        o.log().printf(java.util.Locale.ROOT, "amos: extending the run from %d to %d steps (resumed at step %d); learning"
+                + " rate %s: step %d at %.3g (the %d-step schedule had %.3g)%n", before.steps(), steps, done,
+                EXTENSION_LR_RULE, next, schedule(extended).getNewValue(next), before.steps(),
+                schedule(before).getNewValue(next));
+        run.recordExtension(done, extended, EXTENSION_LR_RULE);
+        return new RunSpec(spec.model(), spec.objective(), extended, spec.corpus(), spec.validCorpus(), spec.tokenizer());
+    }
+
     /** The model piece: the networks, optimizer, trainer and listeners; then the loop and the outputs. */
     private static Result train(PretrainOptions o, RunFolder run, RunSpec spec, PretrainingData data,
             Checkpoints.Start start, ExecutorService prefetch) throws IOException, TranslateException {
@@ -93,6 +136,8 @@ public final class Pretrainer {
             model.setBlock(amos);
             if (start.checkpoint() != null) {
                 BlockFiles.load(amos, model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.MODEL));
+            } else if (o.initFrom() != null) {
+                o.initFrom().loadInto(amos, spec.objective(), model.getNDManager(), o.log());
             }
             ParameterList params = amos.getParameters();
             try (AdamW adam = newOptimizer(params, tc, start.step())) {
@@ -111,7 +156,8 @@ public final class Pretrainer {
                     run.requireFreeSpace(RunFolder.parameterCount(params),
                             o.resume() ? 1 : tc.keepCheckpoints() + 1, RunFolder::usableSpace);
                     if (!o.resume()) { // only once inputs, model and disk proved good: no half-made run
-                        run.writeConfig(spec.model(), spec.objective(), tc, spec.corpus(), spec.validCorpus(), data.tokenizer());
+                        run.writeConfig(spec.model(), spec.objective(), tc, spec.corpus(), spec.validCorpus(), data.tokenizer(),
+                                o.initFrom() == null ? null : o.initFrom().dir());
                     }
                     if (start.checkpoint() != null && Files.exists(start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER))) {
                         adam.loadState(model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER));

@@ -1,6 +1,7 @@
 package dev.amos.train;
 
 import dev.amos.io.AtomicFiles;
+import dev.amos.io.FolderLock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
@@ -45,6 +46,36 @@ public final class RunFolder {
 
     public Path dir() {
         return dir;
+    }
+
+    /**
+     * Takes the OS lock of a run folder ({@link FolderLock}) before anything in it is read or
+     * written, so a second {@code amos train} or {@code --resume} on a live run stops at once,
+     * naming the PID that holds it. Folders that cannot be runs are refused first, so that no
+     * lock file is created in them.
+     *
+     * @param dir the run folder
+     * @param resume whether the run is to be continued (it must then hold a config.json)
+     * @return the held lock
+     */
+    public static FolderLock lock(Path dir, boolean resume) throws IOException {
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw BadInputException.of(dir, "--out must be a folder, this is a file");
+        }
+        if (resume && !Files.isDirectory(dir)) {
+            throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
+        }
+        FolderLock lock;
+        try {
+            lock = FolderLock.acquire(dir); // first: a live writer is named even before its config.json exists
+        } catch (IOException e) {
+            throw BadInputException.of(dir, "output folder is not writable (" + e.getMessage() + ")");
+        }
+        if (resume && !Files.isRegularFile(dir.resolve(CONFIG))) {
+            lock.close();
+            throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
+        }
+        return lock;
     }
 
     /** A new run: the folder may exist but must not hold a run yet, and must be writable. */
@@ -135,9 +166,12 @@ public final class RunFolder {
         return run;
     }
 
-    /** Writes config.json (model, objective, training, corpus) and the tokenizer. */
+    /**
+     * Writes config.json (model, objective, training, corpus, and {@code init_from} when the run
+     * started from other weights) and the tokenizer.
+     */
     void writeConfig(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus,
-            List<Path> validCorpus, CorpusTokenizer tokenizer) throws IOException {
+            List<Path> validCorpus, CorpusTokenizer tokenizer, Path initFrom) throws IOException {
         JsonObject c = new JsonObject();
         c.add("model", model.toJson());
         c.addProperty("objective", objective.kind().name().toLowerCase());
@@ -151,25 +185,60 @@ public final class RunFolder {
         validCorpus.forEach(p -> valid.add(p.toAbsolutePath().normalize().toString()));
         c.add("valid_corpus", valid);
         c.addProperty("tokenizer_sha256", tokenizer.sha256());
+        if (initFrom != null) {
+            c.addProperty("init_from", initFrom.toAbsolutePath().normalize().toString());
+        }
         config = c;
         writeJson(dir.resolve(CONFIG), c);
         writeText(dir.resolve(TOKENIZER), tokenizer.tokenizerJson());
     }
 
-    ModelConfig modelConfig() {
+    /**
+     * Records in config.json that a resumed run was extended ({@code --resume --steps N}): {@code
+     * training.steps} becomes {@code steps} and {@code extensions} gains {@code {from_step,
+     * steps_before, steps, lr_rule}}.
+     */
+    void recordExtension(long fromStep, TrainConfig extended, String lrRule) throws IOException {
+        JsonObject e = new JsonObject();
+        e.addProperty("from_step", fromStep);
+        e.addProperty("steps_before", trainConfig().steps());
+        e.addProperty("steps", extended.steps());
+        e.addProperty("lr_rule", lrRule);
+        JsonObject c = config.deepCopy();
+        c.add("training", extended.toJson());
+        JsonArray all = c.has("extensions") ? c.getAsJsonArray("extensions") : new JsonArray();
+        all.add(e);
+        c.add("extensions", all);
+        writeJson(dir.resolve(CONFIG), c);
+        config = c;
+    }
+
+    /** The model config of the run. */
+    public ModelConfig modelConfig() {
         return ModelConfig.fromJson(config.getAsJsonObject("model"), dir.resolve(CONFIG).toString());
     }
 
-    Objective objective() {
+    public Objective objective() {
         return Objective.parse(config.get("objective").getAsString(), config.get("ablation").getAsString());
     }
 
-    TrainConfig trainConfig() {
+    public TrainConfig trainConfig() {
         return TrainConfig.fromJson(config.getAsJsonObject("training"), dir.resolve(CONFIG).toString());
     }
 
-    List<Path> corpus() {
+    /** The corpus files of the run (absolute). */
+    public List<Path> corpus() {
         return paths("corpus");
+    }
+
+    /** The {@code --init-from} folder the run was started from (absolute), or null. */
+    public Path initFrom() {
+        return config.has("init_from") ? Path.of(config.get("init_from").getAsString()) : null;
+    }
+
+    /** The sha256 of the tokenizer file the run was started with, or null when not recorded. */
+    public String tokenizerSha256() {
+        return config.has("tokenizer_sha256") ? config.get("tokenizer_sha256").getAsString() : null;
     }
 
     List<Path> validCorpus() {

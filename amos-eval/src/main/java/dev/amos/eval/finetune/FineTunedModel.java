@@ -61,10 +61,15 @@ public final class FineTunedModel implements AutoCloseable {
         Path staging = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         deleteTree(staging);
         Files.createDirectories(staging);
-        BlockFiles.save(classifier, staging.resolve(PARAMS));
-        String json = new GsonBuilder().setPrettyPrinting().create().toJson(classifier.config().toJson()) + "\n";
-        Files.writeString(staging.resolve(CONFIG), json, StandardCharsets.UTF_8);
-        Files.copy(tokenizerJson, staging.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
+        try { // a failed write leaves the previous folder and no staging folder
+            BlockFiles.save(classifier, staging.resolve(PARAMS));
+            String json = new GsonBuilder().setPrettyPrinting().create().toJson(classifier.config().toJson()) + "\n";
+            Files.writeString(staging.resolve(CONFIG), json, StandardCharsets.UTF_8);
+            Files.copy(tokenizerJson, staging.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(staging);
+            throw e;
+        }
         Path old = target.resolveSibling("." + target.getFileName() + ".old-" + ProcessHandle.current().pid());
         if (Files.exists(target)) {
             deleteTree(old);

@@ -1,6 +1,7 @@
 package dev.amos.eval.finetune;
 
 import dev.amos.io.AtomicFiles;
+import dev.amos.io.FolderLock;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -76,8 +77,15 @@ public final class GlueFinetuner {
 
     private GlueFinetuner() {}
 
-    /** Fine-tunes every seed, writes the output folder and returns the results. */
+    /**
+     * Fine-tunes every seed, writes the output folder and returns the results. The output folder
+     * is held under its {@link FolderLock} the whole time: a second fine-tune (or a pretraining
+     * run) into the same folder stops at once, naming this process.
+     */
     public static Result run(FinetuneConfig o) throws IOException {
+        if (Files.exists(o.outDir()) && !Files.isDirectory(o.outDir())) {
+            throw BadInputException.of(o.outDir(), "--out must be a folder, this is a file");
+        }
         PretrainedRun pretrained = PretrainedRun.open(o.pretrained());
         if (o.maxLength() > pretrained.model().maxPositions()) {
             throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
@@ -91,7 +99,14 @@ public final class GlueFinetuner {
         if (train.isEmpty()) {
             throw BadInputException.of(GlueReader.path(o.glueDir(), o.task(), GlueSplit.TRAIN), "no training examples");
         }
-        Files.createDirectories(o.outDir());
+        try (FolderLock lock = FolderLock.acquire(o.outDir())) {
+            return fineTune(o, pretrained, train, dev);
+        }
+    }
+
+    /** The seeds, {@code best/} and {@code results.json}, under the output folder's lock. */
+    private static Result fineTune(FinetuneConfig o, PretrainedRun pretrained, List<GlueExample> train,
+            Map<GlueSplit, List<GlueExample>> dev) throws IOException {
         List<SeedResult> results = new ArrayList<>();
         try (GluePairEncoder encoder = GluePairEncoder.load(pretrained.tokenizer(), o.maxLength())) {
             Map<GlueSplit, GlueDataset> devSets = new LinkedHashMap<>();

@@ -3,6 +3,7 @@ package dev.amos.train.data;
 import dev.amos.io.Sha256;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -31,6 +32,12 @@ import java.util.Map;
  * one also copies every token string, offset and mask into Java objects.
  */
 public final class CorpusTokenizer implements AutoCloseable {
+
+    /**
+     * The special tokens of the SentencePiece tokenizers {@code amos import} writes (RoBERTa / fairseq
+     * names), in the order of {@link BertVocabTokenizerJson#SPECIAL_TOKENS}: pad, unk, cls, sep, mask.
+     */
+    static final List<String> SENTENCEPIECE_SPECIAL_TOKENS = List.of("<pad>", "<unk>", "<s>", "</s>", "<mask>");
 
     private static final Map<String, String> OPTIONS =
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
@@ -208,6 +215,16 @@ public final class CorpusTokenizer implements AutoCloseable {
                 ids.put(entry.getKey(), id);
                 maxId = Math.max(maxId, id);
             }
+        } else if (model != null && model.isJsonObject() && model.getAsJsonObject().has("vocab")
+                && model.getAsJsonObject().get("vocab").isJsonArray()) { // Unigram: [[piece, score], ...], id = index
+            JsonArray pieces = model.getAsJsonObject().getAsJsonArray("vocab");
+            for (int id = 0; id < pieces.size(); id++) {
+                JsonElement piece = pieces.get(id);
+                if (piece.isJsonArray() && !piece.getAsJsonArray().isEmpty()) {
+                    ids.putIfAbsent(piece.getAsJsonArray().get(0).getAsString(), id);
+                }
+            }
+            maxId = Math.max(maxId, pieces.size() - 1);
         }
         List<Integer> special = new ArrayList<>();
         if (root.has("added_tokens") && root.get("added_tokens").isJsonArray()) {
@@ -226,8 +243,11 @@ public final class CorpusTokenizer implements AutoCloseable {
             String name = BertVocabTokenizerJson.SPECIAL_TOKENS.get(i);
             Integer id = ids.get(name);
             if (id == null) {
-                throw BadInputException.of(source, "no " + name
-                        + " token (expected a BERT-style WordPiece tokenizer with [PAD] [UNK] [CLS] [SEP] [MASK])");
+                id = ids.get(SENTENCEPIECE_SPECIAL_TOKENS.get(i));
+            }
+            if (id == null) {
+                throw BadInputException.of(source, "no " + name + " token (expected a BERT-style tokenizer with [PAD]"
+                        + " [UNK] [CLS] [SEP] [MASK], or one of 'amos import' with <pad> <unk> <s> </s> <mask>)");
             }
             required[i] = id;
             special.add(id);

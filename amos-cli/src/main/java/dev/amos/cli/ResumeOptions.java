@@ -1,0 +1,127 @@
+package dev.amos.cli;
+
+import dev.amos.io.Sha256;
+import dev.amos.model.BadInputException;
+import dev.amos.model.ModelConfig;
+import dev.amos.model.Objective;
+import dev.amos.train.RunFolder;
+import dev.amos.train.TrainConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+/**
+ * What {@code amos train --resume} does with the other options given on its command line: a
+ * resumed run keeps its config.json, so every option is either applied (and said so) or refused
+ * in one line when it differs from the run's value; none is silently ignored.
+ *
+ * <p>Applied: {@code --steps} (extends or re-plans the run, see {@code Pretrainer}), {@code
+ * --device}, {@code --cache}, {@code --valid-corpus}, {@code --valid-every}, {@code --valid-batches}.
+ * Compared with the run's config.json (refused when different): every training option, {@code
+ * --config} with {@code --set} (the whole model config), {@code --corpus} (the files),
+ * {@code --tokenizer} (its sha256), {@code --objective}, {@code --ablation} and {@code --init-from}
+ * (the folder the run started from; a resumed run continues its own weights either way).
+ */
+final class ResumeOptions {
+
+    /** Options applied to a resumed run. */
+    static final List<String> APPLIED = List.of("--steps", "--device", "--cache", "--valid-corpus", "--valid-every",
+            "--valid-batches");
+
+    /** The command line's model, corpus and tokenizer (null: not given). */
+    record Inputs(ModelConfig model, List<Path> corpus, Path tokenizer, Path initFrom) {}
+
+    /** Training options and the config value each sets. */
+    private static final Map<String, Function<TrainConfig, Object>> COMPARED = new LinkedHashMap<>();
+
+    static {
+        COMPARED.put("--batch-size", TrainConfig::batchSize);
+        COMPARED.put("--accumulate", TrainConfig::accumulate);
+        COMPARED.put("--seq-len", TrainConfig::seqLen);
+        COMPARED.put("--lr", TrainConfig::learningRate);
+        COMPARED.put("--warmup", TrainConfig::warmupSteps);
+        COMPARED.put("--weight-decay", TrainConfig::weightDecay);
+        COMPARED.put("--clip", TrainConfig::clipNorm);
+        COMPARED.put("--rtd-weight", TrainConfig::rtdWeight);
+        COMPARED.put("--mask-prob", TrainConfig::maskProbability);
+        COMPARED.put("--seed", TrainConfig::seed);
+        COMPARED.put("--log-every", TrainConfig::logEvery);
+        COMPARED.put("--checkpoint-every", TrainConfig::checkpointEvery);
+        COMPARED.put("--keep-checkpoints", TrainConfig::keepCheckpoints);
+        COMPARED.put("--max-skipped", TrainConfig::maxSkippedSteps);
+    }
+
+    private ResumeOptions() {}
+
+    private static BadInputException changed(String option, Path config, String what) {
+        return new BadInputException("--resume: " + option + " differs from the run's " + what + " in " + config
+                + " (a resumed run keeps it; start a new run, or --init-from " + config.getParent() + ")");
+    }
+
+    private static List<Path> absolute(List<Path> paths) {
+        return paths.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    }
+
+    /**
+     * Refuses what a resumed run cannot take and says what it applies.
+     *
+     * @param dir the run folder
+     * @param given whether an option was on the command line
+     * @param options the training settings the command line describes
+     * @param objective the objective the command line names
+     * @param log where "applying ..." goes
+     * @throws BadInputException for the first option that differs from the run
+     */
+    static void check(Path dir, Predicate<String> given, TrainConfig options, Objective objective, Inputs inputs,
+            PrintStream log) throws IOException {
+        RunFolder run = RunFolder.forResume(dir);
+        TrainConfig recorded = run.trainConfig();
+        Path config = dir.resolve(RunFolder.CONFIG);
+        if (given.test("--init-from") && !inputs.initFrom().toAbsolutePath().normalize().equals(run.initFrom())) {
+            throw new BadInputException("--resume continues the run's own weights; --init-from " + inputs.initFrom()
+                    + " is not the folder it started from (" + (run.initFrom() == null ? "none" : run.initFrom())
+                    + " in " + config + ")");
+        }
+        if ((given.test("--config") || given.test("--set"))
+                && !inputs.model().toJson().equals(run.modelConfig().toJson())) {
+            throw changed("--config/--set", config, "model config");
+        }
+        if (given.test("--corpus") && !absolute(inputs.corpus()).equals(absolute(run.corpus()))) {
+            throw changed("--corpus", config, "corpus " + run.corpus());
+        }
+        if (given.test("--tokenizer") && !Sha256.of(Files.readAllBytes(inputs.tokenizer())).equals(run.tokenizerSha256())) {
+            throw changed("--tokenizer", config, "tokenizer (tokenizer_sha256)");
+        }
+        if ((given.test("--objective") || given.test("--ablation"))
+                && !objective.label().equals(run.objective().label())) {
+            throw new BadInputException("--resume: --objective/--ablation " + objective.label() + " differs from the run's "
+                    + run.objective().label() + " in " + config);
+        }
+        for (Map.Entry<String, Function<TrainConfig, Object>> e : COMPARED.entrySet()) {
+            Object mine = e.getValue().apply(options);
+            Object theirs = e.getValue().apply(recorded);
+            if (given.test(e.getKey()) && !Objects.equals(mine, theirs)) {
+                throw new BadInputException("--resume: " + e.getKey() + " " + mine + " differs from the run's " + theirs
+                        + " in " + config + " (a resumed run keeps its settings; only " + String.join(", ", APPLIED)
+                        + " apply)");
+            }
+        }
+        List<String> applied = new ArrayList<>();
+        for (String option : APPLIED) {
+            if (given.test(option)) {
+                applied.add(option);
+            }
+        }
+        if (!applied.isEmpty()) {
+            log.println("amos: --resume: applying " + String.join(", ", applied) + " from the command line");
+        }
+    }
+}
