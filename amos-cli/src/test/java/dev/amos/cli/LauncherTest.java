@@ -67,7 +67,7 @@ class LauncherTest {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("AMOS_") || k.equals("CUDA_VISIBLE_DEVICES")
-                || k.equals("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") || k.equals("LD_LIBRARY_PATH"));
+                || k.equals("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") || k.equals("LD_LIBRARY_PATH") || k.equals("LD_PRELOAD"));
         pb.environment().put("PATH", bin() + ":/usr/bin:/bin");
         pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         pb.environment().putAll(env);
