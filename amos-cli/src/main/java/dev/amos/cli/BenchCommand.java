@@ -86,6 +86,10 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("peak_flops", Math.round(peak));
         gemm.addProperty("source", peakSource);
         gemm.addProperty("threads", JniUtils.getNumThreads());
+        GemmPath path = GemmPath.current();
+        gemm.addProperty("gemm_path", path.name());
+        gemm.addProperty("mkl_fast_path", path.fast());
+        gemm.addProperty("gemm_path_detail", path.detail());
         System.out.println(gemm);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);

@@ -61,6 +61,7 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("devices:     " + Arrays.stream(engine.getDevices()).map(Device::toString).collect(Collectors.joining(", ")));
         System.out.println("gpus:        " + engine.getGpuCount());
         System.out.println("precision:   float32" + (dev.amos.train.Precision.tf32() ? ", TF32 matmuls on CUDA (--tf32)" : ""));
+        System.out.println("gemm (cpu):  " + GemmPath.current());
         System.out.println("threads:     intra-op " + JniUtils.getNumThreads() + ", inter-op " + JniUtils.getNumInteropThreads());
         System.out.println("java:        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         System.out.println("offline:     " + Boolean.getBoolean("offline"));

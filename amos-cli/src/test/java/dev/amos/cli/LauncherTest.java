@@ -67,7 +67,7 @@ class LauncherTest {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("AMOS_") || k.equals("CUDA_VISIBLE_DEVICES")
-                || k.equals("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") || k.equals("LD_LIBRARY_PATH"));
+                || k.equals("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") || k.equals("LD_LIBRARY_PATH") || k.equals("LD_PRELOAD"));
         pb.environment().put("PATH", bin() + ":/usr/bin:/bin");
         pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         pb.environment().putAll(env);
@@ -211,5 +211,91 @@ class LauncherTest {
         assertTrue(r.err().endsWith("amos: the cuda build left no libcudart.so.11.0 in "
                 + tmp.resolve("repo/target/cuda-libs-11.8-8.6") + "\n"), r.err());
         assertFalse(Files.exists(tmp.resolve("java.log")), "java is not started without the libraries");
+    }
+
+    /** A fake /proc/cpuinfo, a fake java logging LD_PRELOAD and its arguments, the shim's source in the root. */
+    private Path gemmRoot(String vendor, String flags) throws IOException {
+        Path root = root();
+        Path src = Files.createDirectories(root.resolve("amos-cli/src/main/c")).resolve("mkl_intel_cpu_true.c");
+        Files.copy(REPO.resolve("amos-cli/src/main/c/mkl_intel_cpu_true.c"), src);
+        Files.writeString(tmp.resolve("cpuinfo"), "processor\t: 0\nvendor_id\t: " + vendor + "\nflags\t\t: " + flags + "\n");
+        script("mvn", "echo \"MAVEN_OPTS=$MAVEN_OPTS\" >> " + tmp.resolve("mvn.log")
+                + "\nmkdir -p amos-cli/target && touch amos-cli/target/amos-cli.jar");
+        script("java", "{ echo \"LD_PRELOAD=${LD_PRELOAD:-}\"; printf '%s\\n' \"$@\"; } > " + tmp.resolve("java.log"));
+        return root;
+    }
+
+    private Map<String, String> cpuinfo(String... more) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("AMOS_CPUINFO", tmp.resolve("cpuinfo").toString()));
+        for (int i = 0; i < more.length; i += 2) {
+            env.put(more[i], more[i + 1]);
+        }
+        return env;
+    }
+
+    @Test
+    void amdWithAvx512GetsTheShimBuiltOnceAndPreloaded() throws Exception {
+        Path root = gemmRoot("AuthenticAMD", "fpu sse2 avx fma avx2 bmi2 avx512f avx512dq avx512cd avx512bw avx512vl");
+        Result r = launch(root, cpuinfo(), "info");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.readString(tmp.resolve("mvn.log")).contains("-Djansi.noreset=true"), "no colour resets from Maven");
+        assertEquals("amos: building the CLI (cpu, -P!cuda) ...\n", r.err(), "only amos's own lines on a first build");
+        List<String> java = Files.readAllLines(tmp.resolve("java.log"));
+        Path dir = tmp.resolve("cache/amos/native");
+        try (var files = Files.list(dir)) {
+            Path shim = files.filter(f -> f.getFileName().toString().startsWith(GemmPath.SHIM_NAME)).findFirst().orElseThrow();
+            assertEquals("LD_PRELOAD=" + shim, java.get(0));
+            Process nm = new ProcessBuilder("nm", "-D", shim.toString()).redirectErrorStream(true).start();
+            assertTrue(new String(nm.getInputStream().readAllBytes()).contains("T mkl_serv_intel_cpu_true"));
+        }
+        assertTrue(java.contains("-Damos.gemm.reason=AuthenticAMD with AVX-512: MKL's feature-based kernels via the preloaded shim"), java.toString());
+        // built once: a second run with a cc that fails still preloads the cached shim
+        script("cc", "exit 1");
+        assertEquals(0, launch(root, cpuinfo(), "info").code());
+        assertTrue(Files.readAllLines(tmp.resolve("java.log")).get(0).startsWith("LD_PRELOAD=" + dir), "cached shim reused");
+    }
+
+    @Test
+    void intelAvx2OnlyCpusAnOptOutAndAFailingCcGetNoShimButAmosMklFastForcesIt() throws Exception {
+        Path root = gemmRoot("GenuineIntel", "fpu avx fma avx2 avx512f");
+        launch(root, cpuinfo(), "info");
+        List<String> java = Files.readAllLines(tmp.resolve("java.log"));
+        assertEquals("LD_PRELOAD=", java.get(0));
+        assertTrue(java.contains("-Damos.gemm.reason=GenuineIntel: MKL's own dispatch is already fast"), java.toString());
+        Files.writeString(tmp.resolve("cpuinfo"), "vendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx\n");
+        launch(root, cpuinfo(), "info");
+        java = Files.readAllLines(tmp.resolve("java.log"));
+        assertEquals("LD_PRELOAD=", java.get(0));
+        assertTrue(java.contains("-Damos.gemm.reason=AuthenticAMD without avx2 and fma: the generic kernels stay"), java.toString());
+        Files.writeString(tmp.resolve("cpuinfo"), "vendor_id\t: AuthenticAMD\nflags\t\t: fpu avx2 fma avx512f\n");
+        launch(root, cpuinfo(), "info");
+        java = Files.readAllLines(tmp.resolve("java.log"));
+        assertEquals("LD_PRELOAD=", java.get(0), "AVX2 only (avx512bw/dq/vl missing): off by default");
+        assertTrue(java.contains("-Damos.gemm.reason=AuthenticAMD without AVX-512: the shim does not help here (AMOS_MKL_FAST=1 forces it)"), java.toString());
+        launch(root, cpuinfo("AMOS_MKL_FAST", "1"), "info");
+        java = Files.readAllLines(tmp.resolve("java.log"));
+        assertTrue(java.get(0).startsWith("LD_PRELOAD=" + tmp.resolve("cache/amos/native/" + GemmPath.SHIM_NAME)), java.get(0));
+        assertTrue(java.contains("-Damos.gemm.reason=AuthenticAMD with avx2 and fma, AMOS_MKL_FAST=1: MKL's feature-based kernels via the preloaded shim"), java.toString());
+        Files.writeString(tmp.resolve("cpuinfo"), "vendor_id\t: AuthenticAMD\nflags\t\t: fpu avx2 fma avx512f avx512bw avx512dq avx512vl\n");
+        launch(root, cpuinfo("AMOS_MKL_FAST", "0"), "info");
+        assertEquals("LD_PRELOAD=", Files.readAllLines(tmp.resolve("java.log")).get(0));
+        deleteTree(tmp.resolve("cache/amos/native"));
+        script("cc", "exit 1");
+        Result r = launch(root, cpuinfo(), "info");
+        assertEquals(0, r.code(), r.err());
+        java = Files.readAllLines(tmp.resolve("java.log"));
+        assertEquals("LD_PRELOAD=", java.get(0));
+        assertTrue(java.contains("-Damos.gemm.reason=AuthenticAMD: cc failed to build the shim"), java.toString());
+        Result bad = launch(root, cpuinfo("AMOS_MKL_FAST", "yes"), "info");
+        assertEquals(2, bad.code());
+        assertEquals("amos: AMOS_MKL_FAST: expected 0 or 1, got \"yes\"\n", bad.err());
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }

@@ -35,9 +35,11 @@ class AmosSparkTest {
 
     /**
      * Classifier outputs: the fixture's output layer is scaled up about a hundredfold (so that a
-     * random head spreads its outputs), which scales float rounding from padding to ~3e-5 as well.
+     * random head spreads its outputs), which scales float rounding from padding to ~3e-5 as well,
+     * and to 1.0e-4 with MKL's fast GEMM kernels (AMOS_MKL_FAST=1, whose rounding depends more on
+     * the batch's padded shape; docs/performance.md).
      */
-    private static final float OUTPUT_TOLERANCE = 1e-4f;
+    private static final float OUTPUT_TOLERANCE = 2e-4f;
 
     @TempDir
     static Path tmp;
