@@ -6,10 +6,11 @@ either a plain MLM encoder or the AMOS multi-layer MLM generator (shared head re
 layers, gradient stopped at the input of the layer after each MLM layer but the last), with the
 same architecture and optimizer settings as amos (post-LN BERT layers, learned positions + T5
 relative bias, AdamW 0.9/0.98/1e-6, wd 0.01 off biases/LN, warmup then linear decay, clip 2.0),
-and prints window means of the MLM loss. Masking: 15% of the real tokens, all [MASK].
+and prints window means of the MLM loss. Masking: 15% of the real tokens, all [MASK]. Needs PyTorch
+(Debian: apt-get install python3-torch; run that python3).
 
-    /usr/bin/python3 scripts/learning_peer.py --corpus /tmp/bigram.txt --make-corpus
-    /usr/bin/python3 scripts/learning_peer.py --corpus /tmp/bigram.txt --compact-vocab --layers 3 --hidden 64 \
+    python3 scripts/learning_peer.py --corpus bigram.txt --make-corpus
+    python3 scripts/learning_peer.py --corpus bigram.txt --compact-vocab --layers 3 --hidden 64 \
         --heads 2 --ffn 256 --mlm-layers 1,2,3 --steps 300
 """
 import argparse

@@ -12,8 +12,10 @@ class GemmPathTest {
 
     private static final List<String> AMD = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "flags\t\t: fpu avx2 fma");
     private static final List<String> INTEL = List.of("vendor_id\t: GenuineIntel");
+    /** A cache folder with a space in its name, under the user's home (the launcher's default place). */
+    private static final String SHIM = System.getProperty("user.home") + "/a b/.cache/amos/native/libamos-mkl-intel-cpu-true-1774253685.so";
     private static final List<String> MAPS_WITH_SHIM = List.of(
-            "7f1c2a000000-7f1c2a001000 r-xp 00001000 08:01 123 /home/a b/.cache/amos/native/libamos-mkl-intel-cpu-true-1774253685.so",
+            "7f1c2a000000-7f1c2a001000 r-xp 00001000 08:01 123 " + SHIM,
             "7f1c2b000000-7f1c2b100000 rw-p 00000000 00:00 0 ");
     private static final List<String> MAPS_WITHOUT = List.of(
             "7f1c2a000000-7f1c2a001000 r-xp 00001000 08:01 123 /usr/lib/x86_64-linux-gnu/libc.so.6",
@@ -24,7 +26,7 @@ class GemmPathTest {
         GemmPath p = GemmPath.of(AMD, MAPS_WITH_SHIM, "ignored when the shim is mapped");
         assertEquals("mkl-fast", p.name());
         assertTrue(p.fast());
-        assertTrue(p.detail().endsWith("/home/a b/.cache/amos/native/libamos-mkl-intel-cpu-true-1774253685.so"), p.detail());
+        assertTrue(p.detail().endsWith(SHIM), p.detail());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package dev.amos.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDList;
+import ai.djl.training.dataset.Batch;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -16,6 +16,7 @@ import dev.amos.train.data.ExamplePacker;
 import dev.amos.train.data.Masker;
 import dev.amos.train.data.MaskingConfig;
 import dev.amos.train.data.PackedExamples;
+import dev.amos.train.data.PretrainingDataset;
 import dev.amos.train.data.ShardCache;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
+import java.util.stream.LongStream;
 
 /**
  * {@code amos diagnose}: {@link GeneratorDiagnostics} of a run's checkpoint (or of a fresh
@@ -126,19 +128,12 @@ public final class Diagnosis {
                 BlockFiles.load(amos, manager, checkpoint);
                 amos.getParameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
             }
-            int seq = examples.maxLength();
+            PretrainingDataset data = PretrainingDataset.builder().setExamples(examples).setMasker(masker)
+                    .setSampling(o.batchSize(), false).build();
             for (int b = 0; b < o.batches(); b++) {
-                try (NDManager m = manager.newSubManager()) {
-                    long[] ids = new long[o.batchSize() * seq];
-                    long[] att = new long[o.batchSize() * seq];
-                    long[] row = new long[seq];
-                    for (int i = 0; i < o.batchSize(); i++) {
-                        int len = examples.fill((long) b * o.batchSize() + i, row);
-                        System.arraycopy(row, 0, ids, i * seq, seq);
-                        java.util.Arrays.fill(att, i * seq, i * seq + len, 1L);
-                    }
-                    NDList batch = masker.mask(ids, att, o.batchSize(), seq, -1 - b).toNDList(m);
-                    reports.add(GeneratorDiagnostics.measure(amos, m, batch, o.rtdWeight(), o.seed() + b));
+                List<Long> indices = LongStream.range((long) b * o.batchSize(), (long) (b + 1) * o.batchSize()).boxed().toList();
+                try (Batch batch = data.batch(manager, indices, -1 - b)) { // the held-out batching of Validation
+                    reports.add(GeneratorDiagnostics.measure(amos, batch.getManager(), batch.getData(), o.rtdWeight(), o.seed() + b));
                 }
             }
         }
