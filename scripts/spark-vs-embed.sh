@@ -11,7 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 run="${1:?usage: $0 RUN_DIR TEXTS_FILE [OUT_DIR] [BATCH]}"
 texts="${2:?usage: $0 RUN_DIR TEXTS_FILE [OUT_DIR] [BATCH]}"
-out="${3:-/tmp/amos-spark-vs-embed}"
+out="${3:-runs/spark-vs-embed}"
 batch="${4:-32}"
 mkdir -p "$out"
 head -n 100 "$texts" > "$out/first-100.txt"
