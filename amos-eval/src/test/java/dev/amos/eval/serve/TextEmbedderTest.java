@@ -127,7 +127,7 @@ class TextEmbedderTest {
         List<Long> progress = new ArrayList<>();
         long n = EmbedJob.run(mean, new BufferedReader(new StringReader(input)), out, 3, progress::add);
         assertEquals(TinyRun.TEXTS.size(), n);
-        assertEquals(List.of(3L, 6L, 7L), progress);
+        assertEquals(List.of(7L), progress); // one window (3 x EmbedJob.WINDOW_BATCHES texts) holds all seven
         String[] lines = out.toString().split("\n", -1);
         assertEquals(TinyRun.TEXTS.size() + 1, lines.length);
         assertEquals("", lines[lines.length - 1]);
@@ -141,6 +141,32 @@ class TextEmbedderTest {
                 assertEquals(expected[i][j], embedding.get(j).getAsFloat(), 1e-6f);
             }
         }
+    }
+
+    @Test
+    void lengthSortedWindowsKeepInputOrderAndEachTextsOwnEmbedding() throws Exception {
+        // more than one window of mixed lengths: each line's vector must be its own text's, alone
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 3 * EmbedJob.WINDOW_BATCHES + 5; i++) {
+            String base = TinyRun.TEXTS.get(i % TinyRun.TEXTS.size());
+            texts.add(i % 3 == 0 ? base : i % 3 == 1 ? base + " " + base : "word " + i);
+        }
+        StringWriter out = new StringWriter();
+        List<Long> progress = new ArrayList<>();
+        EmbedJob.run(mean, new BufferedReader(new StringReader(String.join("\n", texts))), out, 3, progress::add);
+        assertEquals(List.of(3L * EmbedJob.WINDOW_BATCHES, (long) texts.size()), progress);
+        String[] lines = out.toString().split("\n");
+        assertEquals(texts.size(), lines.length);
+        for (int i = 0; i < texts.size(); i++) {
+            JsonObject row = JsonParser.parseString(lines[i]).getAsJsonObject();
+            assertEquals(texts.get(i), row.get("text").getAsString(), "line " + i);
+            float[] alone = mean.embed(List.of(texts.get(i)))[0];
+            JsonArray embedding = row.getAsJsonArray("embedding");
+            for (int j = 0; j < alone.length; j++) {
+                assertEquals(alone[j], embedding.get(j).getAsFloat(), 1e-5f, "line " + i + ", dim " + j);
+            }
+        }
+        assertEquals(List.of(1, 0, 3, 2), List.of(EmbedJob.lengthOrder(List.of("bb", "ccc", "a", "dd")))); // longest first, ties in input order
     }
 
     @Test
