@@ -61,12 +61,19 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--peak-tflops", description = "Device peak TFLOP/s for MFU on a GPU (e.g. 989 for H100/H200 bf16 dense, 67 fp32), > 0.")
     Double peakTflops;
 
+    @Option(names = "--profile", paramLabel = "DIR",
+            description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/profile-top.py ranks its ops).")
+    java.nio.file.Path profile;
+
     @Override
     public Integer call() throws java.io.IOException {
         ModelConfig model = ModelConfig.load(config, Paths.models());
         int seq = seqLen != null ? seqLen : model.seqLen();
         validate(model, seq);
         PackedExamples data = corpus == null ? null : examples(seq); // before any measurement: a bad corpus fails first
+        if (profile != null) {
+            java.nio.file.Files.createDirectories(profile);
+        }
         Device d = TrainCommand.device(device);
         double peak;
         String peakSource;
@@ -90,12 +97,29 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("gemm_path", path.name());
         gemm.addProperty("mkl_fast_path", path.fast());
         gemm.addProperty("gemm_path_detail", path.detail());
+        gemm.addProperty("malloc", InfoCommand.mallocSettings(System.getenv()));
         System.out.println(gemm);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
-            System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data));
+            System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data,
+                    profile == null ? null : torchProfiler(profile.resolve(objective.label() + ".json"), d.isGpu())));
         }
         return 0;
+    }
+
+    /** libtorch's profiler (records shapes), writing a Chrome trace to {@code trace} when stopped. */
+    static Bench.Profiler torchProfiler(java.nio.file.Path trace, boolean cuda) {
+        return new Bench.Profiler() {
+            @Override
+            public void start() {
+                JniUtils.startProfile(cuda, true, false);
+            }
+
+            @Override
+            public void stop() {
+                JniUtils.stopProfile(trace.toString());
+            }
+        };
     }
 
     /** The one validation place of {@code amos bench} (issue 18): ranges, then --seq-len against the model. */

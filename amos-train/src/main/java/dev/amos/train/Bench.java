@@ -44,6 +44,15 @@ public final class Bench {
 
     private Bench() {}
 
+    /** Brackets the measured steps of {@link #trainingSteps} (e.g. libtorch's profiler). */
+    public interface Profiler {
+        /** Called before the first measured step. */
+        void start();
+
+        /** Called after the last measured step. */
+        void stop();
+    }
+
     /**
      * One measurement as a JSON line. With {@code corpus} (packed examples), steps alternate
      * between the in-memory batch and batches of the real data pipeline (sampling, host masking
@@ -51,9 +60,11 @@ public final class Bench {
      * costs nothing when they agree.
      *
      * @param corpus packed examples of a real corpus, or null for the in-memory batch only
+     * @param profiler started before the first measured step and stopped after the last (an
+     *     engine's op-by-op profiler, which adds its own overhead to the measured times), or null
      */
     public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
-            int steps, int warmup, Device device, double peakFlops, PackedExamples corpus) {
+            int steps, int warmup, Device device, double peakFlops, PackedExamples corpus, Profiler profiler) {
         TrainConfig tc = TrainConfig.builder().optSteps(steps + warmup).optBatchSize(batchSize).optSeqLen(seqLen)
                 .optWarmupSteps(0).optSeed(1).build();
         SpecialTokens special = new SpecialTokens(0, 100, 101, 102, 103, config.vocabSize(), List.of(0, 100, 101, 102, 103));
@@ -81,6 +92,9 @@ public final class Bench {
                         .getData(trainer.getManager(), prefetch).iterator();
                 int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
+                    if (profiler != null && i == warmup) {
+                        profiler.start();
+                    }
                     for (int round = 0; round < rounds; round++) {
                         long t0 = System.nanoTime();
                         try (NDManager m = trainer.getManager().newSubManager();
@@ -97,6 +111,9 @@ public final class Bench {
                             (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;
                         }
                     }
+                }
+                if (profiler != null) {
+                    profiler.stop();
                 }
             } catch (IOException | TranslateException e) {
                 throw new IllegalStateException("reading the corpus failed", e);
