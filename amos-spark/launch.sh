@@ -35,7 +35,14 @@ done
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$cache/djl}"
 export OPT_OUT_TRACKING=true
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1048576}"
+# glibc malloc as ./amos sets it (AMOS_MALLOC=heap|mmap, default heap; any MALLOC_* you set wins)
+if ! env | grep -q '^MALLOC_'; then
+  case "${AMOS_MALLOC:-heap}" in
+    heap) export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 ;;
+    mmap) export MALLOC_MMAP_THRESHOLD_=1048576 ;;
+    *) echo "amos spark: AMOS_MALLOC: expected heap or mmap, got \"$AMOS_MALLOC\"" >&2; exit 2 ;;
+  esac
+fi
 # shellcheck disable=SC2086
 exec java -Xmx${AMOS_HEAP:-4g} "${opens[@]}" -Djdk.reflect.useDirectMethodHandle=false -Doffline=true \
   -Djava.awt.headless=true -Dspark.master="local[*]" -Dspark.ui.enabled=false \

@@ -10,11 +10,12 @@
 #
 # Environment: ROUNDS (default 2), WORK (default "amos mlm"; "embed" needs EMBED_MODEL, a run or
 # export folder of an amos-base-shaped encoder), CONFIG (default amos-mini), BATCH (16), SEQ (128),
-# STEPS (3), WARMUP (1), TEXTS (384 lines of data/wiki-sample.txt.gz), PYTHON (/usr/bin/python3:
+# STEPS (3), WARMUP (1), TEXTS (the first 384 sentences of data/wiki-sample.txt.gz), PYTHON (/usr/bin/python3:
 # Debian's python3-torch with libopenblas0-pthread). The peer runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset (set on some machines for old OpenBLAS builds, they halve a current one).
 # Not part of the test suite; see docs/performance.md, "Peer benchmark".
 set -euo pipefail
+shopt -s inherit_errexit
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 rounds=${ROUNDS:-2}
@@ -34,10 +35,10 @@ field() { grep -o "\"$1\": *[0-9.]*" | head -n 1 | sed 's/.*: *//'; }
 
 amos_run() { # prints the rate of one amos process
   if [ "$1" = embed ]; then
-    gzip -dc data/wiki-sample.txt.gz | grep -v '^[[:space:]]*$' | head -n "$texts" > "$tmp/texts.txt"
     local t0 t1
     t0=$(date +%s.%N)
-    ./amos embed --model "$EMBED_MODEL" --input "$tmp/texts.txt" --output "$tmp/out.jsonl" --batch-size 32 >&2
+    ./amos embed --model "$EMBED_MODEL" --input "$tmp/texts.txt" --output "$tmp/out.jsonl" --batch-size 32 >&2 \
+      || { echo "ratios: amos embed failed" >&2; exit 1; }
     t1=$(date +%s.%N)
     echo "$(wc -l < "$tmp/out.jsonl") / ($t1 - $t0)" | bc -l
   else
@@ -50,7 +51,7 @@ peer_run() {
   local out
   if [ "$1" = embed ]; then
     out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" scripts/peer/amos_peer.py --work embed \
-      --texts "$texts" --batch-size 32)
+      --input "$tmp/texts.txt" --texts "$texts" --batch-size 32)
     echo "$out" | field texts_per_second
   else
     out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" scripts/peer/amos_peer.py --work "$1" \
@@ -59,6 +60,9 @@ peer_run() {
   fi
 }
 
+# the embed input of both sides: the first $texts sentences of the sample (its lines are paragraphs,
+# split after '. ', '? ' and '! ')
+gzip -dc data/wiki-sample.txt.gz | sed -E 's/([.?!]) +/\1\n/g' | awk -v n="$texts" 'NF && c < n { print; c++ }' > "$tmp/texts.txt"
 echo "machine: $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cpus; amos gemm path: $(./amos info | sed -n 's/^gemm (cpu): *//p')"
 for w in $work; do
   ratios=()

@@ -62,6 +62,7 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("gpus:        " + engine.getGpuCount());
         System.out.println("precision:   float32" + (dev.amos.train.Precision.tf32() ? ", TF32 matmuls on CUDA (--tf32)" : ""));
         System.out.println("gemm (cpu):  " + GemmPath.current());
+        System.out.println("malloc:      " + mallocSettings(System.getenv()));
         System.out.println("threads:     intra-op " + JniUtils.getNumThreads() + ", inter-op " + JniUtils.getNumInteropThreads());
         System.out.println("java:        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
         System.out.println("offline:     " + Boolean.getBoolean("offline"));
@@ -81,5 +82,20 @@ final class InfoCommand implements Callable<Integer> {
             }
         }
         return Versions.get("native").replace("pytorch-native-", "");
+    }
+
+    /**
+     * glibc malloc's tunables as the process got them: "heap" when no tensor is mmapped (the
+     * launcher's default, AMOS_MALLOC=heap), "mmap" otherwise, with the variables that say so.
+     */
+    static String mallocSettings(java.util.Map<String, String> env) {
+        java.util.List<String> set = new java.util.ArrayList<>();
+        new java.util.TreeMap<>(env).forEach((k, v) -> {
+            if (k.startsWith("MALLOC_") || (k.equals("GLIBC_TUNABLES") && v.contains("malloc"))) {
+                set.add(k + "=" + v);
+            }
+        });
+        String mode = "0".equals(env.get("MALLOC_MMAP_MAX_")) ? "heap" : "mmap";
+        return mode + " (" + (set.isEmpty() ? "glibc defaults" : String.join(" ", set)) + ")";
     }
 }

@@ -67,7 +67,8 @@ class LauncherTest {
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(tmp.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("AMOS_") || k.equals("CUDA_VISIBLE_DEVICES")
-                || k.equals("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") || k.equals("LD_LIBRARY_PATH") || k.equals("LD_PRELOAD"));
+                || k.equals("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") || k.equals("LD_LIBRARY_PATH") || k.equals("LD_PRELOAD")
+                || k.startsWith("MALLOC_"));
         pb.environment().put("PATH", bin() + ":/usr/bin:/bin");
         pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         pb.environment().putAll(env);
@@ -140,6 +141,26 @@ class LauncherTest {
                 + "if [[ \" $* \" == *' -Pcuda '* ]]; then\n" + unpack + "fi");
         script("java", "{ echo \"args: $*\"; echo \"LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}\";"
                 + " echo \"TF32=${TORCH_ALLOW_TF32_CUBLAS_OVERRIDE:-}\"; } > " + tmp.resolve("java.log"));
+    }
+
+    @Test
+    void mallocKeepsTensorsOnTheHeapByDefaultMmapOnRequestAndNeverOverridesTheCaller() throws Exception {
+        fakeBuild(false);
+        nvidiaSmi(0, "");
+        script("java", "env | grep '^MALLOC_' | sort > " + tmp.resolve("malloc.log") + "; true");
+        Path root = root();
+        assertEquals(0, launch(root, Map.of(), "info").code());
+        assertEquals("MALLOC_MMAP_MAX_=0\nMALLOC_TRIM_THRESHOLD_=17179869184\n", Files.readString(tmp.resolve("malloc.log")));
+        assertEquals(0, launch(root, Map.of("AMOS_MALLOC", "mmap"), "info").code());
+        assertEquals("MALLOC_MMAP_THRESHOLD_=1048576\n", Files.readString(tmp.resolve("malloc.log")));
+        assertEquals(0, launch(root, Map.of("MALLOC_ARENA_MAX", "2"), "info").code());
+        assertEquals("MALLOC_ARENA_MAX=2\n", Files.readString(tmp.resolve("malloc.log")));
+        Result bad = launch(root, Map.of("AMOS_MALLOC", "tcmalloc"), "info");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().endsWith("\namos: AMOS_MALLOC: expected heap or mmap, got \"tcmalloc\"\n"), bad.err());
+        assertEquals("mmap (glibc defaults)", InfoCommand.mallocSettings(Map.of()));
+        assertEquals("heap (MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=1)",
+                InfoCommand.mallocSettings(Map.of("MALLOC_TRIM_THRESHOLD_", "1", "MALLOC_MMAP_MAX_", "0", "HOME", "/")));
     }
 
     @Test
