@@ -1,6 +1,7 @@
 package dev.amos.cli;
 
 import dev.amos.eval.serve.EmbedJob;
+import dev.amos.train.Bench;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
@@ -57,6 +58,10 @@ final class EmbedCommand implements Callable<Integer> {
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
+
+    @Option(names = "--profile", paramLabel = "FILE",
+            description = "Write libtorch's op-by-op profile of the embedding loop to FILE (a Chrome trace; scripts/profile-top.py ranks its ops).")
+    Path profile;
 
     @Override
     public Integer call() throws Exception {
@@ -141,11 +146,19 @@ final class EmbedCommand implements Callable<Integer> {
 
     private long run(TextEmbedder embedder, BufferedReader in, Writer out, Path inputFile,
             LongConsumer progress) throws IOException {
+        Bench.Profiler profiler = profile == null ? null : BenchCommand.torchProfiler(profile, embedder.model().getNDManager().getDevice().isGpu());
+        if (profiler != null) {
+            profiler.start();
+        }
         try {
             return EmbedJob.run(embedder, in, out, batchSize, progress);
         } catch (CharacterCodingException e) {
             throw BadInputException.of(inputFile == null ? Path.of("<stdin>") : inputFile,
                     "not valid UTF-8 text (" + e.getMessage() + ")");
+        } finally {
+            if (profiler != null) {
+                profiler.stop();
+            }
         }
     }
 

@@ -42,12 +42,28 @@ public record PretrainOutput(
 
     /** loss = sum_k MLM_k + lambda RTD (AMOS eq. 6; the sum over heads, not the mean). */
     public NDArray loss(float rtdWeight) {
+        return losses(rtdWeight).total();
+    }
+
+    /**
+     * The loss and its terms, each computed once (the training loop logs the terms of the loss it
+     * trains on instead of a second set of (masked tokens x vocabulary) log-softmaxes).
+     *
+     * @param mlm MLM_k per MLM layer
+     * @param rtd the RTD loss; null for mlm
+     * @param total sum_k MLM_k + lambda RTD
+     */
+    public record Losses(List<NDArray> mlm, NDArray rtd, NDArray total) {}
+
+    /** {@link #loss} with its terms. */
+    public Losses losses(float rtdWeight) {
+        List<NDArray> mlm = mlmLosses();
         NDArray total = null;
-        for (NDArray l : mlmLosses()) {
+        for (NDArray l : mlm) {
             total = total == null ? l : total.add(l);
         }
         NDArray rtd = rtdLoss();
-        return rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight)));
+        return new Losses(mlm, rtd, rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight))));
     }
 
     /** Share of non-pad tokens whose RTD prediction is right (scalar); null for mlm. */

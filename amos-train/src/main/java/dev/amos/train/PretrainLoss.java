@@ -22,6 +22,11 @@ public final class PretrainLoss extends Loss {
 
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
-        return PretrainOutput.fromList(predictions).loss(rtdWeight);
+        return terms(PretrainOutput.fromList(predictions)).total();
+    }
+
+    /** The loss of {@code out} with its terms (what {@link #evaluate} returns is {@code total}). */
+    public PretrainOutput.Losses terms(PretrainOutput out) {
+        return out.losses(rtdWeight);
     }
 }

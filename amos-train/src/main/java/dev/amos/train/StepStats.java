@@ -35,12 +35,23 @@ public final class StepStats {
      * @return the figures, unread
      */
     public static StepStats collect(PretrainOutput out, NDArray loss, NDArray gradNorm, NDManager keep) {
+        return collect(out, out.mlmLosses(), out.rtdLoss(), loss, gradNorm, keep);
+    }
+
+    /** As {@link #collect(PretrainOutput, NDArray, NDArray, NDManager)}, with the loss terms already computed. */
+    public static StepStats collect(PretrainOutput out, PretrainOutput.Losses terms, NDArray loss, NDArray gradNorm,
+            NDManager keep) {
+        return collect(out, terms.mlm(), terms.rtd(), loss, gradNorm, keep);
+    }
+
+    private static StepStats collect(PretrainOutput out, java.util.List<NDArray> mlmLosses, NDArray rtdLoss,
+            NDArray loss, NDArray gradNorm, NDManager keep) {
         NDList stats = new NDList();
         add(stats, "loss", loss);
-        add(stats, "mlm_loss", NDArrays.stack(new NDList(out.mlmLosses())));
+        add(stats, "mlm_loss", NDArrays.stack(new NDList(mlmLosses)));
         add(stats, "grad_norm", gradNorm);
         if (out.rtdLogits() != null) {
-            add(stats, "rtd_loss", out.rtdLoss());
+            add(stats, "rtd_loss", rtdLoss);
             add(stats, "rtd_accuracy", out.rtdAccuracy());
             add(stats, "replaced_fraction", out.replacedFraction());
             if (out.mixtureWeights() != null) {

@@ -132,6 +132,8 @@ final class TrainingLoop {
                     previousSeconds + (System.nanoTime() - startNanos) / 1e9, logged, stats, valid);
             trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
             return record;
+        } finally {
+            NativeHeap.afterStep(step); // after the step's arrays are freed
         }
     }
 
@@ -157,13 +159,16 @@ final class TrainingLoop {
             ParameterList clipParams, NDManager keep) {
         try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
             NDList predictions = trainer.forward(data);
-            NDArray loss = trainer.getLoss().evaluate(labels, predictions);
+            PretrainOutput out = PretrainOutput.fromList(predictions);
+            // the terms of the loss are logged as computed for it, not evaluated a second time
+            PretrainOutput.Losses terms = trainer.getLoss() instanceof PretrainLoss p ? p.terms(out) : null;
+            NDArray loss = terms != null ? terms.total() : trainer.getLoss().evaluate(labels, predictions);
             if (Pretrainer.injectNaN.test(step)) {
                 loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
             gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
             NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
-            return StepStats.collect(PretrainOutput.fromList(predictions), loss, norm, keep);
+            return terms != null ? StepStats.collect(out, terms, loss, norm, keep) : StepStats.collect(out, loss, norm, keep);
         }
     }
 
