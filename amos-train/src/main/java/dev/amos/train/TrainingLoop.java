@@ -133,7 +133,7 @@ final class TrainingLoop {
             trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
             return record;
         } finally {
-            NativeHeap.afterStep(step); // after the step's arrays are freed
+            dev.amos.io.NativeHeap.afterStep(step); // after the step's arrays are freed
         }
     }
 

@@ -77,6 +77,7 @@ public final class EmbedJob {
         }
         int n = texts.size();
         texts.clear();
+        dev.amos.io.NativeHeap.trim(); // a long embed job holds a flat RSS under AMOS_MALLOC=heap too
         return n;
     }
 

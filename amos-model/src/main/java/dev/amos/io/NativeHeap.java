@@ -1,4 +1,4 @@
-package dev.amos.train;
+package dev.amos.io;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
@@ -8,13 +8,14 @@ import com.sun.jna.NativeLibrary;
  * default {@code AMOS_MALLOC=heap} tensors stay on malloc's heap between steps (no mmap, munmap
  * and page faults per large tensor), which makes the resident set creep as free holes collect;
  * the training loop trims every {@link #EVERY_STEPS} steps, which costs one step's page faults
- * per that many steps and keeps long runs flat (docs/performance.md, "Tensor memory"). A no-op
- * where the C library has no {@code malloc_trim} (not glibc).
+ * per that many steps and keeps long runs flat (docs/performance.md, "Tensor memory"), and
+ * {@code amos embed} after every window of batches. A no-op where the C library has no {@code
+ * malloc_trim} (not glibc).
  */
-final class NativeHeap {
+public final class NativeHeap {
 
     /** Steps between trims. */
-    static final int EVERY_STEPS = 100;
+    public static final int EVERY_STEPS = 100;
 
     private static final Function TRIM = lookup();
 
@@ -29,14 +30,14 @@ final class NativeHeap {
     }
 
     /** Trims at the middle of every {@link #EVERY_STEPS}-step period (not at the steps that log RSS). */
-    static void afterStep(long step) {
+    public static void afterStep(long step) {
         if (step % EVERY_STEPS == EVERY_STEPS / 2) {
             trim();
         }
     }
 
     /** @return true when malloc_trim ran and released memory */
-    static boolean trim() {
+    public static boolean trim() {
         return TRIM != null && TRIM.invokeInt(new Object[] {0}) == 1;
     }
 }
