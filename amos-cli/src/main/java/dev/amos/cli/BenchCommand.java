@@ -125,6 +125,9 @@ final class BenchCommand implements Callable<Integer> {
     /** The one validation place of {@code amos bench} (issue 18): ranges, then --seq-len against the model. */
     private void validate(ModelConfig model, int seq) {
         OptionChecks.ranges(this);
+        if (profile != null) {
+            OptionChecks.outputFolder(profile, "--profile");
+        }
         if (seq > model.maxPositions()) {
             throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "
                     + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");

@@ -119,6 +119,9 @@ final class EmbedCommand implements Callable<Integer> {
         if (!STDIO.equals(output)) {
             OptionChecks.outputFile(Path.of(output), "--output");
         }
+        if (profile != null) {
+            OptionChecks.outputFile(profile, "--profile");
+        }
         return inputFile;
     }
 

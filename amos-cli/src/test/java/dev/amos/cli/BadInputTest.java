@@ -455,6 +455,12 @@ class BadInputTest {
         assertBadInput(embed(texts, tmp.resolve("no-such-folder/vectors.jsonl")), "no-such-folder", "does not exist");
         assertBadInput(embed(texts, tmp), tmp.toString(), "is a folder");
         assertBadInput(embed(texts, Path.of("/dev/full")), "/dev/full", "not a regular file");
+        assertBadInput(run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", texts.toString(),
+                "--output", tmp.resolve("vectors.jsonl").toString(), "--profile", tmp.resolve("no-such-folder/trace.json").toString()),
+                "no-such-folder", "--profile: the folder");
+        assertFalse(Files.exists(tmp.resolve("vectors.jsonl")), "embedded before the --profile path was refused");
+        assertBadInput(run("bench", "--config", "amos-tiny", "--objective", "mlm", "--steps", "1", "--warmup", "0",
+                "--profile", file.toString()), "in-the-way", "--profile must be a folder");
         if (Files.isDirectory(Path.of("/proc/self"))) {
             assertBadInput(embed(texts, Path.of("/proc/vectors.jsonl")), "/proc", "pseudo file system");
             assertBadInput(train("--out", "/proc/amos-run"), "/proc", "pseudo file system");
