@@ -35,16 +35,10 @@ done
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$cache/djl}"
 export OPT_OUT_TRACKING=true
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# glibc malloc (AMOS_MALLOC=heap|mmap as in ./amos, but default mmap here: inference gains nothing
-# measurable from the heap setting, docs/performance.md, and Spark JVMs never call malloc_trim;
-# any MALLOC_* you set wins)
-if ! env | grep -q '^MALLOC_'; then
-  case "${AMOS_MALLOC:-mmap}" in
-    heap) export MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=17179869184 ;;
-    mmap) export MALLOC_MMAP_THRESHOLD_=1048576 ;;
-    *) echo "amos spark: AMOS_MALLOC: expected heap or mmap, got \"$AMOS_MALLOC\"" >&2; exit 2 ;;
-  esac
-fi
+# glibc malloc as ./amos sets it, but AMOS_MALLOC defaults to mmap here: inference gains nothing
+# measurable from the heap setting (docs/performance.md) and Spark's JVMs never call malloc_trim
+. "$root/amos-cli/src/main/sh/malloc.sh"
+amos_malloc mmap "amos spark"
 # shellcheck disable=SC2086
 exec java -Xmx${AMOS_HEAP:-4g} "${opens[@]}" -Djdk.reflect.useDirectMethodHandle=false -Doffline=true \
   -Djava.awt.headless=true -Dspark.master="local[*]" -Dspark.ui.enabled=false \

@@ -1,11 +1,11 @@
 package dev.amos.cli;
 
 import dev.amos.eval.serve.EmbedJob;
-import dev.amos.train.Bench;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.train.Bench;
 import dev.amos.io.ProgressBar;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -149,7 +149,8 @@ final class EmbedCommand implements Callable<Integer> {
 
     private long run(TextEmbedder embedder, BufferedReader in, Writer out, Path inputFile,
             LongConsumer progress) throws IOException {
-        Bench.Profiler profiler = profile == null ? null : BenchCommand.torchProfiler(profile, embedder.model().getNDManager().getDevice().isGpu());
+        Bench.Profiler profiler = profile == null ? null
+                : BenchCommand.torchProfiler(profile, embedder.model().getNDManager().getDevice().isGpu());
         if (profiler != null) {
             profiler.start();
         }

@@ -37,6 +37,8 @@ class LauncherTest {
         Path root = Files.createDirectories(tmp.resolve("repo"));
         Files.copy(REPO.resolve("amos"), root.resolve("amos"), StandardCopyOption.REPLACE_EXISTING);
         Files.copy(REPO.resolve("pom.xml"), root.resolve("pom.xml"), StandardCopyOption.REPLACE_EXISTING);
+        Path sh = Files.createDirectories(root.resolve("amos-cli/src/main/sh"));
+        Files.copy(REPO.resolve("amos-cli/src/main/sh/malloc.sh"), sh.resolve("malloc.sh"), StandardCopyOption.REPLACE_EXISTING);
         return root;
     }
 

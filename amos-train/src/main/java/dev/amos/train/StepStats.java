@@ -29,29 +29,20 @@ public final class StepStats {
      * Collects the figures from inside a step's NDScope and moves them to {@code keep}.
      *
      * @param out the step's (last micro-batch's) forward output
-     * @param loss the loss the trainer evaluated
+     * @param terms the loss terms of {@code out} as the loss computed them (logged, not recomputed)
+     * @param loss the loss trained on ({@code terms.total()}, or what the NaN injection of tests made of it)
      * @param gradNorm the global gradient norm before clipping (0 before the last micro-batch)
      * @param keep the manager that outlives the scope (the step's)
      * @return the figures, unread
      */
-    public static StepStats collect(PretrainOutput out, NDArray loss, NDArray gradNorm, NDManager keep) {
-        return collect(out, out.mlmLosses(), out.rtdLoss(), loss, gradNorm, keep);
-    }
-
-    /** As {@link #collect(PretrainOutput, NDArray, NDArray, NDManager)}, with the loss terms already computed. */
     public static StepStats collect(PretrainOutput out, PretrainOutput.Losses terms, NDArray loss, NDArray gradNorm,
             NDManager keep) {
-        return collect(out, terms.mlm(), terms.rtd(), loss, gradNorm, keep);
-    }
-
-    private static StepStats collect(PretrainOutput out, java.util.List<NDArray> mlmLosses, NDArray rtdLoss,
-            NDArray loss, NDArray gradNorm, NDManager keep) {
         NDList stats = new NDList();
         add(stats, "loss", loss);
-        add(stats, "mlm_loss", NDArrays.stack(new NDList(mlmLosses)));
+        add(stats, "mlm_loss", NDArrays.stack(new NDList(terms.mlm())));
         add(stats, "grad_norm", gradNorm);
         if (out.rtdLogits() != null) {
-            add(stats, "rtd_loss", rtdLoss);
+            add(stats, "rtd_loss", terms.rtd());
             add(stats, "rtd_accuracy", out.rtdAccuracy());
             add(stats, "replaced_fraction", out.replacedFraction());
             if (out.mixtureWeights() != null) {

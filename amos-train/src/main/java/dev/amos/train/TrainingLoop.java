@@ -116,7 +116,7 @@ final class TrainingLoop {
             StepStats stats = null;
             for (int micro = 0; micro < tc.accumulate(); micro++) {
                 try (Batch batch = batches.next()) {
-                    stats = forwardBackward(trainer, batch.getData(), batch.getLabels(), next, tc,
+                    stats = forwardBackward(trainer, batch.getData(), next, tc,
                             micro == tc.accumulate() - 1 ? params : null, stepManager);
                 }
             }
@@ -151,24 +151,24 @@ final class TrainingLoop {
     }
 
     /**
-     * Forward, the trainer's loss and backward of one (masked) micro-batch inside an NDScope
-     * (native memory stays flat); with {@code clipParams} (the last micro-batch) also clips the
-     * gradient. Returns the step's statistics, moved to {@code keep}.
+     * Forward, the trainer's loss (a {@link PretrainLoss}) and backward of one (masked) micro-batch
+     * inside an NDScope (native memory stays flat); with {@code clipParams} (the last micro-batch)
+     * also clips the gradient. Returns the step's statistics, moved to {@code keep}.
      */
-    static StepStats forwardBackward(Trainer trainer, NDList data, NDList labels, long step, TrainConfig tc,
+    static StepStats forwardBackward(Trainer trainer, NDList data, long step, TrainConfig tc,
             ParameterList clipParams, NDManager keep) {
         try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
             NDList predictions = trainer.forward(data);
             PretrainOutput out = PretrainOutput.fromList(predictions);
-            // the terms of the loss are logged as computed for it, not evaluated a second time
-            PretrainOutput.Losses terms = trainer.getLoss() instanceof PretrainLoss p ? p.terms(out) : null;
-            NDArray loss = terms != null ? terms.total() : trainer.getLoss().evaluate(labels, predictions);
+            // the loss with its terms, which are logged as computed for it (not evaluated a second time)
+            PretrainOutput.Losses terms = ((PretrainLoss) trainer.getLoss()).terms(out);
+            NDArray loss = terms.total();
             if (Pretrainer.injectNaN.test(step)) {
                 loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
             gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
             NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
-            return terms != null ? StepStats.collect(out, terms, loss, norm, keep) : StepStats.collect(out, loss, norm, keep);
+            return StepStats.collect(out, terms, loss, norm, keep);
         }
     }
 

@@ -37,7 +37,8 @@ class StepListenersTest {
                 m.randomNormal(new Shape(2, 4)), m.create(new float[] {1, 0, 1, 1, 1, 1, 0, 1}, new Shape(2, 4)),
                 m.create(new long[] {1, 1, 1, 0, 1, 1, 1, 1}, new Shape(2, 4)),
                 m.create(new float[] {0.2f, 0.8f, 0.5f, 0.5f, 0.9f, 0.1f}, new Shape(3, 2)), m.create(new long[] {1, 4, 3}));
-        StepStats stats = StepStats.collect(out, out.loss(50f), m.create(1.5f), m);
+        PretrainOutput.Losses terms = out.losses(50f);
+        StepStats stats = StepStats.collect(out, terms, terms.total(), m.create(1.5f), m);
         return new StepRecord(10, 20, 4e-4f, false, 0, 12.5, true, stats, valid);
     }
 
