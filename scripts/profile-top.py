@@ -4,6 +4,7 @@
 
     scripts/profile-top.py runs/prof/amos.json --steps 3          # top 10 ops, per step
     scripts/profile-top.py runs/prof/amos.json --steps 3 --by-shape --top 20
+    scripts/profile-top.py runs/prof/amos.json --steps 3 --gaps 5       # + the 5 longest gaps between ops
 
 Prints a markdown table (op, calls and self ms per step, share of the profiled wall time) and
 one line splitting the wall time into GEMM kernels (mm, addmm, bmm, baddbmm, addbmm, linear's
@@ -53,6 +54,7 @@ def main():
     ap.add_argument("--steps", type=int, default=1, help="steps (or batches) the profile holds: figures are per step")
     ap.add_argument("--top", type=int, default=10)
     ap.add_argument("--by-shape", action="store_true", help="rank (op, input shapes) instead of ops")
+    ap.add_argument("--gaps", type=int, default=0, help="also list the N longest gaps between top-level ops")
     a = ap.parse_args()
 
     ev = events(a.trace)
@@ -81,6 +83,12 @@ def main():
     print(f"wall {wall / 1e3:.1f} ms / step, {calls:.0f} ops / step: GEMM {gemm / 1e3:.1f} ms ({gemm / wall:.1%}), "
           f"other ops {(total_self - gemm) / 1e3:.1f} ms ({(total_self - gemm) / wall:.1%}), "
           f"outside ops {(wall - top_level) / 1e3:.1f} ms ({(wall - top_level) / wall:.1%})")
+    if a.gaps:
+        top = sorted((e for e, _, depth in st if depth == 0), key=lambda e: e["ts"])
+        gaps = sorted(((b["ts"] - a_["ts"] - a_["dur"], a_["name"], b["name"]) for a_, b in zip(top, top[1:])), reverse=True)
+        print()
+        for g, before, after in gaps[: a.gaps]:
+            print(f"gap {g / 1e3:.1f} ms between {before} and {after}")
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
             } else {
                 float[] logits = outputs[next++];
                 int label = FineTunedModel.labels(new float[][] {logits})[0];
-                out.add(EmbedPartition.append(row, task.labels().get(label), softmax(logits)[label]));
+                out.add(EmbedPartition.append(row, task.labels().get(label), FineTunedModel.probabilities(logits)[label]));
             }
         }
         return out;
@@ -86,23 +86,5 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static float[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] e = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            e[i] = Math.exp(logits[i] - max);
-            sum += e[i];
-        }
-        float[] p = new float[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            p[i] = (float) (e[i] / sum);
-        }
-        return p;
     }
 }

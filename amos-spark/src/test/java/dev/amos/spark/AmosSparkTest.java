@@ -169,7 +169,7 @@ class AmosSparkTest {
                 continue;
             }
             assertEquals(String.valueOf(labels[id]), row.getString(2), "example " + id);
-            float probability = ClassifyPartition.softmax(expected[id])[labels[id]];
+            float probability = FineTunedModel.probabilities(expected[id])[labels[id]];
             assertEquals(probability, row.getFloat(3), OUTPUT_TOLERANCE);
             both |= 1 << labels[id];
         }

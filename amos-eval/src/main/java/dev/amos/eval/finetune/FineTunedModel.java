@@ -183,6 +183,25 @@ public final class FineTunedModel implements AutoCloseable {
         return labels;
     }
 
+    /** Class probabilities of one row of classification logits: softmax, in double, max-shifted. */
+    public static float[] probabilities(float[] logits) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (float v : logits) {
+            max = Math.max(max, v);
+        }
+        double sum = 0;
+        double[] e = new double[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            e[i] = Math.exp(logits[i] - max);
+            sum += e[i];
+        }
+        float[] p = new float[logits.length];
+        for (int i = 0; i < logits.length; i++) {
+            p[i] = (float) (e[i] / sum);
+        }
+        return p;
+    }
+
     /** Predicted scores (column 0) of regression outputs. */
     public static double[] scores(float[][] outputs) {
         double[] scores = new double[outputs.length];

@@ -70,7 +70,7 @@ class ClassifierExporterTest {
                 if (Math.abs(expected[i][1] - expected[i][0]) > 1e-3) { // a tie may break either way
                     assertEquals(String.valueOf(expectedLabels[i]), c.best().getClassName(), "example " + i);
                 }
-                float[] softmax = softmax(expected[i]);
+                float[] softmax = FineTunedModel.probabilities(expected[i]);
                 for (int k = 0; k < softmax.length; k++) {
                     assertEquals(softmax[k], c.get(String.valueOf(k)).getProbability(), TOLERANCE, "example " + i);
                 }
@@ -88,7 +88,7 @@ class ClassifierExporterTest {
                 if (Math.abs(expected[i][1] - expected[i][0]) > 1e-3) {
                     assertEquals(String.valueOf(expectedLabels[i]), batch[i].best().getClassName(), "example " + i);
                 }
-                assertEquals(softmax(expected[i])[1], batch[i].get("1").getProbability(), TOLERANCE);
+                assertEquals(FineTunedModel.probabilities(expected[i])[1], batch[i].get("1").getProbability(), TOLERANCE);
             }
         }
     }
@@ -181,24 +181,6 @@ class ClassifierExporterTest {
         try (FineTunedModel model = FineTunedModel.load(fineTuned)) {
             return model.outputs(examples, 16);
         }
-    }
-
-    private static float[] softmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float v : logits) {
-            max = Math.max(max, v);
-        }
-        double sum = 0;
-        double[] e = new double[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            e[i] = Math.exp(logits[i] - max);
-            sum += e[i];
-        }
-        float[] p = new float[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            p[i] = (float) (e[i] / sum);
-        }
-        return p;
     }
 
     private static float sigmoid(float x) {
