@@ -192,8 +192,9 @@ public final class RunFolder {
             c.addProperty("init_from", initFrom.toAbsolutePath().normalize().toString());
         }
         config = c;
-        writeJson(dir.resolve(CONFIG), c);
+        // the tokenizer first: a config.json (what makes the folder a run) always has its tokenizer beside it
         writeText(dir.resolve(TOKENIZER), tokenizer.tokenizerJson());
+        writeJson(dir.resolve(CONFIG), c);
     }
 
     /**
