@@ -305,6 +305,26 @@ class BadInputTest {
         assertTrue(r.log().contains("model.params fails its sha256 checksum"), r.log());
     }
 
+    @Test
+    void diagnoseOfADamagedCheckpointAndResumeOfAnEditedConfigAreOneLine() throws IOException {
+        Path damaged = tmp.resolve("damaged-run");
+        copyTree(trainedRun, damaged);
+        Path params = damaged.resolve("checkpoints/step-1/model.params");
+        byte[] bytes = Files.readAllBytes(params);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(params, bytes);
+        assertBadInput(run("diagnose", "--run", damaged.toString(), "--step", "1", "--cache", cache.toString()),
+                "step-1: --step 1: the checkpoint fails its manifest (model.params fails its sha256 checksum)");
+
+        Path edited = tmp.resolve("edited-run");
+        copyTree(trainedRun, edited);
+        Path config = edited.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"hidden_size\": 64", "\"hidden_size\": 128"));
+        assertBadInput(run("train", "--resume", "--out", edited.toString(), "--steps", "2", "--cache", cache.toString()),
+                "step-1/model.params: parameter"
+                + " discriminator.token_embedding has shape (30522, 64), the model config (" + config + ") expects (30522, 128)");
+    }
+
     // ---- fine-tuning and evaluation -----------------------------------------------------------
 
     private Run finetune(Path model, String task, Path glue, String... extra) {
