@@ -1,10 +1,10 @@
 package dev.amos.cli;
 
 import dev.amos.io.AtomicFiles;
+import dev.amos.io.OutputFile;
 import dev.amos.model.BadInputException;
 import dev.amos.train.data.CorpusInputs;
 import dev.amos.train.data.CorpusTokenizer;
-import dev.amos.train.data.InputFile;
 import dev.amos.train.tokenizer.TokenizerEvaluation;
 import dev.amos.train.tokenizer.TokenizerQuality;
 import dev.amos.train.tokenizer.WordCounts;
@@ -15,7 +15,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,15 +90,18 @@ final class TokenizerCommand implements Callable<Integer> {
         @Override
         public Integer call() throws IOException {
             OptionChecks.ranges(this);
-            List<InputFile> inputs = CorpusInputs.resolve(corpus);
-            List<InputFile> evalInputs = evalCorpus.isEmpty() ? List.of() : CorpusInputs.resolve(evalCorpus);
-            checkOut(out, overwrite, inputs, evalInputs);
+            CorpusInputs.resolve(corpus);
+            if (!evalCorpus.isEmpty()) {
+                CorpusInputs.resolve(evalCorpus);
+            }
+            checkOut();
             long start = System.nanoTime();
             WordPieceTrainer.Result r = WordPieceTrainer.builder().setVocabSize(vocabSize).optLowercase(lowercase)
                     .optExactSize(exactSize).optMinFrequency(minFrequency).optLimitAlphabet(limitAlphabet)
                     .optMaxWords(maxWords).optProgress(System.err).build().train(corpus);
             WordPieceVocabulary vocabulary = r.vocabulary();
             byte[] json = vocabulary.tokenizerJson().getBytes(StandardCharsets.UTF_8);
+            OutputFile.removeTemporaries(out);
             AtomicFiles.write(out, stream -> stream.write(json));
             double seconds = (System.nanoTime() - start) / 1e9;
             WordCounts counts = r.counts();
@@ -115,7 +117,7 @@ final class TokenizerCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "time: %.1f s (count %.1f s, merge %.1f s); peak Java heap %d MB%n", seconds,
                     r.countSeconds(), r.mergeSeconds(), peakHeapBytes() >> 20);
             System.out.println("training text: " + r.trainingQuality());
-            if (!evalInputs.isEmpty()) {
+            if (!evalCorpus.isEmpty()) {
                 TokenizerQuality held = TokenizerEvaluation.evaluate(evalCorpus, TokenizerEvaluation.of(vocabulary),
                         System.err);
                 System.out.println("held-out text: " + held);
@@ -124,30 +126,15 @@ final class TokenizerCommand implements Callable<Integer> {
         }
 
         /**
-         * The output file: not a folder, not one of the inputs, not an existing file unless
-         * {@code --overwrite}, in a writable folder. Checked before any work.
+         * The output file ({@link OutputFile#check}: not a folder, not a corpus file nor inside a
+         * corpus folder, not inside another command's folder, an existing file only with {@code
+         * --overwrite}) in a writable folder. Checked before any work.
          */
-        static void checkOut(Path out, boolean overwrite, List<InputFile> corpus, List<InputFile> evalCorpus) {
-            Path absolute = out.toAbsolutePath().normalize();
-            List<InputFile> inputs = new ArrayList<>(corpus);
+        private void checkOut() {
+            List<Path> inputs = new ArrayList<>(corpus);
             inputs.addAll(evalCorpus);
-            for (InputFile input : inputs) {
-                if (sameFile(absolute, Path.of(input.path()))) {
-                    throw BadInputException.of(out, "--out is a corpus file (expected a new file for the tokenizer.json)");
-                }
-            }
-            if (Files.isRegularFile(out) && !overwrite) {
-                throw BadInputException.of(out, "--out exists (use --overwrite to replace it)");
-            }
+            OutputFile.check(out, overwrite, "--out", inputs.toArray(Path[]::new));
             OptionChecks.outputFile(out, "--out");
-        }
-
-        private static boolean sameFile(Path a, Path b) {
-            try {
-                return a.equals(b) || (Files.exists(a) && Files.isSameFile(a, b));
-            } catch (IOException e) {
-                return false;
-            }
         }
 
         private static long peakHeapBytes() {

@@ -132,11 +132,15 @@ class TokenizerCommandTest {
         Path existing = Files.writeString(folder.resolve("existing.json"), "keep me");
         assertOneLineError(run("tokenizer", "train", "--corpus", corpus().toString(), "--vocab-size", "500",
                 "--out", existing.toString()), "existing.json", "--overwrite");
+        Path inCorpusFolder = Files.createDirectories(folder.resolve("corpus-folder"));
+        Files.copy(corpus(), inCorpusFolder.resolve("part-1.txt"));
+        assertOneLineError(run("tokenizer", "train", "--corpus", inCorpusFolder.toString(), "--vocab-size", "500",
+                "--out", inCorpusFolder.resolve("tokenizer.json").toString()), "tokenizer.json", "inside the command's input");
         assertEquals("keep me", Files.readString(existing));
 
         byte[] corpusBytes = Files.readAllBytes(corpus());
         assertOneLineError(run("tokenizer", "train", "--corpus", corpus().toString(), "--vocab-size", "500",
-                "--out", corpus().toString(), "--overwrite"), "sample.txt", "corpus file");
+                "--out", corpus().toString(), "--overwrite"), "sample.txt", "own input");
         assertArrayEquals(corpusBytes, Files.readAllBytes(corpus()));
 
         Path empty = Files.writeString(folder.resolve("empty.txt"), "\n\n");
@@ -151,8 +155,11 @@ class TokenizerCommandTest {
         assertOneLineError(run("tokenizer", "train", "--corpus", corpus().toString(), "--vocab-size", "5",
                 "--out", out.toString()), "--vocab-size", ">= 6");
         try (Stream<Path> files = Files.list(folder)) {
-            assertEquals(List.of("binary.txt", "empty.txt", "existing.json"),
+            assertEquals(List.of("binary.txt", "corpus-folder", "empty.txt", "existing.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        try (Stream<Path> files = Files.list(folder.resolve("corpus-folder"))) {
+            assertEquals(List.of("part-1.txt"), files.map(p -> p.getFileName().toString()).toList());
         }
     }
 }
