@@ -40,7 +40,17 @@ for size in $sizes; do
   measure "$size" "amos tokenizer train $size" "$file" "$seconds s" "$((rss_kb / 1024)) MB" "$heap"
 done
 measure bert "BERT uncased (models/vocab.txt)" "$root/models/vocab.txt" "-" "-" "-"
+# the last size again in a small heap (AMOS_HEAP, default 512m): the memory bound, and the same bytes
+last="${sizes##* }"; small="${SMALL_HEAP:-512m}"
+exact=(); [ "$last" = 30522 ] && exact=(--exact-size)
+/usr/bin/time -f "%e %M" -o "$out/time-$last-$small.txt" env AMOS_HEAP="$small" "$root/amos" tokenizer train \
+  --corpus "$train" --vocab-size "$last" ${exact[@]+"${exact[@]}"} --lowercase --out "$out/wordpiece-$last-$small.json" \
+  --overwrite >"$out/train-$last-$small.log" 2>"$out/train-$last-$small.err"
+read -r seconds rss_kb < "$out/time-$last-$small.txt"
+same=differs; cmp -s "$out/wordpiece-$last.json" "$out/wordpiece-$last-$small.json" && same="the same bytes"
+heap_note="size $last again with -Xmx$small: $seconds s, peak RSS $((rss_kb / 1024)) MB, $(sed -nE 's/.*(peak Java heap [0-9]+ MB).*/\1/p' "$out/train-$last-$small.log"); the file: $same"
 echo "| vocabulary | tokens | tokens/word | [UNK] share | training time | peak RSS | peak Java heap |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo "$heap_note"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

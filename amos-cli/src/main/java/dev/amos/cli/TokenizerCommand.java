@@ -100,6 +100,9 @@ final class TokenizerCommand implements Callable<Integer> {
                     .optExactSize(exactSize).optMinFrequency(minFrequency).optLimitAlphabet(limitAlphabet)
                     .optMaxWords(maxWords).optProgress(System.err).build().train(corpus);
             WordPieceVocabulary vocabulary = r.vocabulary();
+            // held-out text is read before the file is written: a bad one leaves nothing behind
+            TokenizerQuality held = evalCorpus.isEmpty() ? null
+                    : TokenizerEvaluation.evaluate(evalCorpus, TokenizerEvaluation.of(vocabulary), System.err);
             byte[] json = vocabulary.tokenizerJson().getBytes(StandardCharsets.UTF_8);
             OutputFile.removeTemporaries(out);
             AtomicFiles.write(out, stream -> stream.write(json));
@@ -117,9 +120,7 @@ final class TokenizerCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "time: %.1f s (count %.1f s, merge %.1f s); peak Java heap %d MB%n", seconds,
                     r.countSeconds(), r.mergeSeconds(), peakHeapBytes() >> 20);
             System.out.println("training text: " + r.trainingQuality());
-            if (!evalCorpus.isEmpty()) {
-                TokenizerQuality held = TokenizerEvaluation.evaluate(evalCorpus, TokenizerEvaluation.of(vocabulary),
-                        System.err);
+            if (held != null) {
                 System.out.println("held-out text: " + held);
             }
             return 0;

@@ -124,6 +124,13 @@ class TokenizerCommandTest {
         assertEquals(Sha256.of(Files.readAllBytes(tokenizer)), config.get("tokenizer_sha256").getAsString());
         assertArrayEquals(Files.readAllBytes(tokenizer), Files.readAllBytes(out.resolve("tokenizer.json")));
         assertArrayEquals(Files.readAllBytes(tokenizer), Files.readAllBytes(out.resolve("discriminator/tokenizer.json")));
+
+        // the run's encoder embeds text through the trained tokenizer
+        Path texts = Files.writeString(tmp.resolve("texts.txt"), "The quick brown fox.\nZygomorphic xylophones!\n");
+        Path vectors = tmp.resolve("vectors.jsonl");
+        Run embed = run("embed", "--model", out.toString(), "--input", texts.toString(), "--output", vectors.toString());
+        assertEquals(0, embed.code(), embed.err() + embed.out());
+        assertEquals(2, Files.readAllLines(vectors).size());
     }
 
     @Test
@@ -150,6 +157,8 @@ class TokenizerCommandTest {
                 "--out", out.toString()), "empty.txt", "no text");
         assertOneLineError(run("tokenizer", "train", "--corpus", binary.toString(), "--vocab-size", "500",
                 "--out", out.toString()), "binary.txt", "NUL");
+        assertOneLineError(run("tokenizer", "train", "--corpus", corpus().toString(), "--vocab-size", "500",
+                "--out", out.toString(), "--eval-corpus", binary.toString()), "binary.txt", "NUL");
         assertOneLineError(run("tokenizer", "train", "--corpus", corpus().toString(), "--vocab-size", "64",
                 "--exact-size", "--out", out.toString()), "--vocab-size 64", "expected --vocab-size >= ");
         assertOneLineError(run("tokenizer", "train", "--corpus", corpus().toString(), "--vocab-size", "5",

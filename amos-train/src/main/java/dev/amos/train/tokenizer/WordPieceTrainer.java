@@ -160,17 +160,6 @@ public final class WordPieceTrainer {
                 r.mergesRanOut(), r.trainingWords(), countSeconds, (System.nanoTime() - mergeStart) / 1e9);
     }
 
-    /**
-     * Trains on words already counted (the second half of {@link #train}).
-     *
-     * @param counts the word counts
-     * @return the vocabulary (lines and times 0)
-     * @throws BadInputException if the target size is below the specials plus the alphabet
-     */
-    public Result train(WordCounts counts) {
-        return merge(counts, 0, 0);
-    }
-
     private Result merge(WordCounts counts, long lines, double countSeconds) {
         int target = targetSize(vocabSize, exactSize);
         // words sorted by string: every later order derives from this one
