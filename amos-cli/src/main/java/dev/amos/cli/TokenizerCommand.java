@@ -41,9 +41,10 @@ final class TokenizerCommand implements Callable<Integer> {
 
     /** {@code amos tokenizer train}. */
     @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Train a WordPiece vocabulary (BERT/ELECTRA style: BPE merges with ## continuations) and",
-                "write its tokenizer.json, for 'amos train --tokenizer FILE'. Special tokens [PAD] [UNK] [CLS] [SEP] [MASK]",
-                "get ids 0 to 4. Prints tokens per word and the [UNK] share on the training text (and on --eval-corpus)."})
+            description = {"Train a WordPiece vocabulary (BERT/ELECTRA style: BPE merges with ## continuations) and write its"
+                    + " tokenizer.json, for 'amos train --tokenizer FILE'.",
+                "Special tokens [PAD] [UNK] [CLS] [SEP] [MASK] get ids 0 to 4. Prints tokens per word and the [UNK] share on"
+                    + " the training text (and on --eval-corpus)."})
     static final class Train implements Callable<Integer> {
 
         @Option(names = "--corpus", required = true, arity = "1..*", paramLabel = "PATH",
@@ -68,19 +69,19 @@ final class TokenizerCommand implements Callable<Integer> {
         boolean exactSize;
 
         @Range(min = 1)
-        @Option(defaultValue = "" + WordPieceTrainer.DEFAULT_MIN_FREQUENCY, names = "--min-frequency",
+        @Option(defaultValue = "" + WordPieceTrainer.DEFAULT_MIN_FREQUENCY, names = "--min-frequency", paramLabel = "N",
                 description = "Fewest occurrences of a pair that is still merged, >= 1 (default: ${DEFAULT-VALUE}).")
         int minFrequency;
 
         @Range(min = 1)
-        @Option(defaultValue = "" + WordPieceTrainer.DEFAULT_LIMIT_ALPHABET, names = "--limit-alphabet",
+        @Option(defaultValue = "" + WordPieceTrainer.DEFAULT_LIMIT_ALPHABET, names = "--limit-alphabet", paramLabel = "N",
                 description = "Most frequent characters kept as the alphabet, >= 1 (default: ${DEFAULT-VALUE}).")
         int limitAlphabet;
 
         @Range(min = 2)
-        @Option(defaultValue = "" + WordPieceTrainer.DEFAULT_MAX_WORDS, names = "--max-words",
-                description = {"Most distinct words counted at once, >= 2 (default: ${DEFAULT-VALUE}); beyond it the",
-                    "rarest are dropped down to half (docs/tokenizers.md)."})
+        @Option(defaultValue = "" + WordPieceTrainer.DEFAULT_MAX_WORDS, names = "--max-words", paramLabel = "N",
+                description = "Most distinct words counted at once, >= 2 (default: ${DEFAULT-VALUE}); beyond it the rarest"
+                        + " are dropped down to half (docs/tokenizers.md).")
         int maxWords;
 
         @Option(names = "--eval-corpus", arity = "1..*", paramLabel = "PATH",
@@ -151,8 +152,8 @@ final class TokenizerCommand implements Callable<Integer> {
 
     /** {@code amos tokenizer eval}. */
     @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Tokens per word and the [UNK] share of a tokenizer (tokenizer.json or vocab.txt) on a corpus;",
-                "words are BERT pre-tokenizer words (a punctuation mark is a word), the same for every tokenizer."})
+            description = "Tokens per word and the [UNK] share of a tokenizer (tokenizer.json or vocab.txt) on a corpus;"
+                    + " words are BERT pre-tokenizer words (a punctuation mark is a word), the same for every tokenizer.")
     static final class Eval implements Callable<Integer> {
 
         @Option(names = "--tokenizer", required = true, paramLabel = "FILE", description = "tokenizer.json or vocab.txt.")
