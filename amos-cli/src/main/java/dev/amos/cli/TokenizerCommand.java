@@ -109,10 +109,11 @@ final class TokenizerCommand implements Callable<Integer> {
             AtomicFiles.write(out, stream -> stream.write(json));
             double seconds = (System.nanoTime() - start) / 1e9;
             WordCounts counts = r.counts();
+            String ranOut = !r.mergesRanOut() ? "" : String.format(Locale.ROOT, "; fewer than the %d asked: no pair"
+                    + " left that occurs --min-frequency %d times%s", WordPieceTrainer.targetSize(vocabSize, exactSize),
+                    minFrequency, r.unused() > 0 ? ", " + r.unused() + " [unusedN] fill it to a multiple of 64" : "");
             System.out.printf(Locale.ROOT, "wrote %s: %d tokens (%s), %d merges, alphabet %d characters%s%n", out,
-                    vocabulary.size(), lowercase ? "uncased" : "cased", r.merges(), r.alphabet(),
-                    r.unused() > 0 ? ", " + r.unused() + " [unusedN] (merges ran out at --min-frequency " + minFrequency + ")"
-                            : r.mergesRanOut() ? " (merges ran out at --min-frequency " + minFrequency + ")" : "");
+                    vocabulary.size(), lowercase ? "uncased" : "cased", r.merges(), r.alphabet(), ranOut);
             System.out.printf(Locale.ROOT, "corpus: %d lines, %d words, %d distinct%s; trained on %d distinct words%n",
                     r.lines(), counts.total(), counts.size(), counts.prunings() == 0 ? ""
                             : String.format(Locale.ROOT, " (--max-words pruned %d times, %d entries dropped, words"

@@ -39,8 +39,8 @@ import java.util.TreeMap;
  *       first as a string, so the same corpus and options always give the same vocabulary.
  *   <li><b>Size</b>: the target is {@code vocabSize} rounded up to a multiple of 64 (the embedding
  *       and MLM-head matrices), or exactly {@code vocabSize} with {@link Builder#optExactSize}.
- *       When the merges run out first, the rounded size is reached with {@code [unusedN]} tokens (as
- *       BERT's vocabulary has them); with the exact size the vocabulary stays smaller.
+ *       When the merges run out first, the vocabulary is smaller: {@code [unusedN]} tokens (as
+ *       BERT's vocabulary has them) fill it up to the next multiple of 64, none with the exact size.
  * </ol>
  *
  * <p>Unlike the Rust trainer, whose {@code ##} symbols and tie order follow hash-map iteration,
@@ -103,7 +103,7 @@ public final class WordPieceTrainer {
      * @param alphabet characters kept
      * @param initialSize specials, alphabet and {@code ##} characters
      * @param merges merges made
-     * @param unused {@code [unusedN]} tokens added because the merges ran out
+     * @param unused {@code [unusedN]} tokens added to reach a multiple of 64 after the merges ran out
      * @param mergesRanOut whether the best pair fell below the minimum frequency before the target
      * @param trainingWords distinct words the merges were learned from
      * @param countSeconds time spent reading and counting
@@ -229,7 +229,8 @@ public final class WordPieceTrainer {
         int merges = merger.run(target, progress);
         int unused = 0;
         if (tokens.size() < target && !exactSize) {
-            for (int n = 0; tokens.size() < target; n++) {
+            int padded = targetSize(tokens.size(), false);
+            for (int n = 0; tokens.size() < padded; n++) {
                 String name = "[unused" + n + "]";
                 if (!ids.containsKey(name)) {
                     add(tokens, ids, name);
