@@ -125,12 +125,17 @@ class TokenizerCommandTest {
         assertArrayEquals(Files.readAllBytes(tokenizer), Files.readAllBytes(out.resolve("tokenizer.json")));
         assertArrayEquals(Files.readAllBytes(tokenizer), Files.readAllBytes(out.resolve("discriminator/tokenizer.json")));
 
-        // the run's encoder embeds text through the trained tokenizer
+        // the run's encoder embeds text through the trained tokenizer ...
         Path texts = Files.writeString(tmp.resolve("texts.txt"), "The quick brown fox.\nZygomorphic xylophones!\n");
         Path vectors = tmp.resolve("vectors.jsonl");
         Run embed = run("embed", "--model", out.toString(), "--input", texts.toString(), "--output", vectors.toString());
         assertEquals(0, embed.code(), embed.err() + embed.out());
         assertEquals(2, Files.readAllLines(vectors).size());
+        // and its export carries the tokenizer
+        Path export = tmp.resolve("export");
+        Run exported = run("export", "--model", out.toString(), "--out", export.toString());
+        assertEquals(0, exported.code(), exported.err() + exported.out());
+        assertArrayEquals(Files.readAllBytes(tokenizer), Files.readAllBytes(export.resolve("tokenizer.json")));
     }
 
     @Test
