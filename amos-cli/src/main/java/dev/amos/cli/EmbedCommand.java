@@ -1,5 +1,6 @@
 package dev.amos.cli;
 
+import dev.amos.eval.serve.DiscriminatorFolder;
 import dev.amos.eval.serve.EmbedJob;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.model.BadInputException;
@@ -56,6 +57,10 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Texts per batch, padded to the longest, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
+    @Option(names = "--max-len", paramLabel = "N",
+            description = "Tokens kept per text (with the start and end markers), 3 to the model's positions (default: an export's recorded length, else min(512, positions)).")
+    Integer maxLength;
+
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
 
@@ -67,7 +72,8 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path inputFile = validate();
         Pooling pool = parsePooling(pooling);
-        try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize, DeviceOption.resolve(device));
+        try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize, DeviceOption.resolve(device),
+                maxLength == null ? 0 : maxLength);
                 BufferedReader in = inputFile == null
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         : Files.newBufferedReader(inputFile, StandardCharsets.UTF_8)) {
@@ -109,6 +115,9 @@ final class EmbedCommand implements Callable<Integer> {
     private Path validate() throws IOException {
         OptionChecks.ranges(this);
         parsePooling(pooling);
+        if (maxLength != null) {
+            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
+        }
         Path inputFile = STDIO.equals(input) ? null : Path.of(input);
         if (inputFile != null) {
             if (!Files.isRegularFile(inputFile)) {

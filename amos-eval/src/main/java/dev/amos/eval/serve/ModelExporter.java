@@ -46,10 +46,23 @@ public final class ModelExporter {
      */
     public static ExportedFolder exportTorchScript(Path runOrDiscriminator, Path outDir, Pooling pooling,
             boolean normalize) throws IOException {
+        return exportTorchScript(runOrDiscriminator, outDir, pooling, normalize, 0);
+    }
+
+    /**
+     * Exports as {@link #exportTorchScript(Path, Path, Pooling, boolean)}, recording {@code maxLength}
+     * (tokens per text) in serving.properties and config.json.
+     *
+     * @param maxLength 3 to the model's positions, or 0 for min(512, positions)
+     * @throws dev.amos.model.BadInputException if the input is not a pretraining run or the length is out of range
+     */
+    public static ExportedFolder exportTorchScript(Path runOrDiscriminator, Path outDir, Pooling pooling,
+            boolean normalize, int maxLength) throws IOException {
         DiscriminatorFolder run = DiscriminatorFolder.open(runOrDiscriminator);
         ModelConfig model = run.model();
         EncoderExportSpec spec = spec(model, pooling, normalize);
-        ExportedFolder folder = new ExportedFolder(outDir, MODEL_NAME, pooling, normalize, run.maxLength());
+        ExportedFolder folder = new ExportedFolder(outDir, MODEL_NAME, pooling, normalize,
+                run.maxLength(maxLength, "--max-len"));
         Files.createDirectories(outDir);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the archive is written from host memory
             Encoder encoder = Encoder.owning(model.discriminator());
