@@ -6,6 +6,9 @@ import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.importer.HfExporter;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -30,8 +33,12 @@ final class ExportCommand implements Callable<Integer> {
             description = "Pretraining run folder (or its discriminator/), or an 'amos finetune' output (or its best/).")
     Path model;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created; exported files replaced).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = {"Output folder: new or empty (built beside it",
+        "and renamed into place), or an earlier export with --overwrite."})
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace the export already at --out (never a folder of another kind).")
+    boolean overwrite;
 
     @Option(names = "--format", description = "torchscript, or hf (Microsoft's released layout; encoders only) (default: ${DEFAULT-VALUE}).")
     String format = "torchscript";
@@ -63,14 +70,18 @@ final class ExportCommand implements Callable<Integer> {
         if (pooling != null) {
             EmbedCommand.parsePooling(pooling);
         }
+        AmosFolder input = AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import"
+                + " folder or an amos finetune output", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT,
+                FolderKind.FINETUNE, FolderKind.CLASSIFIER);
         OptionChecks.outputFolder(out, "--out");
-        if (ClassifierExporter.isFineTuned(model)) {
+        OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
+        if (input.is(FolderKind.FINETUNE) || input.is(FolderKind.CLASSIFIER)) {
             if (pooling != null || normalize || maxLength != null || hf) {
-                throw new BadInputException("--pooling/--normalize/--max-len/--format hf: only for encoders (pretraining"
-                        + " runs, imports); " + model + " is a fine-tuned classifier (exported as logits at its"
+                throw new BadInputException("--pooling/--normalize/--max-len/--format hf: only for pretraining runs"
+                        + " and imports (encoders); " + model + " is a fine-tuned classifier (exported as logits at its"
                         + " fine-tuning length)");
             }
-            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out);
+            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out, overwrite);
             System.out.println("exported " + c.modelFile() + " (" + c.task() + " classifier, labels " + c.labels()
                     + ", max length " + c.maxLength() + ") + serving.properties, synset.txt, tokenizer.json, config.json in "
                     + c.dir());
@@ -85,14 +96,14 @@ final class ExportCommand implements Callable<Integer> {
                 throw new BadInputException("--pooling/--normalize: not part of --format hf (Microsoft's layout holds the"
                         + " encoder; pool its last hidden states as amos embed does)");
             }
-            HfExporter.Exported e = HfExporter.export(model, out, weightFormat, length);
+            HfExporter.Exported e = HfExporter.export(model, out, weightFormat, length, overwrite);
             System.out.println("exported " + e.modelType() + " encoder (" + e.tokenizer() + " tokenizer, vocab_size "
                     + e.vocabSize() + ", keys " + (e.keyPrefix().isEmpty() ? "without prefix" : e.keyPrefix() + "*")
                     + ", max length " + e.maxLength() + "): " + String.join(", ", e.files()) + " in " + out);
             return 0;
         }
         ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
-                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, length);
+                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, length, overwrite);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());

@@ -11,6 +11,9 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.eval.serve.DiscriminatorFolder;
+import dev.amos.eval.serve.ModelExporter;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
@@ -75,6 +78,9 @@ public final class HfExporter {
             throw new BadInputException("--weights: expected bin or safetensors, got \"" + name + "\"");
         }
     }
+
+    /** The {@code format} of the export folder's marker. */
+    public static final String FORMAT = "hf";
 
     /** The files written besides the weights and config.json. */
     public static final String TOKENIZER_CONFIG = "tokenizer_config.json";
@@ -163,24 +169,20 @@ public final class HfExporter {
     }
 
     /**
-     * Exports {@code model} to the new folder {@code out}: checks everything first, writes a staging
-     * folder beside {@code out} and renames it into place, so a failure leaves nothing.
+     * Exports {@code model} to {@code out} (new or empty, or an earlier export with {@code
+     * overwrite}): checks everything first, writes a staging folder beside {@code out} and swaps it
+     * in with one rename ({@link OutputFolder}), so a failure leaves nothing.
      *
      * @param maxLength tokens per text to record, 0 for the default
      */
-    public static Exported export(Path model, Path out, Weights weights, int maxLength) throws IOException {
+    public static Exported export(Path model, Path out, Weights weights, int maxLength, boolean overwrite)
+            throws IOException {
         Source source = open(model, maxLength);
-        ReleasedModelImporter.refuseExisting(out, "amos export --format hf");
-        Path tmp = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".export-"
-                + ProcessHandle.current().pid() + ".tmp");
-        ReleasedModelImporter.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try {
-            Exported exported = writeInto(source, tmp, weights);
-            ReleasedModelImporter.moveIntoPlace(tmp, out);
+        OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
+        try (OutputFolder folder = OutputFolder.staged(out, FolderKind.EXPORT, overwrite, "--out", model)) {
+            Exported exported = writeInto(source, folder.dir(), weights);
+            folder.commit(ModelExporter.marker(FORMAT, "encoder", model));
             return exported;
-        } finally {
-            ReleasedModelImporter.deleteTree(tmp);
         }
     }
 

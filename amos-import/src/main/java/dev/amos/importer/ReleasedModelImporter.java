@@ -8,6 +8,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.amos.importer.TorchCheckpoint.TensorInfo;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
@@ -16,17 +18,12 @@ import dev.amos.train.RunFolder;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code amos import}: turns the files of a released AMOS / COCO-LM Hugging Face repo ({@code
@@ -67,15 +64,24 @@ public final class ReleasedModelImporter {
 
     /** Imports {@code from} into the new folder {@code out}; {@code log} gets progress lines. */
     public static Result run(Path from, Path out, Consumer<String> log) throws IOException {
+        return run(from, out, false, log);
+    }
+
+    /**
+     * Imports {@code from} into {@code out}: a new or empty folder, or an earlier import with
+     * {@code overwrite}. Everything is checked before anything is written; the folder is built
+     * beside {@code out} and renamed into place ({@link OutputFolder}); {@code log} gets progress lines.
+     */
+    public static Result run(Path from, Path out, boolean overwrite, Consumer<String> log) throws IOException {
         if (!Files.isDirectory(from)) {
             throw BadInputException.of(from, "no such folder (expected the files of a released AMOS / COCO-LM repo)");
         }
-        refuseExisting(out, "amos import");
+        OutputFolder.check(out, FolderKind.IMPORT, overwrite, "--out", from);
         Path weights = WEIGHT_FILES.stream().map(from::resolve).filter(Files::isRegularFile).findFirst()
                 .orElseThrow(() -> BadInputException.of(from, "no weights: expected " + String.join(" or ", WEIGHT_FILES)));
         ReleasedConfig config = ReleasedConfig.load(from.resolve(CONFIG));
         if (isWordPieceLayout(from)) {
-            return runWordPiece(from, out, weights, config, log);
+            return runWordPiece(from, out, overwrite, weights, config, log);
         }
         SentencePieceModel sp = SentencePieceModel.load(from.resolve(SP_MODEL));
         FairseqDictionary dict = FairseqDictionary.load(from.resolve(DICT));
@@ -91,7 +97,7 @@ public final class ReleasedModelImporter {
         JsonArray rows = new JsonArray();
         tokenizer.aliasRows().forEach(rows::add);
         source.add("alias_rows", rows);
-        KeyMap keys = write(from, out, weights, config, model, tokenizer.aliasRows(), source, log, tmp -> {
+        KeyMap keys = write(from, out, overwrite, weights, config, model, tokenizer.aliasRows(), source, log, tmp -> {
             writeText(tmp.resolve(RunFolder.TOKENIZER), tokenizer.json());
             Files.copy(from.resolve(SP_MODEL), tmp.resolve(SP_MODEL));
             Files.copy(from.resolve(DICT), tmp.resolve(DICT));
@@ -109,7 +115,7 @@ public final class ReleasedModelImporter {
                 && Files.isRegularFile(from.resolve(RunFolder.TOKENIZER));
     }
 
-    private static Result runWordPiece(Path from, Path out, Path weights, ReleasedConfig config, Consumer<String> log)
+    private static Result runWordPiece(Path from, Path out, boolean overwrite, Path weights, ReleasedConfig config, Consumer<String> log)
             throws IOException {
         Path tokenizerFile = from.resolve(RunFolder.TOKENIZER);
         List<String> vocab = WordPieceVocab.fromTokenizerJson(tokenizerFile);
@@ -127,7 +133,7 @@ public final class ReleasedModelImporter {
         source.addProperty("dictionary_size", vocab.size());
         source.addProperty("aliases_from", model.vocabSize());
         source.add("alias_rows", new JsonArray());
-        KeyMap keys = write(from, out, weights, config, model, List.of(), source, log,
+        KeyMap keys = write(from, out, overwrite, weights, config, model, List.of(), source, log,
                 tmp -> Files.copy(tokenizerFile, tmp.resolve(RunFolder.TOKENIZER)));
         log.accept("imported " + config.modelType() + " " + config.numLayers() + " x " + config.hiddenSize()
                 + " (wordpiece tokenizer, " + vocab.size() + " ids) -> " + out);
@@ -140,14 +146,12 @@ public final class ReleasedModelImporter {
         void write(Path staging) throws IOException;
     }
 
-    private static KeyMap write(Path from, Path out, Path weights, ReleasedConfig config, ModelConfig model,
+    private static KeyMap write(Path from, Path out, boolean overwrite, Path weights, ReleasedConfig config, ModelConfig model,
             List<Integer> aliasRows, JsonObject source, Consumer<String> log, TokenizerFiles tokenizerFiles)
             throws IOException {
-        Path tmp = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".import-"
-                + ProcessHandle.current().pid() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(weights)) {
+        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(weights);
+                OutputFolder folder = OutputFolder.staged(out, FolderKind.IMPORT, overwrite, "--out", from)) {
+            Path tmp = folder.dir();
             KeyMap keys;
             try (NDManager manager = NDManager.newBaseManager()) {
                 Encoder encoder = Encoder.owning(model.discriminator());
@@ -164,29 +168,8 @@ public final class ReleasedModelImporter {
             }
             tokenizerFiles.write(tmp);
             writeText(tmp.resolve(RunFolder.CONFIG), folderConfig(model, config, weights, keys, source));
-            moveIntoPlace(tmp, out);
+            folder.commit(null);
             return keys;
-        } finally {
-            deleteTree(tmp);
-        }
-    }
-
-    static void refuseExisting(Path out, String command) throws IOException {
-        if (Files.exists(out)) {
-            boolean empty = Files.isDirectory(out);
-            if (empty) {
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(out)) {
-                    empty = !s.iterator().hasNext();
-                }
-            }
-            if (!empty) {
-                throw BadInputException.of(out, "already exists (" + command + " writes a new folder; remove it or"
-                        + " choose another --out)");
-            }
-        }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
-            throw BadInputException.of(out, "cannot create it: its parent folder does not exist or is not writable");
         }
     }
 
@@ -257,27 +240,5 @@ public final class ReleasedModelImporter {
 
     private static void writeText(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
-    }
-
-    static void moveIntoPlace(Path tmp, Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            Files.delete(out); // empty, checked above
-        }
-        try {
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, out);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

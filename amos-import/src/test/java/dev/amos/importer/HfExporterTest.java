@@ -53,7 +53,7 @@ class HfExporterTest {
         Path first = tmp.resolve("first");
         ReleasedModelImporter.run(from, first, s -> {});
         Path hf = tmp.resolve("hf");
-        Exported e = HfExporter.export(first, hf, weights, 0);
+        Exported e = HfExporter.export(first, hf, weights, 0, false);
         JsonObject released = json(from.resolve("config.json"));
         JsonObject exported = json(hf.resolve("config.json"));
         for (String key : released.keySet()) { // every released key, with the released value
@@ -86,7 +86,7 @@ class HfExporterTest {
     void runExportImportGivesTheSameWeightsAndVectors(Weights weights) throws Exception {
         Path run = tinyRun(tmp.resolve("run"), 48);
         Path hf = tmp.resolve("hf");
-        Exported e = HfExporter.export(run, hf, weights, 40);
+        Exported e = HfExporter.export(run, hf, weights, 40, false);
         assertEquals("wordpiece", e.tokenizer());
         assertEquals(40, e.maxLength());
         JsonObject config = json(hf.resolve("config.json"));
@@ -117,7 +117,7 @@ class HfExporterTest {
         }
         // the import of the export exports the same weights again
         Path again = tmp.resolve("again");
-        HfExporter.export(imported, again, weights, 0);
+        HfExporter.export(imported, again, weights, 0, false);
         assertArrayEquals(Files.readAllBytes(hf.resolve(weights.fileName())),
                 Files.readAllBytes(again.resolve(weights.fileName())));
     }
@@ -126,17 +126,17 @@ class HfExporterTest {
     void modelsWithoutAReleasedLayoutAndBadLengthsAreRefusedBeforeWriting() throws Exception {
         Path run = tinyRun(tmp.resolve("run"), 48);
         BadInputException tooLong = assertThrows(BadInputException.class,
-                () -> HfExporter.export(run, tmp.resolve("out"), Weights.BIN, 49));
+                () -> HfExporter.export(run, tmp.resolve("out"), Weights.BIN, 49, false));
         assertTrue(tooLong.getMessage().contains("--max-len") && tooLong.getMessage().contains("3..48"),
                 tooLong.getMessage());
-        assertThrows(BadInputException.class, () -> HfExporter.export(run, tmp.resolve("out"), Weights.BIN, 2));
+        assertThrows(BadInputException.class, () -> HfExporter.export(run, tmp.resolve("out"), Weights.BIN, 2, false));
         assertThrows(BadInputException.class, () -> TextEmbedder.maxLength(run, 0 - 1));
         assertEquals(48, TextEmbedder.maxLength(run, 0));
         assertEquals(7, TextEmbedder.maxLength(run, 7));
 
         Path projected = tinyRun(tmp.resolve("projected"), 48, Map.of("embedding_size", "16"));
         BadInputException p = assertThrows(BadInputException.class,
-                () -> HfExporter.export(projected, tmp.resolve("out"), Weights.BIN, 0));
+                () -> HfExporter.export(projected, tmp.resolve("out"), Weights.BIN, 0, false));
         assertTrue(p.getMessage().contains("embedding_size"), p.getMessage());
         assertFalse(Files.exists(tmp.resolve("out")));
     }
@@ -148,7 +148,7 @@ class HfExporterTest {
         ReleasedModelImporter.run(from, model, s -> {});
         Files.delete(model.resolve("dict.txt"));
         BadInputException e = assertThrows(BadInputException.class,
-                () -> HfExporter.export(model, tmp.resolve("out"), Weights.BIN, 0));
+                () -> HfExporter.export(model, tmp.resolve("out"), Weights.BIN, 0, false));
         assertTrue(e.getMessage().contains("dict.txt") && e.getMessage().contains("amos import"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("out")));
     }
@@ -157,7 +157,7 @@ class HfExporterTest {
     void aVocabTxtThatDisagreesWithTokenizerJsonIsRefused() throws Exception {
         Path run = tinyRun(tmp.resolve("run"), 48);
         Path hf = tmp.resolve("hf");
-        HfExporter.export(run, hf, Weights.BIN, 0);
+        HfExporter.export(run, hf, Weights.BIN, 0, false);
         List<String> vocab = Files.readAllLines(hf.resolve("vocab.txt"), StandardCharsets.UTF_8);
         vocab.set(5, "changed");
         Files.write(hf.resolve("vocab.txt"), vocab, StandardCharsets.UTF_8);
