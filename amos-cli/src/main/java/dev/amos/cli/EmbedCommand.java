@@ -57,8 +57,9 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Texts per batch, padded to the longest, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
+    @Range(min = 3)
     @Option(names = "--max-len", paramLabel = "N",
-            description = "Tokens kept per text (with the start and end markers), 3 to the model's positions (default: an export's recorded length, else min(512, positions)).")
+            description = "Tokens kept per text (with the start and end markers), >= 3, at most the model's max_positions (default: an export's recorded length, else min(512, positions)).")
     Integer maxLength;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)

@@ -46,7 +46,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--weights", description = "--format hf: bin (pytorch_model.bin, a torch.save zip, what the released code loads) or safetensors (model.safetensors) (default: bin).")
     String weights;
 
-    @Option(names = "--max-len", paramLabel = "N", description = "Encoders: tokens kept per text (with the start and end markers), 3 to the model's positions, recorded in the export (default: min(512, positions)).")
+    @Range(min = 3)
+    @Option(names = "--max-len", paramLabel = "N", description = "Encoders: tokens kept per text (with the start and end markers), >= 3, at most the model's max_positions, recorded in the export (default: min(512, positions)).")
     Integer maxLength;
 
     @Option(names = "--pooling", description = "Encoder exports: pooled output and serving translator, cls or mean (default: mean).")

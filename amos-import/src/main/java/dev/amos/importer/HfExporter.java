@@ -1,5 +1,6 @@
 package dev.amos.importer;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -26,6 +27,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,8 +196,8 @@ public final class HfExporter {
     public static Exported writeInto(Source source, Path dir, Weights weights) throws IOException {
         DiscriminatorFolder folder = source.folder;
         ModelConfig m = folder.model();
-        List<String> files = new java.util.ArrayList<>();
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu())) {
+        List<String> files = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
             Encoder encoder = Encoder.owning(m.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, folder.params());
