@@ -47,9 +47,10 @@ class HfExporterTest {
     Path tmp;
 
     @ParameterizedTest
-    @CsvSource({"amos-hf-tiny, BIN", "amos-hf-tiny, SAFETENSORS", "cocolm-hf-legacy, BIN"})
+    @CsvSource({"hf-sample, BIN", "hf-sample, SAFETENSORS", "amos-hf-tiny, BIN", "amos-hf-tiny, SAFETENSORS",
+        "cocolm-hf-legacy, BIN"})
     void importExportImportKeepsTheWeightsAndTokenizerFilesBitForBit(String name, Weights weights) throws Exception {
-        Path from = ReferenceFixtures.folder(name);
+        Path from = released(name);
         Path first = tmp.resolve("first");
         ReleasedModelImporter.run(from, first, s -> {});
         Path hf = tmp.resolve("hf");
@@ -79,6 +80,22 @@ class HfExporterTest {
             assertArrayEquals(Files.readAllBytes(first.resolve(file)), Files.readAllBytes(second.resolve(file)), file);
         }
         assertEquals(json(first.resolve("config.json")).get("model"), json(second.resolve("config.json")).get("model"));
+        try (TextEmbedder a = TextEmbedder.load(first, Pooling.MEAN, false);
+                TextEmbedder b = TextEmbedder.load(second, Pooling.MEAN, false)) {
+            float[][] va = a.embed(TEXTS);
+            float[][] vb = b.embed(TEXTS);
+            for (int i = 0; i < va.length; i++) {
+                assertArrayEquals(va[i], vb[i], 0f, TEXTS.get(i));
+            }
+        }
+    }
+
+    /** The in-repo sample (resources/hf-sample, always there) or a fixture of ../shared (skipped without it). */
+    static Path released(String name) throws Exception {
+        if (name.equals("hf-sample")) {
+            return Path.of(HfExporterTest.class.getResource("/hf-sample/config.json").toURI()).getParent();
+        }
+        return ReferenceFixtures.folder(name);
     }
 
     @ParameterizedTest
