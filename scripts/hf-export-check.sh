@@ -37,7 +37,8 @@ TEXTS
 rm -rf "$work/hf"
 for pooling in mean cls; do
   ./amos embed --model "$model" --pooling "$pooling" --input "$work/texts.txt" \
-    --output "$work/vectors-$pooling.jsonl" ${embed_opts[@]+"${embed_opts[@]}"} 2>/dev/null
+    --output "$work/vectors-$pooling.jsonl" ${embed_opts[@]+"${embed_opts[@]}"} 2>"$work/embed.log" \
+    || { cat "$work/embed.log" >&2; exit 1; }
 done
 ./amos export --model "$model" --out "$work/hf" --format hf ${export_opts[@]+"${export_opts[@]}"}
 status=0
