@@ -124,9 +124,6 @@ final class EmbedCommand implements Callable<Integer> {
     private Path validate() throws IOException {
         OptionChecks.ranges(this);
         parsePooling(pooling);
-        if (maxLength != null) {
-            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
-        }
         Path inputFile = STDIO.equals(input) ? null : Path.of(input);
         if (inputFile != null) {
             if (!Files.isRegularFile(inputFile)) {
@@ -136,6 +133,9 @@ final class EmbedCommand implements Callable<Integer> {
         }
         AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import folder or an"
                 + " encoder export", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT, FolderKind.EXPORT);
+        if (maxLength != null) {
+            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
+        }
         if (!STDIO.equals(output)) {
             OutputFile.check(Path.of(output), overwrite, "--output", inputFile, model);
             OptionChecks.outputFile(Path.of(output), "--output");
