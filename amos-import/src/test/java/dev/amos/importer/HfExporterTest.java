@@ -118,6 +118,8 @@ class HfExporterTest {
         assertArrayEquals(Files.readAllBytes(run.resolve("discriminator/tokenizer.json")),
                 Files.readAllBytes(hf.resolve("tokenizer.json")));
 
+        BadInputException direct = assertThrows(BadInputException.class, () -> TextEmbedder.load(hf, Pooling.MEAN, false));
+        assertTrue(direct.getMessage().contains("amos import --from"), direct.getMessage());
         Path imported = tmp.resolve("imported");
         ReleasedModelImporter.run(hf, imported, s -> {});
         assertArrayEquals(Files.readAllBytes(run.resolve("discriminator/encoder.params")),

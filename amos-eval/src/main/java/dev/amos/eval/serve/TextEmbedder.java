@@ -17,6 +17,7 @@ import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +98,7 @@ public final class TextEmbedder implements AutoCloseable {
      */
     public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device, int maxLength)
             throws IOException {
+        refuseReleasedLayout(dir);
         int length = maxLength(dir, maxLength);
         if (ExportedFolder.isExported(dir)) {
             ExportedFolder folder = ExportedFolder.open(dir);
@@ -127,6 +129,7 @@ public final class TextEmbedder implements AutoCloseable {
      * @throws BadInputException naming {@code dir} if it is none of these
      */
     public static int positions(Path dir) {
+        refuseReleasedLayout(dir);
         if (ExportedFolder.isExported(dir)) {
             ExportedFolder folder = ExportedFolder.open(dir);
             JsonObject config = DiscriminatorFolder.readJsonObject(dir.resolve("config.json"));
@@ -134,6 +137,17 @@ public final class TextEmbedder implements AutoCloseable {
                     ? model.get("max_positions").getAsInt() : folder.maxLength();
         }
         return DiscriminatorFolder.open(dir).model().maxPositions();
+    }
+
+    /** An {@code amos export --format hf} folder holds Microsoft's layout, which amos reads through {@code amos import}. */
+    private static void refuseReleasedLayout(Path dir) {
+        if (!ExportedFolder.isExported(dir) && !DiscriminatorFolder.isRunOrDiscriminator(dir)
+                && Files.isRegularFile(dir.resolve("config.json"))
+                && (Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("model.safetensors")))) {
+            throw BadInputException.of(dir, "a folder in Microsoft's released layout (pytorch_model.bin or model.safetensors,"
+                    + " config.json), as amos export --format hf writes: run 'amos import --from " + dir
+                    + " --out MODEL' and use MODEL");
+        }
     }
 
     private static TextEmbedder loadRun(DiscriminatorFolder run, Pooling pooling, boolean normalize, Device device,
