@@ -102,6 +102,7 @@ class FolderSafetyWalkTest {
     private Map<String, Function<Path, String[]>> writers() {
         Map<String, Function<Path, String[]>> w = new LinkedHashMap<>();
         w.put("export", t -> args("export", "--model", encoder, "--out", t));
+        w.put("export hf", t -> args("export", "--model", encoder, "--out", t, "--format", "hf"));
         w.put("export classifier", t -> args("export", "--model", fineTune, "--out", t));
         w.put("import", t -> args("import", "--from", released, "--out", t));
         w.put("finetune", t -> args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--seeds", "1",
