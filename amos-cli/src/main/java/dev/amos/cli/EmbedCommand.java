@@ -1,6 +1,6 @@
 package dev.amos.cli;
 
-import dev.amos.eval.serve.DiscriminatorFolder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.EmbedJob;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.io.AmosFolder;
@@ -134,7 +134,7 @@ final class EmbedCommand implements Callable<Integer> {
         AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import folder or an"
                 + " encoder export", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT, FolderKind.EXPORT);
         if (maxLength != null) {
-            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
+            EncoderFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
         }
         if (!STDIO.equals(output)) {
             OutputFile.check(Path.of(output), overwrite, "--output", inputFile, model);

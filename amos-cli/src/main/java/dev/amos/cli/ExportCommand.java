@@ -1,7 +1,7 @@
 package dev.amos.cli;
 
 import dev.amos.eval.serve.ClassifierExporter;
-import dev.amos.eval.serve.DiscriminatorFolder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.eval.serve.TextEmbedder;
@@ -89,7 +89,7 @@ final class ExportCommand implements Callable<Integer> {
             return 0;
         }
         if (maxLength != null) {
-            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
+            EncoderFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
         }
         int length = maxLength == null ? 0 : maxLength;
         if (hf) {

@@ -1,7 +1,7 @@
 package dev.amos.cli;
 
 import dev.amos.eval.finetune.FinetuneConfig;
-import dev.amos.eval.finetune.PretrainedRun;
+import dev.amos.model.EncoderFolder;
 import dev.amos.eval.glue.GlueReader;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
@@ -100,7 +100,7 @@ final class FinetuneOptions {
         AmosFolder.require(model, "--model", "a pretraining run, its discriminator/ or an amos import folder",
                 FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT);
         Path glue = glueDir(data);
-        int positions = PretrainedRun.open(model).model().maxPositions();
+        int positions = EncoderFolder.open(model).model().maxPositions();
         if (maxLen > positions) {
             throw new BadInputException("--max-len " + maxLen + " exceeds max_positions " + positions + " of the model in "
                     + model + ": expected --max-len in [3, " + positions + "]");

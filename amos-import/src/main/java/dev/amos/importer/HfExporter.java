@@ -11,7 +11,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amos.eval.serve.DiscriminatorFolder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
@@ -105,7 +105,7 @@ public final class HfExporter {
      * read before any weight.
      */
     public static final class Source {
-        private final DiscriminatorFolder folder;
+        private final EncoderFolder folder;
         private final String modelType;
         private final String keyPrefix;
         private final int vocabSize;
@@ -113,7 +113,7 @@ public final class HfExporter {
         private final String tokenizer;
         private final int maxLength;
 
-        private Source(DiscriminatorFolder folder, String modelType, String keyPrefix, int vocabSize, int padId,
+        private Source(EncoderFolder folder, String modelType, String keyPrefix, int vocabSize, int padId,
                 String tokenizer, int maxLength) {
             this.folder = folder;
             this.modelType = modelType;
@@ -125,7 +125,7 @@ public final class HfExporter {
         }
 
         /** The encoder folder read. */
-        public DiscriminatorFolder folder() {
+        public EncoderFolder folder() {
             return folder;
         }
     }
@@ -139,7 +139,7 @@ public final class HfExporter {
      * @throws BadInputException naming the folder (file, key) when it cannot be written in the released layout
      */
     public static Source open(Path model, int maxLength) {
-        DiscriminatorFolder folder = DiscriminatorFolder.open(model);
+        EncoderFolder folder = EncoderFolder.open(model);
         ModelConfig m = folder.model();
         int length = folder.maxLength(maxLength, "--max-len");
         if (m.tokenEmbeddingSize() != m.hiddenSize()) {
@@ -194,7 +194,7 @@ public final class HfExporter {
      * @return what was written
      */
     public static Exported writeInto(Source source, Path dir, Weights weights) throws IOException {
-        DiscriminatorFolder folder = source.folder;
+        EncoderFolder folder = source.folder;
         ModelConfig m = folder.model();
         List<String> files = new ArrayList<>();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {

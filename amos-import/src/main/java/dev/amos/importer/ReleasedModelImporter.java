@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import dev.amos.importer.TorchCheckpoint.TensorInfo;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
@@ -164,7 +165,7 @@ public final class ReleasedModelImporter {
                 }
                 checkShapes(checkpoint, keys, named, config);
                 copyWeights(checkpoint, keys, named, config.vocabSize(), aliasRows);
-                BlockFiles.save(encoder, tmp.resolve(RunFolder.ENCODER_PARAMS));
+                BlockFiles.save(encoder, tmp.resolve(EncoderFolder.PARAMS));
             }
             tokenizerFiles.write(tmp);
             writeText(tmp.resolve(RunFolder.CONFIG), folderConfig(model, config, weights, keys, source));

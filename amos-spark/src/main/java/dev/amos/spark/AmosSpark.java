@@ -5,7 +5,7 @@ import com.google.gson.JsonParser;
 import dev.amos.eval.finetune.ClassifierConfig;
 import dev.amos.eval.finetune.FineTunedModel;
 import dev.amos.eval.glue.GlueTask;
-import dev.amos.eval.serve.DiscriminatorFolder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
@@ -121,7 +121,7 @@ public final class AmosSpark {
         if (ExportedFolder.isExported(dir)) {
             ExportedFolder.open(dir);
         } else {
-            DiscriminatorFolder.open(dir);
+            EncoderFolder.open(dir);
         }
     }
 

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import dev.amos.io.Sha256;
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.Amos;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
@@ -41,30 +42,13 @@ public record InitSource(Path dir, Path encoderDir, ModelConfig model, Path runD
      * @throws BadInputException naming DIR and what was expected when it is none of the three kinds
      */
     public static InitSource open(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw BadInputException.of(dir, "--init-from: no such folder (expected an 'amos import' output, a run"
-                    + " folder or its discriminator/)");
-        }
-        Path encoderDir = Files.isRegularFile(dir.resolve(RunFolder.ENCODER_PARAMS)) ? dir : dir.resolve(RunFolder.DISCRIMINATOR);
-        if (!Files.isRegularFile(encoderDir.resolve(RunFolder.ENCODER_PARAMS))) {
-            throw BadInputException.of(dir, "--init-from: no " + RunFolder.ENCODER_PARAMS + " here or in "
-                    + RunFolder.DISCRIMINATOR + "/ (expected an 'amos import' output, a run folder or its discriminator/)");
-        }
-        for (String required : new String[] {RunFolder.CONFIG, RunFolder.TOKENIZER}) {
-            if (!Files.isRegularFile(encoderDir.resolve(required))) {
-                throw BadInputException.of(encoderDir, "--init-from: missing " + required);
-            }
-        }
-        Path configFile = encoderDir.resolve(RunFolder.CONFIG);
-        JsonElement model = readJson(configFile).get("model");
-        if (model == null || !model.isJsonObject()) {
-            throw BadInputException.of(configFile, "expected a \"model\" object (the encoder's model config)");
-        }
+        EncoderFolder encoder = EncoderFolder.open(dir);
+        Path encoderDir = encoder.dir();
         Path parent = encoderDir.equals(dir) ? dir.toAbsolutePath().getParent() : dir;
         JsonObject runConfig = parent == null ? null : readJsonOrNull(parent.resolve(RunFolder.CONFIG));
         Path runDir = runConfig != null && runConfig.has("training") && Files.isDirectory(Checkpoints.root(parent))
                 ? parent : null;
-        return new InitSource(dir, encoderDir, ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()), runDir);
+        return new InitSource(dir, encoderDir, encoder.model(), runDir);
     }
 
     /**
@@ -124,10 +108,10 @@ public record InitSource(Path dir, Path encoderDir, ModelConfig model, Path runD
                     + checkpoint.get().dir() + " (same objective and shapes); optimizer and schedule start fresh");
             return;
         }
-        BlockFiles.load(amos.discriminator(), manager, encoderDir.resolve(RunFolder.ENCODER_PARAMS),
+        BlockFiles.load(amos.discriminator(), manager, encoderDir.resolve(EncoderFolder.PARAMS),
                 encoderDir.resolve(RunFolder.CONFIG));
         log.println("amos: --init-from " + dir + ": discriminator and shared token embedding from "
-                + encoderDir.resolve(RunFolder.ENCODER_PARAMS) + "; generator, heads and mixture start fresh");
+                + encoderDir.resolve(EncoderFolder.PARAMS) + "; generator, heads and mixture start fresh");
     }
 
     /** Whether DIR is a run of {@code objective} on {@code model}'s shapes (its whole checkpoint fits). */
@@ -145,14 +129,6 @@ public record InitSource(Path dir, Path encoderDir, ModelConfig model, Path runD
                 m.embeddingSize(), m.maxPositions(), m.relPosBuckets(), m.maxRelPos(), m.dropout(), m.attentionDropout(),
                 m.layerNormEps(), m.initStd(), m.mlmLayers(), m.generatorHiddenSize(), m.generatorHeads(),
                 m.generatorFfnSize(), m.electraGeneratorDivisor(), m.gumbelTau(), m.seqLen());
-    }
-
-    private static JsonObject readJson(Path file) {
-        JsonObject json = readJsonOrNull(file);
-        if (json == null) {
-            throw BadInputException.of(file, "expected a JSON object");
-        }
-        return json;
     }
 
     private static JsonObject readJsonOrNull(Path file) {

@@ -15,7 +15,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.Amos;
 import dev.amos.model.BadInputException;
-import dev.amos.model.BlockFiles;
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.data.CorpusTokenizer;
@@ -39,9 +39,7 @@ public final class RunFolder {
     public static final String TOKENIZER = "tokenizer.json";
     /** One JSON object per logged step ({@link MetricsLogger}, read by {@code report.MetricsLog}). */
     public static final String METRICS = "metrics.jsonl";
-    public static final String DISCRIMINATOR = "discriminator";
-    /** The encoder weights inside {@code discriminator/}. */
-    public static final String ENCODER_PARAMS = "encoder.params";
+    public static final String DISCRIMINATOR = EncoderFolder.IN_RUN;
 
     private final Path dir;
     private JsonObject config;
@@ -296,14 +294,8 @@ public final class RunFolder {
      * tokenizer.json, built beside it and swapped in whole.
      */
     void writeDiscriminator(Amos amos, ModelConfig model, Objective objective, CorpusTokenizer tokenizer) throws IOException {
-        JsonObject c = new JsonObject();
-        c.add("model", model.toJson());
-        c.addProperty("objective", objective.label());
-        OutputFolder.writeInside(dir.resolve(DISCRIMINATOR), FolderKind.ENCODER, null, d -> {
-            BlockFiles.save(amos.discriminator(), d.resolve(ENCODER_PARAMS));
-            writeJson(d.resolve(CONFIG), c);
-            writeText(d.resolve(TOKENIZER), tokenizer.tokenizerJson());
-        });
+        OutputFolder.writeInside(dir.resolve(DISCRIMINATOR), FolderKind.ENCODER, null, d -> EncoderFolder.write(d,
+                amos.discriminator(), model, objective.label(), null, tokenizer.tokenizerJson()));
     }
 
     static void writeJson(Path file, JsonObject json) throws IOException {

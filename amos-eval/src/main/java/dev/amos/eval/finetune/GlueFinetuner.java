@@ -1,5 +1,6 @@
 package dev.amos.eval.finetune;
 
+import dev.amos.model.EncoderFolder;
 import dev.amos.io.AtomicFiles;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
@@ -86,7 +87,7 @@ public final class GlueFinetuner {
      */
     public static Result run(FinetuneConfig o) throws IOException {
         OutputFolder.check(o.outDir(), FolderKind.FINETUNE, o.overwrite(), "--out", o.pretrained(), o.glueDir());
-        PretrainedRun pretrained = PretrainedRun.open(o.pretrained());
+        EncoderFolder pretrained = EncoderFolder.open(o.pretrained());
         if (o.maxLength() > pretrained.model().maxPositions()) {
             throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
                     + pretrained.model().maxPositions() + " of the model in " + o.pretrained());
@@ -114,7 +115,7 @@ public final class GlueFinetuner {
     }
 
     /** The seeds, {@code best/} and {@code results.json}, under the output folder's lock. */
-    private static Result fineTune(FinetuneConfig o, PretrainedRun pretrained, List<GlueExample> train,
+    private static Result fineTune(FinetuneConfig o, EncoderFolder pretrained, List<GlueExample> train,
             Map<GlueSplit, List<GlueExample>> dev) throws IOException {
         List<SeedResult> results = new ArrayList<>();
         try (GluePairEncoder encoder = GluePairEncoder.load(pretrained.tokenizer(), o.maxLength())) {
@@ -227,14 +228,14 @@ public final class GlueFinetuner {
     /** One seed: the training loop with half-epoch evaluations. */
     private static final class SeedRun {
         private final FinetuneConfig o;
-        private final PretrainedRun pretrained;
+        private final EncoderFolder pretrained;
         private final long seed;
         private final GlueDataset trainSet;
         private final Map<GlueSplit, GlueDataset> devSets;
         private final Path dir;
         private SeedResult best;
 
-        SeedRun(FinetuneConfig o, PretrainedRun pretrained, long seed, GlueDataset trainSet, Map<GlueSplit, GlueDataset> devSets) {
+        SeedRun(FinetuneConfig o, EncoderFolder pretrained, long seed, GlueDataset trainSet, Map<GlueSplit, GlueDataset> devSets) {
             this.o = o;
             this.pretrained = pretrained;
             this.seed = seed;

@@ -1,5 +1,6 @@
 package dev.amos.eval.serve;
 
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
 import java.io.IOException;
@@ -51,7 +52,7 @@ public record ExportedFolder(Path dir, String modelName, Pooling pooling, boolea
         try {
             folder = new ExportedFolder(dir, name, Pooling.fromName(props.getProperty("pooling", "mean")),
                     Boolean.parseBoolean(props.getProperty("normalize", "false")),
-                    Integer.parseInt(props.getProperty("maxLength", String.valueOf(DiscriminatorFolder.MAX_LENGTH_CAP))));
+                    Integer.parseInt(props.getProperty("maxLength", String.valueOf(EncoderFolder.MAX_LENGTH_CAP))));
         } catch (IllegalArgumentException e) {
             throw BadInputException.of(file, "expected pooling=cls|mean and an integer maxLength: " + e.getMessage());
         }

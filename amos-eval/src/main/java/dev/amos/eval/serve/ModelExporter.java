@@ -1,5 +1,6 @@
 package dev.amos.eval.serve;
 
+import dev.amos.model.EncoderFolder;
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -64,7 +65,7 @@ public final class ModelExporter {
      */
     public static ExportedFolder exportTorchScript(Path runOrDiscriminator, Path outDir, Pooling pooling,
             boolean normalize, int maxLength, boolean overwrite) throws IOException {
-        DiscriminatorFolder run = DiscriminatorFolder.open(runOrDiscriminator);
+        EncoderFolder run = EncoderFolder.open(runOrDiscriminator);
         int length = run.maxLength(maxLength, "--max-len");
         ModelConfig model = run.model();
         EncoderExportSpec spec = spec(model, pooling, normalize);
@@ -116,7 +117,7 @@ public final class ModelExporter {
                 + "includeTokenTypes=false\n";
     }
 
-    private static String configJson(DiscriminatorFolder run, ExportedFolder folder) {
+    private static String configJson(EncoderFolder run, ExportedFolder folder) {
         JsonObject export = new JsonObject();
         export.addProperty("format", "torchscript");
         export.addProperty("file", folder.modelFile().getFileName().toString());

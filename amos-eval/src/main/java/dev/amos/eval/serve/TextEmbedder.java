@@ -1,5 +1,6 @@
 package dev.amos.eval.serve;
 
+import dev.amos.model.EncoderFolder;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
@@ -105,7 +106,7 @@ public final class TextEmbedder implements AutoCloseable {
             return loadExported(new ExportedFolder(folder.dir(), folder.modelName(), folder.pooling(), folder.normalize(),
                     length), pooling, normalize, device);
         }
-        return loadRun(DiscriminatorFolder.open(dir), pooling, normalize, device, length);
+        return loadRun(EncoderFolder.open(dir), pooling, normalize, device, length);
     }
 
     /**
@@ -117,9 +118,9 @@ public final class TextEmbedder implements AutoCloseable {
     public static int maxLength(Path dir, int requested) {
         if (requested == 0) {
             return ExportedFolder.isExported(dir) ? ExportedFolder.open(dir).maxLength()
-                    : DiscriminatorFolder.open(dir).maxLength();
+                    : EncoderFolder.open(dir).maxLength();
         }
-        return DiscriminatorFolder.checkMaxLength(requested, positions(dir), "--max-len");
+        return EncoderFolder.checkMaxLength(requested, positions(dir), "--max-len");
     }
 
     /**
@@ -132,16 +133,16 @@ public final class TextEmbedder implements AutoCloseable {
         refuseReleasedLayout(dir);
         if (ExportedFolder.isExported(dir)) {
             ExportedFolder folder = ExportedFolder.open(dir);
-            JsonObject config = DiscriminatorFolder.readJsonObject(dir.resolve("config.json"));
+            JsonObject config = EncoderFolder.readJsonObject(dir.resolve("config.json"));
             return config.get("model") instanceof JsonObject model && model.has("max_positions")
                     ? model.get("max_positions").getAsInt() : folder.maxLength();
         }
-        return DiscriminatorFolder.open(dir).model().maxPositions();
+        return EncoderFolder.open(dir).model().maxPositions();
     }
 
     /** An {@code amos export --format hf} folder holds Microsoft's layout, which amos reads through {@code amos import}. */
     private static void refuseReleasedLayout(Path dir) {
-        if (!ExportedFolder.isExported(dir) && !DiscriminatorFolder.isRunOrDiscriminator(dir)
+        if (!ExportedFolder.isExported(dir) && !EncoderFolder.isRunOrDiscriminator(dir)
                 && Files.isRegularFile(dir.resolve("config.json"))
                 && (Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("model.safetensors")))) {
             throw BadInputException.of(dir, "a folder in Microsoft's released layout (pytorch_model.bin or model.safetensors,"
@@ -150,7 +151,7 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
-    private static TextEmbedder loadRun(DiscriminatorFolder run, Pooling pooling, boolean normalize, Device device,
+    private static TextEmbedder loadRun(EncoderFolder run, Pooling pooling, boolean normalize, Device device,
             int maxLength) throws IOException {
         HuggingFaceTokenizer tokenizer = tokenizer(run.tokenizer(), maxLength);
         Model model = Model.newInstance(ModelExporter.MODEL_NAME, device, "PyTorch");
@@ -176,7 +177,7 @@ public final class TextEmbedder implements AutoCloseable {
         Model model = Model.newInstance(folder.modelName(), device, "PyTorch");
         try {
             model.load(folder.dir(), folder.modelName());
-            int dimension = ((Number) DiscriminatorFolder.readJsonObject(folder.dir().resolve("config.json"))
+            int dimension = ((Number) EncoderFolder.readJsonObject(folder.dir().resolve("config.json"))
                     .getAsJsonObject("export").get("hidden_size").getAsNumber()).intValue();
             return new TextEmbedder(model, tokenizer, pooling, normalize, dimension, folder.maxLength(),
                     AmosPieceRules.of(folder.dir().resolve("tokenizer.json")).orElse(null));

@@ -1,43 +1,57 @@
-package dev.amos.eval.serve;
+package dev.amos.model;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import dev.amos.model.BadInputException;
-import dev.amos.model.ModelConfig;
-import dev.amos.train.RunFolder;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The final encoder of a pretraining run: {@code DIR/discriminator/} with {@code encoder.params},
- * {@code config.json} ({@code {"model": {...}, "objective": ...}}) and {@code tokenizer.json}
- * (docs/architecture.md, "The run folder").
+ * An encoder folder, and its one reader and writer: {@code encoder.params} (the encoder's DJL
+ * parameters), {@code config.json} ({@code {"model": {...}, "objective": ..., ...}}) and {@code
+ * tokenizer.json}. A run's {@code discriminator/} and an {@code amos import} output are this
+ * folder; a run folder stands for its {@code discriminator/}. Read by {@code --init-from},
+ * {@code finetune}, {@code embed}, {@code export} and Spark; written by {@code amos train} and
+ * {@code amos import} ({@link #write}, into a staging folder swapped in whole).
  *
- * @param dir the discriminator folder itself
- * @param model the model config of the run
- * @param objective the objective label recorded by the run ({@code amos}, {@code electra}, ...)
+ * @param dir the folder holding the three files
+ * @param model the model config from its {@code config.json}
+ * @param objective the objective label recorded ({@code amos}, {@code electra}, ...; {@code unknown} when none)
  */
-public record DiscriminatorFolder(Path dir, ModelConfig model, String objective) {
+public record EncoderFolder(Path dir, ModelConfig model, String objective) {
+
+    /** The encoder weights. */
+    public static final String PARAMS = "encoder.params";
+    /** The model config ({@code model}, {@code objective}, and e.g. an {@code import} section). */
+    public static final String CONFIG = "config.json";
+    /** The tokenizer the encoder was trained with. */
+    public static final String TOKENIZER = "tokenizer.json";
+    /** The encoder folder inside a run folder. */
+    public static final String IN_RUN = "discriminator";
+
 
     /** The longest input the tokenizer keeps: 512 or the model's max_positions if smaller. */
     public static final int MAX_LENGTH_CAP = 512;
 
     /** The encoder weights (DJL .params). */
     public Path params() {
-        return dir.resolve(RunFolder.ENCODER_PARAMS);
+        return dir.resolve(PARAMS);
     }
 
     /** The tokenizer used by the run. */
     public Path tokenizer() {
-        return dir.resolve(RunFolder.TOKENIZER);
+        return dir.resolve(TOKENIZER);
     }
 
     /** The config file ({@code model} + {@code objective}). */
     public Path configFile() {
-        return dir.resolve(RunFolder.CONFIG);
+        return dir.resolve(CONFIG);
     }
 
     /** Tokens kept per text (including [CLS] and [SEP]). */
@@ -74,8 +88,8 @@ public record DiscriminatorFolder(Path dir, ModelConfig model, String objective)
 
     /** Whether {@code dir} looks like a run folder or its discriminator folder. */
     public static boolean isRunOrDiscriminator(Path dir) {
-        return Files.isRegularFile(dir.resolve(RunFolder.ENCODER_PARAMS))
-                || Files.isRegularFile(dir.resolve(RunFolder.DISCRIMINATOR).resolve(RunFolder.ENCODER_PARAMS));
+        return Files.isRegularFile(dir.resolve(PARAMS))
+                || Files.isRegularFile(dir.resolve(IN_RUN).resolve(PARAMS));
     }
 
     /**
@@ -84,35 +98,66 @@ public record DiscriminatorFolder(Path dir, ModelConfig model, String objective)
      *
      * @throws BadInputException naming the folder when it is not a pretraining run
      */
-    public static DiscriminatorFolder open(Path runOrDiscriminator) {
+    public static EncoderFolder open(Path runOrDiscriminator) {
         Path dir = runOrDiscriminator;
-        if (!Files.isRegularFile(dir.resolve(RunFolder.ENCODER_PARAMS))) {
-            dir = runOrDiscriminator.resolve(RunFolder.DISCRIMINATOR);
+        if (!Files.isRegularFile(dir.resolve(PARAMS))) {
+            dir = runOrDiscriminator.resolve(IN_RUN);
         }
         if (!Files.isDirectory(runOrDiscriminator)) {
             throw BadInputException.of(runOrDiscriminator, "no such folder (expected a pretraining run folder)");
         }
-        if (!Files.isRegularFile(dir.resolve(RunFolder.ENCODER_PARAMS))) {
+        if (!Files.isRegularFile(dir.resolve(PARAMS))) {
             throw BadInputException.of(runOrDiscriminator, "not a pretraining run (expected "
-                    + RunFolder.DISCRIMINATOR + "/" + RunFolder.ENCODER_PARAMS + " from 'amos train --out', or a folder from 'amos import')");
+                    + IN_RUN + "/" + PARAMS + " from 'amos train --out', or a folder from 'amos import')");
         }
-        for (String required : new String[] {RunFolder.CONFIG, RunFolder.TOKENIZER}) {
+        for (String required : new String[] {CONFIG, TOKENIZER}) {
             if (!Files.isRegularFile(dir.resolve(required))) {
                 throw BadInputException.of(dir, "incomplete run: missing " + required);
             }
         }
-        Path configFile = dir.resolve(RunFolder.CONFIG);
+        Path configFile = dir.resolve(CONFIG);
         JsonObject json = readJsonObject(configFile);
         JsonElement model = json.get("model");
         if (model == null || !model.isJsonObject()) {
             throw BadInputException.of(configFile, "expected a \"model\" object (the run's model config)");
         }
         JsonElement objective = json.get("objective");
-        return new DiscriminatorFolder(dir, ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()),
+        return new EncoderFolder(dir, ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()),
                 objective != null && objective.isJsonPrimitive() ? objective.getAsString() : "unknown");
     }
 
-    static JsonObject readJsonObject(Path file) {
+    /** Loads the weights into {@code encoder}, an initialized encoder of {@link #model()} (shapes checked). */
+    public void loadInto(Block encoder, NDManager manager) {
+        BlockFiles.load(encoder, manager, params());
+    }
+
+    /**
+     * Writes the three files into {@code dir} (a staging folder the caller swaps into place).
+     *
+     * @param dir the folder (created when missing)
+     * @param encoder the encoder whose parameters are saved
+     * @param model its model config
+     * @param objective the objective label
+     * @param extra further {@code config.json} sections (e.g. {@code import}), or null
+     * @param tokenizerJson the tokenizer.json text
+     */
+    public static void write(Path dir, Block encoder, ModelConfig model, String objective, JsonObject extra,
+            String tokenizerJson) throws IOException {
+        Files.createDirectories(dir);
+        BlockFiles.save(encoder, dir.resolve(PARAMS));
+        JsonObject config = new JsonObject();
+        config.add("model", model.toJson());
+        config.addProperty("objective", objective);
+        if (extra != null) {
+            extra.entrySet().forEach(e -> config.add(e.getKey(), e.getValue()));
+        }
+        String text = new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n";
+        Files.writeString(dir.resolve(CONFIG), text, StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(TOKENIZER), tokenizerJson, StandardCharsets.UTF_8);
+    }
+
+    /** Reads a JSON object file, or a bad input naming it. */
+    public static JsonObject readJsonObject(Path file) {
         try {
             JsonElement json = JsonParser.parseString(Files.readString(file));
             if (!json.isJsonObject()) {
