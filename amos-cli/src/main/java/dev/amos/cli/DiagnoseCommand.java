@@ -109,7 +109,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             System.out.println(String.format(Locale.ROOT,
                     "MLM loss at [MASK] (deepest head, mean of %d batches): %.4f nats, %+.4f from the unigram loss%s",
                     reports.size(), atMask, atMask - result.unigramLoss(),
-                    atMask < result.unigramLoss() - 0.3 ? "" : " (on the unigram plateau: less than 0.3 nats below it)"));
+                    atMask < result.unigramLoss() - 0.3 ? "" : " (not yet 0.3 nats below it: on the unigram plateau, or above it)"));
         }
         return 0;
     }

@@ -148,6 +148,6 @@ public final class StepStats {
      * @param mixtureWeights mean mixture weight per head (K,); null but for AMOS
      * @param hasRtd whether the objective has a discriminator (electra, amos)
      */
-    public record Values(float loss, float[] mlmLoss, float[] mlmLossAtMask, float[] mlmLossKept, float gradNorm, float rtdLoss, float rtdAccuracy,
-            float replacedFraction, float[] mixtureWeights, boolean hasRtd) {}
+    public record Values(float loss, float[] mlmLoss, float[] mlmLossAtMask, float[] mlmLossKept, float gradNorm,
+            float rtdLoss, float rtdAccuracy, float replacedFraction, float[] mixtureWeights, boolean hasRtd) {}
 }

@@ -145,7 +145,7 @@ final class ReportHtml {
 
     /**
      * How far the deepest head's loss at [MASK] (mean of the last logs) is below the unigram loss,
-     * and whether that is off the plateau (0.3 nats or more below it).
+     * and whether it has left the plateau (0.3 nats or more below it).
      */
     private static String plateau(MetricsLog log, double unigramLoss) {
         int heads = log.width(Row::mlmLossAtMask);
@@ -161,7 +161,7 @@ final class ReportHtml {
         double below = unigramLoss - recent;
         return "; the deepest head's loss at [MASK] (mean of the last " + Math.min(RECENT, deepest.length) + " logs) is "
                 + fmt(Math.abs(below)) + (below >= 0 ? " nats below it" : " nats above it")
-                + (below >= 0.3 ? "" : ": still on the unigram plateau (less than 0.3 below)");
+                + (below >= 0.3 ? "" : ": not yet 0.3 below it (on the unigram plateau, or above it)");
     }
 
     private static String lossSummary(MetricsLog log) {

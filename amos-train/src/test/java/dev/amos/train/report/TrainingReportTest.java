@@ -89,11 +89,11 @@ class TrainingReportTest {
         assertTrue(pixelsNear(chart, LineChart.PALETTE.get(1)) > 300, "the loss at kept positions is drawn");
         assertTrue(pixelsNear(chart, LineChart.PALETTE.get(7)) > 300, "the unigram loss is drawn");
         assertTrue(html.contains("<th>Unigram loss of the corpus</th><td>6; the deepest head&#39;s loss at [MASK]"), html);
-        assertTrue(html.contains("still on the unigram plateau"), "0.09 nats below the unigram loss is the plateau");
+        assertTrue(html.contains("not yet 0.3 below it"), "0.09 nats below the unigram loss is the plateau");
         assertTrue(html.contains("<th>MLM loss at [MASK] (last)</th>"), html);
 
         String off = Files.readString(TrainingReport.write(run, 7.0), StandardCharsets.UTF_8);
-        assertFalse(off.contains("still on the unigram plateau"), "1.09 nats below it is off the plateau");
+        assertFalse(off.contains("not yet 0.3 below it"), "1.09 nats below it is off the plateau");
         String unknown = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
         assertFalse(unknown.contains("Unigram loss"), "no unigram loss known, none shown");
     }
