@@ -3,6 +3,9 @@ package dev.amos.cli;
 import dev.amos.eval.serve.ClassifierExporter;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,8 +27,12 @@ final class ExportCommand implements Callable<Integer> {
             description = "Pretraining run folder (or its discriminator/), or an 'amos finetune' output (or its best/).")
     Path model;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created; exported files replaced).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = {"Output folder: new or empty (built beside it",
+        "and renamed into place), or an earlier export with --overwrite."})
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace the export already at --out (never a folder of another kind).")
+    boolean overwrite;
 
     @Option(names = "--format", description = "Only torchscript (default: ${DEFAULT-VALUE}).")
     String format = "torchscript";
@@ -45,20 +52,24 @@ final class ExportCommand implements Callable<Integer> {
         if (pooling != null) {
             EmbedCommand.parsePooling(pooling);
         }
+        AmosFolder input = AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import"
+                + " folder or an amos finetune output", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT,
+                FolderKind.FINETUNE, FolderKind.CLASSIFIER);
+        OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
         OptionChecks.outputFolder(out, "--out");
-        if (ClassifierExporter.isFineTuned(model)) {
+        if (input.is(FolderKind.FINETUNE) || input.is(FolderKind.CLASSIFIER)) {
             if (pooling != null || normalize) {
                 throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model
                         + " is a fine-tuned classifier (exported as logits)");
             }
-            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out);
+            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out, overwrite);
             System.out.println("exported " + c.modelFile() + " (" + c.task() + " classifier, labels " + c.labels()
                     + ", max length " + c.maxLength() + ") + serving.properties, synset.txt, tokenizer.json, config.json in "
                     + c.dir());
             return 0;
         }
         ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
-                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize);
+                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, overwrite);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());
