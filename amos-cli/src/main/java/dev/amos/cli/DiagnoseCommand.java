@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
 @Command(name = "diagnose", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Why a generator learns or not, on a few held-out batches: gradient L2 norm per parameter",
             "group under each loss term (mlm as trained, mlm without the stops, lambda x rtd, total), the spread",
-            "of the features and predictions at masked positions, and the attention entropy per layer."})
+            "of the features and predictions at masked positions, and the attention entropy per layer; the MLM",
+            "loss at [MASK] positions (those whose input the masking kept or randomized can be copied) against",
+            "the corpus's unigram loss (the plateau of a network that ignores the context)."})
 final class DiagnoseCommand implements Callable<Integer> {
 
     @Option(names = "--run", paramLabel = "DIR", description = "A run folder: its latest valid checkpoint is measured.")
@@ -100,11 +102,21 @@ final class DiagnoseCommand implements Callable<Integer> {
         System.out.println(String.format(Locale.ROOT, "corpus: %d sequences of %d tokens; unigram loss %.4f nats",
                 result.examples(), seqLen, result.unigramLoss()));
         List<GeneratorDiagnostics.Report> reports = result.reports();
+        double atMask = 0;
         for (int b = 0; b < reports.size(); b++) {
             System.out.println("batch " + (b + 1) + ":");
             for (String line : GeneratorDiagnostics.format(reports.get(b), x -> String.format(Locale.ROOT, "%.4g", x))) {
                 System.out.println("  " + line);
             }
+            List<Double> heads = reports.get(b).mlmLossesAtMask();
+            atMask += heads.get(heads.size() - 1);
+        }
+        if (!reports.isEmpty()) {
+            atMask /= reports.size();
+            System.out.println(String.format(Locale.ROOT,
+                    "MLM loss at [MASK] (deepest head, mean of %d batches): %.4f nats, %+.4f from the unigram loss%s",
+                    reports.size(), atMask, atMask - result.unigramLoss(),
+                    atMask < result.unigramLoss() - 0.3 ? "" : " (not yet 0.3 nats below it: on the unigram plateau, or above it)"));
         }
         return 0;
     }

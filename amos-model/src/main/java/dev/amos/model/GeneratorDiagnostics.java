@@ -38,7 +38,10 @@ public final class GeneratorDiagnostics {
 
     /**
      * @param gradientNorms loss term -> parameter group -> L2 norm of that group's gradient
-     * @param mlmLosses MLM loss per MLM layer
+     * @param mlmLosses MLM loss per MLM layer, over every masked position
+     * @param mlmLossesAtMask MLM loss per MLM layer over the masked positions whose input is {@code
+     *     [MASK]} (the same as {@code mlmLosses} under AMOS's masking; under ELECTRA's and BERT's
+     *     the others' input can be copied)
      * @param rtdLoss the RTD loss (NaN for mlm)
      * @param featureSpread per MLM layer: variance of f^k across masked positions over its mean
      *     square (0 = every masked position has the same features)
@@ -49,7 +52,8 @@ public final class GeneratorDiagnostics {
      *     queries, over heads
      * @param uniformEntropy the entropy of uniform attention over the real keys, for comparison
      */
-    public record Report(Map<String, Map<String, Double>> gradientNorms, List<Double> mlmLosses, double rtdLoss,
+    public record Report(Map<String, Map<String, Double>> gradientNorms, List<Double> mlmLosses,
+            List<Double> mlmLossesAtMask, double rtdLoss,
             List<Double> featureSpread, List<Double> predictionSpread, List<Double> attentionEntropy,
             double uniformEntropy) {}
 
@@ -57,8 +61,10 @@ public final class GeneratorDiagnostics {
      * Measures {@code amos} on one batch (the NDList of {@link Amos#forward}: corrupted ids,
      * attention mask, original ids, masked positions). The parameters must have gradients attached
      * (initialized for training or loaded and then set to require gradients).
+     *
+     * @param maskId the id of {@code [MASK]} (for the loss at the positions that hold it)
      */
-    public static Report measure(Amos amos, NDManager manager, NDList batch, float rtdWeight, long seed) {
+    public static Report measure(Amos amos, NDManager manager, NDList batch, float rtdWeight, long maskId, long seed) {
         ParameterStore ps = new ParameterStore(manager, false);
         Map<String, List<Parameter>> groups = groups(amos);
         Map<String, Map<String, Double>> norms = new LinkedHashMap<>();
@@ -73,17 +79,21 @@ public final class GeneratorDiagnostics {
         try (NDScope scope = new NDScope()) {
             Engine.getInstance().setRandomSeed((int) seed);
             PretrainOutput out = forward(amos, ps, batch);
+            PretrainOutput.Losses terms = out.losses(rtdWeight);
+            List<NDArray> atMask = terms.mlmWhere(PretrainOutput.maskedInputIs(batch, maskId));
             List<Double> losses = new ArrayList<>();
+            List<Double> lossesAtMask = new ArrayList<>();
             List<Double> predictionSpread = new ArrayList<>();
             for (int k = 0; k < out.mlmLogits().size(); k++) {
-                losses.add((double) out.mlmLosses().get(k).getFloat());
+                losses.add((double) terms.mlm().get(k).getFloat());
+                lossesAtMask.add((double) atMask.get(k).getFloat());
                 predictionSpread.add(predictionSpread(out.mlmLogits().get(k)));
             }
-            double rtd = out.rtdLoss() == null ? Double.NaN : out.rtdLoss().getFloat();
+            double rtd = terms.rtd() == null ? Double.NaN : terms.rtd().getFloat();
             List<Double> featureSpread = new ArrayList<>();
             List<Double> entropy = new ArrayList<>();
             double uniform = attention(amos, ps, batch, featureSpread, entropy);
-            return new Report(norms, losses, rtd, featureSpread, predictionSpread, entropy, uniform);
+            return new Report(norms, losses, lossesAtMask, rtd, featureSpread, predictionSpread, entropy, uniform);
         }
     }
 
@@ -236,7 +246,8 @@ public final class GeneratorDiagnostics {
     /** The report as aligned text lines. */
     public static List<String> format(Report r, Function<Double, String> number) {
         List<String> lines = new ArrayList<>();
-        lines.add("MLM loss per MLM layer: " + join(r.mlmLosses(), number)
+        lines.add("MLM loss at [MASK] per MLM layer: " + join(r.mlmLossesAtMask(), number)
+                + "   all masked positions: " + join(r.mlmLosses(), number)
                 + (Double.isNaN(r.rtdLoss()) ? "" : "   RTD loss: " + number.apply(r.rtdLoss())));
         lines.add("feature spread at masked positions (0 = identical): " + join(r.featureSpread(), number));
         lines.add("prediction spread (TV from the mean prediction; 0 = unigram plateau): " + join(r.predictionSpread(), number));

@@ -28,11 +28,43 @@ public record PretrainOutput(
 
     /** MLM_k = mean cross-entropy over masked tokens, one scalar per MLM layer. */
     public List<NDArray> mlmLosses() {
+        return means(mlmTargetLogProbabilities());
+    }
+
+    /**
+     * The per-position terms the MLM losses average: {@code log p_k(original token)} at every
+     * masked position, (M, 1) per MLM layer.
+     */
+    public List<NDArray> mlmTargetLogProbabilities() {
         List<NDArray> out = new ArrayList<>();
         for (NDArray l : mlmLogits) {
-            out.add(TensorOps.crossEntropy(l, mlmLabels));
+            out.add(TensorOps.targetLogProbabilities(l, mlmLabels));
         }
         return out;
+    }
+
+    private static List<NDArray> means(List<NDArray> targetLogProbabilities) {
+        List<NDArray> out = new ArrayList<>();
+        for (NDArray lp : targetLogProbabilities) {
+            out.add(lp.mean().neg()); // TensorOps.crossEntropy of the same terms
+        }
+        return out;
+    }
+
+    /**
+     * Which masked positions hold {@code tokenId} in the network's input: (M,) float32, 1 where the
+     * input token at the masked position is {@code tokenId}. With the id of {@code [MASK]} it
+     * separates the positions an MLM must predict from context from those whose input was kept (or
+     * replaced by a random token), whose original a network can copy.
+     *
+     * @param input the {@link Amos#forward} input: corrupted ids (B, S), attention mask, original
+     *     ids, masked positions (M,)
+     * @param tokenId the id looked for
+     * @return 1/0 per masked position, in the order of the masked positions (and of the MLM labels)
+     */
+    public static NDArray maskedInputIs(NDList input, long tokenId) {
+        NDArray atPositions = input.get(0).flatten().get(input.get(3));
+        return atPositions.eq(ScalarConstants.of(atPositions, tokenId)).toType(DataType.FLOAT32, false);
     }
 
     /** RTD = mean sigmoid BCE over non-pad tokens; null for mlm. */
@@ -52,18 +84,39 @@ public record PretrainOutput(
      * @param mlm MLM_k per MLM layer
      * @param rtd the RTD loss; null for mlm
      * @param total sum_k MLM_k + lambda RTD
+     * @param mlmTargetLogProbabilities the per-position terms MLM_k averages, (M, 1) per MLM layer
+     *     ({@link #mlmTargetLogProbabilities()})
      */
-    public record Losses(List<NDArray> mlm, NDArray rtd, NDArray total) {}
+    public record Losses(List<NDArray> mlm, NDArray rtd, NDArray total, List<NDArray> mlmTargetLogProbabilities) {
+
+        /**
+         * The MLM loss of each MLM layer over part of the masked positions, from the terms the loss
+         * was computed from (no second log-softmax): {@code -sum(w log p) / sum(w)}, NaN when no
+         * position has weight 1. With {@link #maskedInputIs} and the {@code [MASK]} id, the loss at
+         * {@code [MASK]} positions; with every weight 1, {@code mlm} itself.
+         *
+         * @param weights (M,) float32 0/1
+         * @return one scalar per MLM layer
+         */
+        public List<NDArray> mlmWhere(NDArray weights) {
+            List<NDArray> out = new ArrayList<>();
+            for (NDArray lp : mlmTargetLogProbabilities) {
+                out.add(TensorOps.weightedCrossEntropy(lp, weights));
+            }
+            return out;
+        }
+    }
 
     /** {@link #loss} with its terms. */
     public Losses losses(float rtdWeight) {
-        List<NDArray> mlm = mlmLosses();
+        List<NDArray> terms = mlmTargetLogProbabilities();
+        List<NDArray> mlm = means(terms);
         NDArray total = null;
         for (NDArray l : mlm) {
             total = total == null ? l : total.add(l);
         }
         NDArray rtd = rtdLoss();
-        return new Losses(mlm, rtd, rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight))));
+        return new Losses(mlm, rtd, rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight))), terms);
     }
 
     /** Share of non-pad tokens whose RTD prediction is right (scalar); null for mlm. */

@@ -52,8 +52,29 @@ public final class TensorOps {
 
     /** Mean cross-entropy of logits (M, V) against int64 labels (M,). */
     public static NDArray crossEntropy(NDArray logits, NDArray labels) {
+        return targetLogProbabilities(logits, labels).mean().neg();
+    }
+
+    /**
+     * The log-probability of each row's label, {@code log softmax(logits)[i, labels[i]]}: (M, 1)
+     * for logits (M, V) and int64 labels (M,). {@link #crossEntropy} is minus its mean.
+     */
+    public static NDArray targetLogProbabilities(NDArray logits, NDArray labels) {
         NDArray logp = logits.toType(DataType.FLOAT32, false).logSoftmax(-1);
-        return logp.gather(labels.reshape(-1, 1), 1).mean().neg();
+        return logp.gather(labels.reshape(-1, 1), 1);
+    }
+
+    /**
+     * Minus the weighted mean of per-row log-probabilities: {@code -sum(w * logp) / sum(w)}, the
+     * cross-entropy over the rows where {@code weights} (M,) is 1 (NaN when no row is). With every
+     * weight 1 it equals {@link #crossEntropy} (on the CPU, where a mean is a sum divided by the
+     * count, exactly).
+     *
+     * @param targetLogProbabilities (M, 1) or (M,), from {@link #targetLogProbabilities}
+     * @param weights (M,) float32 0/1
+     */
+    public static NDArray weightedCrossEntropy(NDArray targetLogProbabilities, NDArray weights) {
+        return targetLogProbabilities.reshape(-1).mul(weights).sum().div(weights.sum()).neg();
     }
 
     /**

@@ -18,12 +18,11 @@ import dev.amos.train.data.MaskingConfig;
 import dev.amos.train.data.PackedExamples;
 import dev.amos.train.data.PretrainingDataset;
 import dev.amos.train.data.ShardCache;
+import dev.amos.train.data.TokenShards;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.List;
 import java.util.stream.LongStream;
 
@@ -53,35 +52,13 @@ public final class Diagnosis {
             Path cacheDir, int batches, int batchSize, int seqLen, float rtdWeight, String masking, long seed,
             PrintStream log) {}
 
-    /** What {@link #run} measured: the corpus's unigram loss and one report per batch. */
+    /**
+     * What {@link #run} measured: the corpus's unigram loss ({@link ShardCache#unigramLoss}, the
+     * plateau of the loss at {@code [MASK]}) and one report per batch.
+     */
     public record Result(double unigramLoss, long examples, List<GeneratorDiagnostics.Report> reports) {}
 
     private Diagnosis() {}
-
-    /**
-     * The unigram (plateau) loss of a corpus: the entropy, in nats, of the distribution of its
-     * non-special tokens, which is what an MLM that ignores its input converges to.
-     */
-    public static double unigramLoss(PackedExamples examples, int maxExamples) {
-        Map<Long, Long> counts = new HashMap<>();
-        long total = 0;
-        long[] row = new long[examples.maxLength()];
-        for (long i = 0; i < Math.min(examples.size(), maxExamples); i++) {
-            int len = examples.fill(i, row);
-            for (int j = 0; j < len; j++) {
-                if (!examples.specialTokens().isSpecial(row[j])) {
-                    counts.merge(row[j], 1L, Long::sum);
-                    total++;
-                }
-            }
-        }
-        double h = 0;
-        for (long c : counts.values()) {
-            double p = (double) c / total;
-            h -= p * Math.log(p);
-        }
-        return h;
-    }
 
     /** Measures {@code batches} batches (0: only the corpus's unigram loss). */
     public static Result run(Options o) throws IOException {
@@ -112,10 +89,10 @@ public final class Diagnosis {
             o.log().println("amos: diagnosing " + checkpoint.getParent());
         }
         CorpusTokenizer tokenizer = CorpusTokenizer.load(tokenizerFile);
-        PackedExamples examples = new ExamplePacker(o.seqLen(), tokenizer.specialTokens()).pack(
-                new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(o.corpus(), tokenizerFile))).progress(o.log())
-                        .prepare(o.corpus(), tokenizer).shards(), o.seed());
-        double unigram = unigramLoss(examples, 200_000);
+        ShardCache cache = new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(o.corpus(), tokenizerFile))).progress(o.log());
+        TokenShards shards = cache.prepare(o.corpus(), tokenizer).shards();
+        PackedExamples examples = new ExamplePacker(o.seqLen(), tokenizer.specialTokens()).pack(shards, o.seed());
+        double unigram = cache.unigramLoss(shards, tokenizer.specialTokens());
         if (examples.size() < (long) o.batches() * o.batchSize()) {
             throw new BadInputException("--corpus yields " + examples.size() + " sequences of " + o.seqLen()
                     + " tokens; " + o.batches() + " batches of " + o.batchSize() + " need " + (long) o.batches() * o.batchSize());
@@ -139,7 +116,8 @@ public final class Diagnosis {
             for (int b = 0; b < o.batches(); b++) {
                 List<Long> indices = LongStream.range((long) b * o.batchSize(), (long) (b + 1) * o.batchSize()).boxed().toList();
                 try (Batch batch = data.batch(manager, indices, -1 - b)) { // the held-out batching of Validation
-                    reports.add(GeneratorDiagnostics.measure(amos, batch.getManager(), batch.getData(), o.rtdWeight(), o.seed() + b));
+                    reports.add(GeneratorDiagnostics.measure(amos, batch.getManager(), batch.getData(), o.rtdWeight(),
+                            tokenizer.specialTokens().mask(), o.seed() + b));
                 }
             }
         }

@@ -17,8 +17,11 @@ import dev.amos.train.report.MetricsLog;
  * StepRecord#logged()}: every {@code logEvery} steps, the last step and validated steps), with
  * the contract's keys ({@code step, lr, loss, mlm_loss, rtd_loss, rtd_accuracy,
  * replaced_fraction, mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code
- * skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the step's update) and,
- * when validated, {@code valid_mlm_loss} and {@code valid_rtd_loss}. It reads only the step
+ * mlm_loss_at_mask} (per head, the MLM loss at the masked positions whose input is {@code [MASK]}),
+ * {@code mlm_loss_kept} (per head, at those kept or randomized; only when the masking keeps or
+ * randomizes), {@code skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the
+ * step's update) and, when validated, {@code valid_mlm_loss}, {@code valid_mlm_loss_at_mask} and
+ * {@code valid_rtd_loss}. It reads only the step
  * record. The file is opened at the first logged step (DJL's trainer calls {@code
  * onTrainingBegin} when it is built, before the run is known to start).
  */
@@ -62,6 +65,12 @@ public final class MetricsLogger extends StepListener {
         line.addProperty("lr", step.learningRate());
         line.addProperty("loss", round(v.loss()));
         line.add("mlm_loss", array(v.mlmLoss()));
+        if (v.mlmLossAtMask() != null) {
+            line.add("mlm_loss_at_mask", array(v.mlmLossAtMask()));
+        }
+        if (v.mlmLossKept() != null) {
+            line.add("mlm_loss_kept", array(v.mlmLossKept()));
+        }
         if (v.hasRtd()) {
             line.addProperty("rtd_loss", round(v.rtdLoss()));
             line.addProperty("rtd_accuracy", round(v.rtdAccuracy()));
@@ -78,6 +87,7 @@ public final class MetricsLogger extends StepListener {
         line.addProperty("rss_mb", Bench.rssMb()); // same point of every logged step: after the update
         if (step.valid() != null) {
             line.addProperty("valid_mlm_loss", step.valid().mlm());
+            line.addProperty("valid_mlm_loss_at_mask", step.valid().mlmAtMask());
             if (!Double.isNaN(step.valid().rtd())) {
                 line.addProperty("valid_rtd_loss", step.valid().rtd());
             }

@@ -208,11 +208,12 @@ public final class Pretrainer {
                             o.validEvery() > 0 ? o.validEvery() : tc.checkpointEvery(), o.validBatches(), tc.batchSize(),
                             tc.seed());
                     TrainingLoop loop = new TrainingLoop(trainer, adam, amos, tc,
-                            data.train().getData(trainer.getManager(), prefetch).iterator(), validation, checkpointer,
+                            data.train().getData(trainer.getManager(), prefetch).iterator(), data.train().masker(),
+                            validation, checkpointer,
                             start, o.log());
                     boolean stopped = loop.run();
                     run.writeDiscriminator(amos, spec.model(), spec.objective(), data.tokenizer());
-                    writeReport(run.dir(), o.log());
+                    writeReport(run.dir(), data.unigramLoss(), o.log());
                     return new Result(run.dir(), loop.finishedStep(), stopped);
                 }
             }
@@ -242,9 +243,9 @@ public final class Pretrainer {
                 .build();
     }
 
-    private static void writeReport(Path runDir, PrintStream log) {
+    private static void writeReport(Path runDir, double unigramLoss, PrintStream log) {
         try {
-            TrainingReport.write(runDir);
+            TrainingReport.write(runDir, unigramLoss);
         } catch (IOException | RuntimeException e) {
             log.println("amos: warning: could not write report.html: " + e.getMessage());
         }

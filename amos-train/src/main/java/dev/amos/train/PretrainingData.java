@@ -23,8 +23,10 @@ import java.util.List;
  * @param tokenizer the run's tokenizer
  * @param train the training batches (sampled by step, masked on the host)
  * @param valid the held-out dataset, or null
+ * @param unigramLoss the training corpus's unigram loss ({@link ShardCache#unigramLoss}), the
+ *     plateau of the MLM loss at {@code [MASK]}
  */
-record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, PretrainingDataset valid) {
+record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, PretrainingDataset valid, double unigramLoss) {
 
     /** Prefetched batches (built on the data threads while the device trains). */
     static final int PREFETCH = 4;
@@ -42,9 +44,10 @@ record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, Pret
         TrainConfig tc = spec.training();
         CorpusTokenizer tokenizer = load(spec.tokenizer(), spec.model());
         Masker masker = new Masker(maskingFor(spec.objective(), tc), tokenizer.specialTokens(), tc.seed());
+        ShardCache cache = cache(spec.corpus(), spec.tokenizer(), cacheDir, log);
+        TokenShards shards = cache.prepare(spec.corpus(), tokenizer).shards();
         PretrainingDataset train = PretrainingDataset.builder()
-                .setCorpus(shards(spec.corpus(), spec.tokenizer(), tokenizer, cacheDir, log), tc.seqLen(),
-                        tokenizer.specialTokens(), tc.seed())
+                .setCorpus(shards, tc.seqLen(), tokenizer.specialTokens(), tc.seed())
                 .setMasker(masker)
                 .setSampling(new StepSampler(tc.seed(), tc.batchSize(), startStep * tc.accumulate(),
                         (long) tc.steps() * tc.accumulate()))
@@ -54,8 +57,8 @@ record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, Pret
         PretrainingDataset valid = null;
         if (!spec.validCorpus().isEmpty()) {
             valid = PretrainingDataset.builder()
-                    .setCorpus(shards(spec.validCorpus(), spec.tokenizer(), tokenizer, cacheDir, log), tc.seqLen(),
-                            tokenizer.specialTokens(), tc.seed())
+                    .setCorpus(cache(spec.validCorpus(), spec.tokenizer(), cacheDir, log).prepare(spec.validCorpus(),
+                            tokenizer).shards(), tc.seqLen(), tokenizer.specialTokens(), tc.seed())
                     .setMasker(masker)
                     .setSampling(tc.batchSize(), false)
                     .build();
@@ -63,7 +66,7 @@ record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, Pret
         if (valid != null) {
             requireOneBatch(valid, tc, "--valid-corpus");
         }
-        return new PretrainingData(tokenizer, train, valid);
+        return new PretrainingData(tokenizer, train, valid, cache.unigramLoss(shards, tokenizer.specialTokens()));
     }
 
     /** A corpus must give at least one batch (steps cycle over epochs, so one batch is enough). */
@@ -85,10 +88,8 @@ record PretrainingData(CorpusTokenizer tokenizer, PretrainingDataset train, Pret
         return tokenizer;
     }
 
-    private static TokenShards shards(List<Path> corpus, Path tokenizerFile, CorpusTokenizer tokenizer, Path cacheDir,
-            PrintStream log) throws IOException {
-        return new ShardCache(cacheDir.resolve(ShardCache.cacheKey(corpus, tokenizerFile))).progress(log)
-                .prepare(corpus, tokenizer).shards();
+    private static ShardCache cache(List<Path> corpus, Path tokenizerFile, Path cacheDir, PrintStream log) {
+        return new ShardCache(cacheDir.resolve(ShardCache.cacheKey(corpus, tokenizerFile))).progress(log);
     }
 
     /** The masking of an objective, with the run's selection share. */

@@ -32,10 +32,11 @@ public final class StepRecord extends TrainingListener.BatchData {
     /**
      * Held-out losses measured at this step ({@link Validation}).
      *
-     * @param mlm the deepest MLM head's loss
+     * @param mlm the deepest MLM head's loss, over every masked position
+     * @param mlmAtMask the deepest MLM head's loss over the masked positions whose input is {@code [MASK]}
      * @param rtd the discriminator's loss; NaN for mlm
      */
-    public record ValidLosses(double mlm, double rtd) {}
+    public record ValidLosses(double mlm, double mlmAtMask, double rtd) {}
 
     StepRecord(long step, long totalSteps, float learningRate, boolean skipped, long skippedSteps, double elapsedSeconds,
             boolean logged, StepStats stats, ValidLosses valid) {

@@ -41,6 +41,7 @@ final class TrainingLoop {
     private final Amos amos;
     private final TrainConfig tc;
     private final Iterator<Batch> batches;
+    private final Masker masker;
     private final Validation validation;
     private final Checkpointer checkpointer;
     private final PrintStream log;
@@ -54,15 +55,17 @@ final class TrainingLoop {
 
     /**
      * @param start where the run starts: step, skipped steps and seconds before this process
+     * @param masker the masker of the batches (which masked positions hold {@code [MASK]})
      * @param validation held-out measurements, or null
      */
-    TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Validation validation,
-            Checkpointer checkpointer, Checkpoints.Start start, PrintStream log) {
+    TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Masker masker,
+            Validation validation, Checkpointer checkpointer, Checkpoints.Start start, PrintStream log) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.amos = amos;
         this.tc = tc;
         this.batches = batches;
+        this.masker = masker;
         this.validation = validation;
         this.checkpointer = checkpointer;
         this.log = log;
@@ -116,7 +119,7 @@ final class TrainingLoop {
             StepStats stats = null;
             for (int micro = 0; micro < tc.accumulate(); micro++) {
                 try (Batch batch = batches.next()) {
-                    stats = forwardBackward(trainer, batch.getData(), next, tc,
+                    stats = forwardBackward(trainer, batch.getData(), next, tc, masker,
                             micro == tc.accumulate() - 1 ? params : null, stepManager);
                 }
             }
@@ -155,7 +158,7 @@ final class TrainingLoop {
      * inside an NDScope (native memory stays flat); with {@code clipParams} (the last micro-batch)
      * also clips the gradient. Returns the step's statistics, moved to {@code keep}.
      */
-    static StepStats forwardBackward(Trainer trainer, NDList data, long step, TrainConfig tc,
+    static StepStats forwardBackward(Trainer trainer, NDList data, long step, TrainConfig tc, Masker masker,
             ParameterList clipParams, NDManager keep) {
         try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
             NDList predictions = trainer.forward(data);
@@ -168,7 +171,8 @@ final class TrainingLoop {
             }
             gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
             NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
-            return StepStats.collect(out, terms, loss, norm, keep);
+            NDArray atMask = PretrainOutput.maskedInputIs(data, masker.specialTokens().mask());
+            return StepStats.collect(out, terms, loss, norm, atMask, masker.config().keepsOrRandomizes(), keep);
         }
     }
 

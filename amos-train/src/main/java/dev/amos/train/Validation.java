@@ -16,8 +16,9 @@ import java.util.stream.LongStream;
  * same fixed batches and masks each time, so curves compare across steps and objectives. The
  * batches are the held-out dataset's own ({@link PretrainingDataset#batch}): batch {@code b}
  * holds sequences {@code b * B .. b * B + B - 1} with the masks of step {@code -1 - b}. The MLM
- * loss reported is the deepest head's (the only head of electra and mlm); the RTD loss is NaN for
- * mlm. The loop puts the result in the step's {@link StepRecord}.
+ * loss reported is the deepest head's (the only head of electra and mlm), over every masked
+ * position and over those whose input is {@code [MASK]} (the two differ where the masking keeps or
+ * randomizes tokens); the RTD loss is NaN for mlm. The loop puts the result in the step's {@link StepRecord}.
  */
 final class Validation {
 
@@ -50,20 +51,24 @@ final class Validation {
     /** Measures the held-out losses with the trainer's current weights. */
     StepRecord.ValidLosses measure(Trainer trainer) {
         double mlm = 0;
+        double atMask = 0;
         double rtd = 0;
+        long maskId = examples.masker().specialTokens().mask();
         Engine.getInstance().setRandomSeed(TrainingLoop.engineSeed(seed, -1));
         try (NDManager manager = trainer.getManager().newSubManager()) {
             for (int b = 0; b < batches; b++) {
                 List<Long> indices = LongStream.range((long) b * batchSize, (long) (b + 1) * batchSize).boxed().toList();
                 try (Batch batch = examples.batch(manager, indices, -1 - b); NDScope scope = new NDScope()) {
                     PretrainOutput out = PretrainOutput.fromList(trainer.evaluate(batch.getData()));
-                    List<NDArray> losses = out.mlmLosses();
-                    mlm += losses.get(losses.size() - 1).getFloat();
-                    NDArray r = out.rtdLoss();
+                    PretrainOutput.Losses terms = out.losses(0f);
+                    mlm += terms.mlm().get(terms.mlm().size() - 1).getFloat();
+                    List<NDArray> split = terms.mlmWhere(PretrainOutput.maskedInputIs(batch.getData(), maskId));
+                    atMask += split.get(split.size() - 1).getFloat();
+                    NDArray r = terms.rtd();
                     rtd += r == null ? Double.NaN : r.getFloat();
                 }
             }
         }
-        return new StepRecord.ValidLosses(mlm / batches, rtd / batches);
+        return new StepRecord.ValidLosses(mlm / batches, atMask / batches, rtd / batches);
     }
 }

@@ -56,13 +56,17 @@ class PretrainerTest {
     }
 
     private static PretrainOptions options(Path out, boolean resume, int steps, int checkpointEvery, Objective objective) {
+        return builder(out, resume, steps, checkpointEvery, objective).build();
+    }
+
+    private static PretrainOptions.Builder builder(Path out, boolean resume, int steps, int checkpointEvery, Objective objective) {
         ModelConfig tiny = ModelConfig.load("amos-tiny", ROOT.resolve("models"));
         TrainConfig tc = TrainConfig.builder().optSteps(steps).optBatchSize(4).optSeqLen(32).optLearningRate(1e-3f)
                 .optWarmupSteps(Math.min(10, steps / 10)).optSeed(7).optLogEvery(1).optCheckpointEvery(checkpointEvery)
                 .optKeepCheckpoints(5).optMaxSkippedSteps(3).build();
         return PretrainOptions.builder().setModel(tiny, objective).optTraining(tc).setCorpus(List.of(corpus))
                 .setTokenizer(ROOT.resolve("models/tokenizer.json")).setOutDir(out).optResume(resume)
-                .setCacheDir(shared.resolve("cache")).optLog(new PrintStream(new ByteArrayOutputStream())).build();
+                .setCacheDir(shared.resolve("cache")).optLog(new PrintStream(new ByteArrayOutputStream()));
     }
 
     private static List<JsonObject> metrics(Path run) throws IOException {
@@ -79,8 +83,18 @@ class PretrainerTest {
 
     @Test
     void twoHundredStepsLowerEveryLossAndTheMixtureIsLearned(@TempDir Path dir) throws IOException {
-        List<JsonObject> m = metrics(Pretrainer.run(options(dir.resolve("amos"), false, 200, 100, Objective.AMOS)).runDir());
+        Path amosRun = Pretrainer.run(options(dir.resolve("amos"), false, 200, 100, Objective.AMOS)).runDir();
+        List<JsonObject> m = metrics(amosRun);
         assertEquals(200, m.size());
+        for (JsonObject o : m) { // AMOS masks every selected token with [MASK]: the same positions, the same numbers
+            assertEquals(o.get("mlm_loss"), o.get("mlm_loss_at_mask"), "step " + o.get("step"));
+            assertFalse(o.has("mlm_loss_kept"), "nothing kept, nothing logged");
+        }
+        assertTrue(Files.isRegularFile(amosRun.resolve("report-mask-loss.png")), "the report charts the loss at [MASK]");
+        try (Stream<Path> caches = Files.list(shared.resolve("cache"))) {
+            assertTrue(caches.anyMatch(c -> Files.isRegularFile(c.resolve("unigram.json"))),
+                    "the corpus's unigram loss is kept in the shard cache");
+        }
         for (int k = 0; k < 3; k++) {
             int head = k;
             double first = mean(m.subList(0, 20), o -> o.getAsJsonArray("mlm_loss").get(head).getAsDouble());
@@ -210,6 +224,20 @@ class PretrainerTest {
     }
 
     @Test
+    void validationReportsTheLossAtMaskBesideTheLossOverAllSelectedPositions(@TempDir Path dir) throws IOException {
+        PretrainOptions o = builder(dir.resolve("valid"), false, 2, 3, Objective.ELECTRA)
+                .optValidation(List.of(corpus), 1, 2).build();
+        List<JsonObject> m = metrics(Pretrainer.run(o).runDir());
+        assertEquals(2, m.size());
+        for (JsonObject line : m) {
+            double all = line.get("valid_mlm_loss").getAsDouble();
+            double atMask = line.get("valid_mlm_loss_at_mask").getAsDouble();
+            assertTrue(Double.isFinite(atMask) && Math.abs(atMask - all) > 1e-6,
+                    "ELECTRA's held-out batches keep some selected tokens: " + line);
+        }
+    }
+
+    @Test
     void nanStepsAreSkippedCountedAndStopTheRunWhenTheyPersist(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("nan");
         Pretrainer.injectNaN = step -> step == 2;
@@ -223,6 +251,12 @@ class PretrainerTest {
         assertEquals(0, m.get(0).get("skipped_steps").getAsInt());
         assertFalse(m.get(0).has("mixture_weights"), "mixture weights are AMOS only");
         assertTrue(m.get(0).has("rtd_accuracy"));
+        boolean split = false;
+        for (JsonObject o : m) { // ELECTRA keeps 15% of the selected tokens: the loss at [MASK] leaves them out
+            assertTrue(o.has("mlm_loss_at_mask") && o.has("mlm_loss_kept"), o.toString());
+            split |= !o.get("mlm_loss").equals(o.get("mlm_loss_at_mask"));
+        }
+        assertTrue(split, "the loss at [MASK] differs from the loss over all selected positions");
         assertEquals(1, m.get(1).get("skipped_steps").getAsInt());
         assertTrue(Double.isNaN(m.get(1).get("loss").getAsDouble()) || m.get(1).get("loss").isJsonNull()
                 || m.get(1).get("loss").getAsString().equals("NaN"));

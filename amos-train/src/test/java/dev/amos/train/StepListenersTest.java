@@ -38,7 +38,8 @@ class StepListenersTest {
                 m.create(new long[] {1, 1, 1, 0, 1, 1, 1, 1}, new Shape(2, 4)),
                 m.create(new float[] {0.2f, 0.8f, 0.5f, 0.5f, 0.9f, 0.1f}, new Shape(3, 2)), m.create(new long[] {1, 4, 3}));
         PretrainOutput.Losses terms = out.losses(50f);
-        StepStats stats = StepStats.collect(out, terms, terms.total(), m.create(1.5f), m);
+        NDArray atMask = m.create(new float[] {1, 0, 1}); // positions 0 and 2 hold [MASK], position 1 was kept
+        StepStats stats = StepStats.collect(out, terms, terms.total(), m.create(1.5f), atMask, true, m);
         return new StepRecord(10, 20, 4e-4f, false, 0, 12.5, true, stats, valid);
     }
 
@@ -55,7 +56,7 @@ class StepListenersTest {
     @Test
     void metricsAndProgressWriteTheSameWhicheverRunsFirst() throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
-            StepRecord step = record(m, new StepRecord.ValidLosses(9.5, 0.7));
+            StepRecord step = record(m, new StepRecord.ValidLosses(9.5, 9.25, 0.7));
             ByteArrayOutputStream barA = new ByteArrayOutputStream();
             ByteArrayOutputStream barB = new ByteArrayOutputStream();
             JsonObject metricsFirst = run(List.of(new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0),
@@ -71,6 +72,14 @@ class StepListenersTest {
             assertEquals(step.stats().read().loss(), metricsFirst.get("loss").getAsFloat());
             assertEquals(80.0, metricsFirst.get("tokens_per_second").getAsDouble(), 1e-9, "10 steps x 100 tokens / 12.5 s");
             assertEquals(9.5, metricsFirst.get("valid_mlm_loss").getAsDouble());
+            assertEquals(9.25, metricsFirst.get("valid_mlm_loss_at_mask").getAsDouble());
+            for (int k = 0; k < 2; k++) { // 2 [MASK] positions and 1 kept: the mean over all 3 is their weighted mean
+                double all = metricsFirst.getAsJsonArray("mlm_loss").get(k).getAsDouble();
+                double atMask = metricsFirst.getAsJsonArray("mlm_loss_at_mask").get(k).getAsDouble();
+                double kept = metricsFirst.getAsJsonArray("mlm_loss_kept").get(k).getAsDouble();
+                assertEquals(all, (2 * atMask + kept) / 3, 1e-5, "head " + k);
+                assertTrue(Math.abs(atMask - kept) > 1e-4, "random logits: the two position sets differ, head " + k);
+            }
             assertEquals(2, metricsFirst.getAsJsonArray("mixture_weights").size());
             assertSame(step.stats().read(), step.stats().read(), "read from the device once, then cached");
         }

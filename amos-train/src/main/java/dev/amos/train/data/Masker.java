@@ -148,6 +148,11 @@ public final class Masker {
         return config;
     }
 
+    /** @return the special tokens (and the vocabulary size) of the tokenizer */
+    public SpecialTokens specialTokens() {
+        return special;
+    }
+
     /** @return the run's seed */
     public long seed() {
         return seed;

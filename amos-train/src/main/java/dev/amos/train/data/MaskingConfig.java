@@ -66,6 +66,17 @@ public record MaskingConfig(double selectProbability, double maskProbability, do
         };
     }
 
+    /**
+     * Whether some selected tokens keep their own id or get a random one instead of {@code [MASK]}
+     * (ELECTRA's and BERT's masking, not AMOS's): then the MLM loss over all selected positions
+     * mixes positions to predict from context with positions whose input a network can copy.
+     *
+     * @return true when {@code maskProbability < 1}
+     */
+    public boolean keepsOrRandomizes() {
+        return maskProbability < 1;
+    }
+
     /** @return the probability that a selected token is left unchanged */
     public double keepProbability() {
         return Math.max(0, 1 - maskProbability - randomProbability);

@@ -130,6 +130,11 @@ public final class PretrainingDataset extends RandomAccessDataset {
         return examples;
     }
 
+    /** @return the masker of the batches */
+    public Masker masker() {
+        return masker;
+    }
+
     /**
      * Batches of successive mask steps. With an executor, the host work of the next batches
      * (assembly and masking, pure Java) runs ahead on its threads; the arrays are created on the

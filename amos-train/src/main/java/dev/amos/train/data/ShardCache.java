@@ -1,5 +1,7 @@
 package dev.amos.train.data;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.amos.io.AtomicFiles;
 import dev.amos.io.LineReader;
 import dev.amos.io.Sha256;
@@ -35,6 +37,8 @@ public final class ShardCache {
 
     /** Default shard budget: 64 Mi tokens (128 MiB at 2 bytes per token). */
     public static final long DEFAULT_TOKENS_PER_SHARD = 64L << 20;
+    /** The file beside the manifest that keeps the corpus's unigram loss ({@link #unigramLoss}). */
+    public static final String UNIGRAM_FILE = "unigram.json";
 
     private static final int BATCH_LINES = 4096;
     private static final long BATCH_CHARS = 4L << 20;
@@ -316,5 +320,85 @@ public final class ShardCache {
     /** @return the cache folder */
     public Path folder() {
         return folder;
+    }
+
+    /**
+     * The corpus's unigram loss: the entropy, in nats, of the distribution of the tokens the masker
+     * can select (all but {@code [CLS]}, {@code [SEP]}, {@code [PAD]} and {@code [MASK]}, which the
+     * shards never hold anyway; {@code [UNK]} is counted). It is the loss of an MLM that ignores
+     * its input and predicts the corpus's token frequencies at every masked position: the plateau
+     * the loss at {@code [MASK]} stays on until a network uses the context.
+     *
+     * <p>Computed once per corpus: read from {@value #UNIGRAM_FILE} beside the shard manifest when
+     * it belongs to these shards (same token count, tokenizer and creation time as the manifest),
+     * else counted from the shards and written there atomically (a cache made before the file
+     * existed gets it at its first use). A cache folder that cannot be written is only noted.
+     *
+     * @param shards the shards of this cache (from {@link #prepare})
+     * @param special the tokenizer's special tokens
+     * @return the unigram loss in nats
+     * @throws IOException if the shards cannot be read
+     */
+    public double unigramLoss(TokenShards shards, SpecialTokens special) throws IOException {
+        ShardManifest manifest = shards.manifest();
+        Path file = shards.folder().resolve(UNIGRAM_FILE);
+        Double stored = readUnigram(file, manifest);
+        if (stored != null) {
+            return stored;
+        }
+        long[] counts = shards.tokenCounts(special.vocabSize());
+        for (int id : new int[] {special.cls(), special.sep(), special.pad(), special.mask()}) {
+            counts[id] = 0;
+        }
+        long total = 0;
+        long distinct = 0;
+        for (long c : counts) {
+            total += c;
+            distinct += c > 0 ? 1 : 0;
+        }
+        double loss = entropy(counts, total);
+        JsonObject json = new JsonObject();
+        json.addProperty("unigram_loss", loss);
+        json.addProperty("counted_tokens", total);
+        json.addProperty("distinct_tokens", distinct);
+        json.addProperty("counted", "every token the masker can select: all but [CLS], [SEP], [PAD], [MASK]");
+        json.addProperty("shard_tokens", manifest.tokens());
+        json.addProperty("tokenizer_sha256", manifest.tokenizerSha256());
+        json.addProperty("shards_created", manifest.created());
+        try {
+            AtomicFiles.write(file, out -> out.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            note("could not keep the unigram loss in " + file + ": " + e.getMessage());
+        }
+        return loss;
+    }
+
+    /** The stored unigram loss when the file is readable and made from these shards; else null. */
+    private static Double readUnigram(Path file, ShardManifest manifest) {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            JsonObject json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
+            boolean same = json.get("shard_tokens").getAsLong() == manifest.tokens()
+                    && json.get("tokenizer_sha256").getAsString().equals(manifest.tokenizerSha256())
+                    && json.get("shards_created").getAsString().equals(manifest.created());
+            double loss = json.get("unigram_loss").getAsDouble();
+            return same && Double.isFinite(loss) && loss >= 0 ? loss : null;
+        } catch (IOException | RuntimeException e) {
+            return null; // unreadable or from an older layout: counted again
+        }
+    }
+
+    /** Entropy in nats of the distribution {@code counts / total}. */
+    static double entropy(long[] counts, long total) {
+        double h = 0;
+        for (long c : counts) {
+            if (c > 0) {
+                double p = (double) c / total;
+                h -= p * Math.log(p);
+            }
+        }
+        return h;
     }
 }

@@ -181,6 +181,28 @@ public final class TokenShards implements TokenCorpus {
         return shard;
     }
 
+    /**
+     * How often each token id occurs in the shards (one pass over the token files).
+     *
+     * @param vocabSize the length of the result; ids at or above it are not counted
+     * @return {@code counts[id]}
+     */
+    public long[] tokenCounts(int vocabSize) {
+        long[] counts = new long[vocabSize];
+        for (ByteBuffer buffer : tokenBuffers) {
+            ByteBuffer tokens = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            int n = tokens.capacity() / manifest.tokenBytes();
+            for (int i = 0; i < n; i++) {
+                long id = manifest.tokenBytes() == 2 ? Short.toUnsignedLong(tokens.getShort(i * 2))
+                        : Integer.toUnsignedLong(tokens.getInt(i * 4));
+                if (id < vocabSize) {
+                    counts[(int) id]++;
+                }
+            }
+        }
+        return counts;
+    }
+
     /** @return the shard names, in order */
     public List<String> shardNames() {
         return manifest.shards().stream().map(ShardManifest.Shard::name).toList();

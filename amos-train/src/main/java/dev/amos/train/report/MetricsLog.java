@@ -51,10 +51,14 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
      * @param gradNorm the gradient norm before clipping
      * @param validMlmLoss the validation MLM loss (one per layer, or one value), on some lines only
      * @param validRtdLoss the validation RTD loss, on some lines only
+     * @param mlmLossAtMask the MLM loss of each layer at the masked positions whose input is [MASK]
+     * @param mlmLossKept the MLM loss of each layer at the masked positions kept or randomized
+     * @param validMlmLossAtMask the validation MLM loss at [MASK] positions, on some lines only
      */
     public record Row(long step, double lr, double loss, double[] mlmLoss, double rtdLoss, double rtdAccuracy,
             double replacedFraction, double[] mixtureWeights, double tokensPerSecond, double elapsedSeconds,
-            double skippedSteps, double gradNorm, double[] validMlmLoss, double validRtdLoss) {}
+            double skippedSteps, double gradNorm, double[] validMlmLoss, double validRtdLoss, double[] mlmLossAtMask,
+            double[] mlmLossKept, double validMlmLossAtMask) {}
 
     /** Reads and checks {@code file}. */
     public static MetricsLog read(Path file) throws IOException {
@@ -167,7 +171,8 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
                 numbers(o, "mixture_weights", file, line), number(o, "tokens_per_second", file, line),
                 number(o, "elapsed_seconds", file, line), number(o, "skipped_steps", file, line),
                 number(o, "grad_norm", file, line), numbers(o, "valid_mlm_loss", file, line),
-                number(o, "valid_rtd_loss", file, line));
+                number(o, "valid_rtd_loss", file, line), numbers(o, "mlm_loss_at_mask", file, line),
+                numbers(o, "mlm_loss_kept", file, line), number(o, "valid_mlm_loss_at_mask", file, line));
     }
 
     /** A number, NaN when absent or null; strings such as "NaN" or "Infinity" are accepted. */

@@ -2,7 +2,9 @@ package dev.amos.train.report;
 
 import dev.amos.train.report.MetricsLog.Row;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
@@ -13,19 +15,30 @@ final class ReportCharts {
     record NamedChart(String fileName, String caption, LineChart chart) {}
 
     /** Every PNG file name the report may write (older reports' leftovers among them get removed). */
-    static final List<String> FILE_NAMES = List.of("report-loss.png", "report-rtd-loss.png", "report-rtd.png",
-            "report-mixture.png", "report-lr.png", "report-throughput.png", "report-grad-norm.png", "report-valid.png");
+    static final List<String> FILE_NAMES = List.of("report-loss.png", "report-mask-loss.png", "report-rtd-loss.png",
+            "report-rtd.png", "report-mixture.png", "report-lr.png", "report-throughput.png", "report-grad-norm.png",
+            "report-valid.png");
 
     /** Ratio of largest to smallest value above which a loss is drawn on a log axis. */
     private static final double LOG_SCALE_RATIO = 10;
 
     private ReportCharts() {}
 
-    static List<NamedChart> build(MetricsLog log, RunInfo run) {
+    /**
+     * @param unigramLoss the training corpus's unigram loss (the plateau of the loss at [MASK]); NaN when unknown
+     */
+    static List<NamedChart> build(MetricsLog log, RunInfo run, double unigramLoss) {
         int window = smoothingWindow(log.rows().size());
         double[] steps = log.steps();
         List<NamedChart> charts = new ArrayList<>();
         charts.add(new NamedChart("report-loss.png", "Total loss and the generator's MLM loss per layer", lossChart(log, run, steps, window)));
+        if (log.width(Row::mlmLossAtMask) > 0) {
+            charts.add(new NamedChart("report-mask-loss.png", "MLM loss at [MASK] positions (predicted from the context only)"
+                    + " against the corpus's unigram loss (a network that ignores the context stays there)"
+                    + (log.width(Row::mlmLossKept) > 0 ? "; and at the selected positions whose token was kept or"
+                            + " randomized, which a network can copy" : ""),
+                    maskLossChart(log, run, steps, window, unigramLoss)));
+        }
         if (log.hasAny(Row::rtdLoss)) {
             LineChart rtdLoss = new LineChart("Discriminator RTD loss", "step", "binary cross-entropy")
                     .add("RTD loss", steps, log.column(Row::rtdLoss))
@@ -78,6 +91,25 @@ final class ReportCharts {
         return chart.logScaleY(wideRange(all.toArray(double[][]::new))).smoothing(window);
     }
 
+    private static LineChart maskLossChart(MetricsLog log, RunInfo run, double[] steps, int window, double unigramLoss) {
+        LineChart chart = new LineChart("MLM loss at [MASK] against the unigram loss", "step", "cross-entropy (nats)");
+        int layers = log.width(Row::mlmLossAtMask);
+        for (int k = 0; k < layers; k++) {
+            chart.add(seriesName("at [MASK]", run, k, layers), steps, element(log, Row::mlmLossAtMask, k));
+        }
+        int kept = log.width(Row::mlmLossKept);
+        if (kept > 0) { // the deepest head's only: the one the discriminator's input is sampled from
+            chart.add(seriesName("kept or random", run, kept - 1, kept), steps, element(log, Row::mlmLossKept, kept - 1));
+        }
+        if (Double.isFinite(unigramLoss)) {
+            double[] level = new double[steps.length];
+            Arrays.fill(level, unigramLoss);
+            chart.add(String.format(Locale.ROOT, "unigram loss of the corpus (%.3f)", unigramLoss),
+                    LineChart.PALETTE.get(7), steps, level);
+        }
+        return chart.smoothing(window);
+    }
+
     private static LineChart rtdChart(MetricsLog log, double[] steps, int window) {
         LineChart chart = new LineChart("RTD accuracy and replaced fraction", "step", "fraction");
         if (log.hasAny(Row::rtdAccuracy)) {
@@ -97,6 +129,12 @@ final class ReportCharts {
             int layer = k;
             double[][] points = finitePoints(log, r -> layer < r.validMlmLoss().length ? r.validMlmLoss()[layer] : Double.NaN);
             chart.add(seriesName("valid MLM loss", run, k, layers), points[0], points[1]);
+            all.add(points[1]);
+        }
+        if (log.hasAny(Row::validMlmLossAtMask)) {
+            double[][] points = finitePoints(log, Row::validMlmLossAtMask);
+            int heads = Math.max(1, layers);
+            chart.add(seriesName("valid MLM loss at [MASK]", run, heads - 1, heads), points[0], points[1]);
             all.add(points[1]);
         }
         if (log.hasAny(Row::validRtdLoss)) {

@@ -46,7 +46,8 @@ final class ReportHtml {
 
     private ReportHtml() {}
 
-    static String render(RunInfo run, MetricsLog log, List<NamedChart> charts, String runFolder, OffsetDateTime generatedAt) {
+    static String render(RunInfo run, MetricsLog log, List<NamedChart> charts, String runFolder, OffsetDateTime generatedAt,
+            double unigramLoss) {
         StringBuilder html = new StringBuilder(16_384);
         String title = "Training report: " + run.title();
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -56,7 +57,7 @@ final class ReportHtml {
                 .append("<p class=\"subtitle\">run folder <code>").append(escape(runFolder)).append("</code></p>\n");
         appendNotes(html, log, run);
         html.append("<h2>Summary</h2>\n<table class=\"summary\">\n");
-        for (String[] row : summary(run, log)) {
+        for (String[] row : summary(run, log, unigramLoss)) {
             html.append("<tr><th>").append(escape(row[0])).append("</th><td>").append(escape(row[1])).append("</td></tr>\n");
         }
         html.append("</table>\n<h2>Charts</h2>\n<div class=\"charts\">\n");
@@ -95,8 +96,12 @@ final class ReportHtml {
         }
     }
 
-    /** The summary table: (label, value) rows, only for what the run logged. */
-    static List<String[]> summary(RunInfo run, MetricsLog log) {
+    /**
+     * The summary table: (label, value) rows, only for what the run logged.
+     *
+     * @param unigramLoss the training corpus's unigram loss; NaN when unknown
+     */
+    static List<String[]> summary(RunInfo run, MetricsLog log, double unigramLoss) {
         List<Row> rows = log.rows();
         Row last = rows.get(rows.size() - 1);
         List<String[]> table = new ArrayList<>();
@@ -107,6 +112,11 @@ final class ReportHtml {
         table.add(new String[] {"Steps", last.step() + " (" + rows.size() + " logged)"});
         table.add(new String[] {"Loss", lossSummary(log)});
         addArray(table, "MLM loss (last)", log, run, Row::mlmLoss, ReportHtml::fmt);
+        addArray(table, "MLM loss at [MASK] (last)", log, run, Row::mlmLossAtMask, ReportHtml::fmt);
+        addArray(table, "MLM loss kept or random (last)", log, run, Row::mlmLossKept, ReportHtml::fmt);
+        if (Double.isFinite(unigramLoss)) {
+            table.add(new String[] {"Unigram loss of the corpus", fmt(unigramLoss) + plateau(log, unigramLoss)});
+        }
         addScalar(table, "RTD loss", log, Row::rtdLoss);
         addScalar(table, "RTD accuracy", log, Row::rtdAccuracy);
         addScalar(table, "Replaced fraction", log, Row::replacedFraction);
@@ -124,10 +134,34 @@ final class ReportHtml {
             table.add(new String[] {"Skipped steps", String.format(Locale.ROOT, "%.0f", lastFinite(log, Row::skippedSteps))});
         }
         addArray(table, "Validation MLM loss (last)", log, run, Row::validMlmLoss, ReportHtml::fmt);
+        if (log.hasAny(Row::validMlmLossAtMask)) {
+            table.add(new String[] {"Validation MLM loss at [MASK] (last)", fmt(lastFinite(log, Row::validMlmLossAtMask))});
+        }
         if (log.hasAny(Row::validRtdLoss)) {
             table.add(new String[] {"Validation RTD loss (last)", fmt(lastFinite(log, Row::validRtdLoss))});
         }
         return table;
+    }
+
+    /**
+     * How far the deepest head's loss at [MASK] (mean of the last logs) is below the unigram loss,
+     * and whether it has left the plateau (0.3 nats or more below it).
+     */
+    private static String plateau(MetricsLog log, double unigramLoss) {
+        int heads = log.width(Row::mlmLossAtMask);
+        if (heads == 0) {
+            return "";
+        }
+        double[] deepest = log.column(r -> r.mlmLossAtMask().length == heads ? r.mlmLossAtMask()[heads - 1] : Double.NaN);
+        double recent = Arrays.stream(deepest, Math.max(0, deepest.length - RECENT), deepest.length).filter(Double::isFinite)
+                .average().orElse(Double.NaN);
+        if (!Double.isFinite(recent)) {
+            return "";
+        }
+        double below = unigramLoss - recent;
+        return "; the deepest head's loss at [MASK] (mean of the last " + Math.min(RECENT, deepest.length) + " logs) is "
+                + fmt(Math.abs(below)) + (below >= 0 ? " nats below it" : " nats above it")
+                + (below >= 0.3 ? "" : ": not yet 0.3 below it (on the unigram plateau, or above it)");
     }
 
     private static String lossSummary(MetricsLog log) {

@@ -15,7 +15,8 @@ import java.util.Set;
  * The training report of a pretraining run folder ({@code amos train --out DIR}): reads {@code
  * DIR/metrics.jsonl} and {@code DIR/config.json} and writes {@code DIR/report.html}, a
  * self-contained page (inline CSS, no external resources) with a summary table, the config and
- * PNG charts next to it: the total and per-layer MLM losses, the RTD loss, RTD accuracy and
+ * PNG charts next to it: the total and per-layer MLM losses, the MLM loss at [MASK] positions
+ * against the corpus's unigram loss, the RTD loss, RTD accuracy and
  * replaced fraction, the AMOS mixture weights per generator layer, learning rate, throughput,
  * gradient norm and validation losses, each drawn only when the run logged it.
  *
@@ -36,23 +37,26 @@ public final class TrainingReport {
     /**
      * Writes {@code runDir/report.html} and its charts and returns the page's path.
      *
+     * @param runDir the run folder
+     * @param unigramLoss the training corpus's unigram loss ({@link
+     *     dev.amos.train.data.ShardCache#unigramLoss}), drawn beside the loss at [MASK]; NaN when unknown
      * @throws BadInputException when metrics.jsonl is missing, malformed (except for a truncated
      *     last line) or holds no step, or config.json is not a JSON object
      */
-    public static Path write(Path runDir) throws IOException {
+    public static Path write(Path runDir, double unigramLoss) throws IOException {
         Path metricsFile = runDir.resolve(METRICS_FILE);
         MetricsLog log = MetricsLog.read(metricsFile);
         if (log.rows().isEmpty()) {
             throw BadInputException.of(metricsFile, "expected at least one logged step (the run has logged none yet)");
         }
         RunInfo run = RunInfo.read(runDir);
-        List<NamedChart> charts = ReportCharts.build(log, run);
+        List<NamedChart> charts = ReportCharts.build(log, run, unigramLoss);
         for (NamedChart chart : charts) {
             chart.chart().writePng(runDir.resolve(chart.fileName()));
         }
         String folderName = runDir.toAbsolutePath().normalize().getFileName() == null
                 ? runDir.toString() : runDir.toAbsolutePath().normalize().getFileName().toString();
-        String html = ReportHtml.render(run, log, charts, folderName, OffsetDateTime.now());
+        String html = ReportHtml.render(run, log, charts, folderName, OffsetDateTime.now(), unigramLoss);
         Path page = runDir.resolve(HTML_FILE);
         dev.amos.model.BlockFiles.writeAtomically(page, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
         removeStaleCharts(runDir, charts);

@@ -146,4 +146,47 @@ class ShardCacheTest {
         assertEquals(key, ShardCache.cacheKey(List.of(Path.of("a.txt")), Path.of("tok.json")));
         assertFalse(key.equals(ShardCache.cacheKey(List.of(Path.of("b.txt")), Path.of("tok.json"))));
     }
+
+    @Test
+    void theUnigramLossIsCountedOnceAndKeptBesideTheManifest() throws IOException {
+        Path corpus = TestData.write(temp.resolve("corpus.txt"), corpusText(20));
+        Path cacheFolder = temp.resolve("cache");
+        ShardCache cache = new ShardCache(cacheFolder);
+        TokenShards shards = cache.prepare(List.of(corpus), tokenizer).shards();
+        SpecialTokens special = tokenizer.specialTokens();
+        Path file = cacheFolder.resolve(ShardCache.UNIGRAM_FILE);
+        assertFalse(Files.exists(file), "a cache as tokenized (or made before the file existed) has none yet");
+
+        // the entropy of the shards' token frequencies, counted here independently of the cache
+        long[] ids = new long[(int) shards.tokenCount()];
+        shards.copyTokens(0, ids.length, ids, 0);
+        java.util.Map<Long, Long> counts = new java.util.HashMap<>();
+        for (long id : ids) {
+            assertFalse(id == special.cls() || id == special.sep() || id == special.pad() || id == special.mask());
+            counts.merge(id, 1L, Long::sum);
+        }
+        double expected = 0;
+        for (long c : counts.values()) {
+            expected -= (double) c / ids.length * Math.log((double) c / ids.length);
+        }
+        double first = cache.unigramLoss(shards, special);
+        assertEquals(expected, first, 1e-12);
+        assertTrue(Files.isRegularFile(file), "kept beside " + ShardManifest.FILE_NAME);
+
+        String kept = Files.readString(file).replace(String.valueOf(first), "1.5");
+        Files.writeString(file, kept);
+        assertEquals(1.5, cache.unigramLoss(cache.prepare(List.of(corpus), tokenizer).shards(), special), 0,
+                "read from the file, not counted again");
+
+        Files.writeString(file, kept.replace("\"shard_tokens\":" + shards.tokenCount(), "\"shard_tokens\":1"));
+        assertEquals(expected, cache.unigramLoss(shards, special), 1e-12, "a file of other shards is counted again");
+        Files.writeString(file, "{\"unigram");
+        assertEquals(expected, cache.unigramLoss(shards, special), 1e-12, "a torn file is counted again");
+        assertTrue(Files.readString(file).contains("\"unigram_loss\""), "and rewritten whole");
+
+        TestData.write(corpus, corpusText(3) + "Other words entirely.\n");
+        TokenShards retokenized = cache.prepare(List.of(corpus), tokenizer).shards();
+        assertFalse(Files.exists(file), "new shards replace the folder, the old unigram loss with it");
+        assertTrue(Math.abs(cache.unigramLoss(retokenized, special) - expected) > 1e-3);
+    }
 }

@@ -35,7 +35,7 @@ class TrainingReportTest {
     void amosRunGetsEveryChartAndASummaryWithLayerNumbers() throws IOException {
         Path run = SyntheticRun.writeRun(tmp.resolve("amos-run"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(300));
 
-        Path page = TrainingReport.write(run);
+        Path page = TrainingReport.write(run, Double.NaN);
 
         assertEquals(run.resolve("report.html"), page);
         String html = Files.readString(page, StandardCharsets.UTF_8);
@@ -61,7 +61,7 @@ class TrainingReportTest {
     @Test
     void mixtureChartDrawsOneColoredLinePerLayer() throws IOException {
         Path run = SyntheticRun.writeRun(tmp.resolve("amos-run"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(300));
-        TrainingReport.write(run);
+        TrainingReport.write(run, Double.NaN);
         BufferedImage mixture = ImageIO.read(run.resolve("report-mixture.png").toFile());
         for (int layer = 0; layer < 3; layer++) {
             Color color = LineChart.PALETTE.get(layer);
@@ -71,10 +71,38 @@ class TrainingReportTest {
     }
 
     @Test
+    void theLossAtMaskIsChartedAgainstTheUnigramLossAndAPlateauIsNamed() throws IOException {
+        List<String> lines = new java.util.ArrayList<>();
+        for (String line : SyntheticRun.mlmLines(120)) { // at [MASK] on the plateau of 6.0, the kept positions copied
+            int step = Integer.parseInt(line.replaceAll("^\\{\"step\": (\\d+),.*", "$1"));
+            lines.add(line.replace("\"rtd_loss\"", String.format(java.util.Locale.ROOT,
+                    "\"mlm_loss_at_mask\": [%.4f], \"mlm_loss_kept\": [%.4f], \"rtd_loss\"", 6.1 - step * 1e-4, 3.0 - step / 60.0)));
+        }
+        Path run = SyntheticRun.writeRun(tmp.resolve("mlm-run"), SyntheticRun.mlmConfig(), lines);
+
+        String html = Files.readString(TrainingReport.write(run, 6.0), StandardCharsets.UTF_8);
+
+        assertEquals(List.of("report-loss.png", "report-mask-loss.png", "report-lr.png", "report-throughput.png",
+                "report-grad-norm.png"), imageSources(html));
+        BufferedImage chart = ImageIO.read(run.resolve("report-mask-loss.png").toFile());
+        assertTrue(pixelsNear(chart, LineChart.PALETTE.get(0)) > 300, "the loss at [MASK] is drawn");
+        assertTrue(pixelsNear(chart, LineChart.PALETTE.get(1)) > 300, "the loss at kept positions is drawn");
+        assertTrue(pixelsNear(chart, LineChart.PALETTE.get(7)) > 300, "the unigram loss is drawn");
+        assertTrue(html.contains("<th>Unigram loss of the corpus</th><td>6; the deepest head&#39;s loss at [MASK]"), html);
+        assertTrue(html.contains("not yet 0.3 below it"), "0.09 nats below the unigram loss is the plateau");
+        assertTrue(html.contains("<th>MLM loss at [MASK] (last)</th>"), html);
+
+        String off = Files.readString(TrainingReport.write(run, 7.0), StandardCharsets.UTF_8);
+        assertFalse(off.contains("not yet 0.3 below it"), "1.09 nats below it is off the plateau");
+        String unknown = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
+        assertFalse(unknown.contains("Unigram loss"), "no unigram loss known, none shown");
+    }
+
+    @Test
     void mlmRunHasNoRtdOrMixtureCharts() throws IOException {
         Path run = SyntheticRun.writeRun(tmp.resolve("mlm-run"), SyntheticRun.mlmConfig(), SyntheticRun.mlmLines(120));
 
-        String html = Files.readString(TrainingReport.write(run), StandardCharsets.UTF_8);
+        String html = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
 
         List<String> images = imageSources(html);
         assertEquals(List.of("report-loss.png", "report-lr.png", "report-throughput.png", "report-grad-norm.png"), images);
@@ -93,7 +121,7 @@ class TrainingReportTest {
         lines.add("{\"step\": 61, \"lr\": 4.1e-04, \"loss\": 33.2, \"mlm_loss\": [4.2, 3.");
         Path run = SyntheticRun.writeRun(tmp.resolve("killed"), SyntheticRun.amosConfig(), lines);
 
-        String html = Files.readString(TrainingReport.write(run), StandardCharsets.UTF_8);
+        String html = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
 
         assertTrue(html.contains("<th>Steps</th><td>60 (60 logged)</td>"), html);
         assertTrue(html.contains("Line 61 of metrics.jsonl is incomplete"), "the ignored line is reported");
@@ -102,13 +130,13 @@ class TrainingReportTest {
     @Test
     void badLineInTheMiddleNamesFileAndLineAndKeepsTheOldReport() throws IOException {
         Path run = SyntheticRun.writeRun(tmp.resolve("bad"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(20));
-        String goodReport = Files.readString(TrainingReport.write(run), StandardCharsets.UTF_8);
+        String goodReport = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
         List<String> lines = new ArrayList<>(SyntheticRun.amosLines(20));
         lines.set(4, "{\"step\": 5, \"lr\": oops");
         Path metrics = run.resolve("metrics.jsonl");
         Files.write(metrics, lines, StandardCharsets.UTF_8);
 
-        BadInputException e = assertThrows(BadInputException.class, () -> TrainingReport.write(run));
+        BadInputException e = assertThrows(BadInputException.class, () -> TrainingReport.write(run, Double.NaN));
 
         assertEquals(metrics + ":5: expected a JSON object", e.getMessage());
         assertEquals(goodReport, Files.readString(run.resolve("report.html"), StandardCharsets.UTF_8));
@@ -118,16 +146,16 @@ class TrainingReportTest {
     void wrongValueTypeAndMissingFilesAreBadInput() throws IOException {
         Path run = SyntheticRun.writeRun(tmp.resolve("types"), SyntheticRun.amosConfig(),
                 List.of("{\"step\": 1, \"loss\": 3.0}", "{\"step\": 2, \"loss\": \"high\"}", "{\"step\": 3, \"loss\": 2.0}"));
-        BadInputException wrongType = assertThrows(BadInputException.class, () -> TrainingReport.write(run));
+        BadInputException wrongType = assertThrows(BadInputException.class, () -> TrainingReport.write(run, Double.NaN));
         assertTrue(wrongType.getMessage().startsWith(run.resolve("metrics.jsonl") + ":2: expected a number for \"loss\""),
                 wrongType.getMessage());
 
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        BadInputException missing = assertThrows(BadInputException.class, () -> TrainingReport.write(empty));
+        BadInputException missing = assertThrows(BadInputException.class, () -> TrainingReport.write(empty, Double.NaN));
         assertTrue(missing.getMessage().startsWith(empty.resolve("metrics.jsonl") + ": not found"), missing.getMessage());
 
         Path badConfig = SyntheticRun.writeRun(tmp.resolve("bad-config"), "[1, 2]", SyntheticRun.mlmLines(5));
-        BadInputException config = assertThrows(BadInputException.class, () -> TrainingReport.write(badConfig));
+        BadInputException config = assertThrows(BadInputException.class, () -> TrainingReport.write(badConfig, Double.NaN));
         assertTrue(config.getMessage().startsWith(badConfig.resolve("config.json") + ": expected a JSON object"),
                 config.getMessage());
     }
@@ -135,11 +163,11 @@ class TrainingReportTest {
     @Test
     void chartsOfAnEarlierReportThatNoLongerApplyAreRemoved() throws IOException {
         Path run = SyntheticRun.writeRun(tmp.resolve("reused"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(60));
-        TrainingReport.write(run);
+        TrainingReport.write(run, Double.NaN);
         assertTrue(Files.exists(run.resolve("report-mixture.png")));
 
         SyntheticRun.writeRun(run, SyntheticRun.mlmConfig(), SyntheticRun.mlmLines(60));
-        TrainingReport.write(run);
+        TrainingReport.write(run, Double.NaN);
 
         assertFalse(Files.exists(run.resolve("report-mixture.png")));
         assertFalse(Files.exists(run.resolve("report-valid.png")));
