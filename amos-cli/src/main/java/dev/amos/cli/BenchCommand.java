@@ -62,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
     Double peakTflops;
 
     @Option(names = "--profile", paramLabel = "DIR",
-            description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/profile-top.py ranks its ops).")
+            description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     java.nio.file.Path profile;
 
     @Override

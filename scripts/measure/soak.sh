@@ -11,7 +11,7 @@
 # Exit code 0 when flat, 1 when not (or when the run failed).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 steps="${STEPS:-5000}"
 batch="${BATCH:-8}"
 seq="${SEQ:-64}"
