@@ -122,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
         };
     }
 
-    /** The one validation place of {@code amos bench} (issue 18): ranges, then --seq-len against the model. */
+    /** Checks the options before any work: ranges, then --seq-len against the model. */
     private void validate(ModelConfig model, int seq) {
         OptionChecks.ranges(this);
         if (profile != null) {

@@ -101,7 +101,7 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     /**
-     * The one validation place of {@code amos embed} (issue 18), before the model loads: ranges,
+     * Checks the options of {@code amos embed} before the model loads: ranges,
      * pooling, the input file (exists, UTF-8 text without NUL bytes) and the output file.
      *
      * @return the input file, or null for stdin

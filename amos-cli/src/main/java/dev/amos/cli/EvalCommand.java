@@ -68,7 +68,7 @@ final class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The one validation place of {@code amos eval} (issue 18); returns the GLUE folder. */
+    /** Checks the options of {@code amos eval} before any work; returns the GLUE folder. */
     private Path validate() {
         OptionChecks.ranges(this);
         if (!split.equals("dev") && !split.equals("test")) {

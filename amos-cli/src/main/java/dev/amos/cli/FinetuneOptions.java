@@ -79,7 +79,7 @@ final class FinetuneOptions {
     }
 
     /**
-     * The one validation place of {@code amos finetune} and {@code amos glue} (issue 18), run before
+     * Checks the options of {@code amos finetune} and {@code amos glue}, run before
      * any work, after the command's {@link OptionChecks#ranges} (which covers these options): the
      * GLUE folder, {@code --max-len} against the model's positions, the files of every task and the
      * output folder.

@@ -180,7 +180,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The one validation place of {@code amos train} (issue 18), run before any work: every
+     * Checks the options of {@code amos train} before any work: every
      * option's {@link Range}, then the relations between options and with the model config.
      */
     private void validate(ModelConfig model, Objective obj, int seq) {

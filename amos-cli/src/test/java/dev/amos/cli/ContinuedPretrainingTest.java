@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Issue 14 on the CLI: {@code --init-from} an imported encoder, extending a run with {@code
+ * Continued pretraining on the CLI: {@code --init-from} an imported encoder, extending a run with {@code
  * --resume --steps N}, options given with {@code --resume}, and the run-folder lock against
  * another process for train, resume and finetune.
  */

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code amos import} through the CLI: a fixture imports and fine-tunes; every bad input the issue
- * lists ends with exit 2, one line naming the file (and key or line), and no output folder.
+ * {@code amos import} through the CLI: a fixture imports and fine-tunes; every bad input below
+ * ends with exit 2, one line naming the file (and key or line), and no output folder.
  */
 class ImportCommandTest {
 

@@ -19,8 +19,8 @@ import java.nio.file.Path;
 public record PretrainedRun(Path encoderDir, ModelConfig model) {
 
     /**
-     * Finds and reads the discriminator of {@code dir} (with {@link DiscriminatorFolder#open}, the
-     * one reader of that folder).
+     * Finds and reads the discriminator of {@code dir} (with {@link DiscriminatorFolder#open}, which
+     * checks its files).
      *
      * @throws BadInputException if the folder or one of its files is missing or malformed
      */
