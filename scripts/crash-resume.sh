@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Crash safety of `amos train` (issue 8), end to end through the launcher:
+# Crash safety of `amos train`, end to end through the launcher:
 #   1. an uninterrupted reference run (amos-tiny, STEPS steps, a checkpoint every 10);
 #   2. the same run killed with SIGKILL at KILLS random moments (a random step after the first
 #      checkpoint, plus a random fraction of a step, so kills also land inside checkpoint writes),
@@ -15,7 +15,7 @@
 # so bit-identity across processes is not the criterion; the in-process resume test
 # (PretrainerTest) checks bit-identity.
 #
-# Issue 14 adds: 4. while the first killed run is live, a second `amos train --resume` on its folder
+# Also: 4. while the first killed run is live, a second `amos train --resume` on its folder
 # must exit 2 at once naming the holder's PID (the run-folder lock), and each resume after a
 # SIGKILL must not be blocked by the dead process's lock; 5. LOAD=1: busy loops on every core
 # (nproc of them) run during the killed runs and their resumes (not during the reference run);

@@ -13,7 +13,7 @@
 #   scripts/learning-check.sh [--corpus FILE] [--steps N] [--config NAME] [--out DIR] [-- extra train options]
 #
 # Defaults: the shipped sample data/wiki-sample.txt.gz, 1000 steps of amos-mini at batch 32 x 64,
-# lr 1e-3, seed 3 (the settings of issue 19). The runs go one after the other (a shared machine
+# lr 1e-3, seed 3 (the settings of docs/learning.md). The runs go one after the other (a shared machine
 # makes parallel runs slower, not faster); runs already finished in --out are reused, so the
 # script can be re-run to print the table again. Needs python3 for the table (a tool only).
 set -euo pipefail

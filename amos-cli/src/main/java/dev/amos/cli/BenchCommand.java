@@ -62,7 +62,7 @@ final class BenchCommand implements Callable<Integer> {
     Double peakTflops;
 
     @Option(names = "--profile", paramLabel = "DIR",
-            description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/profile-top.py ranks its ops).")
+            description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     java.nio.file.Path profile;
 
     @Override
@@ -122,7 +122,7 @@ final class BenchCommand implements Callable<Integer> {
         };
     }
 
-    /** The one validation place of {@code amos bench} (issue 18): ranges, then --seq-len against the model. */
+    /** Checks the options before any work: ranges, then --seq-len against the model. */
     private void validate(ModelConfig model, int seq) {
         OptionChecks.ranges(this);
         if (profile != null) {

@@ -73,7 +73,7 @@ final class EmbedCommand implements Callable<Integer> {
     String device = DeviceOption.DEFAULT;
 
     @Option(names = "--profile", paramLabel = "FILE",
-            description = "Write libtorch's op-by-op profile of the embedding loop to FILE (a Chrome trace; scripts/profile-top.py ranks its ops).")
+            description = "Write libtorch's op-by-op profile of the embedding loop to FILE (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     Path profile;
 
     @Override

@@ -7,7 +7,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.regex.Pattern;
 
 /**
- * Unexpected failures in words for the CLI's last-resort handler (issue 18): what failed and
+ * Unexpected failures in words for the CLI's last-resort handler: what failed and
  * where, on one line, without a Java exception class name.
  */
 final class Failures {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The checks every command runs before it does any work (issue 18): the {@link Range} of each
+ * The checks every command runs before it does any work: the {@link Range} of each
  * numeric option, no empty path option, and whether an output path can be made. Relations between options (warmup vs
  * steps, ...) are each command's own {@code validate()}, which starts with {@link #ranges}. Every
  * failure is a {@link BadInputException}: one line, exit code 2.

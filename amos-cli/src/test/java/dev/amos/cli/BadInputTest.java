@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Hostile inputs through the CLI (issue 8): each bad input ends with exit code 2, exactly one line
+ * Hostile inputs through the CLI: each bad input ends with exit code 2, exactly one line
  * on stderr that names the file (and line) and what was expected, no stack trace, and no
  * half-written run folder left behind. Invalid UTF-8 and CRLF in a corpus are not errors: they
  * are replaced / normalised and counted in the log. Every training run is amos-tiny, one step of
@@ -383,7 +383,7 @@ class BadInputTest {
         assertBadInput(finetune(trainedRun, "STS-B", glue), "STS-B/train.tsv:3", "expected a number");
     }
 
-    // ---- issue 18: relations between options, inputs smaller than the job, output paths -------
+    // ---- relations between options, inputs smaller than the job, output paths ----------------
 
     @Test
     void warmupBeyondStepsIsRefusedBeforeWork() {

@@ -3,7 +3,6 @@ package dev.amos.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
@@ -35,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * Issue 14 on the CLI: {@code --init-from} an imported encoder, extending a run with {@code
+ * Continued pretraining on the CLI: {@code --init-from} an imported encoder, extending a run with {@code
  * --resume --steps N}, options given with {@code --resume}, and the run-folder lock against
  * another process for train, resume and finetune.
  */
@@ -105,8 +104,7 @@ class ContinuedPretrainingTest {
     }
 
     private Path importedTiny() {
-        Path fixture = repo.resolve("../shared/fixtures/amos-hf-tiny");
-        assumeTrue(Files.isRegularFile(fixture.resolve("pytorch_model.bin")), "fixture not found at " + fixture);
+        Path fixture = repo.resolve("testdata/fixtures/amos-hf-tiny");
         Path model = tmp.resolve("imported");
         if (!Files.isDirectory(model)) {
             Run r = run("import", "--from", fixture.toString(), "--out", model.toString());
@@ -134,7 +132,7 @@ class ContinuedPretrainingTest {
     @Test
     void atStepZeroTheDiscriminatorComputesWhatTheReleasedModelComputes() throws Exception {
         Path imported = importedTiny();
-        JsonObject ref = json(repo.resolve("../shared/fixtures/amos-hf-tiny/reference.json"));
+        JsonObject ref = json(repo.resolve("testdata/fixtures/amos-hf-tiny/reference.json"));
         JsonArray ids = ref.getAsJsonArray("singles").get(0).getAsJsonObject().getAsJsonArray("input_ids");
         JsonArray hidden = ref.getAsJsonArray("single_hidden").get(0).getAsJsonArray();
         InitSource init = InitSource.open(imported);
@@ -273,17 +271,15 @@ class ContinuedPretrainingTest {
             } finally {
                 second.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
-            Path glue = repo.resolve("../shared/data/glue");
-            if (Files.isDirectory(glue.resolve("RTE"))) {
-                Path ft = tmp.resolve("ft");
-                Process third = holdLock(ft);
-                try {
-                    assertOneLineError(run("finetune", "--model", out.toString(), "--task", "RTE", "--data", glue.toString(),
-                            "--seeds", "1", "--epochs", "1", "--train-limit", "8", "--out", ft.toString()), "PID " + third.pid());
-                    assertFalse(Files.exists(ft.resolve("best")));
-                } finally {
-                    third.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-                }
+            Path glue = repo.resolve("testdata/glue");
+            Path ft = tmp.resolve("ft");
+            Process third = holdLock(ft);
+            try {
+                assertOneLineError(run("finetune", "--model", out.toString(), "--task", "RTE", "--data", glue.toString(),
+                        "--seeds", "1", "--epochs", "1", "--train-limit", "8", "--out", ft.toString()), "PID " + third.pid());
+                assertFalse(Files.exists(ft.resolve("best")));
+            } finally {
+                third.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
         } finally {
             holder.destroyForcibly(); // SIGKILL: the OS drops its lock

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** One device rule for every command (issue 15 item 7). */
+/** One device rule for every command. */
 class DeviceOptionTest {
 
     @Test

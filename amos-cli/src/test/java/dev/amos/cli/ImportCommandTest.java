@@ -3,7 +3,6 @@ package dev.amos.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,8 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code amos import} through the CLI: a fixture imports and fine-tunes; every bad input the issue
- * lists ends with exit 2, one line naming the file (and key or line), and no output folder.
+ * {@code amos import} through the CLI: a fixture imports and fine-tunes; every bad input below
+ * ends with exit 2, one line naming the file (and key or line), and no output folder.
  */
 class ImportCommandTest {
 
@@ -39,9 +38,7 @@ class ImportCommandTest {
     }
 
     private static Path fixture(String name) {
-        Path dir = Path.of(System.getProperty("amos.repo.root", "..")).resolve("../shared/fixtures").resolve(name);
-        assumeTrue(Files.isRegularFile(dir.resolve("pytorch_model.bin")), "fixture not found at " + dir);
-        return dir;
+        return Path.of(System.getProperty("amos.repo.root", "..")).resolve("testdata/fixtures").resolve(name);
     }
 
     /** A writable copy of a fixture whose {@code file} is replaced by {@code content} (null: deleted). */
@@ -84,8 +81,7 @@ class ImportCommandTest {
         for (String f : List.of("encoder.params", "config.json", "tokenizer.json")) {
             assertTrue(Files.isRegularFile(model.resolve(f)), f);
         }
-        Path glue = Path.of(System.getProperty("amos.repo.root", "..")).resolve("../shared/data/glue");
-        assumeTrue(Files.isDirectory(glue.resolve("RTE")), "GLUE data not found");
+        Path glue = Path.of(System.getProperty("amos.repo.root", "..")).resolve("testdata/glue");
         Path ft = tmp.resolve("rte");
         Run f = run("finetune", "--model", model.toString(), "--task", "RTE", "--data", glue.toString(), "--seeds", "1",
                 "--epochs", "1", "--train-limit", "16", "--batch-size", "8", "--max-len", "32", "--device", "cpu",

@@ -24,7 +24,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Walks every option of every subcommand (issue 18): each numeric option must declare a {@link
+ * Walks every option of every subcommand: each numeric option must declare a {@link
  * Range} that its {@code --help} text states, and every value outside it, generated from the
  * declaration (below the minimum, above the maximum, NaN and infinities for decimals, overflow of
  * the Java type, not a number), and an empty string for every path option, must end in exit code 2 with one line naming the option, no

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * float/double rounding, NFKC-expanded characters, Greek letters known to dict.txt but not to
  * sp.model, SST-2's detached {@code 's}, {@code ``}/{@code ''} quotes): ids through the imported
  * folder equal those of the reference tokenizer, computed once by the Python oracle of
- * scripts/import-tokenizer-check.sh ({@code oracle-ids.json}).
+ * scripts/measure/import-tokenizer-check.sh ({@code oracle-ids.json}).
  */
 class OracleIdsTest {
 

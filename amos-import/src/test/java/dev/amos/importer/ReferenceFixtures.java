@@ -1,7 +1,5 @@
 package dev.amos.importer;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -13,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The fixtures in {@code ../shared/fixtures}: released-layout folders with {@code reference.json},
+ * The fixtures in {@code testdata/fixtures}: released-layout folders with {@code reference.json},
  * what microsoft/AMOS's own code computes on them (token ids, last hidden states at non-pad
- * positions). Tests that need them are skipped when the folder is absent.
+ * positions).
  */
 final class ReferenceFixtures {
 
@@ -33,11 +31,9 @@ final class ReferenceFixtures {
         return Path.of(System.getProperty("amos.repo.root", "."));
     }
 
-    /** The fixture folder; the calling test is skipped if it is absent. */
+    /** The fixture folder {@code name}. */
     static Path folder(String name) {
-        Path dir = repoRoot().resolve("../shared/fixtures").resolve(name);
-        assumeTrue(Files.isRegularFile(dir.resolve("reference.json")), "fixture not found at " + dir);
-        return dir;
+        return repoRoot().resolve("testdata/fixtures").resolve(name);
     }
 
     static Reference reference(Path folder) throws IOException {

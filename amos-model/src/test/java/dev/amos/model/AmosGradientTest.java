@@ -24,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The AMOS forward pass checked at the level of gradients (issue: tests 1, 2, 4, 5). */
+/** The AMOS forward pass checked at the level of gradients. */
 class AmosGradientTest {
 
     private NDManager manager;

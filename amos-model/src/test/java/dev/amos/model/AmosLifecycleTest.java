@@ -20,7 +20,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Save/reload, eval determinism, and native memory across steps (issue: tests 7 and 8). */
+/** Save/reload, eval determinism, and native memory across steps. */
 class AmosLifecycleTest {
 
     private static float[] forward(Amos amos, NDManager m, boolean training, long seed) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * SyntheticLanguage}: 16 words, each followed by a fixed successor 90% of the time; sequences of
  * 16) a plain MLM of the AMOS generator's shape leaves the unigram plateau within 400 steps. The
  * AMOS generator trained by its MLM losses alone must do the same in the same steps (a generator
- * that cannot learn, the question of issue 19, stays at ln 16 = 2.77), and the full objective must
+ * that cannot learn stays at ln 16 = 2.77), and the full objective must
  * train the discriminator below the trivial RTD loss while its generator still learns. All runs
  * are seeded; the thresholds leave margin for other CPUs' rounding.
  */

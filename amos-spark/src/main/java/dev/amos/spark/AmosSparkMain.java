@@ -60,7 +60,7 @@ public final class AmosSparkMain {
                 System.err.println("amos spark: " + bad.getMessage());
                 return BAD_INPUT;
             }
-            // last resort (issue 18): one line, no exception class name; the trace only with --verbose
+            // last resort: one line, no exception class name; the trace only with --verbose
             String message = e.getMessage() == null ? "an internal error with no message" : e.getMessage().strip();
             message = message.lines().findFirst().orElse("").replaceAll(
                     "\\b(?:[a-zA-Z_$][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "");

@@ -1,6 +1,5 @@
 package dev.amos.spark;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -123,10 +122,9 @@ final class Fixtures {
         return dir;
     }
 
-    /** The first {@code n} dev examples of {@code task} from the shared GLUE data (test skipped without it). */
+    /** The first {@code n} dev examples of {@code task} from the GLUE samples in {@code testdata/glue}. */
     static List<GlueExample> dev(GlueTask task, int n) throws IOException {
-        Path glue = repoRoot().resolve("../shared/data/glue");
-        assumeTrue(Files.isDirectory(glue.resolve(task.officialName())), "shared GLUE data not found at " + glue);
+        Path glue = repoRoot().resolve("testdata/glue");
         List<GlueExample> dev = GlueReader.read(glue, task, GlueSplit.DEV);
         return new ArrayList<>(dev.subList(0, Math.min(n, dev.size())));
     }

@@ -158,8 +158,9 @@ public final class PretrainOptions {
         }
 
         /**
-         * A resumed run continues to {@code steps} in total ({@code --resume --steps N}); see {@link
-         * ExtendedSchedule} for the learning rate.
+         * A resumed run continues to {@code steps} in total ({@code --resume --steps N}); the
+         * learning-rate schedule is re-planned as if the run had been started with {@code steps}
+         * (the same warmup, linear decay to 0 at the new last step).
          */
         public Builder optExtendTo(Integer steps) {
             this.extendTo = steps;

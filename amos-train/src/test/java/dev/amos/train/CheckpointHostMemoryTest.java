@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checkpoints keep no host copy of the weights or moments (issue 15 item 4). On a GPU, DJL copies
+ * Checkpoints keep no host copy of the weights or moments. On a GPU, DJL copies
  * each array to the host to save it, into a sub-manager of the array's own manager; this test
  * forces that copy on the CPU ({@link HostCopies#copyOnCpuForTests}) and counts the arrays
  * attached to the model's and the optimizer's managers across five checkpoints.

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * No {@code x.op(Number)} on the training step's path (issue 15 item 5): in DJL 0.25 each such call
+ * No {@code x.op(Number)} on the training step's path: in DJL 0.25 each such call
  * uploads the number to {@code x}'s device (a host-to-device copy and a stream sync on CUDA). The
  * test reads the constant pools of the compiled classes of the model ({@code dev.amos.model}, its
  * export package and the diagnostics of {@code amos diagnose} aside) and of the loop and optimizer ({@code dev.amos.train}, {@code

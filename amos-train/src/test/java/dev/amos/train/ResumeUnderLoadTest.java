@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The crash-resume guarantee under CPU load (issue 14, docs/reliability.md "Resume under load"):
+ * The crash-resume guarantee under CPU load (docs/reliability.md "Resume under load"):
  * an AMOS run of amos-tiny resumed at step 15 while busy threads keep every core loaded gives the
  * metrics of the uninterrupted, unloaded run at steps 16..30 (losses, mixture weights, gradient
  * norms to 1e-5 relative, the tolerance of {@code PretrainerTest}; the number of replaced tokens,

@@ -9,8 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The splits absent from shared/data (QQP, MNLI, QNLI train: too large for the snapshot store),
- * read from small test fixtures written in their exact official layout.
+ * The splits the GLUE samples in testdata/glue lack (QQP, MNLI, QNLI train: too large for the
+ * store the samples were cut from), read from small test fixtures written in their exact official
+ * layout.
  */
 class GlueFixturesTest {
 

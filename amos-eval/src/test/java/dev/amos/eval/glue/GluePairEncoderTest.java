@@ -110,7 +110,7 @@ class GluePairEncoderTest {
     @Test
     void truncationMatchesTheHfTokenizersLongestFirstOnRealPairs() throws IOException {
         List<GlueExample> examples = new ArrayList<>(
-                GlueReader.read(GlueTestPaths.sharedGlueDir(), GlueTask.RTE, GlueSplit.DEV).subList(0, 60));
+                GlueReader.read(GlueTestPaths.sampleGlueDir(), GlueTask.RTE, GlueSplit.DEV).subList(0, 60));
         examples.add(new GlueExample("tie", "one two three four five six", "seven eight nine ten eleven twelve",
                 0, Float.NaN));
         examples.add(new GlueExample("short-first", "yes .", "word ".repeat(100), 0, Float.NaN));
@@ -145,7 +145,7 @@ class GluePairEncoderTest {
 
     @Test
     void batchEncodingEqualsOneByOne() throws IOException {
-        List<GlueExample> pairs = GlueReader.read(GlueTestPaths.sharedGlueDir(), GlueTask.MRPC, GlueSplit.DEV)
+        List<GlueExample> pairs = GlueReader.read(GlueTestPaths.sampleGlueDir(), GlueTask.MRPC, GlueSplit.DEV)
                 .subList(0, 40);
         List<long[]> batch = encoder.inputIds(pairs);
         for (int i = 0; i < pairs.size(); i++) {

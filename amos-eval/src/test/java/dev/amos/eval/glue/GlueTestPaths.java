@@ -1,9 +1,6 @@
 package dev.amos.eval.glue;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Locations of the data the GLUE tests read. */
@@ -15,11 +12,9 @@ final class GlueTestPaths {
         return Path.of(System.getProperty("amos.repo.root", "."));
     }
 
-    /** The real GLUE files beside the repository; the calling test is skipped if they are absent. */
-    static Path sharedGlueDir() {
-        Path dir = repoRoot().resolve("../shared/data/glue");
-        assumeTrue(Files.isDirectory(dir), "shared GLUE data not found at " + dir);
-        return dir;
+    /** Samples of the real GLUE files, in their official layout ({@code testdata/README.md}). */
+    static Path sampleGlueDir() {
+        return repoRoot().resolve("testdata/glue");
     }
 
     /** Small files in the official QQP/MNLI/QNLI-train format (test resources). */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.inference.Predictor;
@@ -171,8 +170,7 @@ class ClassifierExporterTest {
     }
 
     private static List<GlueExample> devSubset(GlueTask task) throws IOException {
-        Path glue = TinyRun.repoRoot().resolve("../shared/data/glue");
-        assumeTrue(Files.isDirectory(glue.resolve(task.officialName())), "shared GLUE data not found at " + glue);
+        Path glue = TinyRun.repoRoot().resolve("testdata/glue");
         List<GlueExample> dev = GlueReader.read(glue, task, GlueSplit.DEV);
         return dev.subList(0, Math.min(DEV_SUBSET, dev.size()));
     }

@@ -17,7 +17,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A fine-tune's {@code best/} is replaced whole or not at all (issue 14: no half-written best/). */
+/** A fine-tune's {@code best/} is replaced whole or not at all (no half-written best/). */
 class FineTunedSaveTest {
 
     @TempDir

@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * beside the cache folder, which then replaces the cache folder by renaming, so an interrupted run
  * never leaves a half-written cache.
  *
- * <p>Input format (see shared/data/README.md section 3): UTF-8 text, one paragraph per line, a
+ * <p>Input format (that of {@code data/wiki-sample.txt.gz}, see data/README.md): UTF-8 text, one paragraph per line, a
  * blank line between documents; the end of a file also ends a document. Lines are stripped of
  * surrounding whitespace and encoded without special tokens, thousands of lines per native call. A
  * literal {@code [CLS]}, {@code [SEP]}, {@code [PAD]} or {@code [MASK]} in the text is stored as

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Memory of `amos embed` on a large input (docs/reliability.md): embeds LINES random lines
 # (3-30 words from the vocabulary) with MODEL (a run folder) and samples the JVM's VmRSS every
-# 5 s into OUT/embed-rss.csv. Usage: MODEL=runs/x [LINES=100000] [OUT=dir] scripts/embed-soak.sh
+# 5 s into OUT/embed-rss.csv. Usage: MODEL=runs/x [LINES=100000] [OUT=dir] scripts/measure/embed-soak.sh
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 : "${MODEL:?set MODEL to a pretraining run folder}"
 lines="${LINES:-100000}"
 out="${OUT:-$(mktemp -d -t amos-embed-soak-XXXXXX)}"

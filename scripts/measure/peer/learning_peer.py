@@ -7,93 +7,21 @@ layers, gradient stopped at the input of the layer after each MLM layer but the 
 same architecture and optimizer settings as amos (post-LN BERT layers, learned positions + T5
 relative bias, AdamW 0.9/0.98/1e-6, wd 0.01 off biases/LN, warmup then linear decay, clip 2.0),
 and prints window means of the MLM loss. Masking: 15% of the real tokens, all [MASK]. Needs PyTorch
-(Debian: apt-get install python3-torch; run that python3).
+(Debian: apt-get install python3-torch; run that python3). The encoder is amos_encoder.py, shared
+with amos_peer.py.
 
-    python3 scripts/learning_peer.py --corpus bigram.txt --make-corpus
-    python3 scripts/learning_peer.py --corpus bigram.txt --compact-vocab --layers 3 --hidden 64 \
+    python3 scripts/measure/peer/learning_peer.py --corpus bigram.txt --make-corpus
+    python3 scripts/measure/peer/learning_peer.py --corpus bigram.txt --compact-vocab --layers 3 --hidden 64 \
         --heads 2 --ffn 256 --mlm-layers 1,2,3 --steps 300
 """
 import argparse
-import math
 import random
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def bucket(rel, num_buckets=32, max_distance=128):
-    half = num_buckets // 2
-    max_exact = half // 2
-    n = rel.abs()
-    large = max_exact + (torch.log(n.float().clamp(min=1) / max_exact) / math.log((max_distance - 1) / max_exact)
-                         * (half - 1 - max_exact)).ceil().long()
-    val = torch.where(n < max_exact, n, large.clamp(max=half - 1))
-    return val * rel.sign()
-
-
-class Layer(nn.Module):
-    def __init__(self, h, heads, ffn):
-        super().__init__()
-        self.heads = heads
-        self.qkv = nn.Linear(h, 3 * h)
-        self.out = nn.Linear(h, h)
-        self.ln1 = nn.LayerNorm(h, eps=1e-5)
-        self.fin = nn.Linear(h, ffn)
-        self.fout = nn.Linear(ffn, h)
-        self.ln2 = nn.LayerNorm(h, eps=1e-5)
-
-    def forward(self, x, bias):
-        b, t, h = x.shape
-        d = h // self.heads
-        q, k, v = self.qkv(x).view(b, t, 3, self.heads, d).permute(2, 0, 3, 1, 4)
-        p = (q @ k.transpose(-1, -2) / math.sqrt(d) + bias).softmax(-1)
-        a = self.out((p @ v).transpose(1, 2).reshape(b, t, h))
-        x = self.ln1(x + a)
-        return self.ln2(x + self.fout(F.gelu(self.fin(x))))
-
-
-class Encoder(nn.Module):
-    def __init__(self, vocab, h, layers, heads, ffn, maxpos=128, emb=None):
-        super().__init__()
-        self.emb = emb if emb is not None else nn.Parameter(torch.randn(vocab, h) * 0.02)
-        self.pos = nn.Parameter(torch.randn(maxpos, h) * 0.02)
-        self.ln = nn.LayerNorm(h, eps=1e-5)
-        self.rel = nn.Parameter(torch.randn(32, heads) * 0.02)
-        r = torch.arange(maxpos)
-        g = bucket(r[None, :] - r[:, None])
-        self.register_buffer("grid", g - g.min())
-        self.layers = nn.ModuleList(Layer(h, heads, ffn) for _ in range(layers))
-        for m in self.modules():
-            if isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, std=0.02)
-                nn.init.zeros_(m.bias)
-
-    def forward(self, ids, detach_inputs_of=()):
-        t = ids.shape[1]
-        x = self.ln(self.emb[ids] + self.pos[:t])
-        bias = self.rel[self.grid[:t, :t]].permute(2, 0, 1)[None]
-        hidden = []
-        for i, layer in enumerate(self.layers):
-            if i + 1 in detach_inputs_of:
-                x = x.detach()
-            x = layer(x, bias)
-            hidden.append(x)
-        return hidden
-
-
-class Head(nn.Module):
-    def __init__(self, h, vocab, emb):
-        super().__init__()
-        self.dense = nn.Linear(h, h)
-        nn.init.normal_(self.dense.weight, std=0.02)
-        nn.init.zeros_(self.dense.bias)
-        self.ln = nn.LayerNorm(h, eps=1e-5)
-        self.bias = nn.Parameter(torch.zeros(vocab))
-        self.emb = emb
-
-    def forward(self, f):
-        return self.ln(F.gelu(self.dense(f))) @ self.emb.t() + self.bias
+from amos_encoder import Encoder, MlmHead, adamw
 
 
 def batches(path, vocab, seq, batch, seed):
@@ -160,15 +88,12 @@ def main():
         table = {w.rstrip("\n"): i for i, w in enumerate(open(a.vocab, encoding="utf-8"))}
     vocab = len(table)
     mask_id, cls, sep = table["[MASK]"], table["[CLS]"], table["[SEP]"]
-    enc = Encoder(vocab, a.hidden, a.layers, a.heads, a.ffn)
-    head = Head(a.hidden, vocab, enc.emb)
+    enc = Encoder(nn.Parameter(torch.randn(vocab, a.hidden) * 0.02), a.layers, a.heads, a.ffn)
+    head = MlmHead(a.hidden, vocab, enc.emb)
     heads = [int(x) for x in a.mlm_layers.split(",")] if a.mlm_layers else [a.layers]
     detach = {k + 1 for k in heads[:-1]}
     params = list(enc.parameters()) + [p for n, p in head.named_parameters() if n != "emb"]
-    decay = [p for p in params if p.dim() == 2]
-    no_decay = [p for p in params if p.dim() < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=a.lr, betas=(0.9, 0.98), eps=1e-6)
+    opt = adamw(params, a.lr)
     warm = a.steps // 10
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: (s + 1) / warm if s + 1 <= warm else max(0.0, (a.steps - s - 1) / (a.steps - warm)))
@@ -183,7 +108,7 @@ def main():
             n = max(1, round(0.15 * len(cand)))
             sel[b, cand[torch.randperm(len(cand))[:n]]] = True
         inp = ids.masked_fill(sel, mask_id)
-        hidden = enc(inp, detach)
+        hidden = enc(enc.emb[inp], detach_inputs_of=detach)
         losses = [F.cross_entropy(head(hidden[k - 1][sel]), ids[sel]) for k in heads]
         loss = sum(losses)
         opt.zero_grad()

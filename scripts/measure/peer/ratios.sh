@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# amos against its Python PyTorch peer (scripts/peer/amos_peer.py), alternately in one window:
+# amos against its Python PyTorch peer (scripts/measure/peer/amos_peer.py), alternately in one window:
 # for each round and each work, one `amos bench` (or `amos embed`) process, then one peer process,
 # each line printed with the load average it started at, then the amos/peer ratio of every round
 # (tokens/s for training steps, texts/s of the whole process for embed) and their median.
 #
-#   scripts/peer/ratios.sh                          # AMOS and MLM steps, amos-mini, batch 16 x 128
-#   ROUNDS=3 WORK="mlm" scripts/peer/ratios.sh
-#   EMBED_MODEL=runs/some-amos-base-run WORK="embed" scripts/peer/ratios.sh
+#   scripts/measure/peer/ratios.sh                          # AMOS and MLM steps, amos-mini, batch 16 x 128
+#   ROUNDS=3 WORK="mlm" scripts/measure/peer/ratios.sh
+#   EMBED_MODEL=runs/some-amos-base-run WORK="embed" scripts/measure/peer/ratios.sh
 #
 # Environment: ROUNDS (default 2), WORK (default "amos mlm"; "embed" needs EMBED_MODEL, a run or
 # export folder of an amos-base-shaped encoder), CONFIG (default amos-mini), BATCH (16), SEQ (128),
@@ -16,7 +16,7 @@
 # Not part of the test suite; see docs/performance.md, "Peer benchmark".
 set -euo pipefail
 shopt -s inherit_errexit
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../../.."
 
 rounds=${ROUNDS:-2}
 work=${WORK:-amos mlm}
@@ -50,11 +50,11 @@ amos_run() { # prints the rate of one amos process
 peer_run() {
   local out
   if [ "$1" = embed ]; then
-    out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" scripts/peer/amos_peer.py --work embed \
+    out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" scripts/measure/peer/amos_peer.py --work embed \
       --input "$tmp/texts.txt" --texts "$texts" --batch-size 32)
     echo "$out" | field texts_per_second
   else
-    out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" scripts/peer/amos_peer.py --work "$1" \
+    out=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE "$python" scripts/measure/peer/amos_peer.py --work "$1" \
       --config "$config" --batch-size "$batch" --seq-len "$seq" --steps "$steps" --warmup "$warmup")
     echo "$out" | field tokens_per_second
   fi

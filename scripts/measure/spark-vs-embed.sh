@@ -3,12 +3,12 @@
 # by side (alternating), plus the peak RSS of each JVM (in local mode the driver JVM is the one
 # executor). Also checks that both give the same vectors, text by text.
 #
-#   scripts/spark-vs-embed.sh RUN_DIR TEXTS_FILE [OUT_DIR] [BATCH]
+#   scripts/measure/spark-vs-embed.sh RUN_DIR TEXTS_FILE [OUT_DIR] [BATCH]
 #
 # 'total' includes JVM start, model load (and for Spark the session start); 'marginal' is
 # (N - 100) / (time(N texts) - time(first 100 texts)), i.e. the rate once everything is started.
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 run="${1:?usage: $0 RUN_DIR TEXTS_FILE [OUT_DIR] [BATCH]}"
 texts="${2:?usage: $0 RUN_DIR TEXTS_FILE [OUT_DIR] [BATCH]}"
 out="${3:-runs/spark-vs-embed}"

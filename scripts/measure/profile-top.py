@@ -2,9 +2,9 @@
 """Ranks the ops of a libtorch profile (the Chrome trace `amos bench --profile DIR` or
 `amos embed --profile FILE` writes) by self time: the op's own time, without the ops it called.
 
-    scripts/profile-top.py runs/prof/amos.json --steps 3          # top 10 ops, per step
-    scripts/profile-top.py runs/prof/amos.json --steps 3 --by-shape --top 20
-    scripts/profile-top.py runs/prof/amos.json --steps 3 --gaps 5       # + the 5 longest gaps between ops
+    scripts/measure/profile-top.py runs/prof/amos.json --steps 3          # top 10 ops, per step
+    scripts/measure/profile-top.py runs/prof/amos.json --steps 3 --by-shape --top 20
+    scripts/measure/profile-top.py runs/prof/amos.json --steps 3 --gaps 5       # + the 5 longest gaps between ops
 
 Prints a markdown table (op, calls and self ms per step, share of the profiled wall time) and
 one line splitting the wall time into GEMM kernels (mm, addmm, bmm, baddbmm, addbmm, linear's

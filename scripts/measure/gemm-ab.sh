@@ -6,7 +6,7 @@
 # --batch-size 16 --steps 2 --warmup 1). Threads: AMOS_JAVA_OPTS=-Dai.djl.pytorch.num_threads=1.
 # Not part of the test suite; see docs/performance.md, "The GEMM path".
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 args=("$@")
 if [ ${#args[@]} -eq 0 ]; then args=(--config amos-mini --objective mlm --batch-size 16 --steps 2 --warmup 1); fi
 for ((r = 1; r <= ${ROUNDS:-2}; r++)); do

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The Python PyTorch (eager) peer of `amos bench` and `amos embed`, for scripts/peer/ratios.sh.
+"""The Python PyTorch (eager) peer of `amos bench` and `amos embed`, for scripts/measure/peer/ratios.sh.
 
-Not used by the product or the tests. Same work as amos, written independently in plain PyTorch:
-post-LN BERT layers with learned positions and a T5 relative-position bias, dropout 0.1, the
-shapes of a models/*.json preset, 15% of the positions masked (80% [MASK], 10% random, 10% kept),
-AdamW (0.9, 0.98, eps 1e-6, weight decay 0.01 off biases and LayerNorms), global-norm clipping at
+Not used by the product or the tests. Same work as amos, written independently in plain PyTorch
+(the encoder is amos_encoder.py, shared with learning_peer.py): post-LN BERT layers with learned
+positions and a relative-position bias, dropout 0.1, the shapes of a models/*.json preset, 15% of
+the positions masked (80% [MASK], 10% random, 10% kept), AdamW (0.9, 0.98, eps 1e-6, weight decay 0.01 off biases and LayerNorms), global-norm clipping at
 2.0, one host read per step.
 
   mlm   one MLM encoder, the MLM head (dense, GELU, LayerNorm, tied output) on the masked tokens
@@ -18,12 +18,11 @@ AdamW (0.9, 0.98, eps 1e-6, weight decay 0.01 off biases and LayerNorms), global
         BERT WordPiece of models/vocab.txt, batches padded to their longest, mean pooling
 
 Run with Debian's python3-torch on OpenBLAS (docs/performance.md, "Peer benchmark"):
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/peer/amos_peer.py --work amos
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 scripts/measure/peer/amos_peer.py --work amos
 """
 import argparse
 import gzip
 import json
-import math
 import statistics
 import sys
 import time
@@ -33,79 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def bucket(rel, num_buckets, max_distance):
-    half = num_buckets // 2
-    exact = half // 2
-    n = rel.abs()
-    large = exact + (torch.log(n.float().clamp(min=1) / exact) / math.log(max_distance / exact)
-                     * (half - exact)).long()
-    val = torch.where(n < exact, n, large.clamp(max=half - 1))
-    return val + half * (rel > 0).long()
-
-
-class Layer(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        h = c["hidden_size"]
-        self.heads = c["num_heads"]
-        self.qkv = nn.Linear(h, 3 * h)
-        self.out = nn.Linear(h, h)
-        self.ln1 = nn.LayerNorm(h, eps=c["layer_norm_eps"])
-        self.fin = nn.Linear(h, c["ffn_size"])
-        self.fout = nn.Linear(c["ffn_size"], h)
-        self.ln2 = nn.LayerNorm(h, eps=c["layer_norm_eps"])
-        self.drop = nn.Dropout(c["dropout"])
-        self.adrop = nn.Dropout(c["attention_dropout"])
-
-    def forward(self, x, bias):
-        b, t, h = x.shape
-        d = h // self.heads
-        q, k, v = self.qkv(x).view(b, t, 3, self.heads, d).permute(2, 0, 3, 1, 4)
-        p = self.adrop((q @ k.transpose(-1, -2) / math.sqrt(d) + bias).softmax(-1))
-        x = self.ln1(x + self.drop(self.out((p @ v).transpose(1, 2).reshape(b, t, h))))
-        return self.ln2(x + self.drop(self.fout(F.gelu(self.fin(x)))))
-
-
-class Encoder(nn.Module):
-    def __init__(self, c, layers, emb):
-        super().__init__()
-        h = c["hidden_size"]
-        self.emb = emb
-        self.pos = nn.Parameter(torch.randn(c["max_positions"], h) * 0.02)
-        self.ln = nn.LayerNorm(h, eps=c["layer_norm_eps"])
-        self.drop = nn.Dropout(c["dropout"])
-        self.rel = nn.Parameter(torch.randn(c["rel_pos_buckets"], c["num_heads"]) * 0.02)
-        self.buckets, self.max_rel = c["rel_pos_buckets"], c["max_rel_pos"]
-        self.layers = nn.ModuleList(Layer(c) for _ in range(layers))
-
-    def forward(self, x_emb, pad_bias=None, detach_inputs_of=()):
-        t = x_emb.shape[1]
-        x = self.drop(self.ln(x_emb + self.pos[:t]))
-        r = torch.arange(t)
-        bias = self.rel[bucket(r[None, :] - r[:, None], self.buckets, self.max_rel)].permute(2, 0, 1)[None]
-        if pad_bias is not None:
-            bias = bias + pad_bias
-        hidden = []
-        for i, layer in enumerate(self.layers):
-            if i + 1 in detach_inputs_of:
-                x = x.detach()
-            x = layer(x, bias)
-            hidden.append(x)
-        return hidden
-
-
-class MlmHead(nn.Module):
-    def __init__(self, c, emb):
-        super().__init__()
-        h = c["hidden_size"]
-        self.dense = nn.Linear(h, h)
-        self.ln = nn.LayerNorm(h, eps=c["layer_norm_eps"])
-        self.bias = nn.Parameter(torch.zeros(c["vocab_size"]))
-        self.emb = emb
-
-    def forward(self, f):
-        return self.ln(F.gelu(self.dense(f))) @ self.emb.t() + self.bias
+from amos_encoder import Encoder, MlmHead, adamw
 
 
 def mask(ids, vocab, mask_id, rate=0.15):
@@ -122,8 +49,8 @@ class Mlm(nn.Module):
     def __init__(self, c):
         super().__init__()
         self.emb = nn.Parameter(torch.randn(c["vocab_size"], c["hidden_size"]) * 0.02)
-        self.enc = Encoder(c, c["num_layers"], self.emb)
-        self.head = MlmHead(c, self.emb)
+        self.enc = Encoder.of_config(c, self.emb, c["num_layers"])
+        self.head = MlmHead(c["hidden_size"], c["vocab_size"], self.emb, c["layer_norm_eps"])
 
     def loss(self, ids, c):
         inp, sel = mask(ids, c["vocab_size"], 103)
@@ -147,10 +74,10 @@ class Amos(nn.Module):
         self.c = c
         self.emb = nn.Parameter(torch.randn(c["vocab_size"], c["hidden_size"]) * 0.02)
         self.mlm_layers = c["mlm_layers"]
-        self.gen = Encoder(c, max(self.mlm_layers), self.emb)
-        self.head = MlmHead(c, self.emb)
+        self.gen = Encoder.of_config(c, self.emb, max(self.mlm_layers))
+        self.head = MlmHead(c["hidden_size"], c["vocab_size"], self.emb, c["layer_norm_eps"])
         self.mix = nn.Parameter(torch.zeros(len(self.mlm_layers)))
-        self.disc = Encoder(c, c["num_layers"], self.emb)
+        self.disc = Encoder.of_config(c, self.emb, c["num_layers"])
         self.rtd = nn.Linear(c["hidden_size"], 1)
 
     def loss(self, ids, c):
@@ -176,17 +103,10 @@ class Amos(nn.Module):
         return mlm + 50.0 * rtd
 
 
-def optimizer(model):
-    decay = [p for n, p in model.named_parameters() if p.dim() == 2]
-    rest = [p for n, p in model.named_parameters() if p.dim() < 2]
-    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": rest, "weight_decay": 0.0}],
-                             lr=1e-4, betas=(0.9, 0.98), eps=1e-6)
-
-
 def train(a, c):
     model = Amos(c) if a.work == "amos" else Mlm(c)
     model.train()
-    opt = optimizer(model)
+    opt = adamw(list(model.parameters()), 1e-4)
     ids = torch.randint(1000, c["vocab_size"], (a.batch_size, a.seq_len))
     times = []
     for step in range(a.warmup + a.steps):
@@ -238,7 +158,7 @@ def embed(a, c):
     with opener(a.input, "rt", encoding="utf-8") as f:
         texts = [line.strip() for line in f if line.strip()][:a.texts]
     emb = nn.Parameter(torch.randn(c["vocab_size"], c["hidden_size"]) * 0.02)
-    enc = Encoder(c, c["num_layers"], emb).eval()
+    enc = Encoder.of_config(c, emb, c["num_layers"]).eval()
     tok = wordpiece(vocab)
     t0 = time.perf_counter()
     n = 0

@@ -4,11 +4,11 @@
 # with random weights, written by torch.save (Python + PyTorch used as a tool only, e.g. Debian's
 # python3-torch), with the tokenizer files of a small released-layout folder.
 #
-#   scripts/import-large-memory.sh TOKENIZER_DIR WORK_DIR [HEAP]     (HEAP default 4g)
+#   scripts/measure/import-large-memory.sh TOKENIZER_DIR WORK_DIR [HEAP]     (HEAP default 4g)
 set -euo pipefail
 tok=$(realpath "$1"); work=$2; heap=${3:-4g}
 mkdir -p "$work"; work=$(realpath "$work")
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 cp "$tok/sp.model" "$tok/dict.txt" "$work/"
 if [ ! -f "$work/pytorch_model.bin" ]; then
 /usr/bin/python3 - "$work" <<'PY'

@@ -3,7 +3,7 @@
 # folder's tokenizer.json alone (what DJL Serving runs) and through amos (tokenizer.json + the two
 # steps of AmosPieceRules, what finetune/glue/eval/embed use). See docs/import.md.
 #
-#   scripts/import-tokenizer-check.sh RELEASED_DIR GLUE_DIR [WORK_DIR]
+#   scripts/measure/import-tokenizer-check.sh RELEASED_DIR GLUE_DIR [WORK_DIR]
 #
 # RELEASED_DIR holds sp.model, dict.txt, config.json, pytorch_model.bin (a released HF repo or a
 # folder of the same layout). The oracle is the reference tokenizer itself: the Python below is
@@ -13,7 +13,7 @@
 set -euo pipefail
 released=$(realpath "$1"); glue=$(realpath "$2"); work=${3:-$(mktemp -d)}
 mkdir -p "$work"; work=$(realpath "$work")
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 mvn -B -q -o -pl amos-cli -am package -DskipTests >/dev/null
 cp="amos-cli/target/amos-cli.jar:$(ls amos-cli/target/lib/*.jar | tr '\n' ':')"

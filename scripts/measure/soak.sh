@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Long-run memory check of `amos train` (issue 8): trains amos-tiny for STEPS steps and samples the
+# Long-run memory check of `amos train`: trains amos-tiny for STEPS steps and samples the
 # JVM's resident set size (VmRSS, which the JVM logs as rss_mb in metrics.jsonl right after each
 # logged step's update); writes soak.csv (step, rss_mb, elapsed_s) with one row per 100 steps and
 # reports whether RSS after warm-up stays flat within 5% (max - min over the median), i.e. no
@@ -11,7 +11,7 @@
 # Exit code 0 when flat, 1 when not (or when the run failed).
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 steps="${STEPS:-5000}"
 batch="${BATCH:-8}"
 seq="${SEQ:-64}"

@@ -2,10 +2,10 @@
 # Before/after of a change: builds two commits into temporary folders and runs `amos bench` on
 # each alternately (ROUNDS times), once more for the newer one with libgomp's default (spinning)
 # wait policy. Prints one line per run: label, median step ms, p10, p90 (docs/performance.md).
-# Usage: scripts/bench-ab.sh OLD_COMMIT NEW_COMMIT [bench options]   e.g. 3ab5ad6 HEAD
+# Usage: scripts/measure/bench-ab.sh OLD_COMMIT NEW_COMMIT [bench options]   e.g. 3ab5ad6 HEAD
 #   (default bench options: --config amos-mini --objective amos --steps 4 --warmup 1)
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 old="$1"; new="$2"; shift 2
 opts=("$@"); [ ${#opts[@]} -gt 0 ] || opts=(--config amos-mini --objective amos --steps 4 --warmup 1)
 work="$(mktemp -d -t amos-ab-XXXXXX)"
