@@ -90,7 +90,7 @@ class HfExporterTest {
         }
     }
 
-    /** The in-repo sample (resources/hf-sample, always there) or a fixture of ../shared (skipped without it). */
+    /** The in-repo sample (resources/hf-sample) or a fixture of testdata/fixtures. */
     static Path released(String name) throws Exception {
         if (name.equals("hf-sample")) {
             return Path.of(HfExporterTest.class.getResource("/hf-sample/config.json").toURI()).getParent();
