@@ -3,6 +3,7 @@ package dev.amos.cli;
 import dev.amos.eval.serve.ClassifierExporter;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
+import dev.amos.eval.serve.OnnxExporter;
 import dev.amos.model.BadInputException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -16,8 +17,8 @@ import picocli.CommandLine.Option;
  * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier).
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a serving-ready model folder (TorchScript) from a pretraining run or a fine-tuned classifier.",
-            "Loads with no amos code in DJL Criteria, DJL Serving, torch.jit.load and TorchServe; see docs/serving.md."})
+        description = {"Write a serving-ready model folder (TorchScript or ONNX) from a pretraining run, an import or a fine-tuned classifier.",
+            "Loads with no amos code in DJL, torch.jit.load, TorchServe (TorchScript) or ONNX Runtime, LangChain4j (ONNX); see docs/serving.md."})
 final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
@@ -27,7 +28,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created; exported files replaced).")
     Path out;
 
-    @Option(names = "--format", description = "Only torchscript (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", description = {"torchscript (a DJL model folder) or onnx (model.onnx for ONNX Runtime,",
+        "LangChain4j, Spring AI) (default: ${DEFAULT-VALUE})."})
     String format = "torchscript";
 
     @Option(names = "--pooling", description = "Encoder exports: pooled output and serving translator, cls or mean (default: mean).")
@@ -36,11 +38,18 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "Encoder exports: L2-normalise the pooled output.")
     boolean normalize;
 
+    @Option(names = "--token-type-ids", description = "ONNX: declare an int64 token_type_ids input (ignored) for consumers that always send one.")
+    boolean tokenTypeIds;
+
     @Override
     public Integer call() throws Exception {
         OptionChecks.ranges(this);
-        if (!"torchscript".equalsIgnoreCase(format)) {
-            throw new BadInputException("--format: expected torchscript, got \"" + format + "\"");
+        boolean onnx = "onnx".equalsIgnoreCase(format);
+        if (!onnx && !"torchscript".equalsIgnoreCase(format)) {
+            throw new BadInputException("--format: expected torchscript or onnx, got \"" + format + "\"");
+        }
+        if (tokenTypeIds && !onnx) {
+            throw new BadInputException("--token-type-ids: only with --format onnx");
         }
         if (pooling != null) {
             EmbedCommand.parsePooling(pooling);
@@ -51,17 +60,30 @@ final class ExportCommand implements Callable<Integer> {
                 throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model
                         + " is a fine-tuned classifier (exported as logits)");
             }
+            if (onnx) {
+                return printed(OnnxExporter.exportClassifier(model, out, tokenTypeIds));
+            }
             ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out);
             System.out.println("exported " + c.modelFile() + " (" + c.task() + " classifier, labels " + c.labels()
                     + ", max length " + c.maxLength() + ") + serving.properties, synset.txt, tokenizer.json, config.json in "
                     + c.dir());
             return 0;
         }
+        if (onnx) {
+            return printed(OnnxExporter.exportEncoder(model, out, EmbedCommand.parsePooling(pooling == null ? "mean" : pooling),
+                    normalize, tokenTypeIds));
+        }
         ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
                 EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());
+        return 0;
+    }
+
+    private static int printed(OnnxExporter.OnnxFolder folder) {
+        System.out.println("exported " + folder.modelFile() + " (" + folder.outputs() + ", max length " + folder.maxLength()
+                + ") + tokenizer.json, config.json in " + folder.dir());
         return 0;
     }
 }
