@@ -4,6 +4,9 @@ import dev.amos.eval.serve.ClassifierExporter;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.eval.serve.OnnxExporter;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -25,8 +28,12 @@ final class ExportCommand implements Callable<Integer> {
             description = "Pretraining run folder (or its discriminator/), or an 'amos finetune' output (or its best/).")
     Path model;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder (created; exported files replaced).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = {"Output folder: new or empty (built beside it",
+        "and renamed into place), or an earlier export with --overwrite."})
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace the export already at --out (never a folder of another kind).")
+    boolean overwrite;
 
     @Option(names = "--format", description = {"torchscript (a DJL model folder) or onnx (model.onnx for ONNX Runtime,",
         "LangChain4j, Spring AI) (default: ${DEFAULT-VALUE})."})
@@ -54,16 +61,20 @@ final class ExportCommand implements Callable<Integer> {
         if (pooling != null) {
             EmbedCommand.parsePooling(pooling);
         }
+        AmosFolder input = AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import"
+                + " folder or an amos finetune output", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT,
+                FolderKind.FINETUNE, FolderKind.CLASSIFIER);
         OptionChecks.outputFolder(out, "--out");
-        if (ClassifierExporter.isFineTuned(model)) {
+        OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
+        if (input.is(FolderKind.FINETUNE) || input.is(FolderKind.CLASSIFIER)) {
             if (pooling != null || normalize) {
                 throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model
                         + " is a fine-tuned classifier (exported as logits)");
             }
             if (onnx) {
-                return printed(OnnxExporter.exportClassifier(model, out, tokenTypeIds));
+                return printed(OnnxExporter.exportClassifier(model, out, tokenTypeIds, overwrite));
             }
-            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out);
+            ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out, overwrite);
             System.out.println("exported " + c.modelFile() + " (" + c.task() + " classifier, labels " + c.labels()
                     + ", max length " + c.maxLength() + ") + serving.properties, synset.txt, tokenizer.json, config.json in "
                     + c.dir());
@@ -71,10 +82,10 @@ final class ExportCommand implements Callable<Integer> {
         }
         if (onnx) {
             return printed(OnnxExporter.exportEncoder(model, out, EmbedCommand.parsePooling(pooling == null ? "mean" : pooling),
-                    normalize, tokenTypeIds));
+                    normalize, tokenTypeIds, overwrite));
         }
         ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
-                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize);
+                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, overwrite);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());

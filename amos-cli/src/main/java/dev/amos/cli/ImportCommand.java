@@ -1,6 +1,8 @@
 package dev.amos.cli;
 
 import dev.amos.importer.ReleasedModelImporter;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,14 +21,19 @@ final class ImportCommand implements Callable<Integer> {
     @Option(names = "--from", required = true, paramLabel = "DIR", description = "Folder with the released files.")
     Path from;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "New model folder (must not exist or be empty).")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = {"Model folder: new or empty (built beside it and",
+        "renamed into place), or an earlier import with --overwrite."})
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace the import already at --out (never a folder of another kind).")
+    boolean overwrite;
 
     @Override
     public Integer call() throws Exception {
         OptionChecks.ranges(this);
         OptionChecks.outputFolder(out, "--out");
-        ReleasedModelImporter.run(from, out, System.out::println);
+        OutputFolder.check(out, FolderKind.IMPORT, overwrite, "--out", from);
+        ReleasedModelImporter.run(from, out, overwrite, System.out::println);
         return 0;
     }
 }

@@ -8,6 +8,8 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.amos.importer.TorchCheckpoint.TensorInfo;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
@@ -61,10 +63,19 @@ public final class ReleasedModelImporter {
 
     /** Imports {@code from} into the new folder {@code out}; {@code log} gets progress lines. */
     public static Result run(Path from, Path out, Consumer<String> log) throws IOException {
+        return run(from, out, false, log);
+    }
+
+    /**
+     * Imports {@code from} into {@code out}: a new or empty folder, or an earlier import with
+     * {@code overwrite}. Everything is checked before anything is written; the folder is built
+     * beside {@code out} and renamed into place ({@link OutputFolder}); {@code log} gets progress lines.
+     */
+    public static Result run(Path from, Path out, boolean overwrite, Consumer<String> log) throws IOException {
         if (!Files.isDirectory(from)) {
             throw BadInputException.of(from, "no such folder (expected the files of a released AMOS / COCO-LM repo)");
         }
-        refuseExisting(out);
+        OutputFolder.check(out, FolderKind.IMPORT, overwrite, "--out", from);
         Path weights = WEIGHT_FILES.stream().map(from::resolve).filter(Files::isRegularFile).findFirst()
                 .orElseThrow(() -> BadInputException.of(from, "no weights: expected " + String.join(" or ", WEIGHT_FILES)));
         ReleasedConfig config = ReleasedConfig.load(from.resolve(CONFIG));
@@ -73,11 +84,9 @@ public final class ReleasedModelImporter {
         TokenizerJson tokenizer = TokenizerJson.of(sp, dict, config.vocabSize(), config.file());
         ModelConfig model = withVocab(config.modelConfig(), tokenizer.tokenizerVocabSize());
 
-        Path tmp = out.toAbsolutePath().getParent().resolve("." + out.getFileName() + ".import-"
-                + ProcessHandle.current().pid() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(weights)) {
+        try (TorchCheckpoint checkpoint = TorchCheckpoint.open(weights);
+                OutputFolder folder = OutputFolder.staged(out, FolderKind.IMPORT, overwrite, "--out", from)) {
+            Path tmp = folder.dir();
             KeyMap keys;
             try (NDManager manager = NDManager.newBaseManager()) {
                 Encoder encoder = Encoder.owning(model.discriminator());
@@ -94,33 +103,12 @@ public final class ReleasedModelImporter {
             }
             writeText(tmp.resolve(RunFolder.TOKENIZER), tokenizer.json());
             writeText(tmp.resolve(RunFolder.CONFIG), folderConfig(model, from, weights, keys, tokenizer, sp, dict));
-            moveIntoPlace(tmp, out);
+            folder.commit(null);
             log.accept("imported " + config.modelType() + " " + config.numLayers() + " x " + config.hiddenSize()
                     + " (" + sp.type().name().toLowerCase() + " tokenizer, " + dict.size() + " ids, "
                     + tokenizer.unkAliases() + " sp.model pieces not in dict.txt read as <unk>, "
                     + (tokenizer.aliasRows().size() - tokenizer.unkAliases()) + " lone-space pieces) -> " + out);
             return new Result(out, keys.prefix(), keys.skipped(), tokenizer.unkAliases(), sp.type());
-        } finally {
-            deleteTree(tmp);
-        }
-    }
-
-    private static void refuseExisting(Path out) throws IOException {
-        if (Files.exists(out)) {
-            boolean empty = Files.isDirectory(out);
-            if (empty) {
-                try (DirectoryStream<Path> s = Files.newDirectoryStream(out)) {
-                    empty = !s.iterator().hasNext();
-                }
-            }
-            if (!empty) {
-                throw BadInputException.of(out, "already exists (amos import writes a new folder; remove it or choose"
-                        + " another --out)");
-            }
-        }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent)) {
-            throw BadInputException.of(out, "cannot create it: its parent folder does not exist or is not writable");
         }
     }
 
@@ -199,25 +187,4 @@ public final class ReleasedModelImporter {
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
 
-    private static void moveIntoPlace(Path tmp, Path out) throws IOException {
-        if (Files.isDirectory(out)) {
-            Files.delete(out); // empty, checked above
-        }
-        try {
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, out);
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 }

@@ -54,7 +54,7 @@ class ImportedEmbedExportTest {
                 assertClose(expected, embedder.embed(texts), name + " embed " + pooling);
             }
             Path export = tmp.resolve("export-" + pooling);
-            ModelExporter.exportTorchScript(model, export, pooling, false);
+            ModelExporter.exportTorchScript(model, export, pooling, false, false);
             try (TextEmbedder exported = TextEmbedder.load(export, pooling, false)) {
                 assertClose(expected, exported.embed(texts), name + " embed of the export " + pooling);
             }

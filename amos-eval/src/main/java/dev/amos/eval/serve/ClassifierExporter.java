@@ -9,6 +9,8 @@ import dev.amos.eval.finetune.ClassificationHead;
 import dev.amos.eval.finetune.ClassifierConfig;
 import dev.amos.eval.finetune.FineTunedModel;
 import dev.amos.eval.glue.GlueTask;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.export.EncoderExportSpec;
@@ -40,7 +42,8 @@ import java.util.Map;
  *
  * The head is the one of {@link ClassificationHead}: {@code logits = tanh(h_cls W_d + b_d) W_o + b_o}
  * (BERT's sentence-level head, <a href="https://arxiv.org/abs/1810.04805">arXiv 1810.04805</a>).
- * Every file is written atomically. See {@code docs/serving.md}.
+ * The folder is built beside its target and swapped in with one rename ({@link OutputFolder}).
+ * See {@code docs/serving.md}.
  */
 public final class ClassifierExporter {
 
@@ -72,32 +75,29 @@ public final class ClassifierExporter {
         }
     }
 
-    /** Whether {@code dir} is a fine-tuned model folder, or an {@code amos finetune} output with {@code best/}. */
-    public static boolean isFineTuned(Path dir) {
-        return Files.isRegularFile(dir.resolve(FineTunedModel.PARAMS))
-                || Files.isRegularFile(dir.resolve("best").resolve(FineTunedModel.PARAMS));
-    }
-
     /**
-     * Exports the fine-tuned classifier {@code fineTuned} to {@code outDir}.
+     * Exports the fine-tuned classifier {@code fineTuned} to a new folder {@code outDir}.
      *
      * @param fineTuned a fine-tuned model folder or an {@code amos finetune} output (its {@code best/})
-     * @param outDir the serving folder (created; files of a previous export are replaced)
-     * @throws dev.amos.model.BadInputException naming the file when the folder is not a fine-tuned model
+     * @param outDir the serving folder (see {@link OutputFolder#check}: new, empty, or an export to replace)
+     * @param overwrite whether a previous export at {@code outDir} may be replaced
+     * @throws dev.amos.model.BadInputException naming the file when the folder is not a fine-tuned
+     *     model, or the output folder when it may not be written
      */
-    public static ExportedClassifier export(Path fineTuned, Path outDir) throws IOException {
-        try (FineTunedModel model = FineTunedModel.load(fineTuned)) {
+    public static ExportedClassifier export(Path fineTuned, Path outDir, boolean overwrite) throws IOException {
+        OutputFolder.check(outDir, FolderKind.EXPORT, overwrite, "--out", fineTuned);
+        try (FineTunedModel model = FineTunedModel.load(fineTuned);
+                OutputFolder folder = OutputFolder.staged(outDir, FolderKind.EXPORT, overwrite, "--out", fineTuned)) {
             ClassifierConfig config = model.config();
-            ExportedClassifier exported = new ExportedClassifier(outDir, config.task(), labels(config.task()),
+            ExportedClassifier staged = new ExportedClassifier(folder.dir(), config.task(), labels(config.task()),
                     config.maxLength());
-            Files.createDirectories(outDir);
-            EncoderTorchScriptExporter.export(exported.modelFile(), spec(config), weights(model));
-            byte[] tokenizer = Files.readAllBytes(model.tokenizer());
-            BlockFiles.writeAtomically(outDir.resolve(FineTunedModel.TOKENIZER), out -> out.write(tokenizer));
-            writeText(outDir.resolve(LABELS_FILE), String.join("\n", exported.labels()) + "\n");
-            writeText(outDir.resolve(FineTunedModel.CONFIG), configJson(config, exported));
-            writeText(outDir.resolve(ExportedFolder.SERVING_PROPERTIES), servingProperties(exported));
-            return exported;
+            EncoderTorchScriptExporter.export(staged.modelFile(), spec(config), weights(model));
+            Files.copy(model.tokenizer(), folder.dir().resolve(FineTunedModel.TOKENIZER));
+            writeText(folder.dir().resolve(LABELS_FILE), String.join("\n", staged.labels()) + "\n");
+            writeText(folder.dir().resolve(FineTunedModel.CONFIG), configJson(config, staged));
+            writeText(folder.dir().resolve(ExportedFolder.SERVING_PROPERTIES), servingProperties(staged));
+            folder.commit(ModelExporter.marker("torchscript", "classifier", fineTuned));
+            return new ExportedClassifier(outDir, config.task(), staged.labels(), config.maxLength());
         }
     }
 

@@ -6,6 +6,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
@@ -22,7 +24,8 @@ import java.nio.file.Path;
  * convention: {@code amos-encoder.pt} (TorchScript, {@code forward(input_ids, attention_mask) ->
  * (last_hidden, pooled)}), {@code serving.properties} (engine PyTorch, DJL's {@code
  * TextEmbeddingTranslatorFactory} with the pooling, normalisation and truncation of {@code amos
- * embed}), {@code tokenizer.json} and {@code config.json}. Every file is written atomically. See
+ * embed}), {@code tokenizer.json} and {@code config.json}, built beside the target and swapped in
+ * with one rename ({@link OutputFolder}). See
  * {@code docs/serving.md} for loading it in DJL, DJL Serving, Python and TorchServe.
  */
 public final class ModelExporter {
@@ -35,33 +38,48 @@ public final class ModelExporter {
     private ModelExporter() {}
 
     /**
-     * Exports the discriminator of {@code runOrDiscriminator} to {@code outDir} as TorchScript.
+     * Exports the encoder of {@code runOrDiscriminator} to a new folder {@code outDir} as TorchScript.
      *
-     * @param runOrDiscriminator a run folder or its {@code discriminator/}
-     * @param outDir the serving folder (created; files of a previous export are replaced)
+     * @param runOrDiscriminator a run folder, its {@code discriminator/} or an {@code amos import} folder
+     * @param outDir the serving folder (see {@link OutputFolder#check}: new, empty, or an export to replace)
      * @param pooling pooling of the second output and of the DJL translator
      * @param normalize L2-normalise the pooled vector
+     * @param overwrite whether a previous export at {@code outDir} may be replaced
      * @return the folder as {@link TextEmbedder#load} reads it
-     * @throws dev.amos.model.BadInputException if the input is not a pretraining run
+     * @throws dev.amos.model.BadInputException if the input is not an encoder, or the output folder
+     *     may not be written
      */
     public static ExportedFolder exportTorchScript(Path runOrDiscriminator, Path outDir, Pooling pooling,
-            boolean normalize) throws IOException {
+            boolean normalize, boolean overwrite) throws IOException {
         DiscriminatorFolder run = DiscriminatorFolder.open(runOrDiscriminator);
         ModelConfig model = run.model();
         EncoderExportSpec spec = spec(model, pooling, normalize);
-        ExportedFolder folder = new ExportedFolder(outDir, MODEL_NAME, pooling, normalize, run.maxLength());
-        Files.createDirectories(outDir);
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the archive is written from host memory
+        OutputFolder.check(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
+        try (OutputFolder out = OutputFolder.staged(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
+                NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the archive is written from host memory
+            ExportedFolder staged = new ExportedFolder(out.dir(), MODEL_NAME, pooling, normalize, run.maxLength());
             Encoder encoder = Encoder.owning(model.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, run.params());
-            EncoderTorchScriptExporter.export(folder.modelFile(), spec, encoder.namedTensors());
+            EncoderTorchScriptExporter.export(staged.modelFile(), spec, encoder.namedTensors());
+            Files.copy(run.tokenizer(), out.dir().resolve("tokenizer.json"));
+            writeText(out.dir().resolve("config.json"), configJson(run, staged));
+            writeText(out.dir().resolve(ExportedFolder.SERVING_PROPERTIES), servingProperties(staged));
+            out.commit(marker("torchscript", "encoder", runOrDiscriminator));
         }
-        byte[] tokenizer = Files.readAllBytes(run.tokenizer());
-        BlockFiles.writeAtomically(outDir.resolve("tokenizer.json"), out -> out.write(tokenizer));
-        writeText(outDir.resolve("config.json"), configJson(run, folder));
-        writeText(outDir.resolve(ExportedFolder.SERVING_PROPERTIES), servingProperties(folder));
-        return folder;
+        return new ExportedFolder(outDir, MODEL_NAME, pooling, normalize, run.maxLength());
+    }
+
+    /**
+     * The marker fields of an export folder: {@code format} ({@code torchscript}, {@code onnx},
+     * {@code hf}), {@code content} ({@code encoder} or {@code classifier}) and the folder exported.
+     */
+    public static JsonObject marker(String format, String content, Path source) {
+        JsonObject fields = new JsonObject();
+        fields.addProperty("format", format);
+        fields.addProperty("content", content);
+        fields.addProperty("source", source.toAbsolutePath().normalize().toString());
+        return fields;
     }
 
     /** The export spec of a model's discriminator (no classifier head). */

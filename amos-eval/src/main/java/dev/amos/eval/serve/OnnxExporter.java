@@ -10,6 +10,8 @@ import com.google.gson.JsonObject;
 import dev.amos.eval.finetune.ClassifierConfig;
 import dev.amos.eval.finetune.FineTunedModel;
 import dev.amos.eval.glue.AmosPieceRules;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
@@ -17,6 +19,7 @@ import dev.amos.model.export.EncoderExportSpec;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
 import dev.amos.model.export.onnx.EncoderOnnxExporter;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +34,9 @@ import java.util.Map;
  * [batch, hidden] out, or {@code logits} [batch, labels] for a classifier), {@code tokenizer.json}
  * and {@code config.json} (the pooling, normalisation and truncation of {@code amos embed}, so that
  * a consumer such as LangChain4j's {@code OnnxEmbeddingModel} can be configured to match). The
- * folder loads with no amos code in ONNX Runtime (Java, Python) and the libraries built on it;
- * see {@code docs/serving.md}.
+ * folder is built beside its target and swapped in with one rename ({@link OutputFolder}). It
+ * loads with no amos code in ONNX Runtime (Java, Python) and the libraries built on it; see
+ * {@code docs/serving.md}.
  */
 public final class OnnxExporter {
 
@@ -64,64 +68,73 @@ public final class OnnxExporter {
      * Exports the encoder of a pretraining run or an {@code amos import} output.
      *
      * @param runOrDiscriminator a run folder, its {@code discriminator/}, or an import output
-     * @param outDir the folder (created; files of a previous export are replaced)
+     * @param outDir the folder (see {@link OutputFolder#check}: new, empty, or an export to replace)
      * @param pooling pooling of the {@code sentence_embedding} output (and named in config.json)
      * @param normalize whether {@code sentence_embedding} is L2-normalised
      * @param tokenTypeIds declare an (ignored) {@code token_type_ids} input for consumers that always send one
-     * @throws dev.amos.model.BadInputException naming the folder when it is not an encoder folder
+     * @param overwrite whether a previous export at {@code outDir} may be replaced
+     * @throws dev.amos.model.BadInputException naming the folder when it is not an encoder folder, or
+     *     the output folder when it may not be written
      */
     public static OnnxFolder exportEncoder(Path runOrDiscriminator, Path outDir, Pooling pooling, boolean normalize,
-            boolean tokenTypeIds) throws IOException {
+            boolean tokenTypeIds, boolean overwrite) throws IOException {
         DiscriminatorFolder run = DiscriminatorFolder.open(runOrDiscriminator);
         ModelConfig model = run.model();
         EncoderExportSpec spec = ModelExporter.spec(model, pooling, normalize);
-        OnnxFolder folder = new OnnxFolder(outDir, EncoderOnnxExporter.LAST_HIDDEN_STATE + " float32 [batch, sequence, "
-                + model.hiddenSize() + "], " + EncoderOnnxExporter.SENTENCE_EMBEDDING + " float32 [batch, "
-                + model.hiddenSize() + "]", run.maxLength());
-        Files.createDirectories(outDir);
-        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the model is written from host memory
+        String outputs = EncoderOnnxExporter.LAST_HIDDEN_STATE + " float32 [batch, sequence, " + model.hiddenSize()
+                + "], " + EncoderOnnxExporter.SENTENCE_EMBEDDING + " float32 [batch, " + model.hiddenSize() + "]";
+        OutputFolder.check(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
+        try (OutputFolder out = OutputFolder.staged(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
+                NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the model is written from host memory
+            OnnxFolder staged = new OnnxFolder(out.dir(), outputs, run.maxLength());
             Encoder encoder = Encoder.owning(model.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, run.params());
-            writeModel(folder, spec, encoder.namedTensors(), tokenTypeIds);
+            writeModel(staged, spec, encoder.namedTensors(), tokenTypeIds);
+            Files.copy(run.tokenizer(), out.dir().resolve(TOKENIZER_FILE));
+            JsonObject export = exportJson(staged, tokenTypeIds, run.tokenizer());
+            export.addProperty("pooling", pooling.externalName());
+            export.addProperty("normalize", normalize);
+            export.addProperty("hidden_size", model.hiddenSize());
+            JsonObject json = new JsonObject();
+            json.add("model", model.toJson());
+            json.addProperty("objective", run.objective());
+            json.add("export", export);
+            writeJson(out.dir().resolve(CONFIG_FILE), json);
+            out.commit(ModelExporter.marker("onnx", "encoder", runOrDiscriminator));
         }
-        copyTokenizer(run.tokenizer(), outDir);
-        JsonObject export = exportJson(folder, tokenTypeIds, run.tokenizer());
-        export.addProperty("pooling", pooling.externalName());
-        export.addProperty("normalize", normalize);
-        export.addProperty("hidden_size", model.hiddenSize());
-        JsonObject json = new JsonObject();
-        json.add("model", model.toJson());
-        json.addProperty("objective", run.objective());
-        json.add("export", export);
-        writeJson(outDir.resolve(CONFIG_FILE), json);
-        return folder;
+        return new OnnxFolder(outDir, outputs, run.maxLength());
     }
 
     /**
      * Exports a fine-tuned classifier ({@code logits} = the outputs of {@code amos eval}).
      *
      * @param fineTuned a fine-tuned model folder or an {@code amos finetune} output (its {@code best/})
-     * @param outDir the folder (created; files of a previous export are replaced)
+     * @param outDir the folder (see {@link OutputFolder#check}: new, empty, or an export to replace)
      * @param tokenTypeIds declare an (ignored) {@code token_type_ids} input
-     * @throws dev.amos.model.BadInputException naming the file when the folder is not a fine-tuned model
+     * @param overwrite whether a previous export at {@code outDir} may be replaced
+     * @throws dev.amos.model.BadInputException naming the file when the folder is not a fine-tuned
+     *     model, or the output folder when it may not be written
      */
-    public static OnnxFolder exportClassifier(Path fineTuned, Path outDir, boolean tokenTypeIds) throws IOException {
-        try (FineTunedModel model = FineTunedModel.load(fineTuned)) {
+    public static OnnxFolder exportClassifier(Path fineTuned, Path outDir, boolean tokenTypeIds, boolean overwrite)
+            throws IOException {
+        OutputFolder.check(outDir, FolderKind.EXPORT, overwrite, "--out", fineTuned);
+        try (FineTunedModel model = FineTunedModel.load(fineTuned);
+                OutputFolder out = OutputFolder.staged(outDir, FolderKind.EXPORT, overwrite, "--out", fineTuned)) {
             ClassifierConfig config = model.config();
-            OnnxFolder folder = new OnnxFolder(outDir, EncoderOnnxExporter.LOGITS + " float32 [batch, "
-                    + config.numLabels() + "]", config.maxLength());
-            Files.createDirectories(outDir);
-            writeModel(folder, ClassifierExporter.spec(config), ClassifierExporter.weights(model), tokenTypeIds);
-            copyTokenizer(model.tokenizer(), outDir);
+            String outputs = EncoderOnnxExporter.LOGITS + " float32 [batch, " + config.numLabels() + "]";
+            OnnxFolder staged = new OnnxFolder(out.dir(), outputs, config.maxLength());
+            writeModel(staged, ClassifierExporter.spec(config), ClassifierExporter.weights(model), tokenTypeIds);
+            Files.copy(model.tokenizer(), out.dir().resolve(TOKENIZER_FILE));
             JsonObject json = ClassifierExporter.labelsJson(config);
-            JsonObject export = exportJson(folder, tokenTypeIds, model.tokenizer());
+            JsonObject export = exportJson(staged, tokenTypeIds, model.tokenizer());
             export.addProperty("input_layout", config.task().isPair()
                     ? "[CLS] a [SEP] b [SEP], longest-first truncation" : "[CLS] text [SEP]");
             config.toJson().entrySet().forEach(e -> json.add(e.getKey(), e.getValue()));
             json.add("export", export);
-            writeJson(outDir.resolve(CONFIG_FILE), json);
-            return folder;
+            writeJson(out.dir().resolve(CONFIG_FILE), json);
+            out.commit(ModelExporter.marker("onnx", "classifier", fineTuned));
+            return new OnnxFolder(outDir, outputs, config.maxLength());
         }
     }
 
@@ -129,13 +142,9 @@ public final class OnnxExporter {
             boolean tokenTypeIds) throws IOException {
         Map<String, String> metadata = Map.of("producer", "amos export --format onnx",
                 "max_length", String.valueOf(folder.maxLength()));
-        BlockFiles.writeAtomically(folder.modelFile(),
-                out -> EncoderOnnxExporter.write(out, spec, weights, tokenTypeIds, metadata));
-    }
-
-    private static void copyTokenizer(Path tokenizer, Path outDir) throws IOException {
-        byte[] bytes = Files.readAllBytes(tokenizer);
-        BlockFiles.writeAtomically(outDir.resolve(TOKENIZER_FILE), out -> out.write(bytes));
+        try (OutputStream out = Files.newOutputStream(folder.modelFile())) {
+            EncoderOnnxExporter.write(out, spec, weights, tokenTypeIds, metadata);
+        }
     }
 
     private static JsonObject exportJson(OnnxFolder folder, boolean tokenTypeIds, Path tokenizer) {
@@ -160,7 +169,6 @@ public final class OnnxExporter {
     }
 
     private static void writeJson(Path file, JsonObject json) throws IOException {
-        byte[] text = (new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n").getBytes(StandardCharsets.UTF_8);
-        BlockFiles.writeAtomically(file, out -> out.write(text));
+        Files.writeString(file, new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n", StandardCharsets.UTF_8);
     }
 }

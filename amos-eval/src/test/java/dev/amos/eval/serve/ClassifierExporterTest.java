@@ -54,7 +54,7 @@ class ClassifierExporterTest {
         int[] expectedLabels = FineTunedModel.labels(expected);
         assertTrue(Arrays.stream(expectedLabels).distinct().count() == 2, "the fixture predicts both labels: " + Arrays.deepToString(expected));
 
-        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("serving"));
+        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("serving"), false);
         assertEquals(List.of("0", "1"), Files.readAllLines(exported.dir().resolve("synset.txt")));
         JsonObject config = JsonParser.parseString(Files.readString(exported.dir().resolve("config.json"))).getAsJsonObject();
         assertEquals("1", config.getAsJsonObject("id2label").get("1").getAsString());
@@ -98,7 +98,7 @@ class ClassifierExporterTest {
         List<GlueExample> dev = devSubset(GlueTask.STS_B);
         Path fineTuned = TinyClassifier.create(dir.resolve("ft-stsb"), GlueTask.STS_B, 12);
         float[][] expected = evalOutputs(fineTuned, dev);
-        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("stsb"));
+        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("stsb"), false);
         assertEquals(List.of("score"), Files.readAllLines(exported.dir().resolve("synset.txt")));
         assertTrue(Files.readString(exported.dir().resolve("serving.properties"))
                 .contains("translatorFactory=" + ClassifierExporter.CROSS_ENCODER_FACTORY));
@@ -139,7 +139,7 @@ class ClassifierExporterTest {
         List<GlueExample> dev = devSubset(GlueTask.RTE); // RTE premises are often longer than 48 tokens
         Path fineTuned = TinyClassifier.create(dir.resolve("ft-rte"), GlueTask.RTE, 13);
         float[][] expected = evalOutputs(fineTuned, dev);
-        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("rte"));
+        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("rte"), false);
         assertEquals(List.of("entailment", "not_entailment"), Files.readAllLines(exported.dir().resolve("synset.txt")));
         Criteria<StringPair, float[]> criteria = Criteria.builder()
                 .setTypes(StringPair.class, float[].class)
@@ -160,13 +160,13 @@ class ClassifierExporterTest {
     @Test
     void exportedClassifierIsNotMistakenForAnEncoderAndBadFoldersFailClearly() throws Exception {
         Path fineTuned = TinyClassifier.create(dir.resolve("ft"), GlueTask.SST_2, 14);
-        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("serving"));
+        ClassifierExporter.ExportedClassifier exported = ClassifierExporter.export(fineTuned, dir.resolve("serving"), false);
         BadInputException embed = assertThrows(BadInputException.class,
                 () -> TextEmbedder.load(exported.dir(), Pooling.MEAN, false));
         assertTrue(embed.getMessage().contains("classifier"), embed.getMessage());
         Path notFineTuned = Files.createDirectories(dir.resolve("empty"));
         BadInputException missing = assertThrows(BadInputException.class,
-                () -> ClassifierExporter.export(notFineTuned, dir.resolve("out")));
+                () -> ClassifierExporter.export(notFineTuned, dir.resolve("out"), false));
         assertTrue(missing.getMessage().contains("classifier.params"), missing.getMessage());
     }
 

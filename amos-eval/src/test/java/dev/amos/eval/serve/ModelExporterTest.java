@@ -45,7 +45,7 @@ class ModelExporterTest {
     @Test
     void exportedTorchScriptGivesTheRunsVectorsOnAPaddedBatch() throws Exception {
         Path out = dir.resolve("export-mean");
-        ExportedFolder folder = ModelExporter.exportTorchScript(run, out, Pooling.MEAN, false);
+        ExportedFolder folder = ModelExporter.exportTorchScript(run, out, Pooling.MEAN, false, false);
         for (String file : List.of("amos-encoder.pt", "serving.properties", "tokenizer.json", "config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
@@ -104,7 +104,7 @@ class ModelExporterTest {
     @Test
     void clsNormalizedExportMatchesAndServingPropertiesNameTheTranslator() throws Exception {
         Path out = dir.resolve("export-cls");
-        ModelExporter.exportTorchScript(run.resolve("discriminator"), out, Pooling.CLS, true);
+        ModelExporter.exportTorchScript(run.resolve("discriminator"), out, Pooling.CLS, true, false);
         Properties props = new Properties();
         try (Reader reader = Files.newBufferedReader(out.resolve("serving.properties"))) {
             props.load(reader);
@@ -132,7 +132,7 @@ class ModelExporterTest {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
         Path out = dir.resolve("never-written");
         BadInputException e = assertThrows(BadInputException.class,
-                () -> ModelExporter.exportTorchScript(notARun, out, Pooling.MEAN, false));
+                () -> ModelExporter.exportTorchScript(notARun, out, Pooling.MEAN, false, false));
         assertTrue(e.getMessage().startsWith(notARun.toString()), e.getMessage());
         assertTrue(!Files.exists(out), "no output folder for a failed export");
     }

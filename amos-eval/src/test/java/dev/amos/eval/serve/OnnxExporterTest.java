@@ -52,7 +52,7 @@ class OnnxExporterTest {
     @Test
     void meanExportGivesTheVectorsOfAmosEmbedAtSeveralBatchSizes() throws Exception {
         Path out = dir.resolve("onnx-mean");
-        OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false);
+        OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, false);
         for (String file : List.of("model.onnx", "tokenizer.json", "config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
@@ -62,6 +62,12 @@ class OnnxExporterTest {
         assertEquals("mean", export.get("pooling").getAsString());
         assertEquals(64, export.get("max_length").getAsInt());
         assertEquals(64, folder.maxLength());
+        JsonObject marker = JsonParser.parseString(Files.readString(out.resolve("amos-folder.json"))).getAsJsonObject();
+        assertEquals("onnx", marker.get("format").getAsString());
+        assertEquals("encoder", marker.get("content").getAsString());
+        // a second export to the same folder needs --overwrite
+        assertThrows(BadInputException.class, () -> OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, false));
+        OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, true);
         float[][] expected;
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.MEAN, false)) {
             expected = embedder.embed(TinyRun.TEXTS);
@@ -100,7 +106,7 @@ class OnnxExporterTest {
     void clsNormalizedExportOfTheDiscriminatorWithTokenTypeIds() throws Exception {
         Path out = dir.resolve("onnx-cls");
         OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(run.resolve("discriminator"), out, Pooling.CLS,
-                true, true);
+                true, true, false);
         float[][] expected;
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.CLS, true)) {
             expected = embedder.embed(TinyRun.TEXTS);
@@ -139,7 +145,7 @@ class OnnxExporterTest {
             maxLength = model.config().maxLength();
         }
         Path out = dir.resolve("onnx-rte");
-        OnnxExporter.OnnxFolder folder = OnnxExporter.exportClassifier(fineTuned, out, false);
+        OnnxExporter.OnnxFolder folder = OnnxExporter.exportClassifier(fineTuned, out, false, false);
         JsonObject config = JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject();
         assertEquals("not_entailment", config.getAsJsonObject("id2label").get("1").getAsString());
         List<long[]> ids = new ArrayList<>();
@@ -170,7 +176,7 @@ class OnnxExporterTest {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
         Path out = dir.resolve("never-written");
         BadInputException e = assertThrows(BadInputException.class,
-                () -> OnnxExporter.exportEncoder(notARun, out, Pooling.MEAN, false, false));
+                () -> OnnxExporter.exportEncoder(notARun, out, Pooling.MEAN, false, false, false));
         assertTrue(e.getMessage().startsWith(notARun.toString()), e.getMessage());
         assertTrue(!Files.exists(out), "no output folder for a failed export");
     }
