@@ -1,7 +1,4 @@
-package dev.amos.integration.langchain4j;
-
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
+package dev.amos.integration;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,10 +15,11 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The built amos CLI ({@code amos-cli/target/amos-cli.jar}) run as a separate process, so that
- * nothing of amos is on this module's class path: it trains a tiny model, exports it and embeds
- * texts into {@code target/amos/}, and the tests read the files it wrote.
+ * nothing of amos is on the class path of the integration tests: it trains a tiny model, exports
+ * it and embeds texts into a work folder, and the tests read the files it wrote with the
+ * third-party library alone. This class has no dependency at all.
  */
-final class AmosCli {
+public final class AmosCli {
 
     private final Path repo;
     private final Path jar;
@@ -34,11 +32,13 @@ final class AmosCli {
     }
 
     /** The CLI of the repository named by the {@code amos.repo.root} property, writing under {@code work} (emptied). */
-    static AmosCli inFreshFolder(Path work) throws IOException {
+    public static AmosCli inFreshFolder(Path work) throws IOException {
         Path repo = Path.of(System.getProperty("amos.repo.root", "../..")).toAbsolutePath().normalize();
         AmosCli cli = new AmosCli(repo, work.toAbsolutePath());
-        assertTrue(Files.isRegularFile(cli.jar), cli.jar + " is missing: build it with the reactor, e.g. "
-                + "'mvn -pl integration/langchain4j -am verify'");
+        if (!Files.isRegularFile(cli.jar)) {
+            throw new IllegalStateException(cli.jar + " is missing: build it with the reactor, e.g. "
+                    + "'mvn -pl integration/langchain4j -am verify'");
+        }
         if (Files.exists(cli.work)) {
             try (Stream<Path> files = Files.walk(cli.work)) {
                 for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -51,12 +51,12 @@ final class AmosCli {
     }
 
     /** A file of the repository. */
-    Path repoFile(String relative) {
+    public Path repoFile(String relative) {
         return repo.resolve(relative);
     }
 
     /** A path in the work folder. */
-    Path work(String relative) {
+    public Path work(String relative) {
         return work.resolve(relative);
     }
 
@@ -66,7 +66,7 @@ final class AmosCli {
      * times the preset's (std 0.2): after two steps from 0.02 the [CLS] vectors of different texts
      * have cosine 0.99998 and could not tell a right export from a wrong one; at 0.2 at most 0.82.
      */
-    Path trainTinyRun() throws IOException, InterruptedException {
+    public Path trainTinyRun() throws IOException, InterruptedException {
         Path corpus = work("corpus.txt");
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
@@ -85,8 +85,8 @@ final class AmosCli {
         return run;
     }
 
-    /** Runs {@code amos ARGS...}; fails the test with the end of its output if it exits non-zero. */
-    void run(String... args) throws IOException, InterruptedException {
+    /** Runs {@code amos ARGS...}; throws with the end of its output if it exits non-zero. */
+    public void run(String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-Doffline=true",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dai.djl.pytorch.num_threads=2",
@@ -97,11 +97,11 @@ final class AmosCli {
                 .redirectOutput(log.toFile()).start();
         if (!process.waitFor(10, TimeUnit.MINUTES)) {
             process.destroyForcibly();
-            fail("amos " + String.join(" ", args) + " did not finish in 10 minutes; see " + log);
+            throw new IllegalStateException("amos " + String.join(" ", args) + " did not finish in 10 minutes; see " + log);
         }
         if (process.exitValue() != 0) {
             List<String> out = Files.readAllLines(log);
-            fail("amos " + String.join(" ", args) + " exited " + process.exitValue() + ":\n"
+            throw new IllegalStateException("amos " + String.join(" ", args) + " exited " + process.exitValue() + ":\n"
                     + String.join("\n", out.subList(Math.max(0, out.size() - 20), out.size())));
         }
     }
@@ -110,11 +110,13 @@ final class AmosCli {
      * The vectors of an {@code amos embed} JSONL output, in order: the numbers of each line's
      * {@code "embedding":[...]} array.
      */
-    static List<float[]> readVectors(Path jsonl) throws IOException {
+    public static List<float[]> readVectors(Path jsonl) throws IOException {
         List<float[]> vectors = new ArrayList<>();
         for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
             int at = line.lastIndexOf("\"embedding\":[");
-            assertTrue(at >= 0, "not an amos embed line: " + line);
+            if (at < 0) {
+                throw new IllegalStateException(jsonl + ": not an amos embed line: " + line);
+            }
             String[] numbers = line.substring(at + "\"embedding\":[".length(), line.lastIndexOf(']')).split(",");
             float[] v = new float[numbers.length];
             for (int i = 0; i < v.length; i++) {
