@@ -75,20 +75,14 @@ final class ProtoMessage {
 
     /** A {@code bytes} field holding {@code values} as little-endian float32 (ONNX {@code raw_data}). */
     ProtoMessage littleEndianFloats(int number, float[] values) {
-        return add(rawField(number, 4L * values.length, (buffer, from, to) -> {
-            for (int i = from; i < to; i++) {
-                buffer.putFloat(values[i]);
-            }
-        }, values.length, 4));
+        return add(rawField(number, 4L * values.length,
+                (buffer, from, to) -> buffer.asFloatBuffer().put(values, from, to - from), values.length, 4));
     }
 
     /** A {@code bytes} field holding {@code values} as little-endian int64 (ONNX {@code raw_data}). */
     ProtoMessage littleEndianLongs(int number, long[] values) {
-        return add(rawField(number, 8L * values.length, (buffer, from, to) -> {
-            for (int i = from; i < to; i++) {
-                buffer.putLong(values[i]);
-            }
-        }, values.length, 8));
+        return add(rawField(number, 8L * values.length,
+                (buffer, from, to) -> buffer.asLongBuffer().put(values, from, to - from), values.length, 8));
     }
 
     /** Bytes of this message on the wire (without its own tag and length). */
@@ -136,8 +130,8 @@ final class ProtoMessage {
                 for (int from = 0; from < count; from += perChunk) {
                     int to = Math.min(count, from + perChunk);
                     buffer.clear();
-                    chunk.put(buffer, from, to);
-                    out.write(buffer.array(), 0, buffer.position());
+                    chunk.put(buffer, from, to); // a little-endian view: the buffer's position stays 0
+                    out.write(buffer.array(), 0, (to - from) * width);
                 }
             }
         };
