@@ -1,9 +1,13 @@
 package dev.amos.cli;
 
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.model.BadInputException;
 import dev.amos.model.GeneratorDiagnostics;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.Diagnosis;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,11 +81,14 @@ final class DiagnoseCommand implements Callable<Integer> {
             OptionChecks.ablationFits(obj, model, config);
         }
         if (model != null && seqLen > model.maxPositions()) {
-            throw new dev.amos.model.BadInputException("--seq-len " + seqLen + " exceeds max_positions "
+            throw new BadInputException("--seq-len " + seqLen + " exceeds max_positions "
                     + model.maxPositions() + " of " + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
         }
-        if (run != null && !java.nio.file.Files.isRegularFile(run.resolve("config.json"))) {
-            throw dev.amos.model.BadInputException.of(run, "--run: not a run folder (no config.json from 'amos train --out')");
+        if (run != null) {
+            AmosFolder.require(run, "--run", "a pretraining run (amos train --out)", FolderKind.RUN);
+        }
+        if (run != null && !Files.isRegularFile(run.resolve("config.json"))) {
+            throw BadInputException.of(run, "--run: not a run folder (no config.json from 'amos train --out')");
         }
         if (cache != null) {
             OptionChecks.outputFolder(cache, "--cache");

@@ -2,6 +2,9 @@ package dev.amos.cli;
 
 import dev.amos.eval.serve.EmbedJob;
 import dev.amos.eval.serve.TextEmbedder;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFile;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
@@ -49,8 +52,12 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--input", paramLabel = "FILE|-", description = "UTF-8 text, one text per line; - for stdin (default: ${DEFAULT-VALUE}).")
     String input = STDIO;
 
-    @Option(names = "--output", paramLabel = "FILE|-", description = "JSONL output; - for stdout (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--output", paramLabel = "FILE|-", description = {"JSONL output, a new file (written beside and renamed",
+        "into place) or, with --overwrite, an existing one; - for stdout (default: ${DEFAULT-VALUE})."})
     String output = STDIO;
+
+    @Option(names = "--overwrite", description = "Replace an existing --output (or --profile) file.")
+    boolean overwrite;
 
     @Range(min = 1)
     @Option(names = "--batch-size", description = "Texts per batch, padded to the longest, >= 1 (default: ${DEFAULT-VALUE}).")
@@ -101,8 +108,9 @@ final class EmbedCommand implements Callable<Integer> {
     }
 
     /**
-     * The one validation place of {@code amos embed} (issue 18), before the model loads: ranges,
-     * pooling, the input file (exists, UTF-8 text without NUL bytes) and the output file.
+     * The checks of {@code amos embed} before the model loads: ranges,
+     * pooling, the model folder's kind, the input file (exists, UTF-8 text without NUL bytes) and
+     * the output files ({@link OutputFile#check}).
      *
      * @return the input file, or null for stdin
      */
@@ -116,10 +124,16 @@ final class EmbedCommand implements Callable<Integer> {
             }
             requireText(inputFile);
         }
+        AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import folder or an"
+                + " encoder export", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT, FolderKind.EXPORT);
         if (!STDIO.equals(output)) {
+            OutputFile.check(Path.of(output), overwrite, "--output", inputFile, model);
             OptionChecks.outputFile(Path.of(output), "--output");
+            OutputFile.removeTemporaries(Path.of(output));
         }
         if (profile != null) {
+            OutputFile.check(profile, overwrite, "--profile", inputFile, model,
+                    STDIO.equals(output) ? null : Path.of(output));
             OptionChecks.outputFile(profile, "--profile");
         }
         return inputFile;

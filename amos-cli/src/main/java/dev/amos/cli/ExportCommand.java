@@ -64,8 +64,8 @@ final class ExportCommand implements Callable<Integer> {
         AmosFolder input = AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import"
                 + " folder or an amos finetune output", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT,
                 FolderKind.FINETUNE, FolderKind.CLASSIFIER);
-        OptionChecks.outputFolder(out, "--out");
         OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
+        OptionChecks.outputFolder(out, "--out");
         if (input.is(FolderKind.FINETUNE) || input.is(FolderKind.CLASSIFIER)) {
             if (pooling != null || normalize) {
                 throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model

@@ -2,6 +2,7 @@ package dev.amos.cli;
 
 import dev.amos.eval.finetune.GlueFinetuner;
 import dev.amos.eval.glue.GlueTask;
+import dev.amos.io.FolderKind;
 import java.nio.file.Path;
 import java.util.List;
 import java.time.LocalDateTime;
@@ -32,8 +33,8 @@ final class FinetuneCommand implements Callable<Integer> {
         GlueTask glueTask = GlueTask.parse(task);
         Path dir = out != null ? out : Path.of("runs", "finetune-" + glueTask.officialName() + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        common.validate(List.of(glueTask), dir);
-        GlueFinetuner.Result r = GlueFinetuner.run(common.options(glueTask, dir));
+        common.validate(List.of(glueTask), dir, FolderKind.FINETUNE);
+        GlueFinetuner.Result r = GlueFinetuner.run(common.options(glueTask, dir, common.overwrite));
         System.out.println(glueTask.officialName() + " median of " + r.seeds().size() + " seed(s): "
                 + GlueFinetuner.flatten(r.median()) + " -> " + r.outDir());
         return 0;

@@ -5,7 +5,11 @@ import dev.amos.eval.finetune.PretrainedRun;
 import dev.amos.eval.glue.GlueReader;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,21 +74,31 @@ final class FinetuneOptions {
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
 
-    FinetuneConfig options(GlueTask glueTask, Path dir) {
+    @Option(names = "--overwrite", description = "Replace the earlier output of this command at --out (never a folder of another kind).")
+    boolean overwrite;
+
+    /** The fine-tuning of {@code glueTask} into {@code dir}, replacing an earlier fine-tune there when {@code overwrite}. */
+    FinetuneConfig options(GlueTask glueTask, Path dir, boolean overwrite) {
         return FinetuneConfig.builder().setPretrained(model).setTask(glueTask).setGlueDir(glueDir(data)).setOutDir(dir)
                 .optSeeds(seeds).optBaseSeed(seed).optEpochs(epochs).optLearningRate(lr).optBatchSize(batchSize)
                 .optMaxLength(maxLen).optWarmupFraction(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
                 .optLogEvery(logEvery).optDevice(TrainCommand.device(device)).optLog(System.err).optTrainLimit(trainLimit)
-                .build();
+                .optOverwrite(overwrite).build();
     }
 
     /**
-     * The one validation place of {@code amos finetune} and {@code amos glue} (issue 18), run before
-     * any work, after the command's {@link OptionChecks#ranges} (which covers these options): the
-     * GLUE folder, {@code --max-len} against the model's positions, the files of every task and the
-     * output folder.
+     * The checks of {@code amos finetune} and {@code amos glue} before any work, after the
+     * command's {@link OptionChecks#ranges} (which covers these options): the model folder's kind,
+     * the GLUE folder, {@code --max-len} against the model's positions, the files of every task
+     * (each split with at least one example) and the output folder ({@link OutputFolder#check} as
+     * {@code kind}).
      */
-    void validate(Collection<GlueTask> tasks, Path out) {
+    void validate(Collection<GlueTask> tasks, Path out, FolderKind kind) throws IOException {
+        if (tasks.isEmpty()) {
+            throw new BadInputException("--tasks: expected at least one GLUE task (e.g. RTE,MRPC), got none");
+        }
+        AmosFolder.require(model, "--model", "a pretraining run, its discriminator/ or an amos import folder",
+                FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT);
         Path glue = glueDir(data);
         int positions = PretrainedRun.open(model).model().maxPositions();
         if (maxLen > positions) {
@@ -102,7 +116,18 @@ final class FinetuneOptions {
                 }
             }
         }
+        OutputFolder.check(out, kind, overwrite, "--out", model, glue);
         OptionChecks.outputFolder(out, "--out");
+        for (GlueTask task : tasks) {
+            List<GlueSplit> splits = new ArrayList<>(task.devSplits());
+            splits.add(0, GlueSplit.TRAIN);
+            for (GlueSplit split : splits) {
+                if (GlueReader.read(glue, task, split).isEmpty()) {
+                    throw BadInputException.of(GlueReader.path(glue, task, split), "no examples (expected the "
+                            + task.officialName() + " " + split.stem() + " split with at least one row)");
+                }
+            }
+        }
     }
 
     /** {@code --data}, else {@code $AMOS_GLUE_DIR} or {@code -Damos.glue.dir}; a clear error if none. */

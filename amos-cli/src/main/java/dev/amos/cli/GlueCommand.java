@@ -6,8 +6,11 @@ import dev.amos.eval.finetune.GlueFinetuner;
 import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueTable;
 import dev.amos.eval.glue.GlueTask;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,11 +46,21 @@ final class GlueCommand implements Callable<Integer> {
                 throw new BadInputException("--tasks lists " + t + " twice");
             }
         }
-        common.validate(parsed, out);
+        common.validate(parsed, out, FolderKind.GLUE);
+        JsonObject fields = new JsonObject();
+        fields.addProperty("model", common.model.toAbsolutePath().normalize().toString());
+        try (OutputFolder folder = OutputFolder.inPlace(out, FolderKind.GLUE, common.overwrite, "--out", fields,
+                common.model, FinetuneOptions.glueDir(common.data))) {
+            return run(parsed);
+        }
+    }
+
+    /** Fine-tunes every task into {@code OUT/<task>/}, then prints the table and writes glue.json. */
+    private int run(Set<GlueTask> parsed) throws IOException {
         List<GlueScore> scores = new ArrayList<>();
         JsonObject perTask = new JsonObject();
         for (GlueTask task : parsed) {
-            GlueFinetuner.Result r = GlueFinetuner.run(common.options(task, out.resolve(task.officialName())));
+            GlueFinetuner.Result r = GlueFinetuner.run(common.options(task, out.resolve(task.officialName()), false));
             scores.addAll(r.median());
             JsonObject t = new JsonObject();
             GlueFinetuner.flatten(r.median()).forEach(t::addProperty);

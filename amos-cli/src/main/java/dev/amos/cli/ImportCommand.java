@@ -31,8 +31,8 @@ final class ImportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OptionChecks.ranges(this);
-        OptionChecks.outputFolder(out, "--out");
         OutputFolder.check(out, FolderKind.IMPORT, overwrite, "--out", from);
+        OptionChecks.outputFolder(out, "--out");
         ReleasedModelImporter.run(from, out, overwrite, System.out::println);
         return 0;
     }

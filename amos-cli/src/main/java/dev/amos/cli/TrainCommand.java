@@ -1,6 +1,9 @@
 package dev.amos.cli;
 
 import ai.djl.Device;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
@@ -11,6 +14,7 @@ import dev.amos.train.TrainConfig;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +112,10 @@ final class TrainCommand implements Callable<Integer> {
         "With --steps N above the steps done: extend it to N (learning rate re-planned to reach 0 at N, no second warmup)."})
     boolean resume;
 
+    @Option(names = "--overwrite", description = {"Start afresh in --out, replacing the earlier run there (never a folder",
+        "of another kind); without it an existing run is refused (continue it with --resume)."})
+    boolean overwrite;
+
     @Option(names = "--init-from", paramLabel = "DIR", description = {"Start from an 'amos import' output, a run folder or its",
         "discriminator/: model config, tokenizer and discriminator weights from DIR."})
     Path initFrom;
@@ -144,6 +152,13 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (resume && out != null) {
+            AmosFolder.require(out, "--resume", "a pretraining run (amos train --out)", FolderKind.RUN);
+        }
+        if (initFrom != null && !resume) {
+            AmosFolder.require(initFrom, "--init-from", "a pretraining run, its discriminator/ or an amos import folder",
+                    FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT);
+        }
         InitSource init = initFrom == null || resume ? null : InitSource.open(initFrom);
         ModelConfig model = init == null ? ModelConfig.load(config, Paths.models()).with(set) : initModel(init);
         Objective obj = Objective.parse(objective, ablation);
@@ -167,11 +182,16 @@ final class TrainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         if (!resume) {
+            List<Path> inputs = new ArrayList<>(corpusPaths);
+            inputs.addAll(validCorpus);
+            inputs.add(tok);
+            inputs.add(initFrom);
+            OutputFolder.check(dir, FolderKind.RUN, overwrite, "--out", inputs.toArray(Path[]::new));
             OptionChecks.outputFolder(dir, "--out");
         }
         Pretrainer.Result r = Pretrainer.run(PretrainOptions.builder().setModel(model, obj).setCorpus(corpusPaths)
                 .setTokenizer(tok).setOutDir(dir).setCacheDir(cache != null ? cache : Paths.cache().resolve("shards"))
-                .optTraining(training).optResume(resume).optInitFrom(init)
+                .optTraining(training).optResume(resume).optOverwrite(overwrite).optInitFrom(init)
                 .optExtendTo(resume && given("--steps") ? steps : null).optDevice(device(device)).optLog(System.err)
                 .optValidation(validCorpus, validEvery, validBatches).build());
         System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
@@ -180,7 +200,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The one validation place of {@code amos train} (issue 18), run before any work: every
+     * The checks of {@code amos train} before any work: every
      * option's {@link Range}, then the relations between options and with the model config.
      */
     private void validate(ModelConfig model, Objective obj, int seq) {

@@ -274,7 +274,7 @@ class BadInputTest {
     @Test
     void outputAlreadyHoldingARunIsNotOverwritten() throws IOException {
         byte[] before = Files.readAllBytes(trainedRun.resolve("config.json"));
-        assertBadInput(train("--out", trainedRun.toString()), trainedRun.toString(), "already holds a run");
+        assertBadInput(train("--out", trainedRun.toString()), trainedRun.toString(), "already holds a pretraining run");
         assertTrue(Arrays.equals(before, Files.readAllBytes(trainedRun.resolve("config.json"))));
     }
 
@@ -289,7 +289,7 @@ class BadInputTest {
     @Test
     void resumeOfAFolderThatIsNotARun() throws IOException {
         Path notARun = Files.createDirectories(tmp.resolve("not-a-run"));
-        assertBadInput(train("--resume", "--out", notARun.toString()), "not-a-run", "not a run folder");
+        assertBadInput(train("--resume", "--out", notARun.toString()), "not-a-run", "--resume takes a pretraining run");
     }
 
     @Test
@@ -325,7 +325,7 @@ class BadInputTest {
     void modelFolderThatIsNotARun() throws IOException {
         Path glue = Files.createDirectories(tmp.resolve("glue-empty"));
         Path notARun = Files.createDirectories(tmp.resolve("plain-folder"));
-        assertBadInput(finetune(notARun, "RTE", glue), "plain-folder", "not a pretraining run");
+        assertBadInput(finetune(notARun, "RTE", glue), "plain-folder", "--model takes a pretraining run");
         Path notAFineTuned = trainedRun;
         Run eval = run("eval", "--model", notAFineTuned.toString(), "--task", "RTE", "--data", glue.toString());
         assertBadInput(eval, trainedRun.toString());
@@ -392,7 +392,7 @@ class BadInputTest {
     @Test
     void diagnoseOfAFolderThatIsNotARunOrTooLong() throws IOException {
         Path notARun = Files.createDirectories(tmp.resolve("not-a-run-either"));
-        assertBadInput(run("diagnose", "--run", notARun.toString()), "not-a-run-either", "--run: not a run folder");
+        assertBadInput(run("diagnose", "--run", notARun.toString()), "not-a-run-either", "--run takes a pretraining run");
         assertBadInput(run("diagnose", "--run", trainedRun.toString(), "--seq-len", "4096"), "--seq-len 4096",
                 "max_positions", "[3, 128]");
     }
@@ -460,7 +460,7 @@ class BadInputTest {
         assertBadInput(run("export", "--model", trainedRun.toString(), "--out", file.toString()), "in-the-way",
                 "must be a folder");
         assertBadInput(run("eval", "--model", trainedRun.toString(), "--data", glue.toString(), "--split", "test",
-                "--out", file.resolve("sub").toString()), "in-the-way/sub", "not writable");
+                "--out", file.resolve("sub").toString()), "--model takes a fine-tuned classifier");
         Path texts = Files.writeString(tmp.resolve("texts.txt"), "one\ntwo\n");
         assertBadInput(embed(texts, tmp.resolve("no-such-folder/vectors.jsonl")), "no-such-folder", "does not exist");
         assertBadInput(embed(texts, tmp), tmp.toString(), "is a folder");

@@ -32,6 +32,11 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
 
     /** The file in every folder amos writes that says what the folder is. */
     public static final String MARKER = "amos-folder.json";
+    /**
+     * The marker of a Spark output: Hadoop's readers skip names that start with {@code _} (as
+     * {@code _SUCCESS}), so reading the folder back as JSON lines or Parquet never sees it.
+     */
+    public static final String SPARK_MARKER = "_amos-folder.json";
 
     /** What is at a path. */
     public enum State {
@@ -70,6 +75,9 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
             return new AmosFolder(path, State.FILE, null, new JsonObject());
         }
         Path marker = path.resolve(MARKER);
+        if (!Files.isRegularFile(marker)) {
+            marker = path.resolve(SPARK_MARKER);
+        }
         if (Files.isRegularFile(marker)) {
             JsonObject json = readMarker(marker);
             return new AmosFolder(path, State.AMOS, FolderKind.fromId(json.get("kind").getAsString()), json);
@@ -132,6 +140,11 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
         throw BadInputException.of(dir, option + " takes " + takes + "; " + is);
     }
 
+    /** The marker file name of a folder of {@code kind}. */
+    public static String markerName(FolderKind kind) {
+        return kind == FolderKind.SPARK_OUTPUT ? SPARK_MARKER : MARKER;
+    }
+
     /** The names in {@code dir}, without the lock file and killed writers' temporaries. */
     static List<String> names(Path dir) {
         List<String> out = new ArrayList<>();
@@ -162,13 +175,17 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
                 return FolderKind.CLASSIFIER;
             }
         }
+        if (names.contains("discriminator") && Files.isRegularFile(dir.resolve("discriminator").resolve("encoder.params"))) {
+            return FolderKind.RUN; // a run's final encoder, without (or before) its config.json
+        }
         if (names.contains("serving.properties")) {
             return FolderKind.EXPORT;
         }
         if (names.contains("glue.json")) {
             return FolderKind.GLUE;
         }
-        if (names.contains("results.json") && (names.contains("best") || names.stream().anyMatch(n -> n.startsWith("seed-")))) {
+        if (names.contains("results.json") && (names.contains("best") || names.stream().anyMatch(n -> n.startsWith("seed-")))
+                || names.contains("best") && Files.isRegularFile(dir.resolve("best").resolve("classifier.params"))) {
             return FolderKind.FINETUNE;
         }
         if (names.stream().allMatch(n -> SPARK_FILE.matcher(n).matches())) {

@@ -28,7 +28,8 @@ import java.util.List;
  *       #commit} swaps it in with a rename, so the target always holds the old complete set or the
  *       new one (export, import, Spark output).
  *   <li>{@link #inPlace}: for writers that fill their folder over hours and are resumed (train,
- *       finetune, glue, eval): the marker is written first, each file atomically, under the lock.
+ *       finetune, glue): the marker is written first, each file atomically, under the lock; {@link
+ *       #adding} for a writer that adds files to a folder of its kind (eval's submission files).
  * </ul>
  *
  * <pre>{@code
@@ -104,7 +105,7 @@ public final class OutputFolder implements AutoCloseable {
                     + kind.writer() + " writes only into a new or empty folder (or a previous " + kind.id()
                     + " folder with --overwrite)");
             case AMOS -> {
-                if (now.is(kind) && AmosFolder.names(target).equals(List.of(AmosFolder.MARKER))) {
+                if (now.is(kind) && AmosFolder.names(target).equals(List.of(AmosFolder.markerName(kind)))) {
                     return now; // a writer of this kind that failed before writing anything
                 }
                 if (!now.is(kind)) {
@@ -113,8 +114,8 @@ public final class OutputFolder implements AutoCloseable {
                             + option + ")");
                 }
                 if (!overwrite) {
-                    throw BadInputException.of(target, option + " already holds " + kind.description() + " ("
-                            + now.describe() + "); add --overwrite to replace it, or choose another " + option);
+                    throw BadInputException.of(target, option + " already holds " + now.describe() + "; add " + (kind == FolderKind.RUN ? "--resume to continue it, " : "")
+                            + "--overwrite to replace it, or choose another " + option);
                 }
             }
             default -> { }
@@ -154,6 +155,20 @@ public final class OutputFolder implements AutoCloseable {
             deleteQuietly(old);
         }
         writeMarker(target, kind, fields);
+        return folder;
+    }
+
+    /**
+     * Opens {@code target} for a writer that adds files to a folder of its kind (GLUE submission
+     * files of one task after another): a folder of the same kind is kept as it is, and the writer
+     * itself decides which of its files may be replaced. The marker is written when missing.
+     */
+    public static OutputFolder adding(Path target, FolderKind kind, String option, JsonObject fields, Path... inputs)
+            throws IOException {
+        OutputFolder folder = open(target, kind, true, option, inputs);
+        if (!Files.isRegularFile(target.resolve(AmosFolder.markerName(kind)))) {
+            writeMarker(target, kind, fields);
+        }
         return folder;
     }
 
@@ -214,7 +229,7 @@ public final class OutputFolder implements AutoCloseable {
                 deleteQuietly(staging);
             }
             List<String> left = AmosFolder.names(target);
-            left.remove(AmosFolder.MARKER);
+            left.remove(AmosFolder.markerName(kind));
             if (created && !committed && left.isEmpty()) { // failed before writing anything: leave no trace
                 deleteQuietly(target);
             }
@@ -223,15 +238,52 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
-    /** Writes {@code dir/amos-folder.json}: {@code kind} first, then {@code fields}. */
-    static void writeMarker(Path dir, FolderKind kind, JsonObject fields) throws IOException {
+    /** Writes the files of a folder. */
+    @FunctionalInterface
+    public interface Content {
+        void write(Path dir) throws IOException;
+    }
+
+    /**
+     * Writes a folder that lives inside a folder this process already holds (a run's {@code
+     * discriminator/}, a fine-tune's {@code best/}): built beside {@code target}, marked as {@code
+     * kind} and swapped in with a rename, so {@code target} is always the old complete folder or
+     * the new one.
+     */
+    public static void writeInside(Path target, FolderKind kind, JsonObject fields, Content content) throws IOException {
+        restoreInterrupted(target);
+        removeLeftovers(target);
+        Path staging = sibling(target, STAGING);
+        Files.createDirectories(staging);
+        try {
+            content.write(staging);
+            writeMarker(staging, kind, fields);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(staging);
+            throw e;
+        }
+        if (!Files.exists(target)) {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return;
+        }
+        Path old = sibling(target, OLD);
+        Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        deleteQuietly(old);
+    }
+
+    /**
+     * Writes the marker of {@code dir} ({@code amos-folder.json}, a Spark output's {@code
+     * _amos-folder.json}): {@code kind} first, then {@code fields}.
+     */
+    public static void writeMarker(Path dir, FolderKind kind, JsonObject fields) throws IOException {
         JsonObject marker = new JsonObject();
         marker.addProperty("kind", kind.id());
         if (fields != null) {
             fields.entrySet().forEach(e -> marker.add(e.getKey(), e.getValue()));
         }
         byte[] text = (new GsonBuilder().setPrettyPrinting().create().toJson(marker) + "\n").getBytes(StandardCharsets.UTF_8);
-        AtomicFiles.write(dir.resolve(AmosFolder.MARKER), out -> out.write(text));
+        AtomicFiles.write(dir.resolve(AmosFolder.markerName(kind)), out -> out.write(text));
     }
 
     /** A writer killed between the two renames of a swap left the target aside: put it back. */

@@ -1,5 +1,9 @@
 package dev.amos.spark;
 
+import com.google.gson.JsonObject;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
 import java.io.IOException;
@@ -36,6 +40,11 @@ public final class AmosSparkMain {
 
     /** Exit code for bad input. */
     static final int BAD_INPUT = 2;
+
+    /** The master URLs Spark takes (its own patterns, checked before a session starts). */
+    static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+            "local|local\\[([1-9][0-9]*|\\*)(,[1-9][0-9]*)?\\]|local-cluster\\[[0-9]+, *[0-9]+, *[0-9]+\\]|yarn"
+                    + "|spark://[^\\s]+:[0-9]+(,[^\\s]+:[0-9]+)*|k8s://[^\\s]+|mesos://[^\\s]+");
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -92,8 +101,12 @@ public final class AmosSparkMain {
         @Option(names = "--text-col", description = "Text column of a Parquet input; a text input gets this name (default: ${DEFAULT-VALUE}).")
         String textCol = "text";
 
-        @Option(names = "--output", required = true, paramLabel = "PATH", description = "Output folder: JSON lines, or Parquet.")
+        @Option(names = "--output", required = true, paramLabel = "PATH", description = {"Output folder, JSON lines or Parquet: new or",
+        "empty (written beside it and renamed into place), or an earlier amos spark output with --overwrite."})
         String output;
+
+        @Option(names = "--overwrite", description = "Replace the amos spark output already at --output (never a folder of another kind).")
+        boolean overwrite;
 
         @Option(names = "--output-format", description = "auto, json or parquet (auto: parquet when PATH ends with .parquet; default: ${DEFAULT-VALUE}).")
         String outputFormat = "auto";
@@ -108,18 +121,33 @@ public final class AmosSparkMain {
         String master;
 
         /**
-         * The one validation place of both subcommands (issue 18), before a Spark session starts:
-         * --batch-size, the formats, and a local --output (its nearest existing folder writable).
+         * The checks of both subcommands before a Spark session starts: --batch-size, the formats,
+         * --master, a local --input (it exists) and --model (a folder of one of {@code modelKinds}),
+         * and a local --output ({@link OutputFolder#check}: never the input, the model, a folder of
+         * another kind or a foreign one).
          */
-        void validate() {
+        void validate(String modelTakes, FolderKind... modelKinds) {
             if (batchSize < 1) {
                 throw new BadInputException("--batch-size: expected an integer >= 1, got " + batchSize);
             }
             isParquet(inputFormat, input, "input");
             isParquet(outputFormat, output, "output");
-            java.net.URI uri = new Path(output).toUri();
-            if (uri.getScheme() == null || "file".equals(uri.getScheme())) {
-                requireLocalOutput(java.nio.file.Path.of(uri.getPath()).toAbsolutePath().normalize());
+            if (master != null && !MASTER.matcher(master).matches()) {
+                throw new BadInputException("--master: expected local, local[N], local[*], local[N,F], spark://HOST:PORT,"
+                        + " yarn, k8s://URL or mesos://HOST:PORT, got \"" + master + "\"");
+            }
+            java.nio.file.Path localInput = localPath(input);
+            if (localInput != null && !java.nio.file.Files.exists(localInput)) {
+                throw BadInputException.of(localInput, "--input: no such file or folder");
+            }
+            java.nio.file.Path localModel = localPath(model);
+            if (localModel != null) {
+                AmosFolder.require(localModel, "--model", modelTakes, modelKinds);
+            }
+            java.nio.file.Path localOutput = localPath(output);
+            if (localOutput != null) {
+                requireLocalOutput(localOutput.toAbsolutePath().normalize());
+                OutputFolder.check(localOutput, FolderKind.SPARK_OUTPUT, overwrite, "--output", localInput, localModel);
             }
         }
 
@@ -138,6 +166,12 @@ public final class AmosSparkMain {
             }
         }
 
+        /** The local file-system path of {@code location}, or null for another scheme (hdfs:, s3a:, ...). */
+        static java.nio.file.Path localPath(String location) {
+            java.net.URI uri = new Path(location).toUri();
+            return uri.getScheme() == null || "file".equals(uri.getScheme()) ? java.nio.file.Path.of(uri.getPath()) : null;
+        }
+
         SparkSession session(String name) {
             SparkSession.Builder builder = SparkSession.builder().appName(name);
             if (master != null) {
@@ -153,22 +187,57 @@ public final class AmosSparkMain {
             return spark.read().text(input).withColumnRenamed("value", textCol);
         }
 
+        /**
+         * Writes {@code result} to --output: built in a staging folder beside it (Spark's overwrite
+         * mode only ever sees that folder, which is amos's) and renamed into place, marked as an
+         * amos spark output ({@value AmosFolder#SPARK_MARKER}, which Spark's readers skip).
+         */
         void write(SparkSession spark, Dataset<Row> result) throws IOException {
-            boolean parquet = isParquet(outputFormat, output, "output");
+            java.nio.file.Path local = localPath(output);
+            JsonObject fields = new JsonObject();
+            fields.addProperty("format", isParquet(outputFormat, output, "output") ? "parquet" : "json");
+            fields.addProperty("model", model);
+            if (local != null) {
+                try (OutputFolder folder = OutputFolder.staged(local, FolderKind.SPARK_OUTPUT, overwrite, "--output",
+                        localPath(input), localPath(model))) {
+                    save(result, folder.dir().toUri().toString());
+                    folder.commit(fields);
+                }
+                return;
+            }
             Path target = new Path(output);
             FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            if (fs.exists(target)) { // another scheme: the same rules, through Hadoop's file system
+                Path marker = new Path(target, AmosFolder.SPARK_MARKER);
+                if (!fs.exists(marker)) {
+                    throw new BadInputException(output + ": --output exists and is not an amos spark output; amos spark"
+                            + " writes only into a new folder (or an earlier amos spark output with --overwrite)");
+                }
+                if (!overwrite) {
+                    throw new BadInputException(output + ": --output already holds an amos spark output; add --overwrite"
+                            + " to replace it, or choose another --output");
+                }
+            }
             Path staging = new Path(target.getParent() == null ? new Path(".") : target.getParent(),
-                    "." + target.getName() + ".tmp-" + spark.sparkContext().applicationId());
-            if (parquet) {
-                result.write().mode(SaveMode.Overwrite).parquet(staging.toString());
-            } else {
-                result.write().mode(SaveMode.Overwrite).json(staging.toString());
+                    "." + target.getName() + ".amos-staging-" + spark.sparkContext().applicationId());
+            save(result, staging.toString());
+            try (java.io.OutputStream out = fs.create(new Path(staging, AmosFolder.SPARK_MARKER), true)) {
+                fields.addProperty("kind", FolderKind.SPARK_OUTPUT.id());
+                out.write((fields + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             if (fs.exists(target)) {
-                fs.delete(target, true);
+                fs.delete(target, true); // an amos spark output, with --overwrite (checked above)
             }
             if (!fs.rename(staging, target)) {
                 throw new IOException("cannot rename " + staging + " to " + target);
+            }
+        }
+
+        private void save(Dataset<Row> result, String path) {
+            if (isParquet(outputFormat, output, "output")) {
+                result.write().mode(SaveMode.Overwrite).parquet(path); // only ever amos's staging folder
+            } else {
+                result.write().mode(SaveMode.Overwrite).json(path);
             }
         }
 
@@ -202,7 +271,8 @@ public final class AmosSparkMain {
             } catch (IllegalArgumentException e) {
                 throw new BadInputException("--pooling: expected cls or mean, got \"" + pooling + "\"");
             }
-            common.validate();
+            common.validate("a pretraining run, its discriminator/ or an amos import folder", FolderKind.RUN,
+                    FolderKind.ENCODER, FolderKind.IMPORT);
             AmosSpark.Options options = AmosSpark.options().optPooling(pool).optNormalize(normalize)
                     .optBatchSize(common.batchSize).build();
             SparkSession spark = common.session("amos spark embed");
@@ -228,7 +298,8 @@ public final class AmosSparkMain {
 
         @Override
         public Integer call() throws IOException {
-            common.validate();
+            common.validate("a fine-tuned classifier (amos finetune --out, or its best/)", FolderKind.FINETUNE,
+                    FolderKind.CLASSIFIER);
             AmosSpark.Options options = AmosSpark.options().optBatchSize(common.batchSize).optTextBCol(textBCol).build();
             SparkSession spark = common.session("amos spark classify");
             try {

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.eval.serve.TextEmbedder;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -32,11 +36,13 @@ class AmosSparkMainTest {
         Path input = tmp.resolve("texts.txt");
         Files.write(input, Fixtures.TEXTS, StandardCharsets.UTF_8);
         Path output = tmp.resolve("vectors");
-        Files.createDirectories(output.resolve("stale")); // an old output is replaced whole
+        Files.createDirectories(output.resolve("stale")); // an earlier amos spark output is replaced whole
+        OutputFolder.writeMarker(output, FolderKind.SPARK_OUTPUT, null);
         int code = AmosSparkMain.run("embed", "--master", "local[2]", "--model", run.toString(), "--input",
-                input.toString(), "--output", output.toString(), "--batch-size", "4");
+                input.toString(), "--output", output.toString(), "--batch-size", "4", "--overwrite");
         assertEquals(0, code);
         assertFalse(Files.exists(output.resolve("stale")));
+        assertEquals(FolderKind.SPARK_OUTPUT, AmosFolder.read(output).kind());
         List<JsonObject> lines = new ArrayList<>();
         try (Stream<Path> parts = Files.list(output)) {
             for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
@@ -76,8 +82,8 @@ class AmosSparkMainTest {
         assertEquals(2, code);
         List<String> amosLines = captured.toString(StandardCharsets.UTF_8).lines()
                 .filter(l -> l.startsWith("amos spark:")).toList();
-        assertEquals(List.of("amos spark: " + tmp.resolve("nope") + ": no such model folder (expected it at this path"
-                + " on the driver and on every executor, e.g. on shared storage)"), amosLines);
+        assertEquals(List.of("amos spark: " + tmp.resolve("nope") + ": --model takes a pretraining run, its discriminator/"
+                + " or an amos import folder; no such folder"), amosLines);
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 
@@ -85,16 +91,37 @@ class AmosSparkMainTest {
     void badOptionsAndOutputsAreOneLineExitCode2BeforeSparkStarts() throws Exception {
         Path input = Files.writeString(tmp.resolve("texts2.txt"), "a\nb\n");
         Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        Path model = Fixtures.run(tmp.resolve("model"), 3);
+        Path earlier = tmp.resolve("earlier");
+        Files.createDirectories(earlier);
+        Files.writeString(earlier.resolve("part-00000.json"), "{}\n");
+        OutputFolder.writeMarker(earlier, FolderKind.SPARK_OUTPUT, null);
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        Files.writeString(photos.resolve("a.jpg"), "jpeg");
         String[][] cases = {
+            {"--master", "lokal[2]", "--output", tmp.resolve("o4").toString()},
+            {"--input", tmp.resolve("no-such-input.txt").toString(), "--output", tmp.resolve("o5").toString()},
+            {"--output", model.toString()},
+            {"--output", model.resolve("discriminator").resolve("out").toString()},
+            {"--output", earlier.toString()},
+            {"--output", photos.toString()},
+            {"--output", input.toString()},
             {"--batch-size", "0", "--output", tmp.resolve("o1").toString()},
             {"--batch-size", "many", "--output", tmp.resolve("o2").toString()},
             {"--output-format", "csv", "--output", tmp.resolve("o3").toString()},
             {"--output", file.resolve("below-a-file").toString()},
         };
         for (String[] extra : cases) {
-            List<String> args = new java.util.ArrayList<>(List.of("embed", "--master", "local[1]", "--model",
-                    tmp.resolve("nope").toString(), "--input", input.toString()));
-            args.addAll(List.of(extra));
+            List<String> args = new java.util.ArrayList<>(List.of("embed", "--model", model.toString()));
+            List<String> given = List.of(extra);
+            if (!given.contains("--master")) {
+                args.addAll(List.of("--master", "local[1]"));
+            }
+            if (!given.contains("--input")) {
+                args.addAll(List.of("--input", input.toString()));
+            }
+            args.addAll(given);
+            java.util.Map<String, Long> before = sizes(tmp);
             PrintStream err = System.err;
             ByteArrayOutputStream captured = new ByteArrayOutputStream();
             int code;
@@ -109,6 +136,18 @@ class AmosSparkMainTest {
             assertEquals(1, text.strip().lines().count(), args + ": " + text); // nothing from Spark: it never started
             assertTrue(text.startsWith("amos spark: "), text);
             assertFalse(text.contains("Exception"), text);
+            assertEquals(before, sizes(tmp), args + " touched nothing");
         }
+    }
+
+    /** Every path under {@code dir} and its size (-1 for folders). */
+    private static java.util.Map<String, Long> sizes(Path dir) throws java.io.IOException {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                out.put(dir.relativize(p).toString(), Files.isRegularFile(p) ? Files.size(p) : -1L);
+            }
+        }
+        return out;
     }
 }

@@ -29,6 +29,7 @@ public final class PretrainOptions {
     private final Path outDir;
     private final Path cacheDir;
     private final boolean resume;
+    private final boolean overwrite;
     private final Device device;
     private final PrintStream log;
     private final List<Path> validCorpus;
@@ -46,6 +47,7 @@ public final class PretrainOptions {
         outDir = b.outDir;
         cacheDir = b.cacheDir;
         resume = b.resume;
+        overwrite = b.overwrite;
         device = b.device;
         log = b.log;
         validCorpus = b.validCorpus;
@@ -92,6 +94,11 @@ public final class PretrainOptions {
         return resume;
     }
 
+    /** Whether a new run replaces an earlier run in the output folder ({@code --overwrite}). */
+    public boolean overwrite() {
+        return overwrite;
+    }
+
     public Device device() {
         return device;
     }
@@ -133,6 +140,7 @@ public final class PretrainOptions {
         private Path outDir;
         private Path cacheDir;
         private boolean resume;
+        private boolean overwrite;
         private Device device = Device.cpu();
         private PrintStream log = System.err;
         private List<Path> validCorpus = List.of();
@@ -199,6 +207,12 @@ public final class PretrainOptions {
             return this;
         }
 
+        /** A new run replaces an earlier run in the output folder (never a folder of another kind). */
+        public Builder optOverwrite(boolean overwrite) {
+            this.overwrite = overwrite;
+            return this;
+        }
+
         public Builder optDevice(Device device) {
             this.device = device;
             return this;
@@ -235,6 +249,9 @@ public final class PretrainOptions {
                 Objects.requireNonNull(model, "set the model (setModel)");
                 Objects.requireNonNull(corpus, "set the corpus");
                 Objects.requireNonNull(tokenizer, "set the tokenizer");
+            }
+            if (overwrite && resume) {
+                throw new BadInputException("--overwrite starts the run afresh; --resume continues it: give one of them");
             }
             if (initFrom != null && resume) {
                 throw new BadInputException("--init-from starts a new run; --resume continues one: give one of them");

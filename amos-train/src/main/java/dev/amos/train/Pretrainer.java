@@ -8,7 +8,7 @@ import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.translate.TranslateException;
-import dev.amos.io.FolderLock;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.Amos;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,9 +62,23 @@ public final class Pretrainer {
 
     /** Runs (or resumes) a pretraining run; see the class comment. */
     public static Result run(PretrainOptions o) throws IOException {
-        try (FolderLock lock = RunFolder.lock(o.outDir(), o.resume())) {
+        try (OutputFolder folder = RunFolder.lock(o.outDir(), o.resume(), o.overwrite(), inputs(o))) {
             return runLocked(o);
         }
+    }
+
+    /** What a new run reads: its corpus, held-out corpus, tokenizer and --init-from folder. */
+    private static Path[] inputs(PretrainOptions o) {
+        List<Path> in = new ArrayList<>();
+        if (!o.resume()) {
+            in.addAll(o.corpus());
+            in.addAll(o.validCorpus());
+            in.add(o.tokenizer());
+            if (o.initFrom() != null) {
+                in.add(o.initFrom().dir());
+            }
+        }
+        return in.toArray(Path[]::new);
     }
 
     /** {@link #run} while this process holds the run folder's lock. */

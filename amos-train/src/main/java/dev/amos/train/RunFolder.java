@@ -1,7 +1,10 @@
 package dev.amos.train;
 
 import dev.amos.io.AtomicFiles;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.FolderKind;
 import dev.amos.io.FolderLock;
+import dev.amos.io.OutputFolder;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
@@ -49,39 +52,38 @@ public final class RunFolder {
     }
 
     /**
-     * Takes the OS lock of a run folder ({@link FolderLock}) before anything in it is read or
-     * written, so a second {@code amos train} or {@code --resume} on a live run stops at once,
-     * naming the PID that holds it. Folders that cannot be runs are refused first, so that no
-     * lock file is created in them.
+     * Takes the run folder's lock ({@link FolderLock}, through {@link OutputFolder}) before anything
+     * in it is read or written, so a second {@code amos train} or {@code --resume} on a live run
+     * stops at once, naming the PID that holds it. A new run's folder is checked as every amos
+     * output is ({@link OutputFolder#inPlace}: new, empty, or an earlier run with {@code
+     * overwrite}); a resumed one must be a pretraining run ({@link AmosFolder#require}).
      *
      * @param dir the run folder
      * @param resume whether the run is to be continued (it must then hold a config.json)
-     * @return the held lock
+     * @param overwrite whether a new run replaces an earlier run in {@code dir}
+     * @param inputs what the new run reads (corpus, tokenizer, --init-from): never the run folder
+     * @return the held folder; close it to release the lock
      */
-    public static FolderLock lock(Path dir, boolean resume) throws IOException {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw BadInputException.of(dir, "--out must be a folder, this is a file");
+    public static OutputFolder lock(Path dir, boolean resume, boolean overwrite, Path... inputs) throws IOException {
+        if (!resume) {
+            JsonObject fields = new JsonObject();
+            return OutputFolder.inPlace(dir, FolderKind.RUN, overwrite, "--out", fields, inputs);
         }
-        if (resume && !Files.isDirectory(dir)) {
-            throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
+        AmosFolder.require(dir, "--resume", "a pretraining run (amos train --out)", FolderKind.RUN);
+        OutputFolder folder = OutputFolder.adding(dir, FolderKind.RUN, "--out", null);
+        if (!Files.isRegularFile(dir.resolve(CONFIG))) {
+            folder.close();
+            throw BadInputException.of(dir, "--resume: the run was stopped before it wrote its config.json; start it"
+                    + " again with amos train --out " + dir + " --overwrite");
         }
-        FolderLock lock;
-        try {
-            lock = FolderLock.acquire(dir); // first: a live writer is named even before its config.json exists
-        } catch (IOException e) {
-            throw BadInputException.of(dir, "output folder is not writable (" + e.getMessage() + ")");
-        }
-        if (resume && !Files.isRegularFile(dir.resolve(CONFIG))) {
-            lock.close();
-            throw BadInputException.of(dir, "--resume: not a run folder (no config.json)");
-        }
-        return lock;
+        return folder;
     }
 
     /** A new run: the folder may exist but must not hold a run yet, and must be writable. */
     public static RunFolder create(Path dir) throws IOException {
         if (Files.exists(dir.resolve(CONFIG))) {
-            throw BadInputException.of(dir, "already holds a run (config.json); use --resume to continue it or another --out");
+            throw BadInputException.of(dir, "already holds a run (config.json); use --resume to continue it, --overwrite"
+                    + " to start it afresh, or another --out");
         }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw BadInputException.of(dir, "--out must be a folder, this is a file");
@@ -256,16 +258,19 @@ public final class RunFolder {
         return out;
     }
 
-    /** discriminator/: encoder.params, config.json (model + objective), tokenizer.json. */
+    /**
+     * discriminator/ ({@link FolderKind#ENCODER}): encoder.params, config.json (model + objective),
+     * tokenizer.json, built beside it and swapped in whole.
+     */
     void writeDiscriminator(Amos amos, ModelConfig model, Objective objective, CorpusTokenizer tokenizer) throws IOException {
-        Path d = dir.resolve(DISCRIMINATOR);
-        Files.createDirectories(d);
-        BlockFiles.save(amos.discriminator(), d.resolve(ENCODER_PARAMS));
         JsonObject c = new JsonObject();
         c.add("model", model.toJson());
         c.addProperty("objective", objective.label());
-        writeJson(d.resolve(CONFIG), c);
-        writeText(d.resolve(TOKENIZER), tokenizer.tokenizerJson());
+        OutputFolder.writeInside(dir.resolve(DISCRIMINATOR), FolderKind.ENCODER, null, d -> {
+            BlockFiles.save(amos.discriminator(), d.resolve(ENCODER_PARAMS));
+            writeJson(d.resolve(CONFIG), c);
+            writeText(d.resolve(TOKENIZER), tokenizer.tokenizerJson());
+        });
     }
 
     static void writeJson(Path file, JsonObject json) throws IOException {

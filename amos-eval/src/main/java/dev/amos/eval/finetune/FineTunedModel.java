@@ -22,12 +22,13 @@ import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BlockFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -52,31 +53,18 @@ public final class FineTunedModel implements AutoCloseable {
     }
 
     /**
-     * Writes {@code classifier} as a fine-tuned model folder {@code dir}, replacing an existing one
-     * only once the new one is complete (written beside it, then renamed).
+     * Writes {@code classifier} as a fine-tuned model folder {@code dir} ({@link
+     * FolderKind#CLASSIFIER}), replacing an existing one only once the new one is complete (written
+     * beside it, then renamed).
      */
     public static void save(SequenceClassifier classifier, Path tokenizerJson, Path dir) throws IOException {
-        Path target = dir.toAbsolutePath();
-        Files.createDirectories(target.getParent());
-        Path staging = target.resolveSibling("." + target.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        deleteTree(staging);
-        Files.createDirectories(staging);
-        try { // a failed write leaves the previous folder and no staging folder
+        Files.createDirectories(dir.toAbsolutePath().getParent());
+        String json = new GsonBuilder().setPrettyPrinting().create().toJson(classifier.config().toJson()) + "\n";
+        OutputFolder.writeInside(dir, FolderKind.CLASSIFIER, null, staging -> {
             BlockFiles.save(classifier, staging.resolve(PARAMS));
-            String json = new GsonBuilder().setPrettyPrinting().create().toJson(classifier.config().toJson()) + "\n";
             Files.writeString(staging.resolve(CONFIG), json, StandardCharsets.UTF_8);
-            Files.copy(tokenizerJson, staging.resolve(TOKENIZER), StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(staging);
-            throw e;
-        }
-        Path old = target.resolveSibling("." + target.getFileName() + ".old-" + ProcessHandle.current().pid());
-        if (Files.exists(target)) {
-            deleteTree(old);
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-        }
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+            Files.copy(tokenizerJson, staging.resolve(TOKENIZER));
+        });
     }
 
     /**

@@ -137,6 +137,11 @@ public final class FinetuneConfig {
         return b.trainLimit;
     }
 
+    /** Whether an earlier fine-tune at {@link #outDir()} may be replaced ({@code --overwrite}). */
+    public boolean overwrite() {
+        return b.overwrite;
+    }
+
     /** Builds a {@link FinetuneConfig}: {@code setX} required, {@code optX} optional (defaults above). */
     public static final class Builder implements Cloneable {
         private Path pretrained;
@@ -156,6 +161,7 @@ public final class FinetuneConfig {
         private Device device = Device.cpu();
         private PrintStream log = System.err;
         private int trainLimit = DEFAULT_TRAIN_LIMIT;
+        private boolean overwrite;
 
         private Builder() {}
 
@@ -251,6 +257,12 @@ public final class FinetuneConfig {
 
         public Builder optTrainLimit(int trainLimit) {
             this.trainLimit = trainLimit;
+            return this;
+        }
+
+        /** Replace an earlier fine-tune at the output folder (never a folder of another kind). */
+        public Builder optOverwrite(boolean overwrite) {
+            this.overwrite = overwrite;
             return this;
         }
 

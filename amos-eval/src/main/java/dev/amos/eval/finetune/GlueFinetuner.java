@@ -1,7 +1,8 @@
 package dev.amos.eval.finetune;
 
 import dev.amos.io.AtomicFiles;
-import dev.amos.io.FolderLock;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -79,13 +80,12 @@ public final class GlueFinetuner {
 
     /**
      * Fine-tunes every seed, writes the output folder and returns the results. The output folder
-     * is held under its {@link FolderLock} the whole time: a second fine-tune (or a pretraining
-     * run) into the same folder stops at once, naming this process.
+     * ({@link FolderKind#FINETUNE}, {@link OutputFolder#inPlace}) is checked before any work and held
+     * under its lock the whole time: a second fine-tune (or any other writer) into the same folder
+     * stops at once, naming this process.
      */
     public static Result run(FinetuneConfig o) throws IOException {
-        if (Files.exists(o.outDir()) && !Files.isDirectory(o.outDir())) {
-            throw BadInputException.of(o.outDir(), "--out must be a folder, this is a file");
-        }
+        OutputFolder.check(o.outDir(), FolderKind.FINETUNE, o.overwrite(), "--out", o.pretrained(), o.glueDir());
         PretrainedRun pretrained = PretrainedRun.open(o.pretrained());
         if (o.maxLength() > pretrained.model().maxPositions()) {
             throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
@@ -94,12 +94,21 @@ public final class GlueFinetuner {
         List<GlueExample> train = subsample(GlueReader.read(o.glueDir(), o.task(), GlueSplit.TRAIN), o.trainLimit());
         Map<GlueSplit, List<GlueExample>> dev = new LinkedHashMap<>();
         for (GlueSplit split : o.task().devSplits()) {
-            dev.put(split, GlueReader.read(o.glueDir(), o.task(), split));
+            List<GlueExample> rows = GlueReader.read(o.glueDir(), o.task(), split);
+            if (rows.isEmpty()) {
+                throw BadInputException.of(GlueReader.path(o.glueDir(), o.task(), split), "no examples (expected the "
+                        + o.task().officialName() + " " + split.stem() + " split with at least one row)");
+            }
+            dev.put(split, rows);
         }
         if (train.isEmpty()) {
             throw BadInputException.of(GlueReader.path(o.glueDir(), o.task(), GlueSplit.TRAIN), "no training examples");
         }
-        try (FolderLock lock = FolderLock.acquire(o.outDir())) {
+        JsonObject fields = new JsonObject();
+        fields.addProperty("task", o.task().officialName());
+        fields.addProperty("model", o.pretrained().toAbsolutePath().normalize().toString());
+        try (OutputFolder out = OutputFolder.inPlace(o.outDir(), FolderKind.FINETUNE, o.overwrite(), "--out", fields,
+                o.pretrained(), o.glueDir())) {
             return fineTune(o, pretrained, train, dev);
         }
     }
@@ -208,13 +217,11 @@ public final class GlueFinetuner {
     }
 
     private static void copyModel(Path from, Path to) throws IOException {
-        Path staging = to.resolveSibling("." + to.getFileName() + ".copy-" + ProcessHandle.current().pid());
-        AtomicFiles.deleteTree(staging);
-        Files.createDirectories(staging);
-        for (String name : new String[] {FineTunedModel.PARAMS, FineTunedModel.CONFIG, FineTunedModel.TOKENIZER}) {
-            Files.copy(from.resolve(name), staging.resolve(name));
-        }
-        AtomicFiles.replaceFolder(staging, to);
+        OutputFolder.writeInside(to, FolderKind.CLASSIFIER, null, staging -> {
+            for (String name : new String[] {FineTunedModel.PARAMS, FineTunedModel.CONFIG, FineTunedModel.TOKENIZER}) {
+                Files.copy(from.resolve(name), staging.resolve(name));
+            }
+        });
     }
 
     /** One seed: the training loop with half-epoch evaluations. */
