@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
  * {@code amos export}: a serving-ready DJL model folder from a pretraining run ({@code
  * amos-encoder.pt}, sentence vectors) or from a fine-tuned GLUE classifier ({@code
  * amos-classifier.pt}, logits or the STS-B score), each with {@code serving.properties}, {@code
- * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier).
+ * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier); with {@code
+ * --format onnx}, {@code model.onnx} ({@link OnnxExporter}) with {@code tokenizer.json} and {@code
+ * config.json} instead.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a serving-ready model folder (TorchScript or ONNX) from a pretraining run, an import or a fine-tuned classifier.",

@@ -86,6 +86,11 @@ public final class TextEmbedder implements AutoCloseable {
         if (ExportedFolder.isExported(dir)) {
             return loadExported(ExportedFolder.open(dir), pooling, normalize, device);
         }
+        if (java.nio.file.Files.isRegularFile(dir.resolve(OnnxExporter.MODEL_FILE))) {
+            throw BadInputException.of(dir, "an ONNX export (" + OnnxExporter.MODEL_FILE + "): amos embed takes a run, an"
+                    + " import or a TorchScript export; run it in ONNX Runtime (docs/serving.md) or embed the folder it"
+                    + " was exported from");
+        }
         return loadRun(DiscriminatorFolder.open(dir), pooling, normalize, device);
     }
 

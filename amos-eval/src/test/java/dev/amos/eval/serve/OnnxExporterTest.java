@@ -68,6 +68,9 @@ class OnnxExporterTest {
         // a second export to the same folder needs --overwrite
         assertThrows(BadInputException.class, () -> OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, false));
         OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, true);
+        BadInputException notForEmbed = assertThrows(BadInputException.class,
+                () -> TextEmbedder.load(out, Pooling.MEAN, false));
+        assertTrue(notForEmbed.getMessage().contains("an ONNX export"), notForEmbed.getMessage());
         float[][] expected;
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.MEAN, false)) {
             expected = embedder.embed(TinyRun.TEXTS);
