@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
             ImportCommand.class,
             BenchCommand.class,
             DiagnoseCommand.class,
+            TokenizerCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class AmosCommand implements Callable<Integer> {

@@ -1,5 +1,6 @@
 package dev.amos.cli;
 
+import dev.amos.eval.serve.DiscriminatorFolder;
 import dev.amos.eval.serve.EmbedJob;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.io.AmosFolder;
@@ -63,6 +64,11 @@ final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch-size", description = "Texts per batch, padded to the longest, >= 1 (default: ${DEFAULT-VALUE}).")
     int batchSize = 32;
 
+    @Range(min = 3)
+    @Option(names = "--max-len", paramLabel = "N",
+            description = "Tokens kept per text (with the start and end markers), >= 3, at most the model's max_positions (default: an export's recorded length, else min(512, positions)).")
+    Integer maxLength;
+
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
 
@@ -74,7 +80,8 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path inputFile = validate();
         Pooling pool = parsePooling(pooling);
-        try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize, DeviceOption.resolve(device));
+        try (TextEmbedder embedder = TextEmbedder.load(model, pool, normalize, DeviceOption.resolve(device),
+                maxLength == null ? 0 : maxLength);
                 BufferedReader in = inputFile == null
                         ? new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))
                         : Files.newBufferedReader(inputFile, StandardCharsets.UTF_8)) {
@@ -126,6 +133,9 @@ final class EmbedCommand implements Callable<Integer> {
         }
         AmosFolder.require(model, "--model", "a pretraining run, its discriminator/, an amos import folder or an"
                 + " encoder export", FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT, FolderKind.EXPORT);
+        if (maxLength != null) {
+            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
+        }
         if (!STDIO.equals(output)) {
             OutputFile.check(Path.of(output), overwrite, "--output", inputFile, model);
             OptionChecks.outputFile(Path.of(output), "--output");

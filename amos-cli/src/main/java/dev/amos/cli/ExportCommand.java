@@ -1,9 +1,12 @@
 package dev.amos.cli;
 
 import dev.amos.eval.serve.ClassifierExporter;
+import dev.amos.eval.serve.DiscriminatorFolder;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.eval.serve.OnnxExporter;
+import dev.amos.eval.serve.TextEmbedder;
+import dev.amos.importer.HfExporter;
 import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
@@ -19,11 +22,14 @@ import picocli.CommandLine.Option;
  * amos-classifier.pt}, logits or the STS-B score), each with {@code serving.properties}, {@code
  * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier); with {@code
  * --format onnx}, {@code model.onnx} ({@link OnnxExporter}) with {@code tokenizer.json} and {@code
- * config.json} instead.
+ * config.json} instead; or, with {@code --format hf}, an encoder in the layout of Microsoft's
+ * released Hugging Face repos ({@link HfExporter}).
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a serving-ready model folder (TorchScript or ONNX) from a pretraining run, an import or a fine-tuned classifier.",
-            "Loads with no amos code in DJL, torch.jit.load, TorchServe (TorchScript) or ONNX Runtime, LangChain4j (ONNX); see docs/serving.md."})
+        description = {"Write a serving-ready model folder from a pretraining run, an import or a fine-tuned classifier.",
+            "torchscript: loads with no amos code in DJL Criteria, DJL Serving, torch.jit.load and TorchServe;",
+            "onnx: in ONNX Runtime, LangChain4j and Spring AI; see docs/serving.md.",
+            "--format hf: the released AMOS layout (config.json, pytorch_model.bin, tokenizer) for Microsoft's code and 'amos import'."})
 final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
@@ -37,9 +43,16 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the export already at --out (never a folder of another kind).")
     boolean overwrite;
 
-    @Option(names = "--format", description = {"torchscript (a DJL model folder) or onnx (model.onnx for ONNX Runtime,",
-        "LangChain4j, Spring AI) (default: ${DEFAULT-VALUE})."})
+    @Option(names = "--format", description = {"torchscript (a DJL model folder), onnx (model.onnx for ONNX Runtime,",
+        "LangChain4j, Spring AI), or hf (Microsoft's released layout; encoders only) (default: ${DEFAULT-VALUE})."})
     String format = "torchscript";
+
+    @Option(names = "--weights", description = "--format hf: bin (pytorch_model.bin, a torch.save zip, what the released code loads) or safetensors (model.safetensors) (default: bin).")
+    String weights;
+
+    @Range(min = 3)
+    @Option(names = "--max-len", paramLabel = "N", description = "Encoders: tokens kept per text (with the start and end markers), >= 3, at most the model's max_positions, recorded in the export (default: min(512, positions)).")
+    Integer maxLength;
 
     @Option(names = "--pooling", description = "Encoder exports: pooled output and serving translator, cls or mean (default: mean).")
     String pooling;
@@ -53,13 +66,19 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OptionChecks.ranges(this);
+        boolean hf = "hf".equalsIgnoreCase(format);
         boolean onnx = "onnx".equalsIgnoreCase(format);
-        if (!onnx && !"torchscript".equalsIgnoreCase(format)) {
-            throw new BadInputException("--format: expected torchscript or onnx, got \"" + format + "\"");
+        if (!hf && !onnx && !"torchscript".equalsIgnoreCase(format)) {
+            throw new BadInputException("--format: expected torchscript, onnx or hf, got \"" + format + "\"");
         }
         if (tokenTypeIds && !onnx) {
             throw new BadInputException("--token-type-ids: only with --format onnx");
         }
+        if (weights != null && !hf) {
+            throw new BadInputException("--weights: only with --format hf (the TorchScript export holds its weights in"
+                    + " the archive)");
+        }
+        HfExporter.Weights weightFormat = HfExporter.Weights.fromName(weights == null ? "bin" : weights);
         if (pooling != null) {
             EmbedCommand.parsePooling(pooling);
         }
@@ -69,9 +88,10 @@ final class ExportCommand implements Callable<Integer> {
         OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
         OptionChecks.outputFolder(out, "--out");
         if (input.is(FolderKind.FINETUNE) || input.is(FolderKind.CLASSIFIER)) {
-            if (pooling != null || normalize) {
-                throw new BadInputException("--pooling/--normalize: only for pretraining runs; " + model
-                        + " is a fine-tuned classifier (exported as logits)");
+            if (pooling != null || normalize || maxLength != null || hf) {
+                throw new BadInputException("--pooling/--normalize/--max-len/--format hf: only for pretraining runs"
+                        + " and imports (encoders); " + model + " is a fine-tuned classifier (exported as logits at its"
+                        + " fine-tuning length)");
             }
             if (onnx) {
                 return printed(OnnxExporter.exportClassifier(model, out, tokenTypeIds, overwrite));
@@ -82,12 +102,27 @@ final class ExportCommand implements Callable<Integer> {
                     + c.dir());
             return 0;
         }
+        if (maxLength != null) {
+            DiscriminatorFolder.checkMaxLength(maxLength, TextEmbedder.positions(model), "--max-len");
+        }
+        int length = maxLength == null ? 0 : maxLength;
+        if (hf) {
+            if (pooling != null || normalize) {
+                throw new BadInputException("--pooling/--normalize: not part of --format hf (Microsoft's layout holds the"
+                        + " encoder; pool its last hidden states as amos embed does)");
+            }
+            HfExporter.Exported e = HfExporter.export(model, out, weightFormat, length, overwrite);
+            System.out.println("exported " + e.modelType() + " encoder (" + e.tokenizer() + " tokenizer, vocab_size "
+                    + e.vocabSize() + ", keys " + (e.keyPrefix().isEmpty() ? "without prefix" : e.keyPrefix() + "*")
+                    + ", max length " + e.maxLength() + "): " + String.join(", ", e.files()) + " in " + out);
+            return 0;
+        }
         if (onnx) {
             return printed(OnnxExporter.exportEncoder(model, out, EmbedCommand.parsePooling(pooling == null ? "mean" : pooling),
-                    normalize, tokenTypeIds, overwrite));
+                    normalize, length, tokenTypeIds, overwrite));
         }
         ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
-                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, overwrite);
+                EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, length, overwrite);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());

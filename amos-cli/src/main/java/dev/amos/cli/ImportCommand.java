@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "import", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Import a released AMOS / COCO-LM encoder (pytorch_model.bin or model.safetensors, config.json,",
-            "sp.model, dict.txt) as an amos model folder. No Python, no network; nothing is left behind on failure."})
+            "sp.model, dict.txt) as an amos model folder. No Python, no network; nothing is left behind on failure.",
+            "Also reads 'amos export --format hf' folders (of a WordPiece run: tokenizer.json and vocab.txt instead of sp.model, dict.txt)."})
 final class ImportCommand implements Callable<Integer> {
 
     @Option(names = "--from", required = true, paramLabel = "DIR", description = "Folder with the released files.")

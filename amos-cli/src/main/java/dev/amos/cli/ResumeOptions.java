@@ -1,14 +1,13 @@
 package dev.amos.cli;
 
-import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.RunFolder;
 import dev.amos.train.TrainConfig;
+import dev.amos.train.data.CorpusTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -97,7 +96,7 @@ final class ResumeOptions {
         if (given.test("--corpus") && !absolute(inputs.corpus()).equals(absolute(run.corpus()))) {
             throw changed("--corpus", config, "corpus " + run.corpus());
         }
-        if (given.test("--tokenizer") && !Sha256.of(Files.readAllBytes(inputs.tokenizer())).equals(run.tokenizerSha256())) {
+        if (given.test("--tokenizer") && !CorpusTokenizer.tokenizerJsonSha256(inputs.tokenizer()).equals(run.tokenizerSha256())) {
             throw changed("--tokenizer", config, "tokenizer (tokenizer_sha256)");
         }
         if ((given.test("--objective") || given.test("--ablation"))

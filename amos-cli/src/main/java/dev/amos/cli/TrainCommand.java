@@ -11,6 +11,7 @@ import dev.amos.train.InitSource;
 import dev.amos.train.PretrainOptions;
 import dev.amos.train.Pretrainer;
 import dev.amos.train.TrainConfig;
+import dev.amos.train.data.CorpusTokenizer;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -55,7 +56,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(defaultValue = "" + TrainConfig.DEFAULT_VALID_BATCHES, names = "--valid-batches", description = "Held-out batches per validation, >= 1 (default: ${DEFAULT-VALUE}).")
     int validBatches;
 
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = "tokenizer.json or vocab.txt (default: models/tokenizer.json).")
+    @Option(names = "--tokenizer", paramLabel = "FILE", description = {"tokenizer.json or vocab.txt (default: models/tokenizer.json),",
+        "e.g. one of 'amos tokenizer train'; the model's vocab_size becomes the tokenizer's (unless --set vocab_size=N)."})
     Path tokenizer;
 
     @Range(min = 1)
@@ -164,6 +166,9 @@ final class TrainCommand implements Callable<Integer> {
         Objective obj = Objective.parse(objective, ablation);
         int seq = seqLen != null ? seqLen : model.seqLen();
         validate(model, obj, seq);
+        if (init == null) {
+            model = withTokenizerVocabulary(model);
+        }
         TrainConfig training = TrainConfig.builder().optSteps(steps).optBatchSize(batchSize).optAccumulate(accumulate)
                 .optSeqLen(seq).optLearningRate(lr).optWarmupSteps(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
                 .optRtdWeight(rtdWeight).optMaskProbability(maskProb).optSeed(seed).optLogEvery(logEvery)
@@ -226,6 +231,21 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (cache != null) {
             OptionChecks.outputFolder(cache, "--cache");
+        }
+    }
+
+    /**
+     * A model sized to {@code --tokenizer}: its vocab_size becomes the tokenizer's (ids 0 to size - 1)
+     * unless {@code --set vocab_size} says otherwise (then the run checks that it covers the
+     * tokenizer). Without {@code --tokenizer} the preset's vocab_size stays (it is BERT's).
+     */
+    private ModelConfig withTokenizerVocabulary(ModelConfig model) {
+        if (tokenizer == null || set.containsKey("vocab_size") || initFrom != null) {
+            return model;
+        }
+        try (CorpusTokenizer loaded = CorpusTokenizer.load(tokenizer)) {
+            int size = loaded.specialTokens().vocabSize();
+            return size == model.vocabSize() ? model : model.with(Map.of("vocab_size", Integer.toString(size)));
         }
     }
 

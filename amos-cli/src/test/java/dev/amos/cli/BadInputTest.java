@@ -2,6 +2,7 @@ package dev.amos.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -305,6 +306,26 @@ class BadInputTest {
         assertTrue(r.log().contains("model.params fails its sha256 checksum"), r.log());
     }
 
+    @Test
+    void diagnoseOfADamagedCheckpointAndResumeOfAnEditedConfigAreOneLine() throws IOException {
+        Path damaged = tmp.resolve("damaged-run");
+        copyTree(trainedRun, damaged);
+        Path params = damaged.resolve("checkpoints/step-1/model.params");
+        byte[] bytes = Files.readAllBytes(params);
+        bytes[bytes.length / 2] ^= 0x5A;
+        Files.write(params, bytes);
+        assertBadInput(run("diagnose", "--run", damaged.toString(), "--step", "1", "--cache", cache.toString()),
+                "step-1: --step 1: the checkpoint fails its manifest (model.params fails its sha256 checksum)");
+
+        Path edited = tmp.resolve("edited-run");
+        copyTree(trainedRun, edited);
+        Path config = edited.resolve("config.json");
+        Files.writeString(config, Files.readString(config).replace("\"hidden_size\": 64", "\"hidden_size\": 128"));
+        assertBadInput(run("train", "--resume", "--out", edited.toString(), "--steps", "2", "--cache", cache.toString()),
+                "step-1/model.params: parameter"
+                + " discriminator.token_embedding has shape (30522, 64), the model config (" + config + ") expects (30522, 128)");
+    }
+
     // ---- fine-tuning and evaluation -----------------------------------------------------------
 
     private Run finetune(Path model, String task, Path glue, String... extra) {
@@ -443,7 +464,7 @@ class BadInputTest {
     void exportFormatAndItsOptions() throws IOException {
         Path out = freshOut();
         assertBadInput(run("export", "--model", trainedRun.toString(), "--out", out.toString(), "--format", "onx"),
-                "--format", "torchscript or onnx", "onx");
+                "--format", "torchscript, onnx or hf", "onx");
         assertBadInput(run("export", "--model", trainedRun.toString(), "--out", out.toString(), "--token-type-ids"),
                 "--token-type-ids", "only with --format onnx");
         assertFalse(Files.exists(out), "a refused export created " + out);
@@ -476,6 +497,69 @@ class BadInputTest {
             assertBadInput(train("--out", "/proc/amos-run"), "/proc", "pseudo file system");
             assertBadInput(run("import", "--from", tmp.toString(), "--out", "/proc/amos-model"), "/proc", "not writable");
         }
+    }
+
+    @Test
+    void maxLengthOutsideThePositionsAndHfOptionsAreRefusedBeforeAnyWork() throws IOException {
+        Path texts = Files.writeString(tmp.resolve("max-len-texts.txt"), "one\ntwo\n");
+        Path vectors = tmp.resolve("max-len-vectors.jsonl");
+        // amos-tiny: 128 positions; below 3 is the option's declared range, above 128 the model's
+        for (String bad : List.of("0", "2", "129", "-1")) {
+            String expected = bad.equals("129") ? "3..128" : ">= 3";
+            assertBadInput(run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", texts.toString(),
+                    "--output", vectors.toString(), "--max-len", bad), "--max-len", expected, "got " + bad);
+            assertBadInput(run("export", "--model", trainedRun.toString(), "--out", tmp.resolve("ml-export").toString(),
+                    "--max-len", bad), "--max-len", expected);
+            assertBadInput(run("export", "--model", trainedRun.toString(), "--out", tmp.resolve("ml-export").toString(),
+                    "--format", "hf", "--max-len", bad), "--max-len", expected);
+        }
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", tmp.resolve("ml-export").toString(),
+                "--format", "hf", "--weights", "npz"), "--weights", "bin or safetensors");
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", tmp.resolve("ml-export").toString(),
+                "--weights", "safetensors"), "--weights", "only with --format hf");
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", tmp.resolve("ml-export").toString(),
+                "--format", "onnx-or-so"), "--format", "torchscript");
+        assertFalse(Files.exists(vectors));
+        assertFalse(Files.exists(tmp.resolve("ml-export")) && Files.list(tmp.resolve("ml-export")).findAny().isPresent());
+    }
+
+    @Test
+    void embedAndExportRecordTheRequestedMaxLength() throws IOException {
+        Path texts = Files.writeString(tmp.resolve("long-text.txt"),
+                "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen\n");
+        Path cut = tmp.resolve("cut-vectors.jsonl");
+        Path full = tmp.resolve("full-vectors.jsonl");
+        assertEquals(0, run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", texts.toString(),
+                "--output", cut.toString(), "--max-len", "5").code());
+        assertEquals(0, run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", texts.toString(),
+                "--output", full.toString()).code());
+        assertNotEquals(Files.readString(full), Files.readString(cut), "--max-len 5 must cut the 15-word text");
+        Path export = tmp.resolve("max-len-export");
+        assertEquals(0, run("export", "--model", trainedRun.toString(), "--out", export.toString(), "--max-len", "5").code());
+        assertTrue(Files.readString(export.resolve("serving.properties")).contains("maxLength=5\n"));
+        assertTrue(Files.readString(export.resolve("config.json")).contains("\"max_length\": 5"));
+        Path fromExport = tmp.resolve("export-vectors.jsonl");
+        assertEquals(0, run("embed", "--model", export.toString(), "--device", "cpu", "--input", texts.toString(),
+                "--output", fromExport.toString()).code());
+        float[] a = vector(cut);
+        float[] b = vector(fromExport);
+        for (int i = 0; i < a.length; i++) { // TorchScript and the eager encoder differ in the last bits only
+            assertEquals(a[i], b[i], 1e-5f, "the export embeds at its recorded length, element " + i);
+        }
+        Path hf = tmp.resolve("max-len-hf");
+        assertEquals(0, run("export", "--model", trainedRun.toString(), "--out", hf.toString(), "--format", "hf",
+                "--max-len", "5").code());
+        assertTrue(Files.readString(hf.resolve("config.json")).contains("\"max_length\": 5"));
+    }
+
+    private static float[] vector(Path jsonl) throws IOException {
+        com.google.gson.JsonArray e = com.google.gson.JsonParser.parseString(Files.readString(jsonl).strip())
+                .getAsJsonObject().getAsJsonArray("embedding");
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = e.get(i).getAsFloat();
+        }
+        return v;
     }
 
     private Run embed(Path input, Path output) {

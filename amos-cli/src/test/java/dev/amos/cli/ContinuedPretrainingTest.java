@@ -201,7 +201,7 @@ class ContinuedPretrainingTest {
         assertOneLineError(train(tmp.resolve("preset"), 2, "--init-from", imported.toString(), "--config", "amos-tiny"),
                 "--config amos-tiny contradicts --init-from");
         assertOneLineError(train(tmp.resolve("nothing"), 2, "--init-from", tmp.resolve("missing").toString()),
-                "--init-from: no such folder");
+                "--init-from takes a pretraining run", "no such folder");
     }
 
     // ---- --resume --steps N and other options with --resume -----------------------------------

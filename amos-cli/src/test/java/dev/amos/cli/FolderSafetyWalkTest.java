@@ -102,6 +102,7 @@ class FolderSafetyWalkTest {
     private Map<String, Function<Path, String[]>> writers() {
         Map<String, Function<Path, String[]>> w = new LinkedHashMap<>();
         w.put("export", t -> args("export", "--model", encoder, "--out", t));
+        w.put("export hf", t -> args("export", "--model", encoder, "--out", t, "--format", "hf"));
         w.put("export classifier", t -> args("export", "--model", fineTune, "--out", t));
         w.put("export onnx", t -> args("export", "--model", encoder, "--out", t, "--format", "onnx"));
         w.put("import", t -> args("import", "--from", released, "--out", t));
@@ -113,6 +114,8 @@ class FolderSafetyWalkTest {
         w.put("train", t -> args("train", "--config", "amos-tiny", "--steps", "1", "--batch-size", "2", "--seq-len", "16",
                 "--corpus", corpus, "--cache", tmp.resolve("cache"), "--out", t));
         w.put("embed", t -> args("embed", "--model", encoder, "--input", texts, "--output", t.resolve("vectors.jsonl")));
+        w.put("tokenizer train", t -> args("tokenizer", "train", "--corpus", corpus, "--vocab-size", "100",
+                "--out", t.resolve("tokenizer.json")));
         return w;
     }
 
@@ -143,7 +146,8 @@ class FolderSafetyWalkTest {
     void everyWriterRefusesEveryKindOfFolderAndTouchesNothing() throws IOException {
         for (Map.Entry<String, Function<Path, String[]>> writer : writers().entrySet()) {
             for (Map.Entry<String, Path> target : targets().entrySet()) {
-                if (writer.getKey().equals("embed") && target.getKey().equals("foreign")) {
+                if ((writer.getKey().equals("embed") || writer.getKey().equals("tokenizer train"))
+                        && target.getKey().equals("foreign")) {
                     continue; // a new file in a user's own folder is fine; checked below
                 }
                 Path t = target.getValue();

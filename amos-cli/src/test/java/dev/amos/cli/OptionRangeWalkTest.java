@@ -73,7 +73,7 @@ class OptionRangeWalkTest {
         assertTrue(cases.size() >= 150, "only " + cases.size() + " generated cases");
         List<String> failures = new ArrayList<>();
         for (Case c : cases) {
-            List<String> args = new ArrayList<>(List.of(c.command()));
+            List<String> args = new ArrayList<>(List.of(c.command().split(" ")));
             args.addAll(required(c.command(), c.option()));
             args.addAll(List.of(c.option(), c.value()));
             Run r = run(args.toArray(String[]::new));
@@ -144,21 +144,34 @@ class OptionRangeWalkTest {
         return Double.toString(x);
     }
 
-    /** Placeholders for a command's required options (the range checks come before they are read). */
+    /** Placeholders for a command's required options (the range checks come before they are read; numbers in range). */
     private static List<String> required(String command, String tested) {
         List<String> args = new ArrayList<>();
         for (OptionSpec o : subcommands().get(command).getCommandSpec().options()) {
             if (o.required() && !o.longestName().equals(tested)) {
                 args.add(o.longestName());
-                args.add(o.longestName().equals("--task") ? "RTE" : tmp.resolve("not-there").toString());
+                Field f = field(o);
+                Range r = f == null ? null : f.getAnnotation(Range.class);
+                if (r != null && isNumeric(f.getType())) { // a number in range: the tested option is the bad one
+                    args.add(Long.toString((long) Math.max(r.min(), 0) + 1));
+                } else {
+                    args.add(o.longestName().equals("--task") ? "RTE" : tmp.resolve("not-there").toString());
+                }
             }
         }
         return args;
     }
 
+    /** Every command by its words ("train", "tokenizer train"), nested ones included. */
     private static Map<String, CommandLine> subcommands() {
-        Map<String, CommandLine> subs = new LinkedHashMap<>(AmosCommand.commandLine().getSubcommands());
-        subs.remove("help");
+        Map<String, CommandLine> subs = new LinkedHashMap<>();
+        for (Map.Entry<String, CommandLine> sub : AmosCommand.commandLine().getSubcommands().entrySet()) {
+            if (sub.getKey().equals("help")) {
+                continue;
+            }
+            subs.put(sub.getKey(), sub.getValue());
+            sub.getValue().getSubcommands().forEach((name, nested) -> subs.put(sub.getKey() + " " + name, nested));
+        }
         return subs;
     }
 

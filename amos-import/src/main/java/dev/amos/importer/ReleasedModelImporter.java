@@ -18,25 +18,24 @@ import dev.amos.train.RunFolder;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * {@code amos import}: turns the files of a released AMOS / COCO-LM Hugging Face repo ({@code
  * pytorch_model.bin} or {@code model.safetensors}, {@code config.json}, {@code sp.model}, {@code
  * dict.txt}) into an amos model folder, the same kind as a pretraining run's {@code discriminator/}:
- * {@code encoder.params}, {@code config.json} ({@code {"model": ..., "objective": "imported"}}) and
- * {@code tokenizer.json}. Everything is checked before the weights are read; the folder is written
- * under a temporary name beside {@code out} and renamed at the end, so a failure leaves nothing.
+ * {@code encoder.params}, {@code config.json} ({@code {"model": ..., "objective": "imported"}}),
+ * {@code tokenizer.json}, and copies of {@code sp.model} and {@code dict.txt} (so that {@link
+ * HfExporter} can write the released layout back). A folder of the same layout with a WordPiece
+ * {@code tokenizer.json} (and {@code vocab.txt}) instead of {@code sp.model} + {@code dict.txt}, as
+ * {@code amos export --format hf} writes for a pretraining run, is imported with that tokenizer as it
+ * is. Everything is checked before the weights are read; the folder is written under a temporary
+ * name beside {@code out} and renamed at the end, so a failure leaves nothing.
  */
 public final class ReleasedModelImporter {
 
@@ -45,6 +44,8 @@ public final class ReleasedModelImporter {
     public static final String CONFIG = "config.json";
     public static final String SP_MODEL = "sp.model";
     public static final String DICT = "dict.txt";
+    /** The WordPiece vocabulary of a released-layout folder written for a pretraining run. */
+    public static final String VOCAB = "vocab.txt";
     /** The objective label of an imported folder. */
     public static final String OBJECTIVE = "imported";
 
@@ -79,11 +80,75 @@ public final class ReleasedModelImporter {
         Path weights = WEIGHT_FILES.stream().map(from::resolve).filter(Files::isRegularFile).findFirst()
                 .orElseThrow(() -> BadInputException.of(from, "no weights: expected " + String.join(" or ", WEIGHT_FILES)));
         ReleasedConfig config = ReleasedConfig.load(from.resolve(CONFIG));
+        if (isWordPieceLayout(from)) {
+            return runWordPiece(from, out, overwrite, weights, config, log);
+        }
         SentencePieceModel sp = SentencePieceModel.load(from.resolve(SP_MODEL));
         FairseqDictionary dict = FairseqDictionary.load(from.resolve(DICT));
         TokenizerJson tokenizer = TokenizerJson.of(sp, dict, config.vocabSize(), config.file());
         ModelConfig model = withVocab(config.modelConfig(), tokenizer.tokenizerVocabSize());
+        JsonObject source = new JsonObject();
+        source.addProperty("tokenizer", "sentencepiece");
+        source.addProperty("sp_model_type", sp.type().name().toLowerCase());
+        source.addProperty("dictionary_size", dict.size());
+        source.addProperty("mask_id", dict.maskId());
+        source.addProperty("pad_id", FairseqDictionary.PAD);
+        source.addProperty("aliases_from", model.vocabSize() - tokenizer.aliasRows().size());
+        JsonArray rows = new JsonArray();
+        tokenizer.aliasRows().forEach(rows::add);
+        source.add("alias_rows", rows);
+        KeyMap keys = write(from, out, overwrite, weights, config, model, tokenizer.aliasRows(), source, log, tmp -> {
+            writeText(tmp.resolve(RunFolder.TOKENIZER), tokenizer.json());
+            Files.copy(from.resolve(SP_MODEL), tmp.resolve(SP_MODEL));
+            Files.copy(from.resolve(DICT), tmp.resolve(DICT));
+        });
+        log.accept("imported " + config.modelType() + " " + config.numLayers() + " x " + config.hiddenSize()
+                + " (" + sp.type().name().toLowerCase() + " tokenizer, " + dict.size() + " ids, "
+                + tokenizer.unkAliases() + " sp.model pieces not in dict.txt read as <unk>, "
+                + (tokenizer.aliasRows().size() - tokenizer.unkAliases()) + " lone-space pieces) -> " + out);
+        return new Result(out, keys.prefix(), keys.skipped(), tokenizer.unkAliases(), sp.type());
+    }
 
+    /** No sp.model nor dict.txt, but a tokenizer.json: the layout {@link HfExporter} writes for a WordPiece run. */
+    static boolean isWordPieceLayout(Path from) {
+        return !Files.exists(from.resolve(SP_MODEL)) && !Files.exists(from.resolve(DICT))
+                && Files.isRegularFile(from.resolve(RunFolder.TOKENIZER));
+    }
+
+    private static Result runWordPiece(Path from, Path out, boolean overwrite, Path weights, ReleasedConfig config, Consumer<String> log)
+            throws IOException {
+        Path tokenizerFile = from.resolve(RunFolder.TOKENIZER);
+        List<String> vocab = WordPieceVocab.fromTokenizerJson(tokenizerFile);
+        Path vocabFile = from.resolve(VOCAB);
+        if (Files.exists(vocabFile)) {
+            WordPieceVocab.requireSame(vocabFile, vocab, tokenizerFile);
+        }
+        if (vocab.size() > config.vocabSize()) {
+            throw BadInputException.of(config.file(), "\"vocab_size\" is " + config.vocabSize() + " but "
+                    + tokenizerFile.getFileName() + " has " + vocab.size() + " tokens");
+        }
+        ModelConfig model = config.modelConfig();
+        JsonObject source = new JsonObject();
+        source.addProperty("tokenizer", "wordpiece");
+        source.addProperty("dictionary_size", vocab.size());
+        source.addProperty("aliases_from", model.vocabSize());
+        source.add("alias_rows", new JsonArray());
+        KeyMap keys = write(from, out, overwrite, weights, config, model, List.of(), source, log,
+                tmp -> Files.copy(tokenizerFile, tmp.resolve(RunFolder.TOKENIZER)));
+        log.accept("imported " + config.modelType() + " " + config.numLayers() + " x " + config.hiddenSize()
+                + " (wordpiece tokenizer, " + vocab.size() + " ids) -> " + out);
+        return new Result(out, keys.prefix(), keys.skipped(), 0, null);
+    }
+
+    /** Writes the tokenizer files of the new folder into the staging folder. */
+    @FunctionalInterface
+    private interface TokenizerFiles {
+        void write(Path staging) throws IOException;
+    }
+
+    private static KeyMap write(Path from, Path out, boolean overwrite, Path weights, ReleasedConfig config, ModelConfig model,
+            List<Integer> aliasRows, JsonObject source, Consumer<String> log, TokenizerFiles tokenizerFiles)
+            throws IOException {
         try (TorchCheckpoint checkpoint = TorchCheckpoint.open(weights);
                 OutputFolder folder = OutputFolder.staged(out, FolderKind.IMPORT, overwrite, "--out", from)) {
             Path tmp = folder.dir();
@@ -98,17 +163,13 @@ public final class ReleasedModelImporter {
                             + String.join(", ", keys.skipped()));
                 }
                 checkShapes(checkpoint, keys, named, config);
-                copyWeights(checkpoint, keys, named, config.vocabSize(), tokenizer.aliasRows());
+                copyWeights(checkpoint, keys, named, config.vocabSize(), aliasRows);
                 BlockFiles.save(encoder, tmp.resolve(RunFolder.ENCODER_PARAMS));
             }
-            writeText(tmp.resolve(RunFolder.TOKENIZER), tokenizer.json());
-            writeText(tmp.resolve(RunFolder.CONFIG), folderConfig(model, from, weights, keys, tokenizer, sp, dict));
+            tokenizerFiles.write(tmp);
+            writeText(tmp.resolve(RunFolder.CONFIG), folderConfig(model, config, weights, keys, source));
             folder.commit(null);
-            log.accept("imported " + config.modelType() + " " + config.numLayers() + " x " + config.hiddenSize()
-                    + " (" + sp.type().name().toLowerCase() + " tokenizer, " + dict.size() + " ids, "
-                    + tokenizer.unkAliases() + " sp.model pieces not in dict.txt read as <unk>, "
-                    + (tokenizer.aliasRows().size() - tokenizer.unkAliases()) + " lone-space pieces) -> " + out);
-            return new Result(out, keys.prefix(), keys.skipped(), tokenizer.unkAliases(), sp.type());
+            return keys;
         }
     }
 
@@ -160,25 +221,19 @@ public final class ReleasedModelImporter {
         return out;
     }
 
-    private static String folderConfig(ModelConfig model, Path from, Path weights, KeyMap keys, TokenizerJson tokenizer,
-            SentencePieceModel sp, FairseqDictionary dict) {
+    private static String folderConfig(ModelConfig model, ReleasedConfig config, Path weights, KeyMap keys,
+            JsonObject tokenizer) {
         JsonObject c = new JsonObject();
         c.add("model", model.toJson());
         c.addProperty("objective", OBJECTIVE);
         JsonObject source = new JsonObject();
+        source.addProperty("model_type", config.modelType());
         source.addProperty("weights", weights.getFileName().toString());
         source.addProperty("key_prefix", keys.prefix());
         JsonArray skipped = new JsonArray();
         keys.skipped().forEach(skipped::add);
         source.add("skipped_keys", skipped);
-        source.addProperty("sp_model_type", sp.type().name().toLowerCase());
-        source.addProperty("dictionary_size", dict.size());
-        source.addProperty("mask_id", dict.maskId());
-        source.addProperty("pad_id", FairseqDictionary.PAD);
-        source.addProperty("aliases_from", model.vocabSize() - tokenizer.aliasRows().size());
-        JsonArray rows = new JsonArray();
-        tokenizer.aliasRows().forEach(rows::add);
-        source.add("alias_rows", rows);
+        tokenizer.entrySet().forEach(e -> source.add(e.getKey(), e.getValue()));
         c.add("import", source);
         return new GsonBuilder().setPrettyPrinting().create().toJson(c) + "\n";
     }
@@ -186,5 +241,4 @@ public final class ReleasedModelImporter {
     private static void writeText(Path file, String text) throws IOException {
         Files.writeString(file, text, StandardCharsets.UTF_8);
     }
-
 }

@@ -40,7 +40,7 @@ class ImportedOnnxExportTest {
         Path model = tmp.resolve("model");
         ReleasedModelImporter.run(from, model, s -> {});
         OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(model, tmp.resolve("onnx"), Pooling.MEAN, false,
-                false, false);
+                0, false, false);
         try (OrtEnvironment env = OrtEnvironment.getEnvironment();
                 OrtSession session = env.createSession(folder.modelFile().toString(), new OrtSession.SessionOptions())) {
             for (List<Case> cases : List.of(ref.singles(), ref.pairs())) {

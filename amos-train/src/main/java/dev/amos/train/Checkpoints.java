@@ -95,11 +95,40 @@ public final class Checkpoints {
         Path target = root.resolve("step-" + step);
         AtomicFiles.replaceFolder(tmp, target);
         deleteLeftovers(root);
-        List<Checkpoint> all = list(runDir);
-        for (int i = 0; i < all.size() - keep; i++) {
-            AtomicFiles.deleteTree(all.get(i).dir());
-        }
+        deleteOlderThanKept(runDir, target, step, keep);
         return target;
+    }
+
+    /**
+     * Retention: keeps {@code written} (the newest verified checkpoint: it was just written) and the
+     * newest {@code keep - 1} checkpoints older than it, ordered by the step their manifest records,
+     * never by folder name (a folder renamed to {@code step-900} holding step 20 is as old as step
+     * 20). A folder whose manifest cannot be read counts as the oldest. A folder whose manifest
+     * records a step after {@code step} (one that resume skipped as damaged or untrusted; the run
+     * is redoing those steps) is left alone: it is replaced when the run writes that step again.
+     */
+    static void deleteOlderThanKept(Path runDir, Path written, long step, int keep) throws IOException {
+        List<Checkpoint> older = new ArrayList<>();
+        for (Checkpoint c : list(runDir)) {
+            long recorded = manifestStep(c.dir());
+            if (!c.dir().equals(written) && recorded < step) {
+                older.add(new Checkpoint(recorded, c.dir()));
+            }
+        }
+        older.sort(Comparator.comparingLong(Checkpoint::step));
+        for (int i = 0; i < older.size() - (keep - 1); i++) {
+            AtomicFiles.deleteTree(older.get(i).dir());
+        }
+    }
+
+    /** The step a checkpoint folder's manifest records, or -1 when it cannot be read. */
+    static long manifestStep(Path dir) {
+        try {
+            JsonObject manifest = JsonParser.parseString(Files.readString(dir.resolve(MANIFEST))).getAsJsonObject();
+            return manifest.get("step").getAsLong();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /**
@@ -136,24 +165,41 @@ public final class Checkpoints {
     }
 
     /**
-     * The newest checkpoint whose files match its manifest. Each newer one that does not is
-     * reported on {@code log} ("falling back") and skipped.
+     * The newest checkpoint whose files match its manifest and whose manifest and state record the
+     * step its folder name says. Each newer one that does not is reported on {@code log} in one
+     * line ("falling back") and skipped.
      */
     public static Optional<Checkpoint> latestValid(Path runDir, PrintStream log) throws IOException {
         List<Checkpoint> all = list(runDir);
         for (int i = all.size() - 1; i >= 0; i--) {
             Checkpoint c = all.get(i);
-            String problem = verify(c.dir());
+            String damage = verifyFiles(c.dir());
+            String problem = damage != null ? damage : verifyStep(c.dir(), c.step());
             if (problem == null) {
                 return Optional.of(c);
             }
-            log.println("amos: checkpoint " + c.dir() + " is damaged (" + problem + "); falling back to the previous one");
+            log.println("amos: checkpoint " + c.dir() + (damage != null ? " is damaged (" : " is not trusted (") + problem
+                    + "); falling back to the previous one");
         }
         return Optional.empty();
     }
 
-    /** Null when every file of the manifest is present with its size and checksum, else what is wrong. */
+    /**
+     * Null when the checkpoint can be trusted: every file of the manifest is present with its size
+     * and checksum, and the manifest and {@code state.json} record the step of the folder's name
+     * {@code step-N}; else what is wrong.
+     */
     public static String verify(Path dir) throws IOException {
+        String damage = verifyFiles(dir);
+        if (damage != null) {
+            return damage;
+        }
+        String name = dir.getFileName().toString();
+        return name.matches("step-\\d+") ? verifyStep(dir, Long.parseLong(name.substring(5))) : null;
+    }
+
+    /** Null when every file of the manifest is present with its size and checksum, else what is wrong. */
+    private static String verifyFiles(Path dir) throws IOException {
         Path manifestFile = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifestFile)) {
             return "no " + MANIFEST;
@@ -163,6 +209,9 @@ public final class Checkpoints {
             files = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject().getAsJsonObject("files");
         } catch (RuntimeException e) {
             return MANIFEST + " is not valid JSON";
+        }
+        if (files == null) {
+            return MANIFEST + " lists no files";
         }
         for (String name : new String[] {MODEL, STATE}) {
             if (!files.has(name)) {
@@ -185,13 +234,38 @@ public final class Checkpoints {
         return null;
     }
 
+    /**
+     * Null when the manifest (when it records one) and {@code state.json} record {@code step}, the
+     * step of the folder's name; else what disagrees. Called on files that passed their checksums.
+     */
+    private static String verifyStep(Path dir, long step) throws IOException {
+        long manifest = manifestStep(dir);
+        if (manifest < 0) {
+            return MANIFEST + " records no step";
+        }
+        if (manifest != step) {
+            return MANIFEST + " records step " + manifest + ", the folder name step " + step;
+        }
+        long state;
+        try {
+            state = new Checkpoint(step, dir).state().get("step").getAsLong();
+        } catch (RuntimeException e) {
+            return STATE + " records no step";
+        }
+        if (state != step) {
+            return STATE + " records step " + state + ", the folder name step " + step;
+        }
+        return null;
+    }
+
     /** Writes a model's weights into a checkpoint folder. */
     public static void saveModel(ai.djl.nn.Block block, Path dir) throws IOException {
         BlockFiles.save(block, dir.resolve(MODEL));
     }
 
-    /** A clear error for a run folder that cannot be resumed. */
+    /** A clear error for a run folder whose checkpoints are all damaged or untrusted. */
     public static BadInputException nothingToResume(Path runDir) {
-        return BadInputException.of(runDir, "--resume: no complete checkpoint under " + root(runDir));
+        return BadInputException.of(runDir, "--resume: no complete checkpoint under " + root(runDir)
+                + " (each one fails its manifest; the lines above say why)");
     }
 }

@@ -97,11 +97,17 @@ public final class Diagnosis {
                         + " of the run in " + o.run() + ": expected --seq-len in [3, " + config.maxPositions() + "]");
             }
             objective = run.objective();
-            tokenizerFile = run.dir().resolve(RunFolder.TOKENIZER);
+            tokenizerFile = run.verifiedTokenizer();
             Checkpoints.Checkpoint c = o.step() == 0
-                    ? Checkpoints.latestValid(run.dir(), o.log()).orElseThrow(() -> Checkpoints.nothingToResume(run.dir()))
+                    ? Checkpoints.latestValid(run.dir(), o.log()).orElseThrow(() -> BadInputException.of(run.dir(),
+                            "no complete checkpoint under " + Checkpoints.root(run.dir()) + " to diagnose"))
                     : Checkpoints.list(run.dir()).stream().filter(x -> x.step() == o.step()).findFirst()
                             .orElseThrow(() -> BadInputException.of(run.dir(), "no checkpoint of step " + o.step()));
+            String problem = o.step() == 0 ? null : Checkpoints.verify(c.dir()); // latestValid verified its own
+            if (problem != null) {
+                throw BadInputException.of(c.dir(), "--step " + o.step() + ": the checkpoint fails its manifest (" + problem
+                        + "); diagnose another --step, or the latest valid one without --step");
+            }
             checkpoint = c.dir().resolve(Checkpoints.MODEL);
             o.log().println("amos: diagnosing " + checkpoint.getParent());
         }
@@ -125,7 +131,7 @@ public final class Diagnosis {
             Amos amos = new Amos(config, objective);
             amos.initialize(manager, DataType.FLOAT32, new Shape(o.batchSize(), o.seqLen()));
             if (checkpoint != null) {
-                BlockFiles.load(amos, manager, checkpoint);
+                BlockFiles.load(amos, manager, checkpoint, o.run().resolve(RunFolder.CONFIG));
                 amos.getParameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
             }
             PretrainingDataset data = PretrainingDataset.builder().setExamples(examples).setMasker(masker)

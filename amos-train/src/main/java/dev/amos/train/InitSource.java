@@ -5,6 +5,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.amos.io.Sha256;
 import dev.amos.model.Amos;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
@@ -66,9 +67,20 @@ public record InitSource(Path dir, Path encoderDir, ModelConfig model, Path runD
         return new InitSource(dir, encoderDir, ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()), runDir);
     }
 
-    /** DIR's tokenizer (the new run tokenizes its corpus with it). */
-    public Path tokenizer() {
-        return encoderDir.resolve(RunFolder.TOKENIZER);
+    /**
+     * DIR's tokenizer (the new run tokenizes its corpus with it); when DIR is a run, checked first
+     * against the {@code tokenizer_sha256} the run's config.json records.
+     */
+    public Path tokenizer() throws IOException {
+        Path file = encoderDir.resolve(RunFolder.TOKENIZER);
+        String recorded = runDir == null ? null : RunFolder.forResume(runDir).tokenizerSha256();
+        String actual = recorded == null ? null : Sha256.of(file);
+        if (recorded != null && !recorded.equals(actual)) {
+            throw BadInputException.of(file, "sha256 " + actual + " differs from tokenizer_sha256 " + recorded + " in "
+                    + runDir.resolve(RunFolder.CONFIG) + ": not the tokenizer the run was trained with; restore the"
+                    + " run's own tokenizer.json");
+        }
+        return file;
     }
 
     /**
@@ -107,12 +119,13 @@ public record InitSource(Path dir, Path encoderDir, ModelConfig model, Path runD
         Optional<Checkpoints.Checkpoint> checkpoint = sameRunShape(amos.config(), objective)
                 ? Checkpoints.latestValid(runDir, log) : Optional.empty();
         if (checkpoint.isPresent()) {
-            BlockFiles.load(amos, manager, checkpoint.get().dir().resolve(Checkpoints.MODEL));
+            BlockFiles.load(amos, manager, checkpoint.get().dir().resolve(Checkpoints.MODEL), runDir.resolve(RunFolder.CONFIG));
             log.println("amos: --init-from " + dir + ": every network (discriminator, generator, heads, mixture) from "
                     + checkpoint.get().dir() + " (same objective and shapes); optimizer and schedule start fresh");
             return;
         }
-        BlockFiles.load(amos.discriminator(), manager, encoderDir.resolve(RunFolder.ENCODER_PARAMS));
+        BlockFiles.load(amos.discriminator(), manager, encoderDir.resolve(RunFolder.ENCODER_PARAMS),
+                encoderDir.resolve(RunFolder.CONFIG));
         log.println("amos: --init-from " + dir + ": discriminator and shared token embedding from "
                 + encoderDir.resolve(RunFolder.ENCODER_PARAMS) + "; generator, heads and mixture start fresh");
     }

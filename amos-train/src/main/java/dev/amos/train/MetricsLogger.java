@@ -1,10 +1,8 @@
 package dev.amos.train;
 
-import dev.amos.io.AtomicFiles;
 import ai.djl.training.Trainer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
+import dev.amos.train.report.MetricsLog;
 
 /**
  * Appends one JSON object to {@code metrics.jsonl} for each logged step ({@link
@@ -92,7 +89,7 @@ public final class MetricsLogger extends StepListener {
     private void write(JsonObject line) {
         try {
             if (out == null) {
-                truncateAfter(file, startStep);
+                MetricsLog.truncateAfter(file, startStep); // checked up front by Pretrainer on resume
                 out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
             }
@@ -126,31 +123,5 @@ public final class MetricsLogger extends StepListener {
 
     private static double round(float x) {
         return Float.isFinite(x) ? Double.parseDouble(Float.toString(x)) : Double.NaN;
-    }
-
-    /**
-     * Drops the lines of steps after {@code step} (a resumed run rewrites them) and a partial last
-     * line left by a killed process.
-     */
-    static void truncateAfter(Path file, long step) throws IOException {
-        if (!Files.exists(file)) {
-            return;
-        }
-        List<String> keep = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            try {
-                JsonObject o = JsonParser.parseString(line).getAsJsonObject();
-                if (o.get("step").getAsLong() <= step) {
-                    keep.add(line);
-                }
-            } catch (RuntimeException e) {
-                break; // a torn line from a killed run: everything after it is dropped
-            }
-        }
-        AtomicFiles.write(file, os -> {
-            for (String l : keep) {
-                os.write((l + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        });
     }
 }

@@ -16,6 +16,7 @@ import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.LinearWarmupDecay;
+import dev.amos.train.report.MetricsLog;
 import dev.amos.train.report.TrainingReport;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,17 +42,18 @@ public final class Pretrainer {
     /**
      * What a run trains, from the options of a new run or the {@code config.json} of a resumed one.
      *
-     * @param tokenizer tokenizer.json or vocab.txt (a resumed run's own tokenizer.json)
+     * @param tokenizer tokenizer.json or vocab.txt (a resumed run's own tokenizer.json, checked against
+     *     the hash its config.json records)
      */
     record RunSpec(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus,
             List<Path> validCorpus, Path tokenizer) {
 
-        static RunSpec of(PretrainOptions o, RunFolder run) {
+        static RunSpec of(PretrainOptions o, RunFolder run) throws IOException {
             if (!o.resume()) {
                 return new RunSpec(o.model(), o.objective(), o.training(), o.corpus(), o.validCorpus(), o.tokenizer());
             }
             return new RunSpec(run.modelConfig(), run.objective(), run.trainConfig(), run.corpus(),
-                    o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus(), run.dir().resolve(RunFolder.TOKENIZER));
+                    o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus(), run.verifiedTokenizer());
         }
     }
 
@@ -86,13 +88,17 @@ public final class Pretrainer {
         RunFolder run = o.resume() ? RunFolder.forResume(o.outDir()) : RunFolder.create(o.outDir());
         RunSpec spec = RunSpec.of(o, run);
         Checkpoints.Start start = Checkpoints.Start.NEW;
-        if (o.resume()) {
+        if (o.resume()) { // everything a resume trusts is verified before anything is written
             o.log().println("amos: resuming " + run.dir() + " (its config.json holds the model, corpus and training settings)");
-            start = Checkpoints.Start.of(Checkpoints.latestValid(run.dir(), o.log())
-                    .orElseThrow(() -> Checkpoints.nothingToResume(run.dir())));
-            o.log().println("amos: resuming from " + start.checkpoint().dir().getFileName());
+            start = resumeStart(run, o.log());
+            if (Files.exists(run.dir().resolve(RunFolder.METRICS))) { // a bad line but the last: exit 2, nothing rewritten
+                MetricsLog.read(run.dir().resolve(RunFolder.METRICS));
+            }
             spec = extend(o, run, spec, start.step());
         }
+        // a run resumed before its first checkpoint starts again from the weights it started from
+        InitSource init = o.resume() && start.checkpoint() == null && run.initFrom() != null
+                ? InitSource.open(run.initFrom()) : o.initFrom();
         PretrainingData data = PretrainingData.prepare(spec, o.cacheDir(), start.step(), o.log());
         ExecutorService prefetch = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "amos-data");
@@ -100,12 +106,29 @@ public final class Pretrainer {
             return t;
         });
         try {
-            return train(o, run, spec, data, start, prefetch);
+            return train(o, run, spec, data, start, init, prefetch);
         } catch (TranslateException e) {
             throw new IOException(e);
         } finally {
             prefetch.shutdownNow();
         }
+    }
+
+    /**
+     * Where a resumed run starts: its newest trusted checkpoint, or step 0 when the run was stopped
+     * before it wrote any checkpoint (the steps it logged are redone). Checkpoint folders that are
+     * all damaged or untrusted are refused: they are the user's to look at.
+     */
+    private static Checkpoints.Start resumeStart(RunFolder run, PrintStream log) throws IOException {
+        if (Checkpoints.list(run.dir()).isEmpty()) {
+            log.println("amos: " + run.dir() + " has no checkpoint yet (the run was stopped before its first one);"
+                    + " starting it again from step 0");
+            return Checkpoints.Start.NEW;
+        }
+        Checkpoints.Start start = Checkpoints.Start.of(Checkpoints.latestValid(run.dir(), log)
+                .orElseThrow(() -> Checkpoints.nothingToResume(run.dir())));
+        log.println("amos: resuming from " + start.checkpoint().dir().getFileName());
+        return start;
     }
 
     /** The learning-rate rule of an extended run, as printed and recorded in config.json. */
@@ -116,7 +139,8 @@ public final class Pretrainer {
     /**
      * {@code --resume --steps N}: continues a run to N steps in total (N above the steps done) on
      * the schedule {@link #EXTENSION_LR_RULE} states; the rule and the rate of the next step (new
-     * and old) are printed, and the change recorded in config.json.
+     * and old) are printed; {@link #train} records the change in config.json once the weights
+     * loaded.
      */
     private static RunSpec extend(PretrainOptions o, RunFolder run, RunSpec spec, long done) throws IOException {
         TrainConfig before = spec.training();
@@ -137,22 +161,22 @@ public final class Pretrainer {
                 + " rate %s: step %d at %.3g (the %d-step schedule had %.3g)%n", before.steps(), steps, done,
                 EXTENSION_LR_RULE, next, schedule(extended).getNewValue(next), before.steps(),
                 schedule(before).getNewValue(next));
-        run.recordExtension(done, extended, EXTENSION_LR_RULE);
         return new RunSpec(spec.model(), spec.objective(), extended, spec.corpus(), spec.validCorpus(), spec.tokenizer());
     }
 
     /** The model piece: the networks, optimizer, trainer and listeners; then the loop and the outputs. */
     private static Result train(PretrainOptions o, RunFolder run, RunSpec spec, PretrainingData data,
-            Checkpoints.Start start, ExecutorService prefetch) throws IOException, TranslateException {
+            Checkpoints.Start start, InitSource init, ExecutorService prefetch) throws IOException, TranslateException {
         TrainConfig tc = spec.training();
         Engine.getInstance().setRandomSeed((int) tc.seed());
         Amos amos = new Amos(spec.model(), spec.objective());
         try (Model model = Model.newInstance("amos", o.device())) {
             model.setBlock(amos);
             if (start.checkpoint() != null) {
-                BlockFiles.load(amos, model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.MODEL));
-            } else if (o.initFrom() != null) {
-                o.initFrom().loadInto(amos, spec.objective(), model.getNDManager(), o.log());
+                BlockFiles.load(amos, model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.MODEL),
+                        run.dir().resolve(RunFolder.CONFIG));
+            } else if (init != null) { // a new run, or one resumed before its first checkpoint
+                init.loadInto(amos, spec.objective(), model.getNDManager(), o.log());
             }
             ParameterList params = amos.getParameters();
             try (AdamW adam = newOptimizer(params, tc, start.step())) {
@@ -161,7 +185,7 @@ public final class Pretrainer {
                         .optOptimizer(adam)
                         .optDevices(new Device[] {o.device()})
                         .addTrainingListeners(
-                                new MetricsLogger(run.dir().resolve("metrics.jsonl"), tc.tokensPerStep(), start.step(),
+                                new MetricsLogger(run.dir().resolve(RunFolder.METRICS), tc.tokensPerStep(), start.step(),
                                         start.elapsedSeconds()),
                                 new ProgressListener(start.step(), tc.steps(), tc.tokensPerStep(), start.elapsedSeconds(),
                                         o.log()),
@@ -170,9 +194,12 @@ public final class Pretrainer {
                     initialize(trainer, tc);
                     run.requireFreeSpace(RunFolder.parameterCount(params),
                             o.resume() ? 1 : tc.keepCheckpoints() + 1, RunFolder::usableSpace);
-                    if (!o.resume()) { // only once inputs, model and disk proved good: no half-made run
+                    // only once inputs, weights and disk proved good: no half-made run, no config of a refused resume
+                    if (!o.resume()) {
                         run.writeConfig(spec.model(), spec.objective(), tc, spec.corpus(), spec.validCorpus(), data.tokenizer(),
                                 o.initFrom() == null ? null : o.initFrom().dir());
+                    } else if (tc.steps() != run.trainConfig().steps()) {
+                        run.recordExtension(start.step(), tc, EXTENSION_LR_RULE);
                     }
                     if (start.checkpoint() != null && Files.exists(start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER))) {
                         adam.loadState(model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER));

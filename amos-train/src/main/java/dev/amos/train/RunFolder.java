@@ -5,6 +5,7 @@ import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
 import dev.amos.io.FolderLock;
 import dev.amos.io.OutputFolder;
+import dev.amos.io.Sha256;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
@@ -36,6 +37,8 @@ public final class RunFolder {
 
     public static final String CONFIG = "config.json";
     public static final String TOKENIZER = "tokenizer.json";
+    /** One JSON object per logged step ({@link MetricsLogger}, read by {@code report.MetricsLog}). */
+    public static final String METRICS = "metrics.jsonl";
     public static final String DISCRIMINATOR = "discriminator";
     /** The encoder weights inside {@code discriminator/}. */
     public static final String ENCODER_PARAMS = "encoder.params";
@@ -186,13 +189,14 @@ public final class RunFolder {
         JsonArray valid = new JsonArray();
         validCorpus.forEach(p -> valid.add(p.toAbsolutePath().normalize().toString()));
         c.add("valid_corpus", valid);
-        c.addProperty("tokenizer_sha256", tokenizer.sha256());
+        c.addProperty("tokenizer_sha256", tokenizer.tokenizerJsonSha256()); // of the tokenizer.json written below
         if (initFrom != null) {
             c.addProperty("init_from", initFrom.toAbsolutePath().normalize().toString());
         }
         config = c;
-        writeJson(dir.resolve(CONFIG), c);
+        // the tokenizer first: a config.json (what makes the folder a run) always has its tokenizer beside it
         writeText(dir.resolve(TOKENIZER), tokenizer.tokenizerJson());
+        writeJson(dir.resolve(CONFIG), c);
     }
 
     /**
@@ -238,9 +242,38 @@ public final class RunFolder {
         return config.has("init_from") ? Path.of(config.get("init_from").getAsString()) : null;
     }
 
-    /** The sha256 of the tokenizer file the run was started with, or null when not recorded. */
+    /**
+     * The sha256 of the run's tokenizer.json (the file written beside config.json; for a run started
+     * from a vocab.txt, of the tokenizer.json made from it), or null when not recorded.
+     */
     public String tokenizerSha256() {
         return config.has("tokenizer_sha256") ? config.get("tokenizer_sha256").getAsString() : null;
+    }
+
+    /**
+     * The run's {@code tokenizer.json}, once its sha256 proved equal to the {@code tokenizer_sha256}
+     * of config.json: a run trained on other token ids must not go on with these.
+     *
+     * @throws BadInputException naming the file and both hashes when they differ, or what is missing
+     */
+    public Path verifiedTokenizer() throws IOException {
+        Path file = dir.resolve(TOKENIZER);
+        if (!Files.isRegularFile(file)) {
+            throw BadInputException.of(file, "missing: the run's tokenizer (the one its config.json records by"
+                    + " tokenizer_sha256); restore it from a copy of the run");
+        }
+        String recorded = tokenizerSha256();
+        if (recorded == null) {
+            throw BadInputException.of(dir.resolve(CONFIG), "no tokenizer_sha256: the run's tokenizer.json cannot be"
+                    + " verified (expected the config.json that 'amos train' wrote)");
+        }
+        String actual = Sha256.of(file);
+        if (!actual.equals(recorded)) {
+            throw BadInputException.of(file, "sha256 " + actual + " differs from tokenizer_sha256 " + recorded + " in "
+                    + CONFIG + ": not the tokenizer this run was trained with (its token ids would be remapped);"
+                    + " restore the run's own tokenizer.json, or start a new run");
+        }
+        return file;
     }
 
     List<Path> validCorpus() {

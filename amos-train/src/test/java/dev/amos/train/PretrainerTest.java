@@ -245,12 +245,16 @@ class PretrainerTest {
     void refusesToOverwriteARunOrResumeNothing(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("run");
         Files.createDirectories(run);
-        Files.writeString(run.resolve("config.json"), "{}");
+        Files.writeString(run.resolve("config.json"), "{\"model\": {}, \"training\": {}}");
         BadInputException e = assertThrows(BadInputException.class, () -> Pretrainer.run(options(run, false, 2, Objective.AMOS)));
-        assertTrue(e.getMessage().contains("already holds a run"), e.getMessage());
+        assertTrue(e.getMessage().contains("already holds a pretraining run"), e.getMessage());
+        Files.writeString(dir.resolve("notes.txt"), "mine");
+        BadInputException foreign = assertThrows(BadInputException.class,
+                () -> Pretrainer.run(options(dir, false, 2, Objective.AMOS)));
+        assertTrue(foreign.getMessage().contains("amos did not write it"), foreign.getMessage());
         BadInputException r = assertThrows(BadInputException.class,
                 () -> Pretrainer.run(options(dir.resolve("none"), true, 2, Objective.AMOS)));
-        assertTrue(r.getMessage().contains("not a run folder"), r.getMessage());
+        assertTrue(r.getMessage().contains("--resume takes a pretraining run"), r.getMessage());
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

@@ -45,6 +45,33 @@ public record DiscriminatorFolder(Path dir, ModelConfig model, String objective)
         return Math.min(MAX_LENGTH_CAP, model.maxPositions());
     }
 
+    /**
+     * Tokens kept per text: {@code requested}, or {@link #maxLength()} when it is 0.
+     *
+     * @throws BadInputException naming {@code option} unless 0 or within {@link #checkMaxLength}'s range
+     */
+    public int maxLength(int requested, String option) {
+        return requested == 0 ? maxLength() : checkMaxLength(requested, model.maxPositions(), option);
+    }
+
+    /** The fewest tokens a text can be cut to: its start and end markers and one token. */
+    public static final int MIN_MAX_LENGTH = 3;
+
+    /**
+     * Checks a requested maximum length against a model's positions.
+     *
+     * @return {@code requested}
+     * @throws BadInputException naming {@code option} unless {@code 3 <= requested <= positions}
+     */
+    public static int checkMaxLength(int requested, int positions, String option) {
+        if (requested < MIN_MAX_LENGTH || requested > positions) {
+            throw new BadInputException(option + ": expected " + MIN_MAX_LENGTH + ".." + positions + " tokens (the start"
+                    + " and end markers and at least one token, at most the model's " + positions + " positions), got "
+                    + requested);
+        }
+        return requested;
+    }
+
     /** Whether {@code dir} looks like a run folder or its discriminator folder. */
     public static boolean isRunOrDiscriminator(Path dir) {
         return Files.isRegularFile(dir.resolve(RunFolder.ENCODER_PARAMS))

@@ -51,13 +51,27 @@ public final class ModelExporter {
      */
     public static ExportedFolder exportTorchScript(Path runOrDiscriminator, Path outDir, Pooling pooling,
             boolean normalize, boolean overwrite) throws IOException {
+        return exportTorchScript(runOrDiscriminator, outDir, pooling, normalize, 0, overwrite);
+    }
+
+    /**
+     * Exports as {@link #exportTorchScript(Path, Path, Pooling, boolean, boolean)}, recording {@code
+     * maxLength} (tokens per text) in serving.properties and config.json.
+     *
+     * @param maxLength 3 to the model's positions, or 0 for min(512, positions)
+     * @throws dev.amos.model.BadInputException if the input is not an encoder, the length is out of
+     *     range, or the output folder may not be written
+     */
+    public static ExportedFolder exportTorchScript(Path runOrDiscriminator, Path outDir, Pooling pooling,
+            boolean normalize, int maxLength, boolean overwrite) throws IOException {
         DiscriminatorFolder run = DiscriminatorFolder.open(runOrDiscriminator);
+        int length = run.maxLength(maxLength, "--max-len");
         ModelConfig model = run.model();
         EncoderExportSpec spec = spec(model, pooling, normalize);
         OutputFolder.check(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
         try (OutputFolder out = OutputFolder.staged(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
                 NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the archive is written from host memory
-            ExportedFolder staged = new ExportedFolder(out.dir(), MODEL_NAME, pooling, normalize, run.maxLength());
+            ExportedFolder staged = new ExportedFolder(out.dir(), MODEL_NAME, pooling, normalize, length);
             Encoder encoder = Encoder.owning(model.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, run.params());
@@ -67,7 +81,7 @@ public final class ModelExporter {
             writeText(out.dir().resolve(ExportedFolder.SERVING_PROPERTIES), servingProperties(staged));
             out.commit(marker("torchscript", "encoder", runOrDiscriminator));
         }
-        return new ExportedFolder(outDir, MODEL_NAME, pooling, normalize, run.maxLength());
+        return new ExportedFolder(outDir, MODEL_NAME, pooling, normalize, length);
     }
 
     /**

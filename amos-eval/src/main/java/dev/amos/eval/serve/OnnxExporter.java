@@ -71,14 +71,17 @@ public final class OnnxExporter {
      * @param outDir the folder (see {@link OutputFolder#check}: new, empty, or an export to replace)
      * @param pooling pooling of the {@code sentence_embedding} output (and named in config.json)
      * @param normalize whether {@code sentence_embedding} is L2-normalised
+     * @param maxLength tokens per text recorded in config.json (3 to the model's positions), or 0 for
+     *     min(512, positions)
      * @param tokenTypeIds declare an (ignored) {@code token_type_ids} input for consumers that always send one
      * @param overwrite whether a previous export at {@code outDir} may be replaced
      * @throws dev.amos.model.BadInputException naming the folder when it is not an encoder folder, or
      *     the output folder when it may not be written
      */
     public static OnnxFolder exportEncoder(Path runOrDiscriminator, Path outDir, Pooling pooling, boolean normalize,
-            boolean tokenTypeIds, boolean overwrite) throws IOException {
+            int maxLength, boolean tokenTypeIds, boolean overwrite) throws IOException {
         DiscriminatorFolder run = DiscriminatorFolder.open(runOrDiscriminator);
+        int length = run.maxLength(maxLength, "--max-len");
         ModelConfig model = run.model();
         EncoderExportSpec spec = ModelExporter.spec(model, pooling, normalize);
         String outputs = EncoderOnnxExporter.LAST_HIDDEN_STATE + " float32 [batch, sequence, " + model.hiddenSize()
@@ -86,7 +89,7 @@ public final class OnnxExporter {
         OutputFolder.check(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
         try (OutputFolder out = OutputFolder.staged(outDir, FolderKind.EXPORT, overwrite, "--out", runOrDiscriminator);
                 NDManager manager = NDManager.newBaseManager(Device.cpu())) { // the model is written from host memory
-            OnnxFolder staged = new OnnxFolder(out.dir(), outputs, run.maxLength());
+            OnnxFolder staged = new OnnxFolder(out.dir(), outputs, length);
             Encoder encoder = Encoder.owning(model.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, run.params());
@@ -103,7 +106,7 @@ public final class OnnxExporter {
             writeJson(out.dir().resolve(CONFIG_FILE), json);
             out.commit(ModelExporter.marker("onnx", "encoder", runOrDiscriminator));
         }
-        return new OnnxFolder(outDir, outputs, run.maxLength());
+        return new OnnxFolder(outDir, outputs, length);
     }
 
     /**

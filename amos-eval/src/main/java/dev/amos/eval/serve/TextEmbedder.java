@@ -11,11 +11,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
+import com.google.gson.JsonObject;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.export.EncoderExportSpec.Pooling;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,20 +85,79 @@ public final class TextEmbedder implements AutoCloseable {
      * @throws BadInputException naming {@code dir} if it is neither
      */
     public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device) throws IOException {
-        if (ExportedFolder.isExported(dir)) {
-            return loadExported(ExportedFolder.open(dir), pooling, normalize, device);
-        }
-        if (java.nio.file.Files.isRegularFile(dir.resolve(OnnxExporter.MODEL_FILE))) {
+        return load(dir, pooling, normalize, device, 0);
+    }
+
+    /**
+     * Loads a pretraining run ({@code DIR} or {@code DIR/discriminator}) or an exported folder,
+     * cutting texts to {@code maxLength} tokens.
+     *
+     * @param maxLength tokens kept per text (with the start and end markers), 3 to the model's
+     *     positions; 0 for the folder's own (an export's recorded length, else min(512, positions))
+     * @throws BadInputException naming {@code dir} if it is neither, or {@code --max-len} if out of range
+     */
+    public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device, int maxLength)
+            throws IOException {
+        refuseReleasedLayout(dir);
+        if (!ExportedFolder.isExported(dir) && Files.isRegularFile(dir.resolve(OnnxExporter.MODEL_FILE))) {
             throw BadInputException.of(dir, "an ONNX export (" + OnnxExporter.MODEL_FILE + "): amos embed takes a run, an"
                     + " import or a TorchScript export; run it in ONNX Runtime (docs/serving.md) or embed the folder it"
                     + " was exported from");
         }
-        return loadRun(DiscriminatorFolder.open(dir), pooling, normalize, device);
+        int length = maxLength(dir, maxLength);
+        if (ExportedFolder.isExported(dir)) {
+            ExportedFolder folder = ExportedFolder.open(dir);
+            return loadExported(new ExportedFolder(folder.dir(), folder.modelName(), folder.pooling(), folder.normalize(),
+                    length), pooling, normalize, device);
+        }
+        return loadRun(DiscriminatorFolder.open(dir), pooling, normalize, device, length);
     }
 
-    private static TextEmbedder loadRun(DiscriminatorFolder run, Pooling pooling, boolean normalize, Device device)
-            throws IOException {
-        HuggingFaceTokenizer tokenizer = tokenizer(run.tokenizer(), run.maxLength());
+    /**
+     * The tokens per text that {@link #load(Path, Pooling, boolean, Device, int)} uses for {@code dir}.
+     *
+     * @param requested 0 for the folder's own (an export's recorded length, else min(512, positions))
+     * @throws BadInputException naming {@code --max-len} unless 3 <= requested <= the model's positions
+     */
+    public static int maxLength(Path dir, int requested) {
+        if (requested == 0) {
+            return ExportedFolder.isExported(dir) ? ExportedFolder.open(dir).maxLength()
+                    : DiscriminatorFolder.open(dir).maxLength();
+        }
+        return DiscriminatorFolder.checkMaxLength(requested, positions(dir), "--max-len");
+    }
+
+    /**
+     * The positions (longest input) of the model in a run, its discriminator, an import or an
+     * encoder export.
+     *
+     * @throws BadInputException naming {@code dir} if it is none of these
+     */
+    public static int positions(Path dir) {
+        refuseReleasedLayout(dir);
+        if (ExportedFolder.isExported(dir)) {
+            ExportedFolder folder = ExportedFolder.open(dir);
+            JsonObject config = DiscriminatorFolder.readJsonObject(dir.resolve("config.json"));
+            return config.get("model") instanceof JsonObject model && model.has("max_positions")
+                    ? model.get("max_positions").getAsInt() : folder.maxLength();
+        }
+        return DiscriminatorFolder.open(dir).model().maxPositions();
+    }
+
+    /** An {@code amos export --format hf} folder holds Microsoft's layout, which amos reads through {@code amos import}. */
+    private static void refuseReleasedLayout(Path dir) {
+        if (!ExportedFolder.isExported(dir) && !DiscriminatorFolder.isRunOrDiscriminator(dir)
+                && Files.isRegularFile(dir.resolve("config.json"))
+                && (Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("model.safetensors")))) {
+            throw BadInputException.of(dir, "a folder in Microsoft's released layout (pytorch_model.bin or model.safetensors,"
+                    + " config.json), as amos export --format hf writes: run 'amos import --from " + dir
+                    + " --out MODEL' and use MODEL");
+        }
+    }
+
+    private static TextEmbedder loadRun(DiscriminatorFolder run, Pooling pooling, boolean normalize, Device device,
+            int maxLength) throws IOException {
+        HuggingFaceTokenizer tokenizer = tokenizer(run.tokenizer(), maxLength);
         Model model = Model.newInstance(ModelExporter.MODEL_NAME, device, "PyTorch");
         try {
             Encoder encoder = Encoder.owning(run.model().discriminator());
@@ -105,7 +166,7 @@ public final class TextEmbedder implements AutoCloseable {
             block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
             BlockFiles.load(encoder, model.getNDManager(), run.params());
             block.freezeParameters(true); // inference only: no autograd graph, whatever the thread's grad mode
-            return new TextEmbedder(model, tokenizer, pooling, normalize, run.model().hiddenSize(), run.maxLength(),
+            return new TextEmbedder(model, tokenizer, pooling, normalize, run.model().hiddenSize(), maxLength,
                     AmosPieceRules.of(run.tokenizer()).orElse(null));
         } catch (RuntimeException e) {
             model.close();

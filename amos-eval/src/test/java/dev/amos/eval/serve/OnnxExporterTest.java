@@ -52,7 +52,7 @@ class OnnxExporterTest {
     @Test
     void meanExportGivesTheVectorsOfAmosEmbedAtSeveralBatchSizes() throws Exception {
         Path out = dir.resolve("onnx-mean");
-        OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, false);
+        OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, 0, false, false);
         for (String file : List.of("model.onnx", "tokenizer.json", "config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
@@ -66,8 +66,8 @@ class OnnxExporterTest {
         assertEquals("onnx", marker.get("format").getAsString());
         assertEquals("encoder", marker.get("content").getAsString());
         // a second export to the same folder needs --overwrite
-        assertThrows(BadInputException.class, () -> OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, false));
-        OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, false, true);
+        assertThrows(BadInputException.class, () -> OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, 0, false, false));
+        OnnxExporter.exportEncoder(run, out, Pooling.MEAN, false, 0, false, true);
         BadInputException notForEmbed = assertThrows(BadInputException.class,
                 () -> TextEmbedder.load(out, Pooling.MEAN, false));
         assertTrue(notForEmbed.getMessage().contains("an ONNX export"), notForEmbed.getMessage());
@@ -109,7 +109,9 @@ class OnnxExporterTest {
     void clsNormalizedExportOfTheDiscriminatorWithTokenTypeIds() throws Exception {
         Path out = dir.resolve("onnx-cls");
         OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(run.resolve("discriminator"), out, Pooling.CLS,
-                true, true, false);
+                true, 32, true, false);
+        assertEquals(32, folder.maxLength());
+        assertTrue(Files.readString(out.resolve("config.json")).contains("\"max_length\": 32"), "--max-len is recorded");
         float[][] expected;
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.CLS, true)) {
             expected = embedder.embed(TinyRun.TEXTS);
@@ -179,7 +181,7 @@ class OnnxExporterTest {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
         Path out = dir.resolve("never-written");
         BadInputException e = assertThrows(BadInputException.class,
-                () -> OnnxExporter.exportEncoder(notARun, out, Pooling.MEAN, false, false, false));
+                () -> OnnxExporter.exportEncoder(notARun, out, Pooling.MEAN, false, 0, false, false));
         assertTrue(e.getMessage().startsWith(notARun.toString()), e.getMessage());
         assertTrue(!Files.exists(out), "no output folder for a failed export");
     }

@@ -1,21 +1,10 @@
 package dev.amos.model.export;
 
-import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a {@link ScriptModuleDefinition} as a TorchScript archive (the zip format of {@code
@@ -37,10 +26,6 @@ public final class TorchScriptArchiveWriter {
     /** File format version: 10 is the highest read by torch 1.13 and libtorch 2.0.1. */
     static final int FILE_FORMAT_VERSION = 10;
 
-    private static final long DOS_EPOCH_2000 = 946684800000L;
-    private static final int ALIGNMENT = 64;
-    private static final int LOCAL_HEADER_SIZE = 30;
-    private static final int EXTRA_HEADER_SIZE = 4;
     private static final byte[] EMPTY_TUPLE_PICKLE = {(byte) 0x80, 2, ')', '.'};
 
     private TorchScriptArchiveWriter() {}
@@ -57,21 +42,7 @@ public final class TorchScriptArchiveWriter {
      */
     public static void write(Path file, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
             throws IOException {
-        Path absolute = file.toAbsolutePath();
-        Path directory = absolute.getParent();
-        Files.createDirectories(directory);
-        String root = archiveRoot(absolute);
-        // not Files.createTempFile: its 0600 permissions would make the model unreadable to a server
-        Path temporary = directory.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
-            OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            try (AlignedZip zip = new AlignedZip(out, root)) {
-                writeEntries(zip, module, extraFiles);
-            }
-            moveIntoPlace(temporary, absolute);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+        TorchZip.write(file, zip -> writeEntries(zip, module, extraFiles));
     }
 
     /** The pickled module instance ({@code data.pkl}); storages are {@code data/<index>}. */
@@ -93,7 +64,7 @@ public final class TorchScriptArchiveWriter {
         return pickle.setItems().build().stop().toByteArray();
     }
 
-    private static void writeEntries(AlignedZip zip, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
+    private static void writeEntries(TorchZip zip, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
             throws IOException {
         List<ScriptModuleDefinition.Attribute> tensors = module.tensorAttributes();
         for (int i = 0; i < tensors.size(); i++) {
@@ -120,100 +91,6 @@ public final class TorchScriptArchiveWriter {
             pickle.bool(flag);
         } else {
             pickle.string((String) value);
-        }
-    }
-
-    /** The single top-level folder: the file name without extension, like torch.jit.save. */
-    private static String archiveRoot(Path file) {
-        String name = file.getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        String stem = (dot > 0 ? name.substring(0, dot) : name).replaceAll("[^A-Za-z0-9_.-]", "_");
-        return stem.isEmpty() || stem.startsWith(".") ? "archive" : stem;
-    }
-
-    private static void moveIntoPlace(Path temporary, Path target) throws IOException {
-        try {
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
-
-    /**
-     * A zip of STORED entries whose data start on 64-byte boundaries, padded like torch with a
-     * local extra field {@code "FB"} filled with {@code 'Z'}.
-     */
-    private static final class AlignedZip implements AutoCloseable {
-
-        private final CountingOutputStream counter;
-        private final ZipOutputStream zip;
-        private final String root;
-
-        AlignedZip(OutputStream file, String root) {
-            this.counter = new CountingOutputStream(new BufferedOutputStream(file, 1 << 16));
-            this.zip = new ZipOutputStream(counter, StandardCharsets.UTF_8);
-            this.root = root;
-        }
-
-        void put(String record, byte[] data) throws IOException {
-            String name = root + "/" + record;
-            ZipEntry entry = new ZipEntry(name);
-            entry.setMethod(ZipEntry.STORED);
-            entry.setTime(DOS_EPOCH_2000);
-            entry.setSize(data.length);
-            entry.setCompressedSize(data.length);
-            CRC32 crc = new CRC32();
-            crc.update(data);
-            entry.setCrc(crc.getValue());
-            entry.setExtra(alignmentPadding(name));
-            zip.putNextEntry(entry);
-            zip.write(data);
-            zip.closeEntry();
-        }
-
-        private byte[] alignmentPadding(String name) {
-            long dataStart = counter.count() + LOCAL_HEADER_SIZE
-                    + name.getBytes(StandardCharsets.UTF_8).length + EXTRA_HEADER_SIZE;
-            int pad = (int) ((ALIGNMENT - dataStart % ALIGNMENT) % ALIGNMENT);
-            byte[] extra = new byte[EXTRA_HEADER_SIZE + pad];
-            extra[0] = 'F';
-            extra[1] = 'B';
-            extra[2] = (byte) (pad & 0xFF);
-            extra[3] = (byte) (pad >> 8);
-            for (int i = EXTRA_HEADER_SIZE; i < extra.length; i++) {
-                extra[i] = 'Z';
-            }
-            return extra;
-        }
-
-        @Override
-        public void close() throws IOException {
-            zip.close();
-        }
-    }
-
-    private static final class CountingOutputStream extends FilterOutputStream {
-
-        private long count;
-
-        CountingOutputStream(OutputStream out) {
-            super(out);
-        }
-
-        long count() {
-            return count;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-            count += len;
         }
     }
 }

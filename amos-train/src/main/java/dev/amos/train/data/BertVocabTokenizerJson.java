@@ -35,7 +35,7 @@ import java.util.Map;
 public final class BertVocabTokenizerJson {
 
     /** The special tokens registered as added tokens, in the order BERT lists them. */
-    static final List<String> SPECIAL_TOKENS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
+    public static final List<String> SPECIAL_TOKENS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
 
     private BertVocabTokenizerJson() {}
 
@@ -83,6 +83,32 @@ public final class BertVocabTokenizerJson {
                         "no " + required + " token (expected a BERT WordPiece vocab.txt)");
             }
         }
+        return toJson(vocab, lowercase);
+    }
+
+    /**
+     * The tokenizer.json of a token list (id = position), e.g. a trained vocabulary.
+     *
+     * @param tokens the tokens, holding at least [UNK], [CLS] and [SEP], no duplicates
+     * @param lowercase whether input text is lower-cased and accent-stripped (uncased)
+     * @return the tokenizer.json content
+     */
+    public static String fromTokens(List<String> tokens, boolean lowercase) {
+        Map<String, Integer> vocab = new LinkedHashMap<>();
+        for (int id = 0; id < tokens.size(); id++) {
+            if (vocab.putIfAbsent(tokens.get(id), id) != null) {
+                throw new IllegalArgumentException("duplicate token " + tokens.get(id));
+            }
+        }
+        for (String required : List.of("[UNK]", "[CLS]", "[SEP]")) {
+            if (!vocab.containsKey(required)) {
+                throw new IllegalArgumentException("no " + required + " token");
+            }
+        }
+        return toJson(vocab, lowercase);
+    }
+
+    private static String toJson(Map<String, Integer> vocab, boolean lowercase) {
         JsonObject root = new JsonObject();
         root.addProperty("version", "1.0");
         root.add("truncation", JsonNull.INSTANCE);

@@ -72,14 +72,30 @@ public final class CorpusTokenizer implements AutoCloseable {
         try {
             byte[] bytes = Files.readAllBytes(file);
             String sha = Sha256.of(bytes);
-            boolean isJson = !file.getFileName().toString().endsWith(".txt")
-                    && new String(bytes, StandardCharsets.UTF_8).stripLeading().startsWith("{");
+            boolean isJson = isJson(file, bytes);
             String json = isJson ? new String(bytes, StandardCharsets.UTF_8) : BertVocabTokenizerJson.fromVocab(file);
             SpecialTokens special = readSpecialTokens(file, json);
             return new CorpusTokenizer(file, json, sha, special, newHuggingFaceTokenizer(file, json, isJson));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * The sha256 of the tokenizer.json a run started with {@code file} holds (and records in its
+     * config.json): of the file itself, or of the tokenizer.json made from a vocab.txt.
+     *
+     * @param file a tokenizer.json or vocab.txt
+     */
+    public static String tokenizerJsonSha256(Path file) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        String json = isJson(file, bytes) ? new String(bytes, StandardCharsets.UTF_8) : BertVocabTokenizerJson.fromVocab(file);
+        return Sha256.of(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static boolean isJson(Path file, byte[] bytes) {
+        return !file.getFileName().toString().endsWith(".txt")
+                && new String(bytes, StandardCharsets.UTF_8).stripLeading().startsWith("{");
     }
 
     private static HuggingFaceTokenizer newHuggingFaceTokenizer(Path file, String json, boolean isJson)
@@ -167,6 +183,11 @@ public final class CorpusTokenizer implements AutoCloseable {
     /** @return the sha256 (hex) of the file this tokenizer was loaded from */
     public String sha256() {
         return sha256;
+    }
+
+    /** @return the sha256 (hex) of {@link #tokenizerJson()} in UTF-8: of the tokenizer.json a run writes */
+    public String tokenizerJsonSha256() {
+        return Sha256.of(tokenizerJson.getBytes(StandardCharsets.UTF_8));
     }
 
     /** @return the tokenizer.json text (generated when loaded from a vocab.txt) */

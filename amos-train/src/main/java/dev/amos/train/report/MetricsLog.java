@@ -86,6 +86,38 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
         return new MetricsLog(file, List.copyOf(rows), pendingBadLine, superseded);
     }
 
+    /**
+     * Prepares the log of a run resumed at {@code step}: drops the lines of later steps (the run
+     * redoes them) and an unparsable last line (torn by a killed run), keeping every other line as
+     * it is. The file is checked first as {@link #read} does: an unparsable or invalid line that is
+     * not the last is a {@link BadInputException} naming the file and line, and the file is left
+     * untouched. A missing file is nothing to do.
+     *
+     * @param file the run's metrics.jsonl
+     * @param step the step the run resumes from (0: the run starts again)
+     */
+    public static void truncateAfter(Path file, long step) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        MetricsLog checked = read(file);
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        StringBuilder keep = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || i + 1 == checked.ignoredLastLine()) {
+                continue;
+            }
+            if (parseObject(line).get("step").getAsLong() <= step) {
+                keep.append(line).append('\n');
+            }
+        }
+        byte[] content = keep.toString().getBytes(StandardCharsets.UTF_8);
+        if (!java.util.Arrays.equals(content, Files.readAllBytes(file))) {
+            dev.amos.io.AtomicFiles.write(file, out -> out.write(content));
+        }
+    }
+
     /** The value of one scalar metric for every row, as an array aligned with {@link #steps()}. */
     public double[] column(ToDoubleFunction<Row> metric) {
         return rows.stream().mapToDouble(metric).toArray();
