@@ -461,6 +461,16 @@ class BadInputTest {
     }
 
     @Test
+    void exportFormatAndItsOptions() throws IOException {
+        Path out = freshOut();
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", out.toString(), "--format", "onx"),
+                "--format", "torchscript, onnx or hf", "onx");
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", out.toString(), "--token-type-ids"),
+                "--token-type-ids", "only with --format onnx");
+        assertFalse(Files.exists(out), "a refused export created " + out);
+    }
+
+    @Test
     void outputPathsThatCannotBeMade() throws IOException {
         Path file = Files.writeString(tmp.resolve("in-the-way"), "x");
         Path glue = Files.createDirectories(tmp.resolve("glue-out/RTE")).getParent();

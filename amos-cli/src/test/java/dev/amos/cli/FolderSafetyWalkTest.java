@@ -104,6 +104,7 @@ class FolderSafetyWalkTest {
         w.put("export", t -> args("export", "--model", encoder, "--out", t));
         w.put("export hf", t -> args("export", "--model", encoder, "--out", t, "--format", "hf"));
         w.put("export classifier", t -> args("export", "--model", fineTune, "--out", t));
+        w.put("export onnx", t -> args("export", "--model", encoder, "--out", t, "--format", "onnx"));
         w.put("import", t -> args("import", "--from", released, "--out", t));
         w.put("finetune", t -> args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--seeds", "1",
                 "--epochs", "1", "--max-len", "32", "--out", t));
