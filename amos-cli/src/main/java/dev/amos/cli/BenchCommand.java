@@ -3,6 +3,8 @@ package dev.amos.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
+import dev.amos.io.OutputFile;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
@@ -65,6 +67,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     java.nio.file.Path profile;
 
+    @Option(names = "--overwrite", description = "Replace the profile files already in --profile DIR.")
+    boolean overwrite;
+
     @Override
     public Integer call() throws java.io.IOException {
         ModelConfig model = ModelConfig.load(config, Paths.models());
@@ -126,7 +131,12 @@ final class BenchCommand implements Callable<Integer> {
     private void validate(ModelConfig model, int seq) {
         OptionChecks.ranges(this);
         if (profile != null) {
+            OutputFolder.requireOutsideAmosFolders(profile, "--profile");
             OptionChecks.outputFolder(profile, "--profile");
+            for (String o : objectives) {
+                OutputFile.check(profile.resolve(Objective.parse(o, o.equals("amos") ? ablation : null).label() + ".json"),
+                        overwrite, "--profile");
+            }
         }
         if (seq > model.maxPositions()) {
             throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "

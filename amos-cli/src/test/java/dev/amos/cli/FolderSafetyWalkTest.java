@@ -114,6 +114,10 @@ class FolderSafetyWalkTest {
         w.put("train", t -> args("train", "--config", "amos-tiny", "--steps", "1", "--batch-size", "2", "--seq-len", "16",
                 "--corpus", corpus, "--cache", tmp.resolve("cache"), "--out", t));
         w.put("embed", t -> args("embed", "--model", encoder, "--input", texts, "--output", t.resolve("vectors.jsonl")));
+        w.put("train --cache", t -> args("train", "--config", "amos-tiny", "--steps", "1", "--batch-size", "2",
+                "--seq-len", "16", "--corpus", corpus, "--cache", t, "--out", tmp.resolve("never-" + (++counter))));
+        w.put("bench --profile", t -> args("bench", "--config", "amos-tiny", "--objective", "mlm", "--steps", "1",
+                "--warmup", "0", "--profile", t));
         w.put("tokenizer train", t -> args("tokenizer", "train", "--corpus", corpus, "--vocab-size", "100",
                 "--out", t.resolve("tokenizer.json")));
         return w;
@@ -146,9 +150,9 @@ class FolderSafetyWalkTest {
     void everyWriterRefusesEveryKindOfFolderAndTouchesNothing() throws IOException {
         for (Map.Entry<String, Function<Path, String[]>> writer : writers().entrySet()) {
             for (Map.Entry<String, Path> target : targets().entrySet()) {
-                if ((writer.getKey().equals("embed") || writer.getKey().equals("tokenizer train"))
+                if (List.of("embed", "tokenizer train", "train --cache", "bench --profile").contains(writer.getKey())
                         && target.getKey().equals("foreign")) {
-                    continue; // a new file in a user's own folder is fine; checked below
+                    continue; // a new file (or cache folder) in a user's own folder is fine; checked below
                 }
                 Path t = target.getValue();
                 Map<String, String> before = snapshot(t);
