@@ -67,7 +67,30 @@ public final class AmosCli {
      * have cosine 0.99998 and could not tell a right export from a wrong one; at 0.2 at most 0.82.
      */
     public Path trainTinyRun() throws IOException, InterruptedException {
+        return trainTinyRun(repoFile("models/tokenizer.json"), "run");
+    }
+
+    /**
+     * Trains amos-tiny for 2 steps on the first 400 lines of the quickstart sample with {@code
+     * tokenizer}, into {@code work(name)}.
+     */
+    public Path trainTinyRun(Path tokenizer, String name) throws IOException, InterruptedException {
+        Path corpus = sampleCorpus();
+        Path run = work(name);
+        run("train", "--config", repoFile("models/amos-tiny.json").toString(), "--tokenizer",
+                tokenizer.toString(), "--corpus", corpus.toString(), "--steps", "2",
+                "--batch-size", "4", "--seq-len", "32", "--checkpoint-every", "2", "--seed", "3",
+                "--set", "init_std=0.2",
+                "--cache", work("cache").toString(), "--out", run.toString());
+        return run;
+    }
+
+    /** The first 400 lines of the quickstart sample, as {@code work("corpus.txt")}. */
+    public Path sampleCorpus() throws IOException {
         Path corpus = work("corpus.txt");
+        if (Files.isRegularFile(corpus)) {
+            return corpus;
+        }
         List<String> lines = new ArrayList<>();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(
                 new GZIPInputStream(Files.newInputStream(repoFile("data/wiki-sample.txt.gz"))), StandardCharsets.UTF_8))) {
@@ -76,13 +99,7 @@ public final class AmosCli {
             }
         }
         Files.write(corpus, lines, StandardCharsets.UTF_8);
-        Path run = work("run");
-        run("train", "--config", repoFile("models/amos-tiny.json").toString(), "--tokenizer",
-                repoFile("models/tokenizer.json").toString(), "--corpus", corpus.toString(), "--steps", "2",
-                "--batch-size", "4", "--seq-len", "32", "--checkpoint-every", "2", "--seed", "3",
-                "--set", "init_std=0.2",
-                "--cache", work("cache").toString(), "--out", run.toString());
-        return run;
+        return corpus;
     }
 
     /** Runs {@code amos ARGS...}; throws with the end of its output if it exits non-zero. */
