@@ -18,12 +18,7 @@ import dev.amos.io.OutputFolder;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +33,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Every writer of the CLI against every kind of folder (docs/reliability.md, "Folder kinds"):
@@ -62,7 +56,6 @@ class FolderSafetyWalkTest {
     private Path released;
     private int counter;
 
-    private record Run(int code, String err, String log) {}
 
     @BeforeAll
     void models() throws IOException {
@@ -157,7 +150,7 @@ class FolderSafetyWalkTest {
                 Path t = target.getValue();
                 Map<String, String> before = snapshot(t);
                 List<String> siblings = names(t.getParent());
-                Run r = run(writer.getValue().apply(t));
+                CliRun r = run(writer.getValue().apply(t));
                 String what = writer.getKey() + " into " + target.getKey() + ": " + r.err() + r.log();
                 assertEquals(2, r.code(), what);
                 assertEquals(1, r.err().strip().lines().count(), what);
@@ -173,14 +166,14 @@ class FolderSafetyWalkTest {
     void noWriterWritesIntoItsOwnInputNorBesideItInside() throws IOException {
         Map<String, String> before = snapshot(encoder);
         for (Path t : List.of(encoder, encoder.resolve("export"), encoder.resolve("discriminator"), encoder.getParent())) {
-            Run r = run(args("export", "--model", encoder, "--out", t));
+            CliRun r = run(args("export", "--model", encoder, "--out", t));
             assertEquals(2, r.code(), t + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
-        Run finetune = run(args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--max-len", "32",
+        CliRun finetune = run(args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--max-len", "32",
                 "--out", encoder));
         assertEquals(2, finetune.code(), finetune.err());
-        Run embed = run(args("embed", "--model", encoder, "--input", texts, "--output", texts));
+        CliRun embed = run(args("embed", "--model", encoder, "--input", texts, "--output", texts));
         assertEquals(2, embed.code(), embed.err());
         assertTrue(embed.err().contains("own input"), embed.err());
         assertEquals("hello world\nanother text\n", Files.readString(texts));
@@ -210,7 +203,7 @@ class FolderSafetyWalkTest {
             cases.add(args("export", "--model", t.get(kind), "--out", tmp.resolve("z")));
         }
         for (String[] c : cases) {
-            Run r = run(c);
+            CliRun r = run(c);
             String what = String.join(" ", c) + ": " + r.err() + r.log();
             assertEquals(2, r.code(), what);
             assertEquals(1, r.err().strip().lines().count(), what);
@@ -223,18 +216,18 @@ class FolderSafetyWalkTest {
     void aNewFolderIsWrittenAndMarkedAndOverwriteReplacesOnlyItsOwnKind() throws IOException {
         Path out = tmp.resolve("exports/encoder");
         Files.createDirectories(out.getParent());
-        Run first = run(args("export", "--model", encoder, "--out", out));
+        CliRun first = run(args("export", "--model", encoder, "--out", out));
         assertEquals(0, first.code(), first.err() + first.log());
         AmosFolder written = AmosFolder.read(out);
         assertEquals(FolderKind.EXPORT, written.kind());
         assertEquals("torchscript", written.field("format"));
         assertEquals("encoder", written.field("content"));
 
-        Run again = run(args("export", "--model", encoder, "--out", out));
+        CliRun again = run(args("export", "--model", encoder, "--out", out));
         assertEquals(2, again.code(), again.err());
         assertTrue(again.err().contains("--overwrite"), again.err());
 
-        Run replaced = run(args("export", "--model", fineTune, "--out", out, "--overwrite"));
+        CliRun replaced = run(args("export", "--model", fineTune, "--out", out, "--overwrite"));
         assertEquals(0, replaced.code(), replaced.err() + replaced.log());
         assertEquals("classifier", AmosFolder.read(out).field("content"));
         assertTrue(Files.isRegularFile(out.resolve("synset.txt")));
@@ -243,17 +236,17 @@ class FolderSafetyWalkTest {
 
         Path run = targets().get("run");
         Map<String, String> before = snapshot(run);
-        Run notARun = run(args("export", "--model", encoder, "--out", run, "--overwrite"));
+        CliRun notARun = run(args("export", "--model", encoder, "--out", run, "--overwrite"));
         assertEquals(2, notARun.code(), "--overwrite never replaces another kind: " + notARun.err());
         assertEquals(before, snapshot(run));
 
         Path userFolder = Files.createDirectories(tmp.resolve("mine"));
         Files.writeString(userFolder.resolve("keep.txt"), "keep");
-        Run embed = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
+        CliRun embed = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
         assertEquals(0, embed.code(), embed.err() + embed.log());
-        Run embedAgain = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
+        CliRun embedAgain = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
         assertEquals(2, embedAgain.code(), embedAgain.err());
-        Run embedOverwrite = run(args("embed", "--model", encoder, "--input", texts, "--output",
+        CliRun embedOverwrite = run(args("embed", "--model", encoder, "--input", texts, "--output",
                 userFolder.resolve("v.jsonl"), "--overwrite"));
         assertEquals(0, embedOverwrite.code(), embedOverwrite.err());
         assertEquals("keep", Files.readString(userFolder.resolve("keep.txt")));
@@ -278,24 +271,8 @@ class FolderSafetyWalkTest {
         return Stream.of(parts).map(Object::toString).toArray(String[]::new);
     }
 
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream systemErr = System.err;
-        PrintStream systemOut = System.out;
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream capture = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            System.setErr(capture);
-            System.setOut(capture);
-            CommandLine cmd = AmosCommand.commandLine();
-            cmd.setOut(new PrintWriter(new StringWriter(), true));
-            cmd.setErr(new PrintWriter(err, true));
-            code = cmd.execute(args);
-        } finally {
-            System.setErr(systemErr);
-            System.setOut(systemOut);
-        }
-        return new Run(code, err.toString(), log.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** Every file under {@code path} (or the file itself) and its bytes. */
