@@ -1,5 +1,6 @@
 package dev.amos.model.export;
 
+import dev.amos.model.RelativePositionBuckets;
 import java.util.Locale;
 
 /**

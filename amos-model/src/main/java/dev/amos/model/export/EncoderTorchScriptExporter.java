@@ -2,6 +2,7 @@ package dev.amos.model.export;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.GsonBuilder;
+import dev.amos.model.RelativePositionBuckets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.amos.model.export.EncoderExportSpec;
 import dev.amos.model.export.EncoderTorchScriptExporter;
-import dev.amos.model.export.RelativePositionBuckets;
+import dev.amos.model.RelativePositionBuckets;
 import dev.amos.model.export.onnx.OnnxGraph.Attribute;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
