@@ -5,7 +5,7 @@ import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.concurrent.Callable;

@@ -16,7 +16,7 @@ import ai.djl.nn.Activation;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import dev.amos.model.RelativePositionBuckets;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
