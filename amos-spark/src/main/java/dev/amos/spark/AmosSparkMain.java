@@ -5,8 +5,10 @@ import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
+import dev.amos.model.Failures;
 import dev.amos.model.Pooling;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.FileSystem;
@@ -54,37 +56,14 @@ public final class AmosSparkMain {
     static int run(String... args) {
         CommandLine cli = new CommandLine(new AmosSparkMain());
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
-        cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            Throwable bad = badInput(e);
-            if (bad != null) {
-                System.err.println("amos spark: " + bad.getMessage());
-                return BAD_INPUT;
-            }
-            // last resort: one line, no exception class name; the trace only with --verbose
-            String message = e.getMessage() == null ? "an internal error with no message" : e.getMessage().strip();
-            message = message.lines().findFirst().orElse("").replaceAll(
-                    "\\b(?:[a-zA-Z_$][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "");
-            System.err.println("amos spark: error: " + message + (verbose ? "" : " (run with --verbose for the stack trace)"));
-            if (verbose) {
-                e.printStackTrace();
-            }
-            return 1;
-        });
+        cli.setExecutionExceptionHandler((e, line, parsed) -> Failures.report(e, "amos spark",
+                line.getCommandSpec().qualifiedName(), verbose, new PrintWriter(System.err, true)));
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("amos spark: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help')");
+            System.err.println("amos spark: " + Failures.withoutClassNames(Failures.firstLine(e.getMessage()))
+                    + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return BAD_INPUT;
         });
         return cli.execute(args);
-    }
-
-    private static Throwable badInput(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BadInputException) {
-                return t;
-            }
-        }
-        return null;
     }
 
     /** Options of both subcommands. */
