@@ -13,6 +13,7 @@ import dev.amos.model.ScalarConstants;
 import dev.amos.model.Amos;
 import dev.amos.model.PretrainOutput;
 import dev.amos.train.data.Masker;
+import dev.amos.train.data.Seeds;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
 import dev.amos.train.optim.LinearWarmupDecay;
@@ -32,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
  * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
- * engine is re-seeded per step), so a resumed run reproduces the uninterrupted run's losses.
+ * engine is re-seeded per step), each drawn from {@link Seeds}, so a resumed run reproduces the
+ * uninterrupted run's losses.
  */
 final class TrainingLoop {
 
@@ -114,7 +116,7 @@ final class TrainingLoop {
     private StepRecord step() {
         long next = step + 1;
         amos.setTrainingProgress((float) (next - 1) / tc.steps());
-        Engine.getInstance().setRandomSeed(engineSeed(tc.seed(), next));
+        Engine.getInstance().setRandomSeed(Seeds.engine(tc.seed(), next));
         try (NDManager stepManager = trainer.getManager().newSubManager()) {
             StepStats stats = null;
             for (int micro = 0; micro < tc.accumulate(); micro++) {
@@ -174,11 +176,6 @@ final class TrainingLoop {
             NDArray atMask = PretrainOutput.maskedInputIs(data, masker.specialTokens().mask());
             return StepStats.collect(out, terms, loss, norm, atMask, masker.config().keepsOrRandomizes(), keep);
         }
-    }
-
-    /** The seed of the engine's generator at {@code step} (dropout, Gumbel noise, random layers). */
-    static int engineSeed(long seed, long step) {
-        return (int) (Masker.streamSeed(seed ^ 0x9E3779B97F4A7C15L, step) & 0x7fffffff);
     }
 
     /** SIGINT/SIGTERM: ask the loop to write a checkpoint and stop, and wait for it. */
