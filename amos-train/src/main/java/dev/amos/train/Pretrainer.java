@@ -57,9 +57,6 @@ public final class Pretrainer {
         }
     }
 
-    /** Test hook: steps whose loss is replaced by NaN (fault injection for the skip logic). */
-    static volatile java.util.function.LongPredicate injectNaN = step -> false;
-
     private Pretrainer() {}
 
     /** Runs (or resumes) a pretraining run; see the class comment. */
@@ -210,7 +207,7 @@ public final class Pretrainer {
                     TrainingLoop loop = new TrainingLoop(trainer, adam, amos, tc,
                             data.train().getData(trainer.getManager(), prefetch).iterator(), data.train().masker(),
                             validation, checkpointer,
-                            start, o.log());
+                            start, o.log(), o.nanLossAt());
                     boolean stopped = loop.run();
                     run.writeDiscriminator(amos, spec.model(), spec.objective(), data.tokenizer());
                     writeReport(run.dir(), data.unigramLoss(), o.log());

@@ -21,6 +21,7 @@ import java.io.PrintStream;
 import java.util.Iterator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * The pretraining loop on DJL's {@link Trainer}: per step, {@code accumulate} micro-batches of
@@ -49,6 +50,7 @@ final class TrainingLoop {
     private final PrintStream log;
     private final ParameterList params;
     private final LinearWarmupDecay schedule;
+    private final LongPredicate nanLossAt;
     private final double previousSeconds;
     private final long startNanos = System.nanoTime();
     private long step;
@@ -59,9 +61,12 @@ final class TrainingLoop {
      * @param start where the run starts: step, skipped steps and seconds before this process
      * @param masker the masker of the batches (which masked positions hold {@code [MASK]})
      * @param validation held-out measurements, or null
+     * @param nanLossAt fault injection ({@link PretrainOptions.Builder#optNanLossAt}): the steps
+     *     whose loss is made NaN, or null for none
      */
     TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Masker masker,
-            Validation validation, Checkpointer checkpointer, Checkpoints.Start start, PrintStream log) {
+            Validation validation, Checkpointer checkpointer, Checkpoints.Start start, PrintStream log,
+            LongPredicate nanLossAt) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.amos = amos;
@@ -76,6 +81,7 @@ final class TrainingLoop {
         this.step = start.step();
         this.skippedSteps = start.skippedSteps();
         this.previousSeconds = start.elapsedSeconds();
+        this.nanLossAt = nanLossAt;
     }
 
     /**
@@ -121,8 +127,9 @@ final class TrainingLoop {
             StepStats stats = null;
             for (int micro = 0; micro < tc.accumulate(); micro++) {
                 try (Batch batch = batches.next()) {
-                    stats = forwardBackward(trainer, batch.getData(), next, tc, masker,
-                            micro == tc.accumulate() - 1 ? params : null, stepManager);
+                    stats = forwardBackward(trainer, batch.getData(), tc, masker,
+                            micro == tc.accumulate() - 1 ? params : null, stepManager,
+                            nanLossAt != null && nanLossAt.test(next));
                 }
             }
             // the one device read of every step (logged steps also read their statistics, validated
@@ -162,13 +169,23 @@ final class TrainingLoop {
      */
     static StepStats forwardBackward(Trainer trainer, NDList data, long step, TrainConfig tc, Masker masker,
             ParameterList clipParams, NDManager keep) {
+        return forwardBackward(trainer, data, tc, masker, clipParams, keep, false);
+    }
+
+    /**
+     * {@link #forwardBackward(Trainer, NDList, long, TrainConfig, Masker, ParameterList, NDManager)}
+     * with the loss multiplied by NaN when {@code nanLoss} (fault injection; see {@link
+     * PretrainOptions.Builder#optNanLossAt}).
+     */
+    static StepStats forwardBackward(Trainer trainer, NDList data, TrainConfig tc, Masker masker,
+            ParameterList clipParams, NDManager keep, boolean nanLoss) {
         try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
             NDList predictions = trainer.forward(data);
             PretrainOutput out = PretrainOutput.fromList(predictions);
             // the loss with its terms, which are logged as computed for it (not evaluated a second time)
             PretrainOutput.Losses terms = ((PretrainLoss) trainer.getLoss()).terms(out);
             NDArray loss = terms.total();
-            if (Pretrainer.injectNaN.test(step)) {
+            if (nanLoss) {
                 loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
             gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
