@@ -182,10 +182,8 @@ public final class Pretrainer {
                         .optOptimizer(adam)
                         .optDevices(new Device[] {o.device()})
                         .addTrainingListeners(
-                                new MetricsLogger(run.dir().resolve(RunFolder.METRICS), tc.tokensPerStep(), start.step(),
-                                        start.elapsedSeconds()),
-                                new ProgressListener(start.step(), tc.steps(), tc.tokensPerStep(), start.elapsedSeconds(),
-                                        o.log()),
+                                new MetricsLogger(run.dir().resolve(RunFolder.METRICS), start.step()),
+                                new ProgressListener(start.step(), tc.steps(), o.log()),
                                 checkpointer);
                 try (Trainer trainer = model.newTrainer(config)) {
                     initialize(trainer, tc);

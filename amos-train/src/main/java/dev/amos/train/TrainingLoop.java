@@ -51,6 +51,7 @@ final class TrainingLoop {
     private final ParameterList params;
     private final LinearWarmupDecay schedule;
     private final LongPredicate nanLossAt;
+    private final Throughput throughput;
     private final double previousSeconds;
     private final long startNanos = System.nanoTime();
     private long step;
@@ -82,6 +83,7 @@ final class TrainingLoop {
         this.skippedSteps = start.skippedSteps();
         this.previousSeconds = start.elapsedSeconds();
         this.nanLossAt = nanLossAt;
+        this.throughput = new Throughput(tc.tokensPerStep(), start.step(), start.elapsedSeconds());
     }
 
     /**
@@ -140,8 +142,9 @@ final class TrainingLoop {
             StepRecord.ValidLosses valid = validation != null && validation.due(step, tc.steps())
                     ? validation.measure(trainer) : null;
             boolean logged = step % tc.logEvery() == 0 || step == tc.steps() || valid != null;
+            double elapsed = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
             StepRecord record = new StepRecord(step, tc.steps(), schedule.getNewValue((int) step), !finite, skippedSteps,
-                    previousSeconds + (System.nanoTime() - startNanos) / 1e9, logged, stats, valid);
+                    elapsed, logged ? throughput.close(step, elapsed) : 0, logged, stats, valid);
             trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
             return record;
         } finally {
