@@ -2,6 +2,7 @@ package dev.amos.cli;
 
 import dev.amos.model.Failures;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,7 +73,7 @@ public final class AmosCommand implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        boolean verbose = Arrays.asList(args).contains("--verbose");
         PrintWriter err = new PrintWriter(System.err, true);
         Thread.setDefaultUncaughtExceptionHandler((thread, ex) -> report(ex, "amos (thread " + thread.getName() + ")",
                 verbose, err));

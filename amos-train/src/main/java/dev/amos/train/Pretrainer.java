@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -154,7 +155,7 @@ public final class Pretrainer {
         }
         TrainConfig extended = before.toBuilder().optSteps(steps).build();
         int next = (int) done + 1;
-        o.log().printf(java.util.Locale.ROOT, "amos: extending the run from %d to %d steps (resumed at step %d); learning"
+        o.log().printf(Locale.ROOT, "amos: extending the run from %d to %d steps (resumed at step %d); learning"
                 + " rate %s: step %d at %.3g (the %d-step schedule had %.3g)%n", before.steps(), steps, done,
                 EXTENSION_LR_RULE, next, schedule(extended).getNewValue(next), before.steps(),
                 schedule(before).getNewValue(next));

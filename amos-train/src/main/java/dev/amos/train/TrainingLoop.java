@@ -9,6 +9,7 @@ import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import dev.amos.io.NativeHeap;
 import dev.amos.model.ScalarConstants;
 import dev.amos.model.Amos;
 import dev.amos.model.PretrainOutput;
@@ -148,7 +149,7 @@ final class TrainingLoop {
             trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
             return record;
         } finally {
-            dev.amos.io.NativeHeap.afterStep(step); // after the step's arrays are freed
+            NativeHeap.afterStep(step); // after the step's arrays are freed
         }
     }
 
