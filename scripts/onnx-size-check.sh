@@ -32,7 +32,7 @@ Engine.getInstance().setRandomSeed(1);
 var enc = Encoder.owning(c.discriminator());
 enc.initialize(m, DataType.FLOAT32, new Shape(1, 8));
 enc.namedTensors().get("rel_bias.table").muli(50f);
-var spec = dev.amos.eval.serve.ModelExporter.spec(c, EncoderExportSpec.Pooling.MEAN, false);
+var spec = dev.amos.eval.serve.ModelExporter.spec(c, Pooling.MEAN, false);
 var file = Path.of("$work/model.onnx");
 long t0 = System.nanoTime();
 try (var out = Files.newOutputStream(file)) { EncoderOnnxExporter.write(out, spec, enc.namedTensors(), false, Map.of()); }

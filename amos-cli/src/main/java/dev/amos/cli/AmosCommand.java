@@ -1,7 +1,8 @@
 package dev.amos.cli;
 
-import dev.amos.model.BadInputException;
+import dev.amos.model.Failures;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -64,27 +65,15 @@ public final class AmosCommand implements Callable<Integer> {
     }
 
     /**
-     * The last-resort handler: one line on {@code err}, exit code 2 for bad input ({@link
-     * BadInputException}, also as the cause of another exception), else 1; the stack trace only
-     * when {@code verbose}.
+     * The CLI's last-resort handler: {@link Failures#report} with the prefix {@code amos} (one line
+     * on {@code err}, exit code 2 for bad input, else 1; the stack trace only when {@code verbose}).
      */
     static int report(Throwable ex, String command, boolean verbose, PrintWriter err) {
-        BadInputException bad = Failures.badInput(ex);
-        if (bad != null) {
-            err.println("amos: " + Failures.withoutClassNames(Failures.firstLine(bad.getMessage())));
-        } else {
-            err.println("amos: error: " + command + " failed: " + Failures.describe(ex)
-                    + (verbose ? "" : " (run with --verbose for the stack trace)"));
-        }
-        if (verbose) {
-            ex.printStackTrace(err);
-        }
-        err.flush();
-        return bad != null ? 2 : 1;
+        return Failures.report(ex, "amos", command, verbose, err);
     }
 
     public static void main(String[] args) {
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        boolean verbose = Arrays.asList(args).contains("--verbose");
         PrintWriter err = new PrintWriter(System.err, true);
         Thread.setDefaultUncaughtExceptionHandler((thread, ex) -> report(ex, "amos (thread " + thread.getName() + ")",
                 verbose, err));

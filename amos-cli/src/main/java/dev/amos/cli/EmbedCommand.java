@@ -8,7 +8,7 @@ import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFile;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import dev.amos.train.Bench;
 import dev.amos.io.ProgressBar;
 import java.io.BufferedReader;

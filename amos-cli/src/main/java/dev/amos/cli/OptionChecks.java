@@ -6,10 +6,13 @@ import dev.amos.model.Objective;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.math.BigDecimal;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Set;
 import picocli.CommandLine.Mixin;
@@ -52,7 +55,7 @@ final class OptionChecks {
         if (value instanceof Path p) {
             return p.toString().isEmpty();
         }
-        return value instanceof java.util.Collection<?> c && c.stream().anyMatch(OptionChecks::isEmptyPath);
+        return value instanceof Collection<?> c && c.stream().anyMatch(OptionChecks::isEmptyPath);
     }
 
     /** The longest name of an option field, e.g. {@code --batch-size}. */
@@ -209,10 +212,10 @@ final class OptionChecks {
 
     /** An I/O failure in words, without the exception's class name. */
     static String reason(Exception e) {
-        if (e instanceof java.nio.file.AccessDeniedException) {
+        if (e instanceof AccessDeniedException) {
             return "permission denied";
         }
-        if (e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null) {
+        if (e instanceof FileSystemException fse && fse.getReason() != null) {
             return fse.getReason();
         }
         return e.getMessage() != null ? e.getMessage() : "cannot write";

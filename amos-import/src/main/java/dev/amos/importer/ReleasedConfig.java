@@ -1,5 +1,6 @@
 package dev.amos.importer;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -133,7 +134,7 @@ public record ReleasedConfig(Path file, String modelType, int vocabSize, int hid
         j.addProperty("attention_dropout", attentionDropout);
         j.addProperty("layer_norm_eps", layerNormEps);
         j.addProperty("init_std", initStd);
-        com.google.gson.JsonArray mlm = new com.google.gson.JsonArray();
+        JsonArray mlm = new JsonArray();
         mlm.add(1);
         j.add("mlm_layers", mlm);
         j.addProperty("generator_hidden_size", 0);

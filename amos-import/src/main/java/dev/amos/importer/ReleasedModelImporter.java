@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -200,7 +201,7 @@ public final class ReleasedModelImporter {
 
     private static void copyWeights(TorchCheckpoint checkpoint, KeyMap keys, Map<String, NDArray> named, int vocabSize,
             List<Integer> aliasRows) throws IOException {
-        Map<String, String> targetBySource = new java.util.HashMap<>();
+        Map<String, String> targetBySource = new HashMap<>();
         keys.sourceByTarget().forEach((target, source) -> targetBySource.put(source, target));
         checkpoint.read(targetBySource.keySet(), (tensor, values) -> {
             String target = targetBySource.get(tensor.name());

@@ -11,9 +11,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Writes one Hugging Face {@code tokenizer.json} that reproduces the released AMOS / COCO-LM
@@ -282,7 +284,7 @@ final class TokenizerJson {
     private JsonObject bpe() {
         JsonObject vocab = new JsonObject();
         Map<String, Integer> ids = new LinkedHashMap<>();
-        java.util.Set<Integer> knownChars = new java.util.HashSet<>();
+        Set<Integer> knownChars = new HashSet<>();
         scores.keySet().stream().filter(p -> p.codePointCount(0, p.length()) == 1 && !p.startsWith(UNMATCHABLE))
                 .forEach(p -> knownChars.add(p.codePointAt(0)));
         for (int id = 0; id < byId.size(); id++) {

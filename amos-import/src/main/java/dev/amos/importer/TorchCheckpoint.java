@@ -9,10 +9,12 @@ import dev.amos.importer.PickleReader.Global;
 import dev.amos.importer.PickleReader.PersistentId;
 import dev.amos.io.CountingInputStream;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -198,7 +200,7 @@ final class TorchCheckpoint implements AutoCloseable {
     private static TorchCheckpoint openLegacy(Path file) throws IOException {
         try (CountingInputStream counting = new CountingInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             Object magic = PickleReader.read(counting);
-            if (!(magic instanceof java.math.BigInteger big) || (big.longValue() & 0xffffffffffffL) != LEGACY_MAGIC_LOW) {
+            if (!(magic instanceof BigInteger big) || (big.longValue() & 0xffffffffffffL) != LEGACY_MAGIC_LOW) {
                 throw BadInputException.of(file, "a pickle, but not a torch.save file (no PyTorch magic number)");
             }
             Object protocol = PickleReader.read(counting);
@@ -394,7 +396,7 @@ final class TorchCheckpoint implements AutoCloseable {
                         throw BadInputException.of(file, "key \"" + t.name() + "\": shape " + t.shapeText()
                                 + " exceeds its storage of " + numel + " elements");
                     }
-                    sink.accept(t, decode(new java.io.ByteArrayInputStream(storage,
+                    sink.accept(t, decode(new ByteArrayInputStream(storage,
                             (int) (t.offset() * elementBytes), storage.length), t));
                 }
             }

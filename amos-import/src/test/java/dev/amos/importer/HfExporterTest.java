@@ -19,7 +19,7 @@ import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import dev.amos.eval.serve.ModelExporter;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.importer.ReferenceFixtures.Case;
 import dev.amos.importer.ReferenceFixtures.Reference;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

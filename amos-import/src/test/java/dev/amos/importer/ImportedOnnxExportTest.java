@@ -9,7 +9,7 @@ import ai.onnxruntime.OrtSession;
 import dev.amos.eval.serve.OnnxExporter;
 import dev.amos.importer.ReferenceFixtures.Case;
 import dev.amos.importer.ReferenceFixtures.Reference;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

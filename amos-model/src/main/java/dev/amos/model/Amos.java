@@ -178,8 +178,8 @@ public final class Amos extends AmosBlock {
         return mlmLayers.clone();
     }
 
-    /** The Gumbel/reversal step (its reversal can be switched off for analysis). */
-    public GumbelSoftmaxReversal sampler() {
+    /** The Gumbel/reversal step (the tests of this package switch its reversal off). */
+    GumbelSoftmaxReversal sampler() {
         return sampler;
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.amos.io.AtomicFiles;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -97,8 +98,8 @@ public final class BlockFiles {
         void write(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code file} via a temporary sibling and an atomic rename ({@link dev.amos.io.AtomicFiles#write}). */
+    /** Writes {@code file} via a temporary sibling and an atomic rename ({@link AtomicFiles#write}). */
     public static void writeAtomically(Path file, Writer writer) throws IOException {
-        dev.amos.io.AtomicFiles.write(file, writer::write);
+        AtomicFiles.write(file, writer::write);
     }
 }

@@ -10,7 +10,6 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
-import dev.amos.model.export.RelativePositionBuckets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

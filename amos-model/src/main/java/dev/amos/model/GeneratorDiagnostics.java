@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Why a generator learns or does not, measured on one masked batch: the gradient norm of every
@@ -143,7 +144,7 @@ public final class GeneratorDiagnostics {
     }
 
     private static Map<String, Double> gradientNorms(Amos amos, Map<String, List<Parameter>> groups, long seed,
-            java.util.function.Supplier<NDArray> loss) {
+            Supplier<NDArray> loss) {
         zeroGradients(amos);
         try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             Engine.getInstance().setRandomSeed((int) seed);

@@ -3,9 +3,6 @@ package dev.amos.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * Straight-through Gumbel-softmax sampling followed by gradient reversal: the step that turns
@@ -23,11 +20,11 @@ import ai.djl.util.PairList;
  *       al. 2022</a>, eq. 5).
  * </ul>
  *
- * <p>Computed in float32. Input NDList: [logits (M, V)]. Output NDList: [y (M, V) float32, exactly
- * one-hot in value; sampled ids (M,) int64]. The noise comes from the engine's random generator,
- * so {@code Engine.setRandomSeed} makes it reproducible.
+ * <p>Computed in float32; no parameters (a step of {@link Amos}'s forward pass, not a block). The
+ * noise comes from the engine's random generator, so {@code Engine.setRandomSeed} makes it
+ * reproducible.
  */
-public final class GumbelSoftmaxReversal extends AmosBlock {
+public final class GumbelSoftmaxReversal {
 
     private final float tau;
     private boolean reverseGradient = true;
@@ -40,26 +37,18 @@ public final class GumbelSoftmaxReversal extends AmosBlock {
         this.tau = tau;
     }
 
+    /** @return the softmax temperature of the backward pass */
     public float tau() {
         return tau;
     }
 
-    /** Switches the reversal off (gradient x(+1)); for tests and analysis only. */
-    public GumbelSoftmaxReversal setReverseGradient(boolean reverse) {
+    /**
+     * Switches the reversal off (gradient x(+1)): a seam for the tests of this package, which
+     * compare the reversed gradient with the plain one; no run switches it.
+     */
+    GumbelSoftmaxReversal setReverseGradient(boolean reverse) {
         this.reverseGradient = reverse;
         return this;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        return sample(inputs.singletonOrThrow());
-    }
-
-    /** Samples one token per row of {@code logits} (M, V); see the class comment. */
-    public NDList sample(NDArray logits) {
-        NDList s = sampleStraightThrough(logits);
-        NDArray hard = s.get(1).oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
-        return new NDList(hard.add(s.get(0)), s.get(1));
     }
 
     /**
@@ -78,11 +67,5 @@ public final class GumbelSoftmaxReversal extends AmosBlock {
         // forward, x(-1) backward) is the same expression with the sign flipped.
         NDArray delta = reverseGradient ? soft.stopGradient().sub(soft) : soft.sub(soft.stopGradient());
         return new NDList(delta, sampled);
-    }
-
-    @Override
-    public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Shape in = inputShapes[0];
-        return new Shape[] {in, in.slice(0, in.dimension() - 1)};
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 
 /**
  * Tensor surgery used by the pretraining forward pass and the losses, in one place (as
@@ -88,7 +89,7 @@ public final class TensorOps {
     }
 
     /** Number of scalars in all of a block's parameters. */
-    public static long parameterCount(ai.djl.nn.Block block) {
+    public static long parameterCount(Block block) {
         return block.getParameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
     }
 }

@@ -35,7 +35,7 @@ class EncoderExportTest {
             NDArray hidden = encoder.encode(new ParameterStore(m, false), batch.originalIds, batch.attentionMask, false);
             EncoderExportSpec spec = new EncoderExportSpec(c.vocabSize(), c.embeddingSize(), c.hiddenSize(), c.numLayers(),
                     c.numHeads(), c.ffnSize(), c.maxPositions(), c.relPosBuckets(), c.maxRelPos(), c.layerNormEps(),
-                    EncoderExportSpec.Pooling.CLS, false, 0);
+                    Pooling.CLS, false, 0);
             Map<String, NDArray> weights = encoder.namedTensors();
             Path file = dir.resolve("encoder.pt");
             EncoderTorchScriptExporter.export(file, spec, weights);

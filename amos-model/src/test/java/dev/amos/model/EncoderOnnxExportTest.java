@@ -16,7 +16,6 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.amos.model.export.EncoderExportSpec;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
 import dev.amos.model.export.onnx.EncoderOnnxExporter;
 import java.io.OutputStream;
 import java.nio.file.Files;

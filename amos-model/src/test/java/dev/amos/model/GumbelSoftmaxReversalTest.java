@@ -9,7 +9,9 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The sampler alone: exact sampling, straight-through gradient, tau only in the backward pass. */
@@ -23,7 +25,7 @@ class GumbelSoftmaxReversalTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(42);
             NDArray logits = m.create(LOGITS).expandDims(0).repeat(0, n);
-            NDList out = new GumbelSoftmaxReversal(0.3f).sample(logits);
+            NDList out = sample(new GumbelSoftmaxReversal(0.3f), logits);
             long[] ids = out.get(1).toLongArray();
             double[] freq = new double[5];
             for (long id : ids) {
@@ -53,7 +55,7 @@ class GumbelSoftmaxReversalTest {
             Run b = run(m, 1.0f);
             assertArrayEquals(a.sample, b.sample, "same noise, same sample, whatever tau");
             assertArrayEquals(a.y, b.y, 0f);
-            assertFalse(java.util.Arrays.equals(a.grad, b.grad), "tau must change the gradient");
+            assertFalse(Arrays.equals(a.grad, b.grad), "tau must change the gradient");
             boolean nonZero = false;
             for (float g : a.grad) {
                 nonZero |= g != 0f;
@@ -73,6 +75,13 @@ class GumbelSoftmaxReversalTest {
         }
     }
 
+    /** [y = one_hot(sampled) + delta, sampled]: the sample as {@link Amos} reads it ({@code y E = E[sampled] + delta E}). */
+    private static NDList sample(GumbelSoftmaxReversal sampler, NDArray logits) {
+        NDList s = sampler.sampleStraightThrough(logits);
+        NDArray hard = s.get(1).oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
+        return new NDList(hard.add(s.get(0)), s.get(1));
+    }
+
     private record Run(long[] sample, float[] y, float[] grad) {}
 
     private static Run run(NDManager m, float tau) {
@@ -85,7 +94,7 @@ class GumbelSoftmaxReversalTest {
         NDArray weights = m.arange(5f).expandDims(0).repeat(0, 64).mul(0.37f).sin();
         Engine.getInstance().setRandomSeed(5);
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            NDList out = new GumbelSoftmaxReversal(tau).setReverseGradient(reverse).sample(logits);
+            NDList out = sample(new GumbelSoftmaxReversal(tau).setReverseGradient(reverse), logits);
             gc.backward(out.get(0).mul(weights).sum());
             return new Run(out.get(1).toLongArray(), out.get(0).toFloatArray(), logits.getGradient().toFloatArray());
         }

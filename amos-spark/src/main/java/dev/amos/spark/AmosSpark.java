@@ -8,7 +8,7 @@ import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;

@@ -5,10 +5,18 @@ import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Failures;
+import dev.amos.model.Pooling;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -42,7 +50,7 @@ public final class AmosSparkMain {
     static final int BAD_INPUT = 2;
 
     /** The master URLs Spark takes (its own patterns, checked before a session starts). */
-    static final java.util.regex.Pattern MASTER = java.util.regex.Pattern.compile(
+    static final Pattern MASTER = Pattern.compile(
             "local|local\\[([1-9][0-9]*|\\*)(,[1-9][0-9]*)?\\]|local-cluster\\[[0-9]+, *[0-9]+, *[0-9]+\\]|yarn"
                     + "|spark://[^\\s]+:[0-9]+(,[^\\s]+:[0-9]+)*|k8s://[^\\s]+|mesos://[^\\s]+");
 
@@ -53,38 +61,15 @@ public final class AmosSparkMain {
     /** Runs the command line and returns its exit code (0, 1 for a failure, 2 for bad input). */
     static int run(String... args) {
         CommandLine cli = new CommandLine(new AmosSparkMain());
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
-        cli.setExecutionExceptionHandler((e, line, parsed) -> {
-            Throwable bad = badInput(e);
-            if (bad != null) {
-                System.err.println("amos spark: " + bad.getMessage());
-                return BAD_INPUT;
-            }
-            // last resort: one line, no exception class name; the trace only with --verbose
-            String message = e.getMessage() == null ? "an internal error with no message" : e.getMessage().strip();
-            message = message.lines().findFirst().orElse("").replaceAll(
-                    "\\b(?:[a-zA-Z_$][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error)\\b:?\\s*", "");
-            System.err.println("amos spark: error: " + message + (verbose ? "" : " (run with --verbose for the stack trace)"));
-            if (verbose) {
-                e.printStackTrace();
-            }
-            return 1;
-        });
+        boolean verbose = Arrays.asList(args).contains("--verbose");
+        cli.setExecutionExceptionHandler((e, line, parsed) -> Failures.report(e, "amos spark",
+                line.getCommandSpec().qualifiedName(), verbose, new PrintWriter(System.err, true)));
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("amos spark: " + e.getMessage() + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName()
-                    + " --help')");
+            System.err.println("amos spark: " + Failures.withoutClassNames(Failures.firstLine(e.getMessage()))
+                    + " (see '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help')");
             return BAD_INPUT;
         });
         return cli.execute(args);
-    }
-
-    private static Throwable badInput(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof BadInputException) {
-                return t;
-            }
-        }
-        return null;
     }
 
     /** Options of both subcommands. */
@@ -137,7 +122,7 @@ public final class AmosSparkMain {
                         + " yarn, k8s://URL or mesos://HOST:PORT, got \"" + master + "\"");
             }
             java.nio.file.Path localInput = localPath(input);
-            if (localInput != null && !java.nio.file.Files.exists(localInput)) {
+            if (localInput != null && !Files.exists(localInput)) {
                 throw BadInputException.of(localInput, "--input: no such file or folder");
             }
             java.nio.file.Path localModel = localPath(model);
@@ -153,14 +138,14 @@ public final class AmosSparkMain {
 
         private void requireLocalOutput(java.nio.file.Path target) {
             java.nio.file.Path existing = target.getParent();
-            while (existing != null && !java.nio.file.Files.exists(existing)) {
+            while (existing != null && !Files.exists(existing)) {
                 existing = existing.getParent();
             }
-            if (existing == null || !java.nio.file.Files.isDirectory(existing)) {
+            if (existing == null || !Files.isDirectory(existing)) {
                 throw new BadInputException(output + ": --output is not writable: " + existing + " is a file, not a folder");
             }
             try {
-                java.nio.file.Files.delete(java.nio.file.Files.createTempFile(existing, ".amos-write-test", ".tmp"));
+                Files.delete(Files.createTempFile(existing, ".amos-write-test", ".tmp"));
             } catch (IOException | RuntimeException e) {
                 throw new BadInputException(output + ": --output is not writable: cannot create a file in " + existing);
             }
@@ -168,7 +153,7 @@ public final class AmosSparkMain {
 
         /** The local file-system path of {@code location}, or null for another scheme (hdfs:, s3a:, ...). */
         static java.nio.file.Path localPath(String location) {
-            java.net.URI uri = new Path(location).toUri();
+            URI uri = new Path(location).toUri();
             return uri.getScheme() == null || "file".equals(uri.getScheme()) ? java.nio.file.Path.of(uri.getPath()) : null;
         }
 
@@ -221,9 +206,9 @@ public final class AmosSparkMain {
             Path staging = new Path(target.getParent() == null ? new Path(".") : target.getParent(),
                     "." + target.getName() + ".amos-staging-" + spark.sparkContext().applicationId());
             save(result, staging.toString());
-            try (java.io.OutputStream out = fs.create(new Path(staging, AmosFolder.SPARK_MARKER), true)) {
+            try (OutputStream out = fs.create(new Path(staging, AmosFolder.SPARK_MARKER), true)) {
                 fields.addProperty("kind", FolderKind.SPARK_OUTPUT.id());
-                out.write((fields + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write((fields + "\n").getBytes(StandardCharsets.UTF_8));
             }
             if (fs.exists(target)) {
                 fs.delete(target, true); // an amos spark output, with --overwrite (checked above)

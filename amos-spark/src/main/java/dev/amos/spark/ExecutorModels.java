@@ -3,7 +3,7 @@ package dev.amos.spark;
 import dev.amos.eval.finetune.FineTunedModel;
 import dev.amos.eval.glue.GluePairEncoder;
 import dev.amos.eval.serve.TextEmbedder;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;

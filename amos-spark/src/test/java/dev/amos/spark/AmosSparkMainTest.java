@@ -12,7 +12,7 @@ import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -10,7 +10,7 @@ import dev.amos.eval.glue.GlueExample;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

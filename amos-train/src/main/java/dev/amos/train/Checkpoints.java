@@ -1,5 +1,6 @@
 package dev.amos.train;
 
+import ai.djl.nn.Block;
 import dev.amos.io.AtomicFiles;
 import dev.amos.io.Sha256;
 import com.google.gson.JsonObject;
@@ -259,7 +260,7 @@ public final class Checkpoints {
     }
 
     /** Writes a model's weights into a checkpoint folder. */
-    public static void saveModel(ai.djl.nn.Block block, Path dir) throws IOException {
+    public static void saveModel(Block block, Path dir) throws IOException {
         BlockFiles.save(block, dir.resolve(MODEL));
     }
 

@@ -28,37 +28,27 @@ import dev.amos.train.report.MetricsLog;
 public final class MetricsLogger extends StepListener {
 
     private final Path file;
-    private final long tokensPerStep;
     private final long startStep;
     private BufferedWriter out;
-    private long windowStep;
-    private double windowSeconds;
 
     /**
      * @param file the run's metrics.jsonl (lines after {@code startStep} are dropped at the start)
-     * @param tokensPerStep tokens of one optimizer step, for tokens_per_second
      * @param startStep the step the run starts or resumes from
-     * @param startSeconds training seconds before this process (from the checkpoint)
      */
-    public MetricsLogger(Path file, long tokensPerStep, long startStep, double startSeconds) {
+    public MetricsLogger(Path file, long startStep) {
         this.file = file;
-        this.tokensPerStep = tokensPerStep;
         this.startStep = startStep;
-        this.windowStep = startStep;
-        this.windowSeconds = startSeconds;
     }
 
     @Override
     protected void onStep(Trainer trainer, StepRecord step) {
         if (step.logged()) {
-            write(line(step, windowStep, windowSeconds, tokensPerStep));
-            windowStep = step.step();
-            windowSeconds = step.elapsedSeconds();
+            write(line(step));
         }
     }
 
-    /** The metrics line of a logged step; throughput over the steps since {@code windowStep}. */
-    static JsonObject line(StepRecord step, long windowStep, double windowSeconds, long tokensPerStep) {
+    /** The metrics line of a logged step. */
+    static JsonObject line(StepRecord step) {
         StepStats.Values v = step.stats().read();
         JsonObject line = new JsonObject();
         line.addProperty("step", step.step());
@@ -79,8 +69,7 @@ public final class MetricsLogger extends StepListener {
                 line.add("mixture_weights", array(v.mixtureWeights()));
             }
         }
-        double seconds = step.elapsedSeconds() - windowSeconds;
-        line.addProperty("tokens_per_second", seconds > 0 ? (step.step() - windowStep) * tokensPerStep / seconds : 0);
+        line.addProperty("tokens_per_second", step.tokensPerSecond());
         line.addProperty("elapsed_seconds", Math.round(step.elapsedSeconds() * 1000) / 1000.0);
         line.addProperty("skipped_steps", step.skippedSteps());
         line.addProperty("grad_norm", round(v.gradNorm()));

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.LongPredicate;
 
 /**
  * What {@link Pretrainer#run} trains, on what, and where. A new run needs the model, corpus,
@@ -37,6 +38,7 @@ public final class PretrainOptions {
     private final int validBatches;
     private final InitSource initFrom;
     private final Integer extendTo;
+    private final LongPredicate nanLossAt;
 
     private PretrainOptions(Builder b) {
         model = b.model;
@@ -55,6 +57,7 @@ public final class PretrainOptions {
         validBatches = b.validBatches;
         initFrom = b.initFrom;
         extendTo = b.extendTo;
+        nanLossAt = b.nanLossAt;
     }
 
     /** @return a builder: CPU, training defaults, log to stderr, no validation */
@@ -130,6 +133,11 @@ public final class PretrainOptions {
         return extendTo;
     }
 
+    /** @return the steps whose loss is made NaN (fault injection), or null (none) */
+    LongPredicate nanLossAt() {
+        return nanLossAt;
+    }
+
     /** Builds {@link PretrainOptions}: {@code setX} are required (for a new run), {@code optX} optional. */
     public static final class Builder {
         private ModelConfig model;
@@ -148,6 +156,7 @@ public final class PretrainOptions {
         private int validBatches = TrainConfig.DEFAULT_VALID_BATCHES;
         private InitSource initFrom;
         private Integer extendTo;
+        private LongPredicate nanLossAt;
 
         private Builder() {}
 
@@ -236,6 +245,19 @@ public final class PretrainOptions {
             this.validCorpus = List.copyOf(corpus);
             this.validEvery = every;
             this.validBatches = batches > 0 ? batches : TrainConfig.DEFAULT_VALID_BATCHES;
+            return this;
+        }
+
+        /**
+         * Fault injection, for the tests of the skip-and-stop logic (package-private, not a user
+         * option): the loss of every step that {@code steps} accepts is multiplied by NaN before
+         * the backward pass, as a diverging run's would be. Default: none.
+         *
+         * @param steps the steps whose loss becomes NaN, or null for none
+         * @return this builder
+         */
+        Builder optNanLossAt(LongPredicate steps) {
+            this.nanLossAt = steps;
             return this;
         }
 

@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -56,9 +57,6 @@ public final class Pretrainer {
                     o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus(), run.verifiedTokenizer());
         }
     }
-
-    /** Test hook: steps whose loss is replaced by NaN (fault injection for the skip logic). */
-    static volatile java.util.function.LongPredicate injectNaN = step -> false;
 
     private Pretrainer() {}
 
@@ -157,7 +155,7 @@ public final class Pretrainer {
         }
         TrainConfig extended = before.toBuilder().optSteps(steps).build();
         int next = (int) done + 1;
-        o.log().printf(java.util.Locale.ROOT, "amos: extending the run from %d to %d steps (resumed at step %d); learning"
+        o.log().printf(Locale.ROOT, "amos: extending the run from %d to %d steps (resumed at step %d); learning"
                 + " rate %s: step %d at %.3g (the %d-step schedule had %.3g)%n", before.steps(), steps, done,
                 EXTENSION_LR_RULE, next, schedule(extended).getNewValue(next), before.steps(),
                 schedule(before).getNewValue(next));
@@ -185,10 +183,8 @@ public final class Pretrainer {
                         .optOptimizer(adam)
                         .optDevices(new Device[] {o.device()})
                         .addTrainingListeners(
-                                new MetricsLogger(run.dir().resolve(RunFolder.METRICS), tc.tokensPerStep(), start.step(),
-                                        start.elapsedSeconds()),
-                                new ProgressListener(start.step(), tc.steps(), tc.tokensPerStep(), start.elapsedSeconds(),
-                                        o.log()),
+                                new MetricsLogger(run.dir().resolve(RunFolder.METRICS), start.step()),
+                                new ProgressListener(start.step(), tc.steps(), o.log()),
                                 checkpointer);
                 try (Trainer trainer = model.newTrainer(config)) {
                     initialize(trainer, tc);
@@ -210,7 +206,7 @@ public final class Pretrainer {
                     TrainingLoop loop = new TrainingLoop(trainer, adam, amos, tc,
                             data.train().getData(trainer.getManager(), prefetch).iterator(), data.train().masker(),
                             validation, checkpointer,
-                            start, o.log());
+                            start, o.log(), o.nanLossAt());
                     boolean stopped = loop.run();
                     run.writeDiscriminator(amos, spec.model(), spec.objective(), data.tokenizer());
                     writeReport(run.dir(), data.unigramLoss(), o.log());

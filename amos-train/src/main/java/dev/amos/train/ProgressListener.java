@@ -13,26 +13,18 @@ public final class ProgressListener extends StepListener {
 
     private final long startStep;
     private final long totalSteps;
-    private final long tokensPerStep;
     private final PrintStream out;
     private ProgressBar bar;
     private String figures = "";
-    private long windowStep;
-    private double windowSeconds;
 
     /**
      * @param startStep the step the run starts or resumes from
      * @param totalSteps the steps of the run
-     * @param tokensPerStep tokens of one optimizer step
-     * @param startSeconds training seconds before this process
      * @param out where the bar is drawn
      */
-    public ProgressListener(long startStep, long totalSteps, long tokensPerStep, double startSeconds, PrintStream out) {
+    public ProgressListener(long startStep, long totalSteps, PrintStream out) {
         this.startStep = startStep;
         this.totalSteps = totalSteps;
-        this.tokensPerStep = tokensPerStep;
-        this.windowStep = startStep;
-        this.windowSeconds = startSeconds;
         this.out = out;
     }
 
@@ -46,13 +38,9 @@ public final class ProgressListener extends StepListener {
     protected void onStep(Trainer trainer, StepRecord step) {
         if (step.logged()) {
             StepStats.Values v = step.stats().read();
-            double seconds = step.elapsedSeconds() - windowSeconds;
-            double tokensPerSecond = seconds > 0 ? (step.step() - windowStep) * tokensPerStep / seconds : 0;
             figures = String.format("loss %.3f", v.loss())
                     + (v.hasRtd() ? String.format(" rtd-acc %.3f", v.rtdAccuracy()) : "")
-                    + String.format(" %.0f tok/s", tokensPerSecond);
-            windowStep = step.step();
-            windowSeconds = step.elapsedSeconds();
+                    + String.format(" %.0f tok/s", step.tokensPerSecond());
         }
         bar.update(step.step(), step.skippedSteps() > 0 ? figures + " skipped " + step.skippedSteps() : figures);
     }

@@ -25,6 +25,7 @@ public final class StepRecord extends TrainingListener.BatchData {
     private final boolean skipped;
     private final long skippedSteps;
     private final double elapsedSeconds;
+    private final double tokensPerSecond;
     private final boolean logged;
     private final StepStats stats;
     private final ValidLosses valid;
@@ -39,7 +40,7 @@ public final class StepRecord extends TrainingListener.BatchData {
     public record ValidLosses(double mlm, double mlmAtMask, double rtd) {}
 
     StepRecord(long step, long totalSteps, float learningRate, boolean skipped, long skippedSteps, double elapsedSeconds,
-            boolean logged, StepStats stats, ValidLosses valid) {
+            double tokensPerSecond, boolean logged, StepStats stats, ValidLosses valid) {
         super(null, Map.of(), Map.of());
         this.step = step;
         this.totalSteps = totalSteps;
@@ -47,6 +48,7 @@ public final class StepRecord extends TrainingListener.BatchData {
         this.skipped = skipped;
         this.skippedSteps = skippedSteps;
         this.elapsedSeconds = elapsedSeconds;
+        this.tokensPerSecond = tokensPerSecond;
         this.logged = logged;
         this.stats = stats;
         this.valid = valid;
@@ -99,6 +101,16 @@ public final class StepRecord extends TrainingListener.BatchData {
     /** @return training seconds so far, those before a resume included */
     public double elapsedSeconds() {
         return elapsedSeconds;
+    }
+
+    /**
+     * Training throughput since the previous logged step (or since this process started or
+     * resumed), measured once by the loop for every listener.
+     *
+     * @return tokens per second at a logged step; 0 at other steps
+     */
+    public double tokensPerSecond() {
+        return tokensPerSecond;
     }
 
     /**

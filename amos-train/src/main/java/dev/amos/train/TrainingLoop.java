@@ -9,10 +9,12 @@ import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import dev.amos.io.NativeHeap;
 import dev.amos.model.ScalarConstants;
 import dev.amos.model.Amos;
 import dev.amos.model.PretrainOutput;
 import dev.amos.train.data.Masker;
+import dev.amos.train.data.Seeds;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
 import dev.amos.train.optim.LinearWarmupDecay;
@@ -20,6 +22,7 @@ import java.io.PrintStream;
 import java.util.Iterator;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongPredicate;
 
 /**
  * The pretraining loop on DJL's {@link Trainer}: per step, {@code accumulate} micro-batches of
@@ -32,7 +35,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
  * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
- * engine is re-seeded per step), so a resumed run reproduces the uninterrupted run's losses.
+ * engine is re-seeded per step), each drawn from {@link Seeds}, so a resumed run reproduces the
+ * uninterrupted run's losses.
  */
 final class TrainingLoop {
 
@@ -47,6 +51,8 @@ final class TrainingLoop {
     private final PrintStream log;
     private final ParameterList params;
     private final LinearWarmupDecay schedule;
+    private final LongPredicate nanLossAt;
+    private final Throughput throughput;
     private final double previousSeconds;
     private final long startNanos = System.nanoTime();
     private long step;
@@ -57,9 +63,12 @@ final class TrainingLoop {
      * @param start where the run starts: step, skipped steps and seconds before this process
      * @param masker the masker of the batches (which masked positions hold {@code [MASK]})
      * @param validation held-out measurements, or null
+     * @param nanLossAt fault injection ({@link PretrainOptions.Builder#optNanLossAt}): the steps
+     *     whose loss is made NaN, or null for none
      */
     TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Masker masker,
-            Validation validation, Checkpointer checkpointer, Checkpoints.Start start, PrintStream log) {
+            Validation validation, Checkpointer checkpointer, Checkpoints.Start start, PrintStream log,
+            LongPredicate nanLossAt) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.amos = amos;
@@ -74,6 +83,8 @@ final class TrainingLoop {
         this.step = start.step();
         this.skippedSteps = start.skippedSteps();
         this.previousSeconds = start.elapsedSeconds();
+        this.nanLossAt = nanLossAt;
+        this.throughput = new Throughput(tc.tokensPerStep(), start.step(), start.elapsedSeconds());
     }
 
     /**
@@ -114,13 +125,14 @@ final class TrainingLoop {
     private StepRecord step() {
         long next = step + 1;
         amos.setTrainingProgress((float) (next - 1) / tc.steps());
-        Engine.getInstance().setRandomSeed(engineSeed(tc.seed(), next));
+        Engine.getInstance().setRandomSeed(Seeds.engine(tc.seed(), next));
         try (NDManager stepManager = trainer.getManager().newSubManager()) {
             StepStats stats = null;
             for (int micro = 0; micro < tc.accumulate(); micro++) {
                 try (Batch batch = batches.next()) {
-                    stats = forwardBackward(trainer, batch.getData(), next, tc, masker,
-                            micro == tc.accumulate() - 1 ? params : null, stepManager);
+                    stats = forwardBackward(trainer, batch.getData(), tc, masker,
+                            micro == tc.accumulate() - 1 ? params : null, stepManager,
+                            nanLossAt != null && nanLossAt.test(next));
                 }
             }
             // the one device read of every step (logged steps also read their statistics, validated
@@ -131,12 +143,13 @@ final class TrainingLoop {
             StepRecord.ValidLosses valid = validation != null && validation.due(step, tc.steps())
                     ? validation.measure(trainer) : null;
             boolean logged = step % tc.logEvery() == 0 || step == tc.steps() || valid != null;
+            double elapsed = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
             StepRecord record = new StepRecord(step, tc.steps(), schedule.getNewValue((int) step), !finite, skippedSteps,
-                    previousSeconds + (System.nanoTime() - startNanos) / 1e9, logged, stats, valid);
+                    elapsed, logged ? throughput.close(step, elapsed) : 0, logged, stats, valid);
             trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
             return record;
         } finally {
-            dev.amos.io.NativeHeap.afterStep(step); // after the step's arrays are freed
+            NativeHeap.afterStep(step); // after the step's arrays are freed
         }
     }
 
@@ -160,13 +173,23 @@ final class TrainingLoop {
      */
     static StepStats forwardBackward(Trainer trainer, NDList data, long step, TrainConfig tc, Masker masker,
             ParameterList clipParams, NDManager keep) {
+        return forwardBackward(trainer, data, tc, masker, clipParams, keep, false);
+    }
+
+    /**
+     * {@link #forwardBackward(Trainer, NDList, long, TrainConfig, Masker, ParameterList, NDManager)}
+     * with the loss multiplied by NaN when {@code nanLoss} (fault injection; see {@link
+     * PretrainOptions.Builder#optNanLossAt}).
+     */
+    static StepStats forwardBackward(Trainer trainer, NDList data, TrainConfig tc, Masker masker,
+            ParameterList clipParams, NDManager keep, boolean nanLoss) {
         try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
             NDList predictions = trainer.forward(data);
             PretrainOutput out = PretrainOutput.fromList(predictions);
             // the loss with its terms, which are logged as computed for it (not evaluated a second time)
             PretrainOutput.Losses terms = ((PretrainLoss) trainer.getLoss()).terms(out);
             NDArray loss = terms.total();
-            if (Pretrainer.injectNaN.test(step)) {
+            if (nanLoss) {
                 loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
             gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
@@ -174,11 +197,6 @@ final class TrainingLoop {
             NDArray atMask = PretrainOutput.maskedInputIs(data, masker.specialTokens().mask());
             return StepStats.collect(out, terms, loss, norm, atMask, masker.config().keepsOrRandomizes(), keep);
         }
-    }
-
-    /** The seed of the engine's generator at {@code step} (dropout, Gumbel noise, random layers). */
-    static int engineSeed(long seed, long step) {
-        return (int) (Masker.streamSeed(seed ^ 0x9E3779B97F4A7C15L, step) & 0x7fffffff);
     }
 
     /** SIGINT/SIGTERM: ask the loop to write a checkpoint and stop, and wait for it. */

@@ -8,6 +8,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import dev.amos.model.PretrainOutput;
 import dev.amos.train.data.PretrainingDataset;
+import dev.amos.train.data.Seeds;
 import java.util.List;
 import java.util.stream.LongStream;
 
@@ -54,7 +55,7 @@ final class Validation {
         double atMask = 0;
         double rtd = 0;
         long maskId = examples.masker().specialTokens().mask();
-        Engine.getInstance().setRandomSeed(TrainingLoop.engineSeed(seed, -1));
+        Engine.getInstance().setRandomSeed(Seeds.engine(seed, -1));
         try (NDManager manager = trainer.getManager().newSubManager()) {
             for (int b = 0; b < batches; b++) {
                 List<Long> indices = LongStream.range((long) b * batchSize, (long) (b + 1) * batchSize).boxed().toList();

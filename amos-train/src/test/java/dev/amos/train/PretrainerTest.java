@@ -240,12 +240,7 @@ class PretrainerTest {
     @Test
     void nanStepsAreSkippedCountedAndStopTheRunWhenTheyPersist(@TempDir Path dir) throws IOException {
         Path run = dir.resolve("nan");
-        Pretrainer.injectNaN = step -> step == 2;
-        try {
-            Pretrainer.run(options(run, false, 4, Objective.ELECTRA));
-        } finally {
-            Pretrainer.injectNaN = step -> false;
-        }
+        Pretrainer.run(builder(run, false, 4, 3, Objective.ELECTRA).optNanLossAt(step -> step == 2).build());
         List<JsonObject> m = metrics(run);
         assertEquals(4, m.size());
         assertEquals(0, m.get(0).get("skipped_steps").getAsInt());
@@ -263,14 +258,9 @@ class PretrainerTest {
         assertTrue(Float.isFinite(m.get(3).get("loss").getAsFloat()), "training goes on after a skipped step");
 
         Path stop = dir.resolve("stop");
-        Pretrainer.injectNaN = step -> step >= 4;
-        try {
-            Pretrainer.NonFiniteTrainingException e = assertThrows(Pretrainer.NonFiniteTrainingException.class,
-                    () -> Pretrainer.run(options(stop, false, 10, Objective.MLM)));
-            assertTrue(e.getMessage().contains("3 consecutive steps"), e.getMessage());
-        } finally {
-            Pretrainer.injectNaN = step -> false;
-        }
+        Pretrainer.NonFiniteTrainingException e = assertThrows(Pretrainer.NonFiniteTrainingException.class,
+                () -> Pretrainer.run(builder(stop, false, 10, 3, Objective.MLM).optNanLossAt(step -> step >= 4).build()));
+        assertTrue(e.getMessage().contains("3 consecutive steps"), e.getMessage());
         assertEquals(null, Checkpoints.verify(stop.resolve("checkpoints/step-3")), "the last good checkpoint is intact");
         assertFalse(Files.exists(stop.resolve("checkpoints/step-6")), "no checkpoint of a skipped step");
     }

@@ -40,7 +40,8 @@ class StepListenersTest {
         PretrainOutput.Losses terms = out.losses(50f);
         NDArray atMask = m.create(new float[] {1, 0, 1}); // positions 0 and 2 hold [MASK], position 1 was kept
         StepStats stats = StepStats.collect(out, terms, terms.total(), m.create(1.5f), atMask, true, m);
-        return new StepRecord(10, 20, 4e-4f, false, 0, 12.5, true, stats, valid);
+        double tokensPerSecond = new Throughput(100, 0, 0).close(10, 12.5); // 10 steps x 100 tokens / 12.5 s
+        return new StepRecord(10, 20, 4e-4f, false, 0, 12.5, tokensPerSecond, true, stats, valid);
     }
 
     private JsonObject run(List<StepListener> order, StepRecord step) throws IOException {
@@ -59,10 +60,10 @@ class StepListenersTest {
             StepRecord step = record(m, new StepRecord.ValidLosses(9.5, 9.25, 0.7));
             ByteArrayOutputStream barA = new ByteArrayOutputStream();
             ByteArrayOutputStream barB = new ByteArrayOutputStream();
-            JsonObject metricsFirst = run(List.of(new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0),
-                    new ProgressListener(0, 20, 100, 0, new PrintStream(barA, true))), step);
-            JsonObject progressFirst = run(List.of(new ProgressListener(0, 20, 100, 0, new PrintStream(barB, true)),
-                    new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0)), step);
+            JsonObject metricsFirst = run(List.of(new MetricsLogger(dir.resolve("metrics.jsonl"), 0),
+                    new ProgressListener(0, 20, new PrintStream(barA, true))), step);
+            JsonObject progressFirst = run(List.of(new ProgressListener(0, 20, new PrintStream(barB, true)),
+                    new MetricsLogger(dir.resolve("metrics.jsonl"), 0)), step);
             assertEquals(metricsFirst, progressFirst);
             String a = barA.toString(StandardCharsets.UTF_8);
             assertTrue(a.contains("loss ") && a.contains("rtd-acc") && a.contains("80 tok/s"), a);
@@ -86,8 +87,16 @@ class StepListenersTest {
     }
 
     @Test
+    void throughputIsMeasuredFromOneLoggedStepToTheNext() {
+        Throughput t = new Throughput(100, 40, 30.0); // resumed at step 40 after 30 s
+        assertEquals(50.0, t.close(50, 50.0), 1e-9, "10 steps x 100 tokens in the 20 s since the resume");
+        assertEquals(200.0, t.close(60, 55.0), 1e-9, "the next window starts at step 50");
+        assertEquals(0.0, t.close(70, 55.0), "no time passed");
+    }
+
+    @Test
     void aListenerRefusesBatchDataThatIsNotAStepRecord() {
-        MetricsLogger logger = new MetricsLogger(dir.resolve("metrics.jsonl"), 100, 0, 0);
+        MetricsLogger logger = new MetricsLogger(dir.resolve("metrics.jsonl"), 0);
         TrainingListener.BatchData fake = new TrainingListener.BatchData(null, Map.of(), Map.of());
         assertThrows(IllegalStateException.class, () -> logger.onTrainingBatch(null, fake));
     }

@@ -1,10 +1,12 @@
 package dev.amos.eval.serve;
 
 import com.google.gson.stream.JsonWriter;
+import dev.amos.io.NativeHeap;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.LongConsumer;
 
@@ -77,7 +79,7 @@ public final class EmbedJob {
         }
         int n = texts.size();
         texts.clear();
-        dev.amos.io.NativeHeap.trim(); // a long embed job holds a flat RSS under AMOS_MALLOC=heap too
+        NativeHeap.trim(); // a long embed job holds a flat RSS under AMOS_MALLOC=heap too
         return n;
     }
 
@@ -87,7 +89,7 @@ public final class EmbedJob {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        java.util.Arrays.sort(order, (a, b) -> Integer.compare(texts.get(b).length(), texts.get(a).length()));
+        Arrays.sort(order, (a, b) -> Integer.compare(texts.get(b).length(), texts.get(a).length()));
         return order;
     }
 

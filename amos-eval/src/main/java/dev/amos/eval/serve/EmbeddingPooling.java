@@ -2,7 +2,7 @@ package dev.amos.eval.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 
 /**
  * Sentence vectors from the last hidden states of an encoder, exactly as the TorchScript export

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.util.Arrays;
 
 /**

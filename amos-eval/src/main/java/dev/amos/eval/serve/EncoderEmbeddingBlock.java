@@ -10,7 +10,7 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.amos.model.Encoder;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 
 /**
  * A DJL {@link ai.djl.nn.Block} around the Java {@link Encoder} with the signature of the

@@ -2,7 +2,7 @@ package dev.amos.eval.serve;
 
 import dev.amos.model.EncoderFolder;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

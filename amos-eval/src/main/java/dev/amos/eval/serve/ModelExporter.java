@@ -13,7 +13,7 @@ import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.export.EncoderExportSpec;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import dev.amos.model.export.EncoderTorchScriptExporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -17,7 +17,7 @@ import dev.amos.model.EncoderFolder;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.export.EncoderExportSpec;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import dev.amos.model.export.onnx.EncoderOnnxExporter;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -16,7 +16,7 @@ import com.google.gson.JsonObject;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

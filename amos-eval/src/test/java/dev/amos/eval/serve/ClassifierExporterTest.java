@@ -22,7 +22,7 @@ import dev.amos.eval.glue.GlueReader;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -17,7 +17,7 @@ import dev.amos.eval.glue.GlueExample;
 import dev.amos.eval.glue.GluePairEncoder;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import dev.amos.model.export.onnx.EncoderOnnxExporter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.BadInputException;
-import dev.amos.model.export.EncoderExportSpec.Pooling;
+import dev.amos.model.Pooling;
 import java.io.BufferedReader;
 import java.io.StringReader;
 import java.io.StringWriter;

@@ -1,6 +1,7 @@
 package dev.amos.model.export;
 
-import java.util.Locale;
+import dev.amos.model.Pooling;
+import dev.amos.model.RelativePositionBuckets;
 
 /**
  * The architecture and output head of a BERT-style (post-LayerNorm) encoder with T5-style relative
@@ -35,29 +36,6 @@ public record EncoderExportSpec(
         Pooling pooling,
         boolean normalize,
         int numLabels) {
-
-    /** How a sentence vector is pooled from the last hidden states. */
-    public enum Pooling {
-        /** The hidden state of the first token: {@code hidden[:, 0]}. */
-        CLS,
-        /** The attention-mask-weighted mean over the real (non-padding) tokens. */
-        MEAN;
-
-        /** Parses {@code cls} or {@code mean} (case-insensitive). */
-        public static Pooling fromName(String name) {
-            for (Pooling pooling : values()) {
-                if (pooling.name().equalsIgnoreCase(name.trim())) {
-                    return pooling;
-                }
-            }
-            throw new IllegalArgumentException("pooling must be cls or mean, got '" + name + "'");
-        }
-
-        /** The lower-case name, {@code cls} or {@code mean}. */
-        public String externalName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
 
     public EncoderExportSpec {
         requirePositive("vocabSize", vocabSize);

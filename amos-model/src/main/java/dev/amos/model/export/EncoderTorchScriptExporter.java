@@ -2,6 +2,8 @@ package dev.amos.model.export;
 
 import ai.djl.ndarray.NDArray;
 import com.google.gson.GsonBuilder;
+import dev.amos.model.Pooling;
+import dev.amos.model.RelativePositionBuckets;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -147,7 +149,7 @@ public final class EncoderTorchScriptExporter {
             line(code, "return torch.linear(dense, self.classifier_out_weight, self.classifier_out_bias)");
             return code.toString();
         }
-        if (spec.pooling() == EncoderExportSpec.Pooling.CLS) {
+        if (spec.pooling() == Pooling.CLS) {
             line(code, "pooled = torch.select(x, 1, 0)");
         } else {
             line(code, "weights = torch.unsqueeze(torch.to(attention_mask, ops.prim.dtype(x)), 2)");

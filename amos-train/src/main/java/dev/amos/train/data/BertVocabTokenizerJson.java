@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import dev.amos.model.BadInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -132,7 +133,7 @@ public final class BertVocabTokenizerJson {
         List<String> lines;
         try {
             lines = Files.readAllLines(vocabFile, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
+        } catch (MalformedInputException e) {
             throw BadInputException.of(vocabFile, "not UTF-8 text (expected a vocab.txt)");
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * uniformly from the ids the tokenizer does not mark special. Rounding is half-up.
  *
  * <p><b>Reproducibility:</b> the randomness of a batch is a pure function of {@code (seed, step)}:
- * it comes from a {@link SplittableRandom} seeded with {@link #streamSeed(long, long)}, a 64-bit
+ * it comes from a {@link SplittableRandom} seeded with {@link Seeds#stream(long, long)}, a 64-bit
  * mix of both. No generator state is carried between calls, so resuming a run at step {@code t}
  * with the same seed and data reproduces exactly the masks of the uninterrupted run without
  * saving any RNG state; calling {@link #mask} twice with the same arguments gives identical
@@ -73,7 +73,7 @@ public final class Masker {
         long[] corrupted = ids.clone();
         long[] positions = new long[ids.length];
         int selected = 0;
-        SplittableRandom random = new SplittableRandom(streamSeed(seed, step));
+        SplittableRandom random = new SplittableRandom(Seeds.stream(seed, step));
         int[] candidates = new int[length];
         for (int b = 0; b < batch; b++) {
             selected = maskSequence(b * length, length, ids, attention, corrupted, positions, selected,
@@ -123,24 +123,6 @@ public final class Masker {
             return replacementIds[random.nextInt(replacementIds.length)];
         }
         return original;
-    }
-
-    /**
-     * The seed of the random stream of one step: a 64-bit mix (the SplitMix64 / MurmurHash3
-     * finalizer) of the run seed and the step.
-     *
-     * @param seed the run's seed
-     * @param step the training step
-     * @return the seed of that step's {@link SplittableRandom}
-     */
-    public static long streamSeed(long seed, long step) {
-        return mix64(mix64(seed) + 0x9E3779B97F4A7C15L * (step + 1));
-    }
-
-    private static long mix64(long z) {
-        z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
-        z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
-        return z ^ (z >>> 33);
     }
 
     /** @return the masking configuration */

@@ -39,7 +39,7 @@ public final class SeededShuffleSampler implements Sampler.SubSampler {
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        SplittableRandom random = new SplittableRandom(Masker.streamSeed(seed ^ 0x5DEECE66DL, epoch));
+        SplittableRandom random = new SplittableRandom(Seeds.shuffle(seed, epoch));
         for (int i = order.length - 1; i > 0; i--) {
             int j = random.nextInt(i + 1);
             long swap = order[i];

@@ -64,7 +64,9 @@ import java.util.function.Predicate;
  * #saveState}) is one named {@link NDList}: {@code step} and {@code NAME/m}, {@code NAME/v} per
  * parameter, keyed by the names of the {@link ParameterList} given to the builder (the model's
  * {@code block.getParameters()}). The moments live in a manager of this optimizer; {@link
- * #close()} frees them. One device (the trainer's). Requires the PyTorch engine.
+ * #close()} frees them. One device (the trainer's). Requires the PyTorch engine. Not thread-safe:
+ * one training thread sets the step, updates (DJL's trainer updates the parameters one after the
+ * other) and saves or loads the state between steps.
  */
 public final class AdamW extends Optimizer implements AutoCloseable {
 
@@ -124,7 +126,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     }
 
     /** Sets the 1-based step the next {@code trainer.step()} applies (learning rate, bias correction). */
-    public synchronized void setStep(int step) {
+    public void setStep(int step) {
         if (step < 1) {
             throw new IllegalArgumentException("steps are 1-based: " + step);
         }
@@ -132,15 +134,8 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     }
 
     /** @return the step last set (or restored by {@link #loadState}; 0 before any) */
-    public synchronized int stepCount() {
+    public int stepCount() {
         return step;
-    }
-
-    /** @return the names of the parameters that get no weight decay, sorted */
-    public Set<String> excludedFromWeightDecay() {
-        Set<String> names = new TreeSet<>();
-        noDecayIds.forEach(id -> names.add(nameById.get(id)));
-        return names;
     }
 
     @Override
@@ -171,7 +166,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
                 kernelEpsilon, true, true);
     }
 
-    private synchronized Moments momentsFor(String parameterId, NDArray weight) {
+    private Moments momentsFor(String parameterId, NDArray weight) {
         return moments.computeIfAbsent(parameterId, id -> {
             if (!"PyTorch".equals(weight.getManager().getEngine().getEngineName())) {
                 throw new UnsupportedOperationException("AdamW relies on the PyTorch fused Adam kernel");
@@ -198,7 +193,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
      * @param out the stream
      * @throws IOException if writing fails
      */
-    public synchronized void saveState(OutputStream out) throws IOException {
+    public void saveState(OutputStream out) throws IOException {
         try (NDScope scope = new NDScope(); NDManager names = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
             NDList state = new NDList();
             NDArray stepArray = names.create(new int[] {step});
@@ -235,7 +230,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
      * @throws BadInputException if the state does not fit this model (unknown, missing or
      *     reshaped parameter) or is not an AdamW state
      */
-    public synchronized void loadState(NDManager manager, InputStream in) throws IOException {
+    public void loadState(NDManager manager, InputStream in) throws IOException {
         NDList state;
         try {
             state = NDList.decode(manager, in);
@@ -310,7 +305,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
 
     /** Frees the moments. The optimizer must not be used afterwards. */
     @Override
-    public synchronized void close() {
+    public void close() {
         moments.clear();
         if (stateManager != null) {
             stateManager.close();

@@ -1,5 +1,6 @@
 package dev.amos.train.report;
 
+import dev.amos.model.BlockFiles;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -160,7 +161,7 @@ public final class LineChart {
     /** Writes the chart as a PNG, atomically (temporary sibling file, then rename). */
     public void writePng(Path file) throws IOException {
         BufferedImage image = render();
-        dev.amos.model.BlockFiles.writeAtomically(file, out -> {
+        BlockFiles.writeAtomically(file, out -> {
             if (!ImageIO.write(image, "png", out)) {
                 throw new IOException("no PNG writer available in this JVM");
             }

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import dev.amos.io.AtomicFiles;
 import dev.amos.model.BadInputException;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
@@ -117,8 +119,8 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
             }
         }
         byte[] content = keep.toString().getBytes(StandardCharsets.UTF_8);
-        if (!java.util.Arrays.equals(content, Files.readAllBytes(file))) {
-            dev.amos.io.AtomicFiles.write(file, out -> out.write(content));
+        if (!Arrays.equals(content, Files.readAllBytes(file))) {
+            AtomicFiles.write(file, out -> out.write(content));
         }
     }
 

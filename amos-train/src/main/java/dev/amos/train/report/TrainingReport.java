@@ -1,6 +1,7 @@
 package dev.amos.train.report;
 
 import dev.amos.model.BadInputException;
+import dev.amos.model.BlockFiles;
 import dev.amos.train.report.ReportCharts.NamedChart;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,7 @@ public final class TrainingReport {
                 ? runDir.toString() : runDir.toAbsolutePath().normalize().getFileName().toString();
         String html = ReportHtml.render(run, log, charts, folderName, OffsetDateTime.now(), unigramLoss);
         Path page = runDir.resolve(HTML_FILE);
-        dev.amos.model.BlockFiles.writeAtomically(page, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
+        BlockFiles.writeAtomically(page, out -> out.write(html.getBytes(StandardCharsets.UTF_8)));
         removeStaleCharts(runDir, charts);
         return page;
     }

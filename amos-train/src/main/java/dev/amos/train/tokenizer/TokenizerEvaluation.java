@@ -4,6 +4,7 @@ import dev.amos.train.data.CorpusTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -71,7 +72,7 @@ public final class TokenizerEvaluation {
             public long[][] encode(String[] lines, int count) {
                 long[][] ids = new long[count][];
                 for (int i = 0; i < count; i++) {
-                    ids[i] = java.util.Arrays.stream(vocabulary.encode(lines[i])).asLongStream().toArray();
+                    ids[i] = Arrays.stream(vocabulary.encode(lines[i])).asLongStream().toArray();
                 }
                 return ids;
             }

@@ -4,7 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.amos.model.export.EncoderExportSpec;
 import dev.amos.model.export.EncoderTorchScriptExporter;
-import dev.amos.model.export.RelativePositionBuckets;
+import dev.amos.model.Pooling;
+import dev.amos.model.RelativePositionBuckets;
 import dev.amos.model.export.onnx.OnnxGraph.Attribute;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -189,7 +190,7 @@ public final class EncoderOnnxExporter {
 
         private String pooled(String x, String maskFloat) {
             String pooled;
-            if (spec.pooling() == EncoderExportSpec.Pooling.CLS) {
+            if (spec.pooling() == Pooling.CLS) {
                 pooled = g.op("Gather", List.of(Attribute.integer("axis", 1)), x, g.scalar(0L));
             } else {
                 String m = g.op("Unsqueeze", maskFloat, g.vector(2)); // (B, S, 1)

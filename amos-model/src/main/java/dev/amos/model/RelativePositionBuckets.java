@@ -1,4 +1,4 @@
-package dev.amos.model.export;
+package dev.amos.model;
 
 /**
  * T5-style bucketed relative positions, exactly as in the released COCO-LM / AMOS code

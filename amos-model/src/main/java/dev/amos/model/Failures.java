@@ -1,16 +1,17 @@
-package dev.amos.cli;
+package dev.amos.model;
 
-import dev.amos.model.BadInputException;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.util.regex.Pattern;
 
 /**
- * Unexpected failures in words for the CLI's last-resort handler: what failed and
- * where, on one line, without a Java exception class name.
+ * The last-resort handler of both launchers ({@code amos} and {@code amos spark}): a failure in
+ * words, what failed and where, on one line without a Java exception class name; exit code 2 for
+ * bad input, else 1.
  */
-final class Failures {
+public final class Failures {
 
     /** {@code java.io.IOException: }, {@code IllegalStateException:} and the like. */
     private static final Pattern CLASS_NAME = Pattern.compile(
@@ -18,8 +19,32 @@ final class Failures {
 
     private Failures() {}
 
+    /**
+     * Reports {@code ex} on one line of {@code err} and returns the exit code: for bad input ({@link
+     * BadInputException}, also as the cause of another exception) {@code "<program>: <message>"} and
+     * 2; else {@code "<program>: error: <command> failed: <what and where>"} and 1. The stack trace
+     * follows only when {@code verbose}.
+     *
+     * @param program the launcher's name, the prefix of the line ({@code amos}, {@code amos spark})
+     * @param command the command that failed, e.g. {@code amos train}
+     */
+    public static int report(Throwable ex, String program, String command, boolean verbose, PrintWriter err) {
+        BadInputException bad = badInput(ex);
+        if (bad != null) {
+            err.println(program + ": " + withoutClassNames(firstLine(bad.getMessage())));
+        } else {
+            err.println(program + ": error: " + command + " failed: " + describe(ex)
+                    + (verbose ? "" : " (run with --verbose for the stack trace)"));
+        }
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return bad != null ? 2 : 1;
+    }
+
     /** The {@link BadInputException} that {@code ex} is or was caused by, or null. */
-    static BadInputException badInput(Throwable ex) {
+    public static BadInputException badInput(Throwable ex) {
         for (Throwable t = ex; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof BadInputException b) {
                 return b;
@@ -29,7 +54,7 @@ final class Failures {
     }
 
     /** What failed, in words: the deepest cause with something to say. */
-    static String describe(Throwable ex) {
+    public static String describe(Throwable ex) {
         Throwable root = ex;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -75,7 +100,7 @@ final class Failures {
     }
 
     /** The message's first line ({@code ""} for null). */
-    static String firstLine(String message) {
+    public static String firstLine(String message) {
         if (message == null) {
             return "";
         }
@@ -85,7 +110,7 @@ final class Failures {
     }
 
     /** {@code message} without Java exception class names. */
-    static String withoutClassNames(String message) {
+    public static String withoutClassNames(String message) {
         return CLASS_NAME.matcher(message).replaceAll("");
     }
 }

@@ -1,4 +1,4 @@
-package dev.amos.model.export;
+package dev.amos.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
