@@ -60,7 +60,10 @@ ort_ratios=()
 for ((r = 1; r <= rounds; r++)); do
   line=$(ROUNDS=1 WORK=embed EMBED_MODEL="$model" EMBED_TEXTS_OUT="$tmp/texts.txt" scripts/measure/peer/ratios.sh \
     | tee "$tmp/round.txt" | grep '^embed round 1:') || { cat "$tmp/round.txt" >&2; exit 1; }
-  [ "$r" = 1 ] && head -n 1 "$tmp/round.txt" # the machine line
+  if [ "$r" = 1 ]; then # the machine, and the BLAS the Python peer gets (Debian's reference BLAS is ~10x slower)
+    head -n 1 "$tmp/round.txt"
+    echo "python peer's BLAS: $(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo unknown); avx512f: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no)"
+  fi
   a=$(sed -E 's/.*: amos ([0-9.]+) .*/\1/' <<< "$line")
   la=$(sed -E 's/.*: amos [0-9.]+ \(load ([^)]*)\).*/\1/' <<< "$line")
   p=$(sed -E 's/.*, peer ([0-9.]+) .*/\1/' <<< "$line")
