@@ -25,6 +25,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 rounds=${ROUNDS:-3}
 threads=${THREADS:-2}
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || { echo "embed-ratios: ROUNDS: expected a positive integer, got \"$rounds\"" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 load() { cut -d ' ' -f 1-3 /proc/loadavg; }
