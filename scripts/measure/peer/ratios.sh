@@ -11,7 +11,8 @@
 # Environment: ROUNDS (default 2), WORK (default "amos mlm"; "embed" needs EMBED_MODEL, a run or
 # export folder of an amos-base-shaped encoder), CONFIG (default amos-mini), BATCH (16), SEQ (128),
 # STEPS (3), WARMUP (1), TEXTS (the first 384 sentences of data/wiki-sample.txt.gz), PYTHON (/usr/bin/python3:
-# Debian's python3-torch with libopenblas0-pthread). The peer runs with OPENBLAS_CORETYPE and
+# Debian's python3-torch with libopenblas0-pthread), EMBED_TEXTS_OUT (also write the embed input
+# there, for a caller that feeds the same texts to another peer: scripts/measure/embed-ratios.sh). The peer runs with OPENBLAS_CORETYPE and
 # OPENBLAS_L2_SIZE unset (set on some machines for old OpenBLAS builds, they halve a current one).
 # Not part of the test suite; see docs/performance.md, "Peer benchmark".
 set -euo pipefail
@@ -63,6 +64,7 @@ peer_run() {
 # the embed input of both sides: the first $texts sentences of the sample (its lines are paragraphs,
 # split after '. ', '? ' and '! ')
 gzip -dc data/wiki-sample.txt.gz | sed -E 's/([.?!]) +/\1\n/g' | awk -v n="$texts" 'NF && c < n { print; c++ }' > "$tmp/texts.txt"
+if [ -n "${EMBED_TEXTS_OUT:-}" ]; then cp "$tmp/texts.txt" "$EMBED_TEXTS_OUT"; fi
 echo "machine: $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cpus; amos gemm path: $(./amos info | sed -n 's/^gemm (cpu): *//p')"
 for w in $work; do
   ratios=()

@@ -53,9 +53,18 @@ public final class Encoder extends AmosBlock {
         NDArray apply(ParameterStore ps, NDArray x, boolean training) {
             Device d = x.getDevice();
             NDArray w = ps.getValue(weight, d, training);
-            return bias == null
-                    ? ai.djl.nn.core.Linear.linear(x, w).head()
-                    : ai.djl.nn.core.Linear.linear(x, w, ps.getValue(bias, d, training)).head();
+            if (bias == null) {
+                return ai.djl.nn.core.Linear.linear(x, w).head();
+            }
+            NDArray b = ps.getValue(bias, d, training);
+            Shape s = x.getShape();
+            if (training || s.dimension() <= 2) {
+                return ai.djl.nn.core.Linear.linear(x, w, b).head();
+            }
+            // Inference: libtorch runs a 3-D linear as mm then a separate add_ of the bias; on the
+            // (B*S, in) view it is one addmm with the bias folded into the GEMM.
+            NDArray y = ai.djl.nn.core.Linear.linear(x.reshape(-1, s.get(s.dimension() - 1)), w, b).head();
+            return y.reshape(s.slice(0, s.dimension() - 1).add(w.getShape().get(0)));
         }
     }
 
@@ -132,7 +141,7 @@ public final class Encoder extends AmosBlock {
             Shape s = x.getShape();
             long b = s.get(0), t = s.get(1), h = s.get(2);
             NDArray all = projections(ps, x, training);
-            NDArray p = dropout(probabilities(all, bias), attentionDropout, training);
+            NDArray p = training ? dropout(probabilities(all, bias), attentionDropout, true) : inferenceProbabilities(all, bias);
             NDArray ctx = p.matMul(all.get(2)).transpose(0, 2, 1, 3).reshape(b, t, h);
             return out.apply(ps, ctx, training);
         }
@@ -149,6 +158,23 @@ public final class Encoder extends AmosBlock {
             NDArray q = projections.get(0), k = projections.get(1);
             double d = q.getShape().get(3);
             return q.matMul(k.transpose(0, 1, 3, 2)).mul(ScalarConstants.of(q, 1.0 / Math.sqrt(d))).add(bias).softmax(-1);
+        }
+
+        /**
+         * {@link #probabilities} outside training, with fewer passes over the (B, heads, S, S)
+         * logits: the 1/sqrt(d) scale goes on the queries when S > d (the smaller array; for a
+         * power-of-4 d the scale is a power of 2 and the logits are the same bits), and the bias
+         * is added in place. No autograd graph needs the logits (matmul's backward reads q and k).
+         */
+        static NDArray inferenceProbabilities(NDArray projections, NDArray bias) {
+            NDArray q = projections.get(0), k = projections.get(1);
+            Shape qs = q.getShape();
+            long seq = qs.get(2), d = qs.get(3);
+            NDArray scale = ScalarConstants.of(q, 1.0 / Math.sqrt(d));
+            NDArray logits = seq > d
+                    ? q.mul(scale).matMul(k.transpose(0, 1, 3, 2))
+                    : q.matMul(k.transpose(0, 1, 3, 2)).muli(scale);
+            return logits.addi(bias).softmax(-1);
         }
     }
 
@@ -184,6 +210,10 @@ public final class Encoder extends AmosBlock {
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray bias, boolean training) {
+            if (!training) { // the residual sums in place, in the sublayers' fresh outputs: two arrays fewer
+                x = ln1.apply(ps, attention.apply(ps, x, bias, false).addi(x), false);
+                return ln2.apply(ps, ffn.apply(ps, x, false).addi(x), false);
+            }
             NDArray a = dropout(attention.apply(ps, x, bias, training), dropout, training);
             x = ln1.apply(ps, x.add(a), training);
             NDArray f = dropout(ffn.apply(ps, x, training), dropout, training);

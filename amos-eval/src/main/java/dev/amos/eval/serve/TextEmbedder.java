@@ -164,8 +164,10 @@ public final class TextEmbedder implements AutoCloseable {
             Encoder encoder = Encoder.owning(run.model().discriminator());
             EncoderEmbeddingBlock block = new EncoderEmbeddingBlock(encoder, pooling, normalize);
             model.setBlock(block);
-            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+            // weights first: initialize() then skips every loaded parameter instead of drawing
+            // ~110M random numbers at amos-base that the file would overwrite
             BlockFiles.load(encoder, model.getNDManager(), run.params());
+            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
             block.freezeParameters(true); // inference only: no autograd graph, whatever the thread's grad mode
             return new TextEmbedder(model, tokenizer, pooling, normalize, run.model().hiddenSize(), maxLength,
                     AmosPieceRules.of(run.tokenizer()).orElse(null));
