@@ -3,11 +3,8 @@ package dev.amos.train;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
@@ -36,9 +33,8 @@ import java.util.concurrent.Executors;
 /**
  * {@code amos bench}: the time of full training steps (mask, forward, backward, clip, AdamW) of a
  * preset and objective on an in-memory batch, after warm-up, with tokens/s, analytic model FLOPs
- * ({@link Flops}), achieved FLOP/s and MFU. On a CPU the peak is the FLOP/s of a large float32
- * GEMM measured through the same engine in the same run; on a GPU it is {@code peakFlops} (the
- * device's datasheet figure, given by the caller).
+ * ({@link Flops}), achieved FLOP/s and MFU against {@code peakFlops}: on a CPU the caller measures it
+ * in the same process ({@link GemmPeak}), on a GPU it is the device's datasheet figure.
  */
 public final class Bench {
 
@@ -153,26 +149,6 @@ public final class Bench {
             j.addProperty("corpus_vs_memory", Math.round(quantile(c, 0.5) / median * 1e4) / 1e4);
         }
         return j;
-    }
-
-    /** FLOP/s of an n x n float32 matrix product through the engine (median of repeats, after warm-up). */
-    public static double gemmFlops(Device device, int n, int repeats) {
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = m.randomNormal(new Shape(n, n));
-            NDArray b = m.randomNormal(new Shape(n, n));
-            double[] secs = new double[repeats];
-            for (int i = -2; i < repeats; i++) {
-                try (NDScope scope = new NDScope()) {
-                    long t0 = System.nanoTime();
-                    a.matMul(b).sum().getFloat();
-                    if (i >= 0) {
-                        secs[i] = (System.nanoTime() - t0) / 1e9;
-                    }
-                }
-            }
-            Arrays.sort(secs);
-            return 2.0 * n * n * n / quantile(secs, 0.5);
-        }
     }
 
     /** The process's peak resident set (VmHWM), in MB; -1 where /proc is absent. */
