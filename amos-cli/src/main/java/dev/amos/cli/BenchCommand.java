@@ -67,6 +67,9 @@ final class BenchCommand implements Callable<Integer> {
             description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     java.nio.file.Path profile;
 
+    @Option(names = "--profile-shapes", description = ProfileShapes.DESCRIPTION)
+    boolean profileShapes;
+
     @Option(names = "--other-gemm-path",
             description = {"Also measure the GEMM peak of this CPU's other MKL path (AMOS_MKL_FAST flipped) in a child ./amos and say which is faster.",
                 "The path is fixed per process (the launcher's LD_PRELOAD), hence the child: a few seconds more."})
@@ -106,10 +109,11 @@ final class BenchCommand implements Callable<Integer> {
         gemm.addProperty("mkl_fast_path", path.fast());
         gemm.addProperty("gemm_path_detail", path.detail());
         if (!d.isGpu() && path.otherName().isPresent()) {
-            if (otherGemmPath && measured != null) {
+            if (otherGemmPath) {
+                double here = measured != null ? measured.flops() : GemmPeak.measure(d).flops();
                 OtherGemmPath other = OtherGemmPath.measure(path);
-                other.addTo(gemm, measured.flops(), path);
-                System.err.println("amos: " + other.compare(path, measured.flops()));
+                other.addTo(gemm, here, path);
+                System.err.println("amos: " + other.compare(path, here));
             } else {
                 gemm.addProperty("other_gemm_path", path.otherName().get());
                 gemm.addProperty("other_gemm_path_setting", path.otherPathSwitch());
@@ -122,17 +126,22 @@ final class BenchCommand implements Callable<Integer> {
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
             System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data,
-                    profile == null ? null : torchProfiler(profile.resolve(objective.label() + ".json"), d.isGpu())));
+                    profile == null ? null : torchProfiler(profile.resolve(objective.label() + ".json"), d.isGpu(), profileShapes)));
         }
         return 0;
     }
 
-    /** libtorch's profiler (records shapes), writing a Chrome trace to {@code trace} when stopped. */
-    static Bench.Profiler torchProfiler(java.nio.file.Path trace, boolean cuda) {
+    /**
+     * libtorch's (legacy) profiler, writing a Chrome trace to {@code trace} when stopped; it never
+     * records memory, and records each op's input shapes only with {@code recordShapes}: every
+     * record it keeps on the heap until stopped splits the heap memory the step's tensors free,
+     * which the next step then cannot reuse (docs/performance.md, "Where the time goes").
+     */
+    static Bench.Profiler torchProfiler(java.nio.file.Path trace, boolean cuda, boolean recordShapes) {
         return new Bench.Profiler() {
             @Override
             public void start() {
-                JniUtils.startProfile(cuda, true, false);
+                JniUtils.startProfile(cuda, recordShapes, false);
             }
 
             @Override
@@ -147,6 +156,8 @@ final class BenchCommand implements Callable<Integer> {
         OptionChecks.ranges(this);
         if (profile != null) {
             OptionChecks.outputFolder(profile, "--profile");
+        } else if (profileShapes) {
+            throw new BadInputException("--profile-shapes records shapes in a profile: expected --profile DIR with it");
         }
         if (seq > model.maxPositions()) {
             throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "

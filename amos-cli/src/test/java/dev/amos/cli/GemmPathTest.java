@@ -95,7 +95,5 @@ class GemmPathTest {
         assertEquals("mkl-generic", slower.get("best_gemm_path").getAsString());
         assertTrue(new OtherGemmPath("mkl-fast", "AMOS_MKL_FAST=1", child, null).compare(generic, 400e9)
                 .startsWith("this process's path is the faster one"));
-        assertTrue(OtherGemmPath.measure(generic).failure().contains("AMOS_MKL_FAST=1 ./amos info --gemm-peak")
-                || System.getProperty("amos.home") != null, "outside ./amos the child is not started, the command is named");
     }
 }

@@ -68,6 +68,7 @@ public final class Bench {
         Amos amos = new Amos(config, objective);
         double[] millis = new double[steps];
         double[] corpusMillis = new double[steps];
+        long faults = minorPageFaults() < 0 ? -1 : 0; // -1: not counted (no /proc)
         ExecutorService prefetch = corpus == null ? null : Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "amos-bench-data");
             t.setDaemon(true);
@@ -93,6 +94,7 @@ public final class Bench {
                     }
                     for (int round = 0; round < rounds; round++) {
                         long t0 = System.nanoTime();
+                        long faults0 = minorPageFaults();
                         try (NDManager m = trainer.getManager().newSubManager();
                                 Batch b = round == 1 ? real.next() : null) {
                             NDList data = b != null ? b.getData()
@@ -104,6 +106,7 @@ public final class Bench {
                         }
                         if (i >= warmup) {
                             (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                            faults += round == 0 && faults >= 0 ? minorPageFaults() - faults0 : 0;
                         }
                     }
                 }
@@ -142,6 +145,9 @@ public final class Bench {
         j.addProperty("peak_flops", Math.round(peakFlops));
         j.addProperty("mfu", Math.round(achieved / peakFlops * 1e4) / 1e4);
         j.addProperty("peak_rss_mb", peakRssMb());
+        if (faults >= 0) {
+            j.addProperty("page_faults_per_step", Math.round((double) faults / steps));
+        }
         if (corpus != null) {
             double[] c = corpusMillis.clone();
             Arrays.sort(c);
@@ -149,6 +155,21 @@ public final class Bench {
             j.addProperty("corpus_vs_memory", Math.round(quantile(c, 0.5) / median * 1e4) / 1e4);
         }
         return j;
+    }
+
+    /**
+     * The process's minor page faults so far (all threads; /proc/self/stat), or -1 where /proc is
+     * absent. A step that reuses freed heap memory faults little; one that gets
+     * fresh pages from the kernel faults once per 4 KiB page on its first writes.
+     */
+    public static long minorPageFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]); // field 10 of proc(5), minflt: the 8th after the command
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** The process's peak resident set (VmHWM), in MB; -1 where /proc is absent. */
