@@ -69,6 +69,8 @@ public final class Bench {
         double[] millis = new double[steps];
         double[] corpusMillis = new double[steps];
         long faults = minorPageFaults() < 0 ? -1 : 0; // -1: not counted (no /proc)
+        long firstStepGrowthMb = -1;
+        String headroom = null;
         ExecutorService prefetch = corpus == null ? null : Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "amos-bench-data");
             t.setDaemon(true);
@@ -90,8 +92,10 @@ public final class Bench {
                 int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
                     if (profiler != null && i == warmup) {
+                        headroom = profileHeadroom(trainer.getManager(), firstStepGrowthMb, steps * rounds);
                         profiler.start();
                     }
+                    long rssBefore = i == 0 ? rssMb() : -1;
                     for (int round = 0; round < rounds; round++) {
                         long t0 = System.nanoTime();
                         long faults0 = minorPageFaults();
@@ -108,6 +112,9 @@ public final class Bench {
                             (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;
                             faults += round == 0 && faults >= 0 ? minorPageFaults() - faults0 : 0;
                         }
+                    }
+                    if (i == 0 && rssBefore >= 0) {
+                        firstStepGrowthMb = rssMb() - rssBefore;
                     }
                 }
                 if (profiler != null) {
@@ -148,6 +155,9 @@ public final class Bench {
         if (faults >= 0) {
             j.addProperty("page_faults_per_step", Math.round((double) faults / steps));
         }
+        if (headroom != null) {
+            j.addProperty("profile_heap_headroom", headroom);
+        }
         if (corpus != null) {
             double[] c = corpusMillis.clone();
             Arrays.sort(c);
@@ -155,6 +165,42 @@ public final class Bench {
             j.addProperty("corpus_vs_memory", Math.round(quantile(c, 0.5) / median * 1e4) / 1e4);
         }
         return j;
+    }
+
+    /**
+     * Makes the profiled steps' heap memory resident before the profiler starts, and says what was
+     * done. libtorch's profiler keeps its records on the heap between the step's tensors, so a
+     * profiled step cannot reuse what the last one freed and takes fresh memory, which faults page
+     * by page on first write, inflating the ops that write new large arrays (docs/performance.md,
+     * "The profiler's distortion"). Where malloc keeps freed memory resident ({@link
+     * dev.amos.io.NativeHeap#keepsFreedMemory}), faulting in as much as the profiled steps will take
+     * (the first step's growth of the resident set, once per profiled step, at most half of the
+     * memory available) and freeing it leaves that memory at the heap's top for them.
+     */
+    static String profileHeadroom(NDManager manager, long firstStepGrowthMb, int profiledSteps) {
+        if (firstStepGrowthMb < 0) {
+            return "none: no warm-up step to size it (--warmup 1 or more)";
+        }
+        long mb = Math.min(firstStepGrowthMb * profiledSteps, availableMb() / 2);
+        if (!dev.amos.io.NativeHeap.keepsFreedMemory(System.getenv(), mb << 20)) {
+            return "none: malloc returns freed memory (the launcher's AMOS_MALLOC=heap keeps it)";
+        }
+        dev.amos.io.NativeHeap.pretouch(manager, mb << 20);
+        return "pre-touched " + mb + " MB";
+    }
+
+    /** MemAvailable of /proc/meminfo, in MB; 0 where it cannot be read. */
+    private static long availableMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
     }
 
     /**
