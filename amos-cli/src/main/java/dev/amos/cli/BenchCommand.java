@@ -3,6 +3,8 @@ package dev.amos.cli;
 import ai.djl.Device;
 import ai.djl.pytorch.jni.JniUtils;
 import com.google.gson.JsonObject;
+import dev.amos.io.OutputFile;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
@@ -69,6 +71,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile-shapes", description = ProfileShapes.DESCRIPTION)
     boolean profileShapes;
+
+    @Option(names = "--overwrite", description = "Replace the profile files already in --profile DIR.")
+    boolean overwrite;
 
     @Option(names = "--other-gemm-path",
             description = {"Also measure the GEMM peak of this CPU's other MKL path (AMOS_MKL_FAST flipped) in a child ./amos and say which is faster.",
@@ -155,7 +160,12 @@ final class BenchCommand implements Callable<Integer> {
     private void validate(ModelConfig model, int seq) {
         OptionChecks.ranges(this);
         if (profile != null) {
+            OutputFolder.requireOutsideAmosFolders(profile, "--profile");
             OptionChecks.outputFolder(profile, "--profile");
+            for (String o : objectives) {
+                OutputFile.check(profile.resolve(Objective.parse(o, o.equals("amos") ? ablation : null).label() + ".json"),
+                        overwrite, "--profile");
+            }
         } else if (profileShapes) {
             throw new BadInputException("--profile-shapes records shapes in a profile: expected --profile DIR with it");
         }

@@ -2,6 +2,7 @@ package dev.amos.cli;
 
 import dev.amos.io.AmosFolder;
 import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.GeneratorDiagnostics;
 import dev.amos.model.ModelConfig;
@@ -93,6 +94,7 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw BadInputException.of(run, "--run: not a run folder (no config.json from 'amos train --out')");
         }
         if (cache != null) {
+            OutputFolder.requireOutsideAmosFolders(cache, "--cache");
             OptionChecks.outputFolder(cache, "--cache");
         }
         Diagnosis.Result result = Diagnosis.run(new Diagnosis.Options(run, step, model, obj,

@@ -4,6 +4,7 @@ import dev.amos.eval.serve.ClassifierExporter;
 import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.ExportedFolder;
 import dev.amos.eval.serve.ModelExporter;
+import dev.amos.eval.serve.OnnxExporter;
 import dev.amos.eval.serve.TextEmbedder;
 import dev.amos.importer.HfExporter;
 import dev.amos.io.AmosFolder;
@@ -19,13 +20,15 @@ import picocli.CommandLine.Option;
  * {@code amos export}: a serving-ready DJL model folder from a pretraining run ({@code
  * amos-encoder.pt}, sentence vectors) or from a fine-tuned GLUE classifier ({@code
  * amos-classifier.pt}, logits or the STS-B score), each with {@code serving.properties}, {@code
- * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier); or, with
- * {@code --format hf}, an encoder in the layout of Microsoft's released Hugging Face repos ({@link
- * HfExporter}).
+ * tokenizer.json} and {@code config.json} ({@code synset.txt} too for a classifier); with {@code
+ * --format onnx}, {@code model.onnx} ({@link OnnxExporter}) with {@code tokenizer.json} and {@code
+ * config.json} instead; or, with {@code --format hf}, an encoder in the layout of Microsoft's
+ * released Hugging Face repos ({@link HfExporter}).
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Write a serving-ready model folder (TorchScript) from a pretraining run or a fine-tuned classifier.",
-            "Loads with no amos code in DJL Criteria, DJL Serving, torch.jit.load and TorchServe; see docs/serving.md.",
+        description = {"Write a serving-ready model folder from a pretraining run, an import or a fine-tuned classifier.",
+            "torchscript: loads with no amos code in DJL Criteria, DJL Serving, torch.jit.load and TorchServe;",
+            "onnx: in ONNX Runtime, LangChain4j and Spring AI; see docs/serving.md.",
             "--format hf: the released AMOS layout (config.json, pytorch_model.bin, tokenizer) for Microsoft's code and 'amos import'."})
 final class ExportCommand implements Callable<Integer> {
 
@@ -40,7 +43,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Replace the export already at --out (never a folder of another kind).")
     boolean overwrite;
 
-    @Option(names = "--format", description = "torchscript, or hf (Microsoft's released layout; encoders only) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--format", description = {"torchscript (a DJL model folder), onnx (model.onnx for ONNX Runtime,",
+        "LangChain4j, Spring AI), or hf (Microsoft's released layout; encoders only) (default: ${DEFAULT-VALUE})."})
     String format = "torchscript";
 
     @Option(names = "--weights", description = "--format hf: bin (pytorch_model.bin, a torch.save zip, what the released code loads) or safetensors (model.safetensors) (default: bin).")
@@ -56,12 +60,19 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--normalize", description = "Encoder exports: L2-normalise the pooled output.")
     boolean normalize;
 
+    @Option(names = "--token-type-ids", description = "ONNX: declare an int64 token_type_ids input (ignored) for consumers that always send one.")
+    boolean tokenTypeIds;
+
     @Override
     public Integer call() throws Exception {
         OptionChecks.ranges(this);
         boolean hf = "hf".equalsIgnoreCase(format);
-        if (!hf && !"torchscript".equalsIgnoreCase(format)) {
-            throw new BadInputException("--format: expected torchscript or hf, got \"" + format + "\"");
+        boolean onnx = "onnx".equalsIgnoreCase(format);
+        if (!hf && !onnx && !"torchscript".equalsIgnoreCase(format)) {
+            throw new BadInputException("--format: expected torchscript, onnx or hf, got \"" + format + "\"");
+        }
+        if (tokenTypeIds && !onnx) {
+            throw new BadInputException("--token-type-ids: only with --format onnx");
         }
         if (weights != null && !hf) {
             throw new BadInputException("--weights: only with --format hf (the TorchScript export holds its weights in"
@@ -81,6 +92,9 @@ final class ExportCommand implements Callable<Integer> {
                 throw new BadInputException("--pooling/--normalize/--max-len/--format hf: only for pretraining runs"
                         + " and imports (encoders); " + model + " is a fine-tuned classifier (exported as logits at its"
                         + " fine-tuning length)");
+            }
+            if (onnx) {
+                return printed(OnnxExporter.exportClassifier(model, out, tokenTypeIds, overwrite));
             }
             ClassifierExporter.ExportedClassifier c = ClassifierExporter.export(model, out, overwrite);
             System.out.println("exported " + c.modelFile() + " (" + c.task() + " classifier, labels " + c.labels()
@@ -103,11 +117,21 @@ final class ExportCommand implements Callable<Integer> {
                     + ", max length " + e.maxLength() + "): " + String.join(", ", e.files()) + " in " + out);
             return 0;
         }
+        if (onnx) {
+            return printed(OnnxExporter.exportEncoder(model, out, EmbedCommand.parsePooling(pooling == null ? "mean" : pooling),
+                    normalize, length, tokenTypeIds, overwrite));
+        }
         ExportedFolder folder = ModelExporter.exportTorchScript(model, out,
                 EmbedCommand.parsePooling(pooling == null ? "mean" : pooling), normalize, length, overwrite);
         System.out.println("exported " + folder.modelFile() + " (pooling " + folder.pooling().externalName()
                 + (folder.normalize() ? ", normalized" : "") + ", max length " + folder.maxLength() + ") + serving.properties, "
                 + "tokenizer.json, config.json in " + folder.dir());
+        return 0;
+    }
+
+    private static int printed(OnnxExporter.OnnxFolder folder) {
+        System.out.println("exported " + folder.modelFile() + " (" + folder.outputs() + ", max length " + folder.maxLength()
+                + ") + tokenizer.json, config.json in " + folder.dir());
         return 0;
     }
 }

@@ -230,6 +230,7 @@ final class TrainCommand implements Callable<Integer> {
                     + ": no validation would run; expected --valid-every in [0, " + steps + "] (0 = every checkpoint)");
         }
         if (cache != null) {
+            OutputFolder.requireOutsideAmosFolders(cache, "--cache");
             OptionChecks.outputFolder(cache, "--cache");
         }
     }

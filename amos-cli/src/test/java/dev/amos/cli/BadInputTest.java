@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Hostile inputs through the CLI: each bad input ends with exit code 2, exactly one line
@@ -51,7 +49,6 @@ class BadInputTest {
     private String trainedRunLog;
     private int outCounter;
 
-    private record Run(int code, String out, String err, String log) {}
 
     @BeforeAll
     void trainOneStepOnADirtyCorpus() throws IOException {
@@ -66,36 +63,17 @@ class BadInputTest {
         }
         Path dirtyCorpus = Files.write(tmp.resolve("dirty.txt"), dirty.toByteArray());
         trainedRun = tmp.resolve("trained");
-        Run r = train("--corpus", dirtyCorpus.toString(), "--out", trainedRun.toString());
+        CliRun r = train("--corpus", dirtyCorpus.toString(), "--out", trainedRun.toString());
         assertEquals(0, r.code(), r.err() + r.log());
         trainedRunLog = r.log();
     }
 
-    private Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        PrintStream systemErr = System.err;
-        PrintStream systemOut = System.out;
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code;
-        // System.err is redirected before the command line is built: picocli's default execution
-        // strategy remembers System.err at construction and would re-route errors to it otherwise
-        try (PrintStream capture = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            System.setErr(capture);
-            System.setOut(capture);
-            CommandLine cmd = AmosCommand.commandLine();
-            cmd.setOut(new PrintWriter(out, true));
-            cmd.setErr(new PrintWriter(err, true));
-            code = cmd.execute(args);
-        } finally {
-            System.setErr(systemErr);
-            System.setOut(systemOut);
-        }
-        return new Run(code, out.toString(), err.toString(), log.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** amos train with tiny settings; {@code --out} defaults to a fresh folder under the temp dir. */
-    private Run train(String... extra) {
+    private CliRun train(String... extra) {
         List<String> extraArgs = Arrays.asList(extra);
         List<String> args = new ArrayList<>(List.of("train", "--checkpoint-every", "1", "--device", "cpu",
                 "--cache", cache.toString()));
@@ -113,7 +91,7 @@ class BadInputTest {
     }
 
     /** Exit code 2, one stderr line starting "amos: " containing every fragment, no stack trace. */
-    private static void assertBadInput(Run r, String... fragments) {
+    private static void assertBadInput(CliRun r, String... fragments) {
         String context = "stderr:\n" + r.err() + "\nlog:\n" + r.log();
         assertEquals(2, r.code(), context);
         List<String> lines = r.err().strip().lines().toList();
@@ -202,7 +180,7 @@ class BadInputTest {
             line.append(words);
         }
         Path huge = Files.writeString(tmp.resolve("one-line.txt"), line.append('\n'));
-        Run r = train("--corpus", huge.toString(), "--out", out.toString());
+        CliRun r = train("--corpus", huge.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err() + r.log()); // one long paragraph: tokenized and packed like any other
         assertTrue(Files.isRegularFile(out.resolve("discriminator/encoder.params")), r.log());
         assertFalse(r.log().contains("Exception"), r.log());
@@ -301,7 +279,7 @@ class BadInputTest {
         byte[] bytes = Files.readAllBytes(params);
         bytes[bytes.length / 2] ^= 0x5A;
         Files.write(params, bytes);
-        Run r = train("--resume", "--out", copy.toString(), "--corpus", tmp.resolve("dirty.txt").toString());
+        CliRun r = train("--resume", "--out", copy.toString(), "--corpus", tmp.resolve("dirty.txt").toString());
         assertBadInput(r, "corrupt-run", "no complete checkpoint");
         assertTrue(r.log().contains("model.params fails its sha256 checksum"), r.log());
     }
@@ -328,7 +306,7 @@ class BadInputTest {
 
     // ---- fine-tuning and evaluation -----------------------------------------------------------
 
-    private Run finetune(Path model, String task, Path glue, String... extra) {
+    private CliRun finetune(Path model, String task, Path glue, String... extra) {
         List<String> extraArgs = Arrays.asList(extra);
         List<String> args = new ArrayList<>(List.of("finetune", "--model", model.toString(), "--task", task,
                 "--data", glue.toString(), "--epochs", "1"));
@@ -348,7 +326,7 @@ class BadInputTest {
         Path notARun = Files.createDirectories(tmp.resolve("plain-folder"));
         assertBadInput(finetune(notARun, "RTE", glue), "plain-folder", "--model takes a pretraining run");
         Path notAFineTuned = trainedRun;
-        Run eval = run("eval", "--model", notAFineTuned.toString(), "--task", "RTE", "--data", glue.toString());
+        CliRun eval = run("eval", "--model", notAFineTuned.toString(), "--task", "RTE", "--data", glue.toString());
         assertBadInput(eval, trainedRun.toString());
     }
 
@@ -436,7 +414,7 @@ class BadInputTest {
                 + "1\tA dog sleeps.\tA cat runs.\tnot_entailment\n" + "2\tIt rains.\tThe sun shines.\tnot_entailment\n");
         Files.writeString(glue.resolve("RTE/dev.tsv"), header + "0\tA cat.\tAn animal.\tentailment\n");
         Path out = freshOut();
-        Run r = run("finetune", "--model", trainedRun.toString(), "--task", "RTE", "--data", glue.toString(),
+        CliRun r = run("finetune", "--model", trainedRun.toString(), "--task", "RTE", "--data", glue.toString(),
                 "--epochs", "1", "--batch-size", "32", "--max-len", "16", "--device", "cpu", "--out", out.toString());
         assertEquals(0, r.code(), r.err() + r.log());
         assertTrue(Files.isRegularFile(out.resolve("results.json")), r.log());
@@ -458,6 +436,16 @@ class BadInputTest {
         assertBadInput(run("glue", "--model", trainedRun.toString(), "--data", glue.toString(), "--tasks", "RTE,MRPC",
                 "--out", out.toString()), "MRPC", "no such file");
         assertFalse(Files.exists(out), "a refused glue created " + out);
+    }
+
+    @Test
+    void exportFormatAndItsOptions() throws IOException {
+        Path out = freshOut();
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", out.toString(), "--format", "onx"),
+                "--format", "torchscript, onnx or hf", "onx");
+        assertBadInput(run("export", "--model", trainedRun.toString(), "--out", out.toString(), "--token-type-ids"),
+                "--token-type-ids", "only with --format onnx");
+        assertFalse(Files.exists(out), "a refused export created " + out);
     }
 
     @Test
@@ -557,7 +545,7 @@ class BadInputTest {
         return v;
     }
 
-    private Run embed(Path input, Path output) {
+    private CliRun embed(Path input, Path output) {
         return run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", input.toString(),
                 "--output", output.toString());
     }
@@ -567,7 +555,7 @@ class BadInputTest {
         byte[] bytes = "first line\nsecond\u0000line\n".getBytes(StandardCharsets.UTF_8);
         Path binary = Files.write(tmp.resolve("binary-input.bin"), bytes);
         Path out = tmp.resolve("binary-vectors.jsonl");
-        Run r = embed(binary, out);
+        CliRun r = embed(binary, out);
         assertBadInput(r, "binary-input.bin:2", "binary data");
         assertEquals("", r.log(), "something was printed before the input was refused");
         assertFalse(Files.exists(out));
@@ -579,7 +567,7 @@ class BadInputTest {
     void embedOfAnEmptyInputWritesAnEmptyFile() throws IOException {
         Path empty = Files.createFile(tmp.resolve("no-texts.txt"));
         Path out = tmp.resolve("no-vectors.jsonl");
-        Run r = embed(empty, out);
+        CliRun r = embed(empty, out);
         assertEquals(0, r.code(), r.err() + r.log());
         assertEquals(0, Files.size(out));
         assertTrue(r.log().contains("0 embeddings"), r.log());

@@ -21,7 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +30,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Continued pretraining on the CLI: {@code --init-from} an imported encoder, extending a run with {@code
@@ -55,7 +53,6 @@ class ContinuedPretrainingTest {
     private Path repo;
     private Path corpus;
 
-    private record Run(int code, String out, String err, String log) {}
 
     @BeforeAll
     void setUp() throws IOException {
@@ -63,22 +60,8 @@ class ContinuedPretrainingTest {
         System.setProperty("amos.home", repo.toString());
     }
 
-    private Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        PrintStream systemErr = System.err;
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code;
-        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-        try {
-            CommandLine cmd = AmosCommand.commandLine();
-            cmd.setOut(new PrintWriter(out, true));
-            cmd.setErr(new PrintWriter(err, true));
-            code = cmd.execute(args);
-        } finally {
-            System.setErr(systemErr);
-        }
-        return new Run(code, out.toString(), err.toString(), log.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     private Path corpus() throws IOException {
@@ -89,7 +72,7 @@ class ContinuedPretrainingTest {
     }
 
     /** {@code amos train} of {@code steps} tiny steps into {@code out}, plus {@code extra} options. */
-    private Run train(Path out, int steps, String... extra) throws IOException {
+    private CliRun train(Path out, int steps, String... extra) throws IOException {
         String[] base = {"train", "--corpus", corpus().toString(), "--steps", "" + steps, "--batch-size", "2",
             "--seq-len", "16", "--checkpoint-every", "2", "--log-every", "1", "--out", out.toString(), "--cache", tmp.resolve("cache").toString()};
         String[] all = new String[base.length + extra.length];
@@ -99,7 +82,7 @@ class ContinuedPretrainingTest {
     }
 
     private void trained(Path out, int steps) throws IOException {
-        Run r = train(out, steps);
+        CliRun r = train(out, steps);
         assertEquals(0, r.code(), r.err() + r.log());
     }
 
@@ -107,7 +90,7 @@ class ContinuedPretrainingTest {
         Path fixture = repo.resolve("testdata/fixtures/amos-hf-tiny");
         Path model = tmp.resolve("imported");
         if (!Files.isDirectory(model)) {
-            Run r = run("import", "--from", fixture.toString(), "--out", model.toString());
+            CliRun r = run("import", "--from", fixture.toString(), "--out", model.toString());
             assertEquals(0, r.code(), r.err());
         }
         return model;
@@ -117,7 +100,7 @@ class ContinuedPretrainingTest {
         return JsonParser.parseString(Files.readString(file)).getAsJsonObject();
     }
 
-    private static void assertOneLineError(Run r, String... fragments) {
+    private static void assertOneLineError(CliRun r, String... fragments) {
         String context = "stdout:\n" + r.out() + "\nstderr:\n" + r.err() + "\nlog:\n" + r.log();
         assertEquals(2, r.code(), context);
         assertEquals(1, r.err().strip().lines().count(), context);
@@ -173,7 +156,7 @@ class ContinuedPretrainingTest {
     void initFromAnImportTrainsAmosWithItsTokenizerAndRefusesContradictingShapes() throws IOException {
         Path imported = importedTiny();
         Path out = tmp.resolve("continued");
-        Run r = train(out, 2, "--init-from", imported.toString());
+        CliRun r = train(out, 2, "--init-from", imported.toString());
         assertEquals(0, r.code(), r.err() + r.log());
         assertTrue(r.log().contains("discriminator and shared token embedding from"), r.log());
         JsonObject config = json(out.resolve("config.json"));
@@ -183,12 +166,12 @@ class ContinuedPretrainingTest {
         assertTrue(Files.isRegularFile(out.resolve("discriminator/encoder.params")));
 
         // a run folder of the same objective and shapes: every network from its last checkpoint
-        Run again = train(tmp.resolve("continued-2"), 2, "--init-from", out.toString());
+        CliRun again = train(tmp.resolve("continued-2"), 2, "--init-from", out.toString());
         assertEquals(0, again.code(), again.err() + again.log());
         assertTrue(again.log().contains("every network (discriminator, generator, heads, mixture) from"), again.log());
 
         // the same command line with --resume and more steps continues the run (--init-from the same folder)
-        Run resumed = train(out, 3, "--init-from", imported.toString(), "--resume");
+        CliRun resumed = train(out, 3, "--init-from", imported.toString(), "--resume");
         assertEquals(0, resumed.code(), resumed.err() + resumed.log());
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-3")));
         assertOneLineError(train(out, 4, "--init-from", tmp.resolve("continued-2").toString(), "--resume"),
@@ -208,7 +191,7 @@ class ContinuedPretrainingTest {
     void resumeWithMoreStepsExtendsTheRunAndRecordsTheRule() throws IOException {
         Path out = tmp.resolve("extended");
         trained(out, 2);
-        Run r = run("train", "--resume", "--out", out.toString(), "--steps", "4", "--cache", tmp.resolve("cache").toString());
+        CliRun r = run("train", "--resume", "--out", out.toString(), "--steps", "4", "--cache", tmp.resolve("cache").toString());
         assertEquals(0, r.code(), r.err() + r.log());
         assertTrue(r.log().contains("extending the run from 2 to 4 steps"), r.log());
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-4")));
@@ -236,7 +219,7 @@ class ContinuedPretrainingTest {
         assertOneLineError(run("train", "--resume", "--out", out.toString(), "--objective", "electra"),
                 "differs from the run's amos");
         assertEquals(4, json(out.resolve("config.json")).getAsJsonObject("training").get("steps").getAsInt());
-        Run same = train(out, 5, "--resume", "--config", "amos-tiny", "--objective", "amos", "--device", "cpu");
+        CliRun same = train(out, 5, "--resume", "--config", "amos-tiny", "--objective", "amos", "--device", "cpu");
         assertEquals(0, same.code(), same.err() + same.log());
         assertTrue(same.log().contains("applying --steps, --device, --cache"), same.log());
         assertTrue(Files.isDirectory(out.resolve("checkpoints/step-5")));
@@ -286,7 +269,7 @@ class ContinuedPretrainingTest {
             assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
         }
         assertTrue(java.util.Arrays.equals(config, Files.readAllBytes(out.resolve("config.json"))));
-        Run resumed = run("train", "--resume", "--out", out.toString(), "--steps", "4", "--cache", tmp.resolve("cache").toString());
+        CliRun resumed = run("train", "--resume", "--out", out.toString(), "--steps", "4", "--cache", tmp.resolve("cache").toString());
         assertEquals(0, resumed.code(), resumed.err() + resumed.log());
     }
 }

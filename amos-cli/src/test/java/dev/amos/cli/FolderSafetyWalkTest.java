@@ -18,12 +18,7 @@ import dev.amos.io.OutputFolder;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -38,7 +33,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Every writer of the CLI against every kind of folder (docs/reliability.md, "Folder kinds"):
@@ -62,7 +56,6 @@ class FolderSafetyWalkTest {
     private Path released;
     private int counter;
 
-    private record Run(int code, String err, String log) {}
 
     @BeforeAll
     void models() throws IOException {
@@ -104,6 +97,7 @@ class FolderSafetyWalkTest {
         w.put("export", t -> args("export", "--model", encoder, "--out", t));
         w.put("export hf", t -> args("export", "--model", encoder, "--out", t, "--format", "hf"));
         w.put("export classifier", t -> args("export", "--model", fineTune, "--out", t));
+        w.put("export onnx", t -> args("export", "--model", encoder, "--out", t, "--format", "onnx"));
         w.put("import", t -> args("import", "--from", released, "--out", t));
         w.put("finetune", t -> args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--seeds", "1",
                 "--epochs", "1", "--max-len", "32", "--out", t));
@@ -113,6 +107,10 @@ class FolderSafetyWalkTest {
         w.put("train", t -> args("train", "--config", "amos-tiny", "--steps", "1", "--batch-size", "2", "--seq-len", "16",
                 "--corpus", corpus, "--cache", tmp.resolve("cache"), "--out", t));
         w.put("embed", t -> args("embed", "--model", encoder, "--input", texts, "--output", t.resolve("vectors.jsonl")));
+        w.put("train --cache", t -> args("train", "--config", "amos-tiny", "--steps", "1", "--batch-size", "2",
+                "--seq-len", "16", "--corpus", corpus, "--cache", t, "--out", tmp.resolve("never-" + (++counter))));
+        w.put("bench --profile", t -> args("bench", "--config", "amos-tiny", "--objective", "mlm", "--steps", "1",
+                "--warmup", "0", "--profile", t));
         w.put("tokenizer train", t -> args("tokenizer", "train", "--corpus", corpus, "--vocab-size", "100",
                 "--out", t.resolve("tokenizer.json")));
         return w;
@@ -145,14 +143,14 @@ class FolderSafetyWalkTest {
     void everyWriterRefusesEveryKindOfFolderAndTouchesNothing() throws IOException {
         for (Map.Entry<String, Function<Path, String[]>> writer : writers().entrySet()) {
             for (Map.Entry<String, Path> target : targets().entrySet()) {
-                if ((writer.getKey().equals("embed") || writer.getKey().equals("tokenizer train"))
+                if (List.of("embed", "tokenizer train", "train --cache", "bench --profile").contains(writer.getKey())
                         && target.getKey().equals("foreign")) {
-                    continue; // a new file in a user's own folder is fine; checked below
+                    continue; // a new file (or cache folder) in a user's own folder is fine; checked below
                 }
                 Path t = target.getValue();
                 Map<String, String> before = snapshot(t);
                 List<String> siblings = names(t.getParent());
-                Run r = run(writer.getValue().apply(t));
+                CliRun r = run(writer.getValue().apply(t));
                 String what = writer.getKey() + " into " + target.getKey() + ": " + r.err() + r.log();
                 assertEquals(2, r.code(), what);
                 assertEquals(1, r.err().strip().lines().count(), what);
@@ -168,14 +166,14 @@ class FolderSafetyWalkTest {
     void noWriterWritesIntoItsOwnInputNorBesideItInside() throws IOException {
         Map<String, String> before = snapshot(encoder);
         for (Path t : List.of(encoder, encoder.resolve("export"), encoder.resolve("discriminator"), encoder.getParent())) {
-            Run r = run(args("export", "--model", encoder, "--out", t));
+            CliRun r = run(args("export", "--model", encoder, "--out", t));
             assertEquals(2, r.code(), t + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
-        Run finetune = run(args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--max-len", "32",
+        CliRun finetune = run(args("finetune", "--model", encoder, "--data", glue, "--task", "RTE", "--max-len", "32",
                 "--out", encoder));
         assertEquals(2, finetune.code(), finetune.err());
-        Run embed = run(args("embed", "--model", encoder, "--input", texts, "--output", texts));
+        CliRun embed = run(args("embed", "--model", encoder, "--input", texts, "--output", texts));
         assertEquals(2, embed.code(), embed.err());
         assertTrue(embed.err().contains("own input"), embed.err());
         assertEquals("hello world\nanother text\n", Files.readString(texts));
@@ -205,7 +203,7 @@ class FolderSafetyWalkTest {
             cases.add(args("export", "--model", t.get(kind), "--out", tmp.resolve("z")));
         }
         for (String[] c : cases) {
-            Run r = run(c);
+            CliRun r = run(c);
             String what = String.join(" ", c) + ": " + r.err() + r.log();
             assertEquals(2, r.code(), what);
             assertEquals(1, r.err().strip().lines().count(), what);
@@ -218,18 +216,18 @@ class FolderSafetyWalkTest {
     void aNewFolderIsWrittenAndMarkedAndOverwriteReplacesOnlyItsOwnKind() throws IOException {
         Path out = tmp.resolve("exports/encoder");
         Files.createDirectories(out.getParent());
-        Run first = run(args("export", "--model", encoder, "--out", out));
+        CliRun first = run(args("export", "--model", encoder, "--out", out));
         assertEquals(0, first.code(), first.err() + first.log());
         AmosFolder written = AmosFolder.read(out);
         assertEquals(FolderKind.EXPORT, written.kind());
         assertEquals("torchscript", written.field("format"));
         assertEquals("encoder", written.field("content"));
 
-        Run again = run(args("export", "--model", encoder, "--out", out));
+        CliRun again = run(args("export", "--model", encoder, "--out", out));
         assertEquals(2, again.code(), again.err());
         assertTrue(again.err().contains("--overwrite"), again.err());
 
-        Run replaced = run(args("export", "--model", fineTune, "--out", out, "--overwrite"));
+        CliRun replaced = run(args("export", "--model", fineTune, "--out", out, "--overwrite"));
         assertEquals(0, replaced.code(), replaced.err() + replaced.log());
         assertEquals("classifier", AmosFolder.read(out).field("content"));
         assertTrue(Files.isRegularFile(out.resolve("synset.txt")));
@@ -238,17 +236,17 @@ class FolderSafetyWalkTest {
 
         Path run = targets().get("run");
         Map<String, String> before = snapshot(run);
-        Run notARun = run(args("export", "--model", encoder, "--out", run, "--overwrite"));
+        CliRun notARun = run(args("export", "--model", encoder, "--out", run, "--overwrite"));
         assertEquals(2, notARun.code(), "--overwrite never replaces another kind: " + notARun.err());
         assertEquals(before, snapshot(run));
 
         Path userFolder = Files.createDirectories(tmp.resolve("mine"));
         Files.writeString(userFolder.resolve("keep.txt"), "keep");
-        Run embed = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
+        CliRun embed = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
         assertEquals(0, embed.code(), embed.err() + embed.log());
-        Run embedAgain = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
+        CliRun embedAgain = run(args("embed", "--model", encoder, "--input", texts, "--output", userFolder.resolve("v.jsonl")));
         assertEquals(2, embedAgain.code(), embedAgain.err());
-        Run embedOverwrite = run(args("embed", "--model", encoder, "--input", texts, "--output",
+        CliRun embedOverwrite = run(args("embed", "--model", encoder, "--input", texts, "--output",
                 userFolder.resolve("v.jsonl"), "--overwrite"));
         assertEquals(0, embedOverwrite.code(), embedOverwrite.err());
         assertEquals("keep", Files.readString(userFolder.resolve("keep.txt")));
@@ -273,24 +271,8 @@ class FolderSafetyWalkTest {
         return Stream.of(parts).map(Object::toString).toArray(String[]::new);
     }
 
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream systemErr = System.err;
-        PrintStream systemOut = System.out;
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream capture = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            System.setErr(capture);
-            System.setOut(capture);
-            CommandLine cmd = AmosCommand.commandLine();
-            cmd.setOut(new PrintWriter(new StringWriter(), true));
-            cmd.setErr(new PrintWriter(err, true));
-            code = cmd.execute(args);
-        } finally {
-            System.setErr(systemErr);
-            System.setOut(systemOut);
-        }
-        return new Run(code, err.toString(), log.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     /** Every file under {@code path} (or the file itself) and its bytes. */

@@ -1,16 +1,10 @@
 package dev.amos.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +37,6 @@ class OptionRangeWalkTest {
 
     private record Case(String command, String option, String value) {}
 
-    private record Run(int code, String err, String log) {}
 
     @Test
     void everyNumericOptionDeclaresARangeItsHelpStates() {
@@ -76,7 +69,7 @@ class OptionRangeWalkTest {
             List<String> args = new ArrayList<>(List.of(c.command().split(" ")));
             args.addAll(required(c.command(), c.option()));
             args.addAll(List.of(c.option(), c.value()));
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             List<String> lines = r.err().strip().lines().toList();
             boolean ok = r.code() == 2 && lines.size() == 1 && lines.get(0).startsWith("amos: ")
                     && lines.get(0).contains(c.option()) && !r.err().contains("Exception") && !r.err().contains("\tat ")
@@ -187,23 +180,7 @@ class OptionRangeWalkTest {
         return t.isPrimitive() ? t != boolean.class && t != char.class : Number.class.isAssignableFrom(t);
     }
 
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        PrintStream systemErr = System.err;
-        PrintStream systemOut = System.out;
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream capture = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            System.setErr(capture);
-            System.setOut(capture);
-            CommandLine cmd = AmosCommand.commandLine();
-            cmd.setOut(new PrintWriter(new StringWriter(), true));
-            cmd.setErr(new PrintWriter(err, true));
-            code = cmd.execute(args);
-        } finally {
-            System.setErr(systemErr);
-            System.setOut(systemOut);
-        }
-        return new Run(code, err.toString(), log.toString(StandardCharsets.UTF_8));
+    private static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 }

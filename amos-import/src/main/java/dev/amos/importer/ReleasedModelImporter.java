@@ -10,6 +10,7 @@ import com.google.gson.JsonObject;
 import dev.amos.importer.TorchCheckpoint.TensorInfo;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
+import dev.amos.io.Sha256;
 import dev.amos.model.EncoderFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
@@ -168,7 +169,8 @@ public final class ReleasedModelImporter {
                 BlockFiles.save(encoder, tmp.resolve(EncoderFolder.PARAMS));
             }
             tokenizerFiles.write(tmp);
-            writeText(tmp.resolve(RunFolder.CONFIG), folderConfig(model, config, weights, keys, source));
+            writeText(tmp.resolve(EncoderFolder.CONFIG), folderConfig(model, config, weights, keys, source,
+                    Sha256.of(tmp.resolve(EncoderFolder.TOKENIZER))));
             folder.commit(null);
             return keys;
         }
@@ -223,10 +225,11 @@ public final class ReleasedModelImporter {
     }
 
     private static String folderConfig(ModelConfig model, ReleasedConfig config, Path weights, KeyMap keys,
-            JsonObject tokenizer) {
+            JsonObject tokenizer, String tokenizerSha256) {
         JsonObject c = new JsonObject();
         c.add("model", model.toJson());
         c.addProperty("objective", OBJECTIVE);
+        c.addProperty(EncoderFolder.TOKENIZER_SHA256, tokenizerSha256);
         JsonObject source = new JsonObject();
         source.addProperty("model_type", config.modelType());
         source.addProperty("weights", weights.getFileName().toString());

@@ -13,7 +13,7 @@ public enum FolderKind {
     /** {@code amos train --out}: config, tokenizer, metrics, checkpoints, discriminator/, report. */
     RUN("run", "a pretraining run", "amos train --out"),
     /** An encoder (weights, config, tokenizer): a run's {@code discriminator/}. */
-    ENCODER("encoder", "an encoder folder", "amos train (a run's discriminator/)"),
+    ENCODER("encoder", "an encoder folder", "amos train, as a run's discriminator/"),
     /** {@code amos import --out}: a released AMOS / COCO-LM encoder as an encoder folder. */
     IMPORT("import", "an imported encoder", "amos import --out"),
     /** {@code amos export --out}: an encoder or classifier in a serving format. */
@@ -21,7 +21,7 @@ public enum FolderKind {
     /** {@code amos finetune --out}: seeds, results.json and best/. */
     FINETUNE("finetune", "a fine-tune", "amos finetune --out"),
     /** A fine-tuned classifier (encoder + head): a fine-tune's {@code best/}. */
-    CLASSIFIER("classifier", "a fine-tuned classifier", "amos finetune (its best/)"),
+    CLASSIFIER("classifier", "a fine-tuned classifier", "amos finetune, as its best/"),
     /** {@code amos glue --out}: one fine-tune per task and glue.json. */
     GLUE("glue", "a GLUE run", "amos glue --out"),
     /** {@code amos eval --split test --out}: GLUE submission files. */

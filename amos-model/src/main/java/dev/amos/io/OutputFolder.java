@@ -124,6 +124,24 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     /**
+     * For a folder amos only adds files of its own to (a token-shard cache, a profile folder):
+     * refuses one that is, or lies inside, a folder of an amos kind, in one line.
+     *
+     * @param dir the folder
+     * @param option the option naming it, for messages ({@code --cache})
+     */
+    public static void requireOutsideAmosFolders(Path dir, String option) {
+        Path abs = canonical(dir);
+        for (Path up = abs; up != null; up = up.getParent()) {
+            AmosFolder folder = readQuietly(up);
+            if (folder != null && folder.state() == AmosFolder.State.AMOS) {
+                throw BadInputException.of(dir, option + (up.equals(abs) ? " is " : " is inside " + up + ", which is ")
+                        + folder.describe() + "; amos writes into no folder of another command (choose a folder outside it)");
+            }
+        }
+    }
+
+    /**
      * Opens {@code target} for a writer that builds the whole folder in a staging folder and swaps
      * it in on {@link #commit}. Until then the target is unchanged (it is created empty, to hold
      * the lock, when missing).

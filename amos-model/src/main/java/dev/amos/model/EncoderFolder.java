@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.amos.io.Sha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,6 +35,8 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
     public static final String TOKENIZER = "tokenizer.json";
     /** The encoder folder inside a run folder. */
     public static final String IN_RUN = "discriminator";
+    /** The {@code config.json} key holding the sha256 of {@code tokenizer.json}, checked by {@link #open}. */
+    public static final String TOKENIZER_SHA256 = "tokenizer_sha256";
 
 
     /** The longest input the tokenizer keeps: 512 or the model's max_positions if smaller. */
@@ -121,6 +124,15 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
         if (model == null || !model.isJsonObject()) {
             throw BadInputException.of(configFile, "expected a \"model\" object (the run's model config)");
         }
+        JsonElement recorded = json.get(TOKENIZER_SHA256);
+        if (recorded != null && recorded.isJsonPrimitive()) { // folders written before it was recorded have none
+            String actual = sha256(dir.resolve(TOKENIZER));
+            if (!recorded.getAsString().equals(actual)) {
+                throw BadInputException.of(dir.resolve(TOKENIZER), "sha256 " + actual + " differs from "
+                        + TOKENIZER_SHA256 + " " + recorded.getAsString() + " in " + configFile + ": not the tokenizer"
+                        + " this encoder was trained with; restore that file");
+            }
+        }
         JsonElement objective = json.get("objective");
         return new EncoderFolder(dir, ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()),
                 objective != null && objective.isJsonPrimitive() ? objective.getAsString() : "unknown");
@@ -148,12 +160,21 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
         JsonObject config = new JsonObject();
         config.add("model", model.toJson());
         config.addProperty("objective", objective);
+        config.addProperty(TOKENIZER_SHA256, Sha256.of(tokenizerJson.getBytes(StandardCharsets.UTF_8)));
         if (extra != null) {
             extra.entrySet().forEach(e -> config.add(e.getKey(), e.getValue()));
         }
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(config) + "\n";
         Files.writeString(dir.resolve(CONFIG), text, StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(TOKENIZER), tokenizerJson, StandardCharsets.UTF_8);
+    }
+
+    private static String sha256(Path file) {
+        try {
+            return Sha256.of(file);
+        } catch (IOException e) {
+            throw BadInputException.of(file, "cannot read: " + e.getMessage());
+        }
     }
 
     /** Reads a JSON object file, or a bad input naming it. */

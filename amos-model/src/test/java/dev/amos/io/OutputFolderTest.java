@@ -95,6 +95,44 @@ class OutputFolderTest {
         assertEquals(List.of("export"), siblings(), "the killed writer's staging folder is removed");
     }
 
+    /**
+     * Each state a staged writer can be killed in, laid out by hand as the kill would leave it:
+     * before the first rename (staging complete or half written), between the two renames (the old
+     * folder aside, no target), after the second (the new folder in place, the old one not yet
+     * deleted). In every state the target holds one whole set, and the next writer of the target
+     * ends with one whole set and nothing beside it.
+     */
+    @Test
+    void atEachRenameOfASwapTheTargetIsTheOldSetOrTheNewSet() throws IOException {
+        for (String state : List.of("staging half", "staging complete", "between renames", "after second rename")) {
+            Path root = Files.createDirectories(tmp.resolve(state.replace(' ', '-')));
+            Path out = root.resolve("export");
+            write(out, "old.txt", "old", FolderKind.EXPORT, false);
+            Map<String, String> oldSet = snapshot(out);
+            Path staging = root.resolve(".export.amos-staging-7-1");
+            Files.createDirectories(staging);
+            Files.writeString(staging.resolve("new.txt"), "new");
+            if (!state.equals("staging half")) {
+                OutputFolder.writeMarker(staging, FolderKind.EXPORT, null);
+            }
+            Map<String, String> newSet = snapshot(staging);
+            if (state.equals("between renames") || state.equals("after second rename")) {
+                Files.move(out, root.resolve(".export.amos-old-7-2"));
+            }
+            if (state.equals("after second rename")) {
+                Files.move(staging, out);
+            }
+            Map<String, String> seen = Files.exists(out) ? snapshot(out) : snapshot(root.resolve(".export.amos-old-7-2"));
+            assertTrue(seen.equals(oldSet) || seen.equals(newSet), state + ": " + seen);
+
+            try (OutputFolder next = OutputFolder.staged(out, FolderKind.EXPORT, true, "--out")) {
+                Map<String, String> now = snapshot(out);
+                assertEquals(state.equals("after second rename") ? newSet : oldSet, now, state);
+            }
+            assertEquals(List.of("export"), names(root), state + ": nothing is left beside the target");
+        }
+    }
+
     @Test
     void aWriterThatFailsLeavesNoTrace() throws IOException {
         Path out = tmp.resolve("never");

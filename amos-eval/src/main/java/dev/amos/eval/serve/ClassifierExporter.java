@@ -114,7 +114,7 @@ public final class ClassifierExporter {
     }
 
     /** Encoder tensors plus the head's, transposed to torch's (out, in) layout. */
-    private static Map<String, NDArray> weights(FineTunedModel model) {
+    static Map<String, NDArray> weights(FineTunedModel model) {
         Map<String, NDArray> weights = new LinkedHashMap<>(model.classifier().encoder().namedTensors());
         ClassificationHead head = head(model);
         Map<String, Parameter> params = head.getDirectParameters().toMap();
@@ -148,13 +148,23 @@ public final class ClassifierExporter {
                 + "batchifier=stack\n";
     }
 
-    private static String configJson(ClassifierConfig config, ExportedClassifier exported) {
+    /** The HF keys that classification consumers read: {@code problem_type}, {@code id2label}, {@code label2id}. */
+    static JsonObject labelsJson(ClassifierConfig config) {
+        List<String> labels = labels(config.task());
         JsonObject id2label = new JsonObject();
         JsonObject label2id = new JsonObject();
-        for (int i = 0; i < exported.labels().size(); i++) {
-            id2label.addProperty(String.valueOf(i), exported.labels().get(i));
-            label2id.addProperty(exported.labels().get(i), i);
+        for (int i = 0; i < labels.size(); i++) {
+            id2label.addProperty(String.valueOf(i), labels.get(i));
+            label2id.addProperty(labels.get(i), i);
         }
+        JsonObject json = new JsonObject();
+        json.addProperty("problem_type", config.task().isRegression() ? "regression" : "single_label_classification");
+        json.add("id2label", id2label);
+        json.add("label2id", label2id);
+        return json;
+    }
+
+    private static String configJson(ClassifierConfig config, ExportedClassifier exported) {
         JsonObject export = new JsonObject();
         export.addProperty("format", "torchscript");
         export.addProperty("file", exported.modelFile().getFileName().toString());
@@ -164,10 +174,7 @@ public final class ClassifierExporter {
         export.addProperty("input_layout", config.task().isPair() ? "[CLS] a [SEP] b [SEP], longest-first truncation"
                 : "[CLS] text [SEP]");
         export.addProperty("max_length", exported.maxLength());
-        JsonObject json = new JsonObject();
-        json.addProperty("problem_type", config.task().isRegression() ? "regression" : "single_label_classification");
-        json.add("id2label", id2label);
-        json.add("label2id", label2id);
+        JsonObject json = labelsJson(config);
         JsonObject amos = config.toJson();
         amos.entrySet().forEach(e -> json.add(e.getKey(), e.getValue()));
         json.add("export", export);

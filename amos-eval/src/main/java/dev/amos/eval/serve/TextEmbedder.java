@@ -100,6 +100,11 @@ public final class TextEmbedder implements AutoCloseable {
     public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device, int maxLength)
             throws IOException {
         refuseReleasedLayout(dir);
+        if (!ExportedFolder.isExported(dir) && Files.isRegularFile(dir.resolve(OnnxExporter.MODEL_FILE))) {
+            throw BadInputException.of(dir, "an ONNX export (" + OnnxExporter.MODEL_FILE + "): amos embed takes a run, an"
+                    + " import or a TorchScript export; run it in ONNX Runtime (docs/serving.md) or embed the folder it"
+                    + " was exported from");
+        }
         int length = maxLength(dir, maxLength);
         if (ExportedFolder.isExported(dir)) {
             ExportedFolder folder = ExportedFolder.open(dir);
