@@ -97,8 +97,8 @@ public final class Bench {
                     }
                     long rssBefore = i == 0 ? rssMb() : -1;
                     for (int round = 0; round < rounds; round++) {
-                        long t0 = System.nanoTime();
                         long faults0 = minorPageFaults();
+                        long t0 = System.nanoTime();
                         try (NDManager m = trainer.getManager().newSubManager();
                                 Batch b = round == 1 ? real.next() : null) {
                             NDList data = b != null ? b.getData()
