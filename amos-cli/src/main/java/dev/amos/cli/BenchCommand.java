@@ -9,6 +9,7 @@ import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.Bench;
+import dev.amos.train.GemmPeak;
 import dev.amos.train.TrainConfig;
 import dev.amos.train.data.CorpusTokenizer;
 import dev.amos.train.data.ExamplePacker;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Option;
 /** {@code amos bench}: training-step throughput and MFU, one JSON line per measurement. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Training-step throughput and MFU, one JSON line per measurement.",
-            "On a CPU, MFU is against the FLOP/s of a large float32 GEMM measured in the same run."})
+            "On a CPU, MFU is against the FLOP/s of a 2048^3 float32 GEMM measured in the same process:",
+            "the median of the best 3 of 8 timed runs after 2 warm-up, with the range of the timed runs."})
 final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--config", description = "Preset or JSON file (default: ${DEFAULT-VALUE}).")
@@ -67,8 +69,16 @@ final class BenchCommand implements Callable<Integer> {
             description = "Write libtorch's op-by-op profile of the measured steps to DIR/<objective>.json (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     java.nio.file.Path profile;
 
+    @Option(names = "--profile-shapes", description = ProfileShapes.DESCRIPTION)
+    boolean profileShapes;
+
     @Option(names = "--overwrite", description = "Replace the profile files already in --profile DIR.")
     boolean overwrite;
+
+    @Option(names = "--other-gemm-path",
+            description = {"Also measure the GEMM peak of this CPU's other MKL path (AMOS_MKL_FAST flipped) in a child ./amos and say which is faster.",
+                "The path is fixed per process (the launcher's LD_PRELOAD), hence the child: a few seconds more."})
+    boolean otherGemmPath;
 
     @Override
     public Integer call() throws java.io.IOException {
@@ -80,44 +90,63 @@ final class BenchCommand implements Callable<Integer> {
             java.nio.file.Files.createDirectories(profile);
         }
         Device d = TrainCommand.device(device);
-        double peak;
-        String peakSource;
-        if (d.isGpu()) {
-            if (peakTflops == null) {
-                throw new BadInputException("--peak-tflops is needed for MFU on a GPU (the device's datasheet FLOP/s)");
-            }
-            peak = peakTflops * 1e12;
-            peakSource = "datasheet";
-        } else {
-            peak = peakTflops != null ? peakTflops * 1e12 : Bench.gemmFlops(d, 2048, 5);
-            peakSource = peakTflops != null ? "given" : "measured fp32 GEMM 2048^3";
+        if (d.isGpu() && peakTflops == null) {
+            throw new BadInputException("--peak-tflops is needed for MFU on a GPU (the device's datasheet FLOP/s)");
         }
         JsonObject gemm = new JsonObject();
         gemm.addProperty("measurement", "peak");
         gemm.addProperty("device", d.toString());
-        gemm.addProperty("peak_flops", Math.round(peak));
-        gemm.addProperty("source", peakSource);
+        GemmPeak measured = null;
+        double peak;
+        if (peakTflops != null) {
+            peak = peakTflops * 1e12;
+            gemm.addProperty("peak_flops", Math.round(peak));
+            gemm.addProperty("source", d.isGpu() ? "datasheet" : "given");
+        } else {
+            measured = GemmPeak.measure(d);
+            peak = measured.flops();
+            measured.addTo(gemm);
+            gemm.addProperty("source", "measured " + measured.describe());
+        }
         gemm.addProperty("threads", JniUtils.getNumThreads());
         GemmPath path = GemmPath.current();
         gemm.addProperty("gemm_path", path.name());
         gemm.addProperty("mkl_fast_path", path.fast());
         gemm.addProperty("gemm_path_detail", path.detail());
+        if (!d.isGpu() && path.otherName().isPresent()) {
+            if (otherGemmPath) {
+                double here = measured != null ? measured.flops() : GemmPeak.measure(d).flops();
+                OtherGemmPath other = OtherGemmPath.measure(path);
+                other.addTo(gemm, here, path);
+                System.err.println("amos: " + other.compare(path, here));
+            } else {
+                gemm.addProperty("other_gemm_path", path.otherName().get());
+                gemm.addProperty("other_gemm_path_setting", path.otherPathSwitch());
+                gemm.addProperty("other_gemm_path_note", "fixed per process (the launcher's LD_PRELOAD): --other-gemm-path"
+                        + " or '" + path.otherPathSwitch() + " ./amos info --gemm-peak' measures it in another process");
+            }
+        }
         gemm.addProperty("malloc", InfoCommand.mallocSettings(System.getenv()));
         System.out.println(gemm);
         for (String o : objectives) {
             Objective objective = Objective.parse(o, o.equals("amos") ? ablation : null);
             System.out.println(Bench.trainingSteps(model, objective, batchSize, seq, steps, warmup, d, peak, data,
-                    profile == null ? null : torchProfiler(profile.resolve(objective.label() + ".json"), d.isGpu())));
+                    profile == null ? null : torchProfiler(profile.resolve(objective.label() + ".json"), d.isGpu(), profileShapes)));
         }
         return 0;
     }
 
-    /** libtorch's profiler (records shapes), writing a Chrome trace to {@code trace} when stopped. */
-    static Bench.Profiler torchProfiler(java.nio.file.Path trace, boolean cuda) {
+    /**
+     * libtorch's (legacy) profiler, writing a Chrome trace to {@code trace} when stopped; it never
+     * records memory, and records each op's input shapes only with {@code recordShapes}: every
+     * record it keeps on the heap until stopped splits the heap memory the step's tensors free,
+     * which the next step then cannot reuse (docs/performance.md, "Where the time goes").
+     */
+    static Bench.Profiler torchProfiler(java.nio.file.Path trace, boolean cuda, boolean recordShapes) {
         return new Bench.Profiler() {
             @Override
             public void start() {
-                JniUtils.startProfile(cuda, true, false);
+                JniUtils.startProfile(cuda, recordShapes, false);
             }
 
             @Override
@@ -137,6 +166,8 @@ final class BenchCommand implements Callable<Integer> {
                 OutputFile.check(profile.resolve(Objective.parse(o, o.equals("amos") ? ablation : null).label() + ".json"),
                         overwrite, "--profile");
             }
+        } else if (profileShapes) {
+            throw new BadInputException("--profile-shapes records shapes in a profile: expected --profile DIR with it");
         }
         if (seq > model.maxPositions()) {
             throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "

@@ -76,6 +76,9 @@ final class EmbedCommand implements Callable<Integer> {
             description = "Write libtorch's op-by-op profile of the embedding loop to FILE (a Chrome trace; scripts/measure/profile-top.py ranks its ops).")
     Path profile;
 
+    @Option(names = "--profile-shapes", description = ProfileShapes.DESCRIPTION)
+    boolean profileShapes;
+
     @Override
     public Integer call() throws Exception {
         Path inputFile = validate();
@@ -145,6 +148,8 @@ final class EmbedCommand implements Callable<Integer> {
             OutputFile.check(profile, overwrite, "--profile", inputFile, model,
                     STDIO.equals(output) ? null : Path.of(output));
             OptionChecks.outputFile(profile, "--profile");
+        } else if (profileShapes) {
+            throw new BadInputException("--profile-shapes records shapes in a profile: expected --profile FILE with it");
         }
         return inputFile;
     }
@@ -174,7 +179,7 @@ final class EmbedCommand implements Callable<Integer> {
     private long run(TextEmbedder embedder, BufferedReader in, Writer out, Path inputFile,
             LongConsumer progress) throws IOException {
         Bench.Profiler profiler = profile == null ? null
-                : BenchCommand.torchProfiler(profile, embedder.model().getNDManager().getDevice().isGpu());
+                : BenchCommand.torchProfiler(profile, embedder.model().getNDManager().getDevice().isGpu(), profileShapes);
         if (profiler != null) {
             profiler.start();
         }

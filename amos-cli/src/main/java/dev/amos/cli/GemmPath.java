@@ -15,8 +15,13 @@ import java.util.Optional;
  * @param name {@code mkl-fast} (shim mapped into this process), {@code mkl-generic} (non-Intel CPU
  *     without the shim), {@code mkl-intel} (GenuineIntel: MKL's own dispatch) or {@code unknown}
  * @param detail one line: the CPU vendor, the shim file or why it is not loaded
+ * @param otherPathSwitch the launcher setting that runs the other MKL path on this CPU
+ *     ({@code AMOS_MKL_FAST=0} on the fast path, {@code AMOS_MKL_FAST=1} on the generic path of a
+ *     CPU with avx2 and fma), or null where there is no other path
+ * @param avx512 whether the CPU reports avx512f, avx512bw, avx512dq and avx512vl (where the fast
+ *     path's kernels are about twice the generic ones, docs/performance.md)
  */
-record GemmPath(String name, String detail) {
+record GemmPath(String name, String detail, String otherPathSwitch, boolean avx512) {
 
     /** The file name part every build of the shim carries (the launcher adds a checksum). */
     static final String SHIM_NAME = "libamos-mkl-intel-cpu-true";
@@ -40,17 +45,28 @@ record GemmPath(String name, String detail) {
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst();
         Optional<String> shim = maps.stream().filter(l -> l.indexOf('/') >= 0).map(l -> l.substring(l.indexOf('/')))
                 .filter(f -> f.substring(f.lastIndexOf('/') + 1).startsWith(SHIM_NAME)).findFirst();
+        List<String> flags = cpuinfo.stream().filter(l -> l.startsWith("flags"))
+                .map(l -> List.of(l.substring(l.indexOf(':') + 1).trim().split("\\s+"))).findFirst().orElse(List.of());
+        boolean avx512 = flags.containsAll(List.of("avx512f", "avx512bw", "avx512dq", "avx512vl"));
         if (vendor.isEmpty()) {
-            return new GemmPath("unknown", "no x86 vendor_id in /proc/cpuinfo");
+            return new GemmPath("unknown", "no x86 vendor_id in /proc/cpuinfo", null, avx512);
         }
         if (vendor.get().equals("GenuineIntel")) {
-            return new GemmPath("mkl-intel", "GenuineIntel: MKL's own dispatch");
+            return new GemmPath("mkl-intel", "GenuineIntel: MKL's own dispatch", null, avx512);
         }
         if (shim.isPresent()) {
-            return new GemmPath("mkl-fast", vendor.get() + ", MKL's feature-based kernels via the preloaded " + shim.get());
+            return new GemmPath("mkl-fast", vendor.get() + ", MKL's feature-based kernels via the preloaded " + shim.get(),
+                    "AMOS_MKL_FAST=0", avx512);
         }
         String why = launcherReason != null ? launcherReason : "the shim is not preloaded (started without ./amos)";
-        return new GemmPath("mkl-generic", vendor.get() + ", MKL's generic kernels: " + why);
+        boolean canBeFast = flags.containsAll(List.of("avx2", "fma"));
+        return new GemmPath("mkl-generic", vendor.get() + ", MKL's generic kernels: " + why,
+                canBeFast ? "AMOS_MKL_FAST=1" : null, avx512);
+    }
+
+    /** The name of the other MKL path of this CPU, when there is one ({@link #otherPathSwitch}). */
+    Optional<String> otherName() {
+        return otherPathSwitch == null ? Optional.empty() : Optional.of(fast() ? "mkl-generic" : "mkl-fast");
     }
 
     private static List<String> read(Path p) {

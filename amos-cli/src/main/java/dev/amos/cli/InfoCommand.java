@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import com.google.gson.JsonObject;
 import dev.amos.model.Amos;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.model.TensorOps;
+import dev.amos.train.GemmPeak;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,13 +25,41 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--params", description = "Also print the parameter counts of every preset and objective.")
     boolean params;
 
+    @Option(names = "--gemm-peak",
+            description = {"Also measure the CPU GEMM peak amos bench divides by (2048^3 float32, about 2 s), and on a non-Intel",
+                "x86 CPU the peak of its other MKL path in a child ./amos (the path is fixed per process), naming the faster."})
+    boolean gemmPeak;
+
+    /** For the child of {@link OtherGemmPath}: only this process's GEMM path and peak, as one JSON line. */
+    @Option(names = OtherGemmPath.CHILD_OPTION, hidden = true)
+    boolean gemmPeakJson;
+
     @Override
     public Integer call() {
+        if (gemmPeakJson) {
+            JsonObject j = new JsonObject();
+            j.addProperty("gemm_path", GemmPath.current().name());
+            GemmPeak.measure(Device.cpu()).addTo(j);
+            System.out.println(j);
+            return 0;
+        }
         printEngine();
+        if (gemmPeak) {
+            printGemmPeak();
+        }
         if (params) {
             printParameterCounts();
         }
         return 0;
+    }
+
+    private static void printGemmPeak() {
+        GemmPath path = GemmPath.current();
+        GemmPeak peak = GemmPeak.measure(Device.cpu());
+        System.out.println("gemm peak:   " + path.name() + " " + peak);
+        if (path.otherName().isPresent()) {
+            System.out.println("other path:  " + OtherGemmPath.measure(path).compare(path, peak.flops()));
+        }
     }
 
     private static void printParameterCounts() {
@@ -61,7 +91,11 @@ final class InfoCommand implements Callable<Integer> {
         System.out.println("devices:     " + Arrays.stream(engine.getDevices()).map(Device::toString).collect(Collectors.joining(", ")));
         System.out.println("gpus:        " + engine.getGpuCount());
         System.out.println("precision:   float32" + (dev.amos.train.Precision.tf32() ? ", TF32 matmuls on CUDA (--tf32)" : ""));
-        System.out.println("gemm (cpu):  " + GemmPath.current());
+        GemmPath gemm = GemmPath.current();
+        System.out.println("gemm (cpu):  " + gemm);
+        gemm.otherName().ifPresent(other -> System.out.println("             other path " + other + " via "
+                + gemm.otherPathSwitch() + (gemm.fast() || !gemm.avx512() ? "" : " (usually about 2x the GEMM FLOP/s on AVX-512)")
+                + "; fixed per process, './amos info --gemm-peak' measures both"));
         System.out.println("malloc:      " + mallocSettings(System.getenv()));
         System.out.println("threads:     intra-op " + JniUtils.getNumThreads() + ", inter-op " + JniUtils.getNumInteropThreads());
         System.out.println("java:        " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");

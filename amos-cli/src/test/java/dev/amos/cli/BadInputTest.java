@@ -470,6 +470,11 @@ class BadInputTest {
         assertFalse(Files.exists(tmp.resolve("vectors.jsonl")), "embedded before the --profile path was refused");
         assertBadInput(run("bench", "--config", "amos-tiny", "--objective", "mlm", "--steps", "1", "--warmup", "0",
                 "--profile", file.toString()), "in-the-way", "--profile must be a folder");
+        assertBadInput(run("bench", "--config", "amos-tiny", "--objective", "mlm", "--steps", "1", "--warmup", "0",
+                "--profile-shapes"), "--profile-shapes", "expected --profile DIR");
+        assertBadInput(run("embed", "--model", trainedRun.toString(), "--device", "cpu", "--input", texts.toString(),
+                "--output", tmp.resolve("vectors.jsonl").toString(), "--profile-shapes"), "expected --profile FILE");
+        assertFalse(Files.exists(tmp.resolve("vectors.jsonl")), "embedded before --profile-shapes was refused");
         if (Files.isDirectory(Path.of("/proc/self"))) {
             assertBadInput(embed(texts, Path.of("/proc/vectors.jsonl")), "/proc", "pseudo file system");
             assertBadInput(train("--out", "/proc/amos-run"), "/proc", "pseudo file system");

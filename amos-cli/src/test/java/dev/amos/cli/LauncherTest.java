@@ -152,7 +152,8 @@ class LauncherTest {
         script("java", "env | grep '^MALLOC_' | sort > " + tmp.resolve("malloc.log") + "; true");
         Path root = root();
         assertEquals(0, launch(root, Map.of(), "info").code());
-        assertEquals("MALLOC_MMAP_MAX_=0\nMALLOC_TRIM_THRESHOLD_=17179869184\n", Files.readString(tmp.resolve("malloc.log")));
+        assertEquals("MALLOC_ARENA_MAX=1\nMALLOC_MMAP_MAX_=0\nMALLOC_TRIM_THRESHOLD_=17179869184\n",
+                Files.readString(tmp.resolve("malloc.log")));
         assertEquals(0, launch(root, Map.of("AMOS_MALLOC", "mmap"), "info").code());
         assertEquals("MALLOC_MMAP_THRESHOLD_=1048576\n", Files.readString(tmp.resolve("malloc.log")));
         assertEquals(0, launch(root, Map.of("MALLOC_ARENA_MAX", "2"), "info").code());

@@ -3,11 +3,8 @@ package dev.amos.train;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
@@ -36,9 +33,8 @@ import java.util.concurrent.Executors;
 /**
  * {@code amos bench}: the time of full training steps (mask, forward, backward, clip, AdamW) of a
  * preset and objective on an in-memory batch, after warm-up, with tokens/s, analytic model FLOPs
- * ({@link Flops}), achieved FLOP/s and MFU. On a CPU the peak is the FLOP/s of a large float32
- * GEMM measured through the same engine in the same run; on a GPU it is {@code peakFlops} (the
- * device's datasheet figure, given by the caller).
+ * ({@link Flops}), achieved FLOP/s and MFU against {@code peakFlops}: on a CPU the caller measures it
+ * in the same process ({@link GemmPeak}), on a GPU it is the device's datasheet figure.
  */
 public final class Bench {
 
@@ -72,6 +68,9 @@ public final class Bench {
         Amos amos = new Amos(config, objective);
         double[] millis = new double[steps];
         double[] corpusMillis = new double[steps];
+        long faults = minorPageFaults() < 0 ? -1 : 0; // -1: not counted (no /proc)
+        long firstStepGrowthMb = -1;
+        String headroom = null;
         ExecutorService prefetch = corpus == null ? null : Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "amos-bench-data");
             t.setDaemon(true);
@@ -93,9 +92,12 @@ public final class Bench {
                 int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
                     if (profiler != null && i == warmup) {
+                        headroom = profileHeadroom(trainer.getManager(), firstStepGrowthMb, steps * rounds);
                         profiler.start();
                     }
+                    long rssBefore = i == 0 ? rssMb() : -1;
                     for (int round = 0; round < rounds; round++) {
+                        long faults0 = minorPageFaults();
                         long t0 = System.nanoTime();
                         try (NDManager m = trainer.getManager().newSubManager();
                                 Batch b = round == 1 ? real.next() : null) {
@@ -108,7 +110,11 @@ public final class Bench {
                         }
                         if (i >= warmup) {
                             (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                            faults += round == 0 && faults >= 0 ? minorPageFaults() - faults0 : 0;
                         }
+                    }
+                    if (i == 0 && rssBefore >= 0) {
+                        firstStepGrowthMb = rssMb() - rssBefore;
                     }
                 }
                 if (profiler != null) {
@@ -146,6 +152,12 @@ public final class Bench {
         j.addProperty("peak_flops", Math.round(peakFlops));
         j.addProperty("mfu", Math.round(achieved / peakFlops * 1e4) / 1e4);
         j.addProperty("peak_rss_mb", peakRssMb());
+        if (faults >= 0) {
+            j.addProperty("page_faults_per_step", Math.round((double) faults / steps));
+        }
+        if (headroom != null) {
+            j.addProperty("profile_heap_headroom", headroom);
+        }
         if (corpus != null) {
             double[] c = corpusMillis.clone();
             Arrays.sort(c);
@@ -155,23 +167,54 @@ public final class Bench {
         return j;
     }
 
-    /** FLOP/s of an n x n float32 matrix product through the engine (median of repeats, after warm-up). */
-    public static double gemmFlops(Device device, int n, int repeats) {
-        try (NDManager m = NDManager.newBaseManager(device)) {
-            NDArray a = m.randomNormal(new Shape(n, n));
-            NDArray b = m.randomNormal(new Shape(n, n));
-            double[] secs = new double[repeats];
-            for (int i = -2; i < repeats; i++) {
-                try (NDScope scope = new NDScope()) {
-                    long t0 = System.nanoTime();
-                    a.matMul(b).sum().getFloat();
-                    if (i >= 0) {
-                        secs[i] = (System.nanoTime() - t0) / 1e9;
-                    }
+    /**
+     * Makes the profiled steps' heap memory resident before the profiler starts, and says what was
+     * done. libtorch's profiler keeps its records on the heap between the step's tensors, so a
+     * profiled step cannot reuse what the last one freed and takes fresh memory, which faults page
+     * by page on first write, inflating the ops that write new large arrays (docs/performance.md,
+     * "The profiler's distortion"). Where malloc keeps freed memory resident ({@link
+     * dev.amos.io.NativeHeap#keepsFreedMemory}), faulting in as much as the profiled steps will take
+     * (the first step's growth of the resident set, once per profiled step, at most half of the
+     * memory available) and freeing it leaves that memory at the heap's top for them.
+     */
+    static String profileHeadroom(NDManager manager, long firstStepGrowthMb, int profiledSteps) {
+        if (firstStepGrowthMb < 0) {
+            return "none: no warm-up step to size it (--warmup 1 or more)";
+        }
+        long mb = Math.min(firstStepGrowthMb * profiledSteps, availableMb() / 2);
+        if (!dev.amos.io.NativeHeap.keepsFreedMemory(System.getenv(), mb << 20)) {
+            return "none: malloc returns freed memory (the launcher's AMOS_MALLOC=heap keeps it)";
+        }
+        dev.amos.io.NativeHeap.pretouch(manager, mb << 20);
+        return "pre-touched " + mb + " MB";
+    }
+
+    /** MemAvailable of /proc/meminfo, in MB; 0 where it cannot be read. */
+    private static long availableMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
                 }
             }
-            Arrays.sort(secs);
-            return 2.0 * n * n * n / quantile(secs, 0.5);
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /**
+     * The process's minor page faults so far (all threads; /proc/self/stat), or -1 where /proc is
+     * absent. A step that reuses freed heap memory faults little; one that gets
+     * fresh pages from the kernel faults once per 4 KiB page on its first writes.
+     */
+    public static long minorPageFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]); // field 10 of proc(5), minflt: the 8th after the command
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 
