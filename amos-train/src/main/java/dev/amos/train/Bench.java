@@ -103,7 +103,7 @@ public final class Bench {
                                 Batch b = round == 1 ? real.next() : null) {
                             NDList data = b != null ? b.getData()
                                     : masker.mask(batch[0], batch[1], batchSize, seqLen, i).toNDList(m);
-                            StepStats stats = TrainingLoop.forwardBackward(trainer, data, i + 1, tc, masker, params, m);
+                            StepStats stats = TrainingLoop.forwardBackward(trainer, data, tc, masker, params, m, false);
                             adam.setStep(i + 1);
                             trainer.step();
                             stats.lossArray().getFloat(); // one sync per step: the time includes the device's work

@@ -169,16 +169,8 @@ final class TrainingLoop {
     /**
      * Forward, the trainer's loss (a {@link PretrainLoss}) and backward of one (masked) micro-batch
      * inside an NDScope (native memory stays flat); with {@code clipParams} (the last micro-batch)
-     * also clips the gradient. Returns the step's statistics, moved to {@code keep}.
-     */
-    static StepStats forwardBackward(Trainer trainer, NDList data, long step, TrainConfig tc, Masker masker,
-            ParameterList clipParams, NDManager keep) {
-        return forwardBackward(trainer, data, tc, masker, clipParams, keep, false);
-    }
-
-    /**
-     * {@link #forwardBackward(Trainer, NDList, long, TrainConfig, Masker, ParameterList, NDManager)}
-     * with the loss multiplied by NaN when {@code nanLoss} (fault injection; see {@link
+     * also clips the gradient. Returns the step's statistics, moved to {@code keep}. With {@code
+     * nanLoss} the loss is multiplied by NaN (fault injection; see {@link
      * PretrainOptions.Builder#optNanLossAt}).
      */
     static StepStats forwardBackward(Trainer trainer, NDList data, TrainConfig tc, Masker masker,

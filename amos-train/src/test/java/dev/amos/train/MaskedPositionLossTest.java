@@ -69,7 +69,7 @@ class MaskedPositionLossTest {
                 for (int step = 1; step <= steps; step++) {
                     try (NDManager m = trainer.getManager().newSubManager()) {
                         NDList data = masker.mask(sentences(words), ones(), BATCH, SEQ, step).toNDList(m);
-                        StepStats stats = TrainingLoop.forwardBackward(trainer, data, step, tc, masker, amos.getParameters(), m);
+                        StepStats stats = TrainingLoop.forwardBackward(trainer, data, tc, masker, amos.getParameters(), m, false);
                         adam.setStep(step);
                         trainer.step();
                         log.add(stats.read());
