@@ -1,23 +1,13 @@
 package dev.amos.train;
 
-import ai.djl.training.listener.TrainingListener;
-import java.util.Map;
-
 /**
- * What one optimizer step did, handed to every listener by DJL's {@code onTrainingBatch}: the one
- * record all of them read, so no listener depends on another's order or fields. Everything but
- * {@link #stats()} is known on the host; the statistics stay on the device until {@link
- * StepStats#read()} (the first reader pays the sync, the rest read the cache).
- *
- * <p>DJL's {@link TrainingListener.BatchData} carries per-device labels and predictions for
- * DJL's evaluator listeners, which read the device at every batch; a step here spans {@code
- * accumulate} micro-batches and the losses are reduced already, so this record leaves those maps
- * empty and carries typed figures instead. It is valid only during the call (the arrays of the
- * statistics are closed with the step).
- *
- * @see StepListener
+ * What one optimizer step did, handed to every {@link StepListener} by the loop: the one record
+ * all of them read, so no listener depends on another's order or fields. Everything but {@link
+ * #stats()} is known on the host; the statistics stay on the device until {@link StepStats#read()}
+ * (the first reader pays the sync, the rest read the cache). It is valid only during the call (the
+ * arrays of the statistics are closed with the step).
  */
-public final class StepRecord extends TrainingListener.BatchData {
+public final class StepRecord {
 
     private final long step;
     private final long totalSteps;
@@ -41,7 +31,6 @@ public final class StepRecord extends TrainingListener.BatchData {
 
     StepRecord(long step, long totalSteps, float learningRate, boolean skipped, long skippedSteps, double elapsedSeconds,
             double tokensPerSecond, boolean logged, StepStats stats, ValidLosses valid) {
-        super(null, Map.of(), Map.of());
         this.step = step;
         this.totalSteps = totalSteps;
         this.learningRate = learningRate;
@@ -52,20 +41,6 @@ public final class StepRecord extends TrainingListener.BatchData {
         this.logged = logged;
         this.stats = stats;
         this.valid = valid;
-    }
-
-    /**
-     * The record of a step, from what DJL hands a listener.
-     *
-     * @param batchData the argument of {@code onTrainingBatch}
-     * @return it, as a record
-     * @throws IllegalStateException when the trainer was not driven by {@link Pretrainer}
-     */
-    public static StepRecord of(TrainingListener.BatchData batchData) {
-        if (batchData instanceof StepRecord r) {
-            return r;
-        }
-        throw new IllegalStateException("expected the StepRecord of a Pretrainer step, got " + batchData);
     }
 
     /** @return the step just finished (1-based) */

@@ -17,7 +17,6 @@ import dev.amos.train.data.Masker;
 import dev.amos.train.data.Seeds;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
-import dev.amos.train.optim.LinearWarmupDecay;
 import java.io.PrintStream;
 import java.util.Iterator;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +28,9 @@ import java.util.function.LongPredicate;
  * forward ({@code trainer.forward}), the trainer's loss ({@link PretrainLoss}) and backward, then
  * global-norm clipping, one finite check (the only device read of an unlogged step), the AdamW update ({@code
  * adamW.setStep(step); trainer.step()}) or a skipped update, validation when due, and one {@link
- * StepRecord} to every listener. SIGINT/SIGTERM stop it after a checkpoint. The loop notifies
- * listeners of batches only: DJL's {@code Trainer} itself calls {@code onTrainingBegin} when it is
- * built and {@code onTrainingEnd} when it is closed.
+ * StepRecord} to every {@link StepListener} of the trainer's config. SIGINT/SIGTERM stop it after a
+ * checkpoint. DJL's {@code Trainer} itself calls {@code onTrainingBegin} when it is built and {@code
+ * onTrainingEnd} when it is closed.
  *
  * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
  * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
@@ -50,7 +49,6 @@ final class TrainingLoop {
     private final Checkpointer checkpointer;
     private final PrintStream log;
     private final ParameterList params;
-    private final LinearWarmupDecay schedule;
     private final LongPredicate nanLossAt;
     private final Throughput throughput;
     private final double previousSeconds;
@@ -79,7 +77,6 @@ final class TrainingLoop {
         this.checkpointer = checkpointer;
         this.log = log;
         this.params = amos.getParameters();
-        this.schedule = Pretrainer.schedule(tc);
         this.step = start.step();
         this.skippedSteps = start.skippedSteps();
         this.previousSeconds = start.elapsedSeconds();
@@ -144,9 +141,9 @@ final class TrainingLoop {
                     ? validation.measure(trainer) : null;
             boolean logged = step % tc.logEvery() == 0 || step == tc.steps() || valid != null;
             double elapsed = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
-            StepRecord record = new StepRecord(step, tc.steps(), schedule.getNewValue((int) step), !finite, skippedSteps,
+            StepRecord record = new StepRecord(step, tc.steps(), optimizer.learningRate(Math.toIntExact(step)), !finite, skippedSteps,
                     elapsed, logged ? throughput.close(step, elapsed) : 0, logged, stats, valid);
-            trainer.notifyListeners(l -> l.onTrainingBatch(trainer, record));
+            StepListener.notifyStep(trainer, record);
             return record;
         } finally {
             NativeHeap.afterStep(step); // after the step's arrays are freed

@@ -2,13 +2,18 @@ package dev.amos.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.Model;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import ai.djl.training.loss.Loss;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.PretrainOutput;
@@ -18,8 +23,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +52,7 @@ class StepListenersTest {
 
     private JsonObject run(List<StepListener> order, StepRecord step) throws IOException {
         order.forEach(l -> l.onTrainingBegin(null));
-        order.forEach(l -> l.onTrainingBatch(null, step));
+        order.forEach(l -> l.onStep(null, step));
         order.forEach(l -> l.onTrainingEnd(null));
         JsonObject line = JsonParser.parseString(Files.readAllLines(dir.resolve("metrics.jsonl")).get(0)).getAsJsonObject();
         line.remove("rss_mb");
@@ -95,9 +101,29 @@ class StepListenersTest {
     }
 
     @Test
-    void aListenerRefusesBatchDataThatIsNotAStepRecord() {
-        MetricsLogger logger = new MetricsLogger(dir.resolve("metrics.jsonl"), 0);
-        TrainingListener.BatchData fake = new TrainingListener.BatchData(null, Map.of(), Map.of());
-        assertThrows(IllegalStateException.class, () -> logger.onTrainingBatch(null, fake));
+    void theTrainerHandsStepListenersTheRecordAndNoListenerAFakedBatch() {
+        AtomicInteger stockBatches = new AtomicInteger();
+        TrainingListener stock = new TrainingListenerAdapter() { // a DJL listener that reads BatchData
+            @Override
+            public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+                stockBatches.incrementAndGet();
+            }
+        };
+        List<StepRecord> seen = new ArrayList<>();
+        StepListener mine = new StepListener() {
+            @Override
+            protected void onStep(Trainer trainer, StepRecord step) {
+                seen.add(step);
+            }
+        };
+        try (NDManager m = NDManager.newBaseManager(); Model model = Model.newInstance("listeners")) {
+            model.setBlock(Linear.builder().setUnits(1).build());
+            try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss()).addTrainingListeners(stock, mine))) {
+                StepRecord step = record(m, null);
+                StepListener.notifyStep(trainer, step);
+                assertEquals(List.of(step), seen);
+                assertEquals(0, stockBatches.get(), "DJL's onTrainingBatch is never called with a batch that is not one");
+            }
+        }
     }
 }

@@ -133,6 +133,17 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         this.step = step;
     }
 
+    /**
+     * The learning rate of {@code step} on this optimizer's schedule: what {@code trainer.step()}
+     * applies at that step (a logger reads it here, so it reads the schedule the update uses).
+     *
+     * @param step a 1-based step
+     * @return the learning rate
+     */
+    public float learningRate(int step) {
+        return learningRateTracker.getNewValue("", step);
+    }
+
     /** @return the step last set (or restored by {@link #loadState}; 0 before any) */
     public int stepCount() {
         return step;
