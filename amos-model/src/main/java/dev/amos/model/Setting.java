@@ -66,7 +66,10 @@ public interface Setting {
         range().check(label(), value, integral());
     }
 
-    /** The {@code --help} text: the description with its range in words and its default, e.g. {@code Optimizer steps, >= 1 (default: 300).} */
+    /**
+     * The {@code --help} text: the description with its range in words and its default, e.g.
+     * {@code Optimizer steps, >= 1 (default: 300).}
+     */
     default String help() {
         String text = description().replace("{range}", range().describe(integral()));
         if (!text.contains("(default:")) {
