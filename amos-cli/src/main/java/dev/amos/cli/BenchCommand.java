@@ -10,7 +10,7 @@ import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.Bench;
 import dev.amos.train.GemmPeak;
-import dev.amos.train.TrainConfig;
+import dev.amos.train.TrainKey;
 import dev.amos.train.data.CorpusTokenizer;
 import dev.amos.train.data.ExamplePacker;
 import dev.amos.train.data.PackedExamples;
@@ -38,9 +38,8 @@ final class BenchCommand implements Callable<Integer> {
     String ablation;
 
     @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size",
-            description = "Sequences per step, >= 1 (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Sequences per step, >= 1 (default: ${DEFAULT-VALUE}).")
+    int batchSize = TrainKey.BATCH_SIZE.defaultValue().intValue();
 
     @Range(min = 3)
     @Option(names = "--seq-len", description = "Tokens per sequence, >= 3, at most the model's max_positions (default: the preset's).")

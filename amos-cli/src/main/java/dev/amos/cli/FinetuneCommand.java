@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code amos finetune}: fine-tune a pretraining run's encoder on one GLUE task, several seeds, best dev kept. */
-@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "finetune", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = FinetuneOptions.Generated.class,
         description = {"Fine-tune a pretrained run on one GLUE task (best dev checkpoint kept, median of seeds).",
             "Writes OUT/results.json, OUT/best/ and OUT/seed-N/{metrics.jsonl,best/}."})
 final class FinetuneCommand implements Callable<Integer> {

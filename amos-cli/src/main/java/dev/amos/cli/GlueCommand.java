@@ -2,6 +2,7 @@ package dev.amos.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import dev.amos.eval.finetune.FinetuneKey;
 import dev.amos.eval.finetune.GlueFinetuner;
 import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueTable;
@@ -23,7 +24,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code amos glue}: {@code amos finetune} per task, then the GLUE table (markdown) and {@code glue.json}. */
-@Command(name = "glue", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "glue", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = FinetuneOptions.Generated.class,
         description = {"Fine-tune and evaluate a list of GLUE tasks; print the GLUE table (median of seeds).",
             "Writes OUT/<task>/ per task and OUT/glue.json."})
 final class GlueCommand implements Callable<Integer> {
@@ -72,7 +73,7 @@ final class GlueCommand implements Callable<Integer> {
         System.out.print(table);
         JsonObject json = new JsonObject();
         json.addProperty("model", name);
-        json.addProperty("seeds", common.seeds);
+        json.addProperty("seeds", common.value(FinetuneKey.SEEDS));
         json.add("median", perTask);
         json.addProperty("table", table);
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";

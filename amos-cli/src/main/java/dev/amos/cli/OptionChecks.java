@@ -3,9 +3,9 @@ package dev.amos.cli;
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
+import dev.amos.model.ValueRange;
 import java.io.IOException;
 import java.lang.reflect.Field;
-import java.math.BigDecimal;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 
 /**
  * The checks every command runs before it does any work: the {@link Range} of each
- * numeric option, no empty path option, and whether an output path can be made. Relations between options (warmup vs
+ * numeric option (the options generated from a config's table have their {@link
+ * dev.amos.model.Setting}'s range, see {@link SettingOptions}), no empty path option, and whether an output path can be made. Relations between options (warmup vs
  * steps, ...) are each command's own {@code validate()}, which starts with {@link #ranges}. Every
  * failure is a {@link BadInputException}: one line, exit code 2.
  */
@@ -72,36 +73,19 @@ final class OptionChecks {
                 || type == short.class || type == Short.class;
     }
 
+    /** The range an {@link Range} annotation declares. */
+    static ValueRange range(Range r) {
+        return new ValueRange(r.min(), r.max(), r.minOpen(), r.maxOpen());
+    }
+
     /** Throws naming {@code option}, the allowed values and {@code value} when it is outside {@code r}. */
     static void check(String option, Range r, boolean integral, Number value) {
-        double v = value.doubleValue();
-        boolean ok = !Double.isNaN(v) && !Double.isInfinite(v)
-                && (r.minOpen() ? v > r.min() : v >= r.min()) && (r.maxOpen() ? v < r.max() : v <= r.max());
-        if (!ok) {
-            throw new BadInputException(option + ": expected " + (integral ? "an integer " : "a number ") + describe(r, integral)
-                    + ", got " + value);
-        }
+        range(r).check(option, value, integral);
     }
 
     /** The allowed values in words: {@code >= 1}, {@code > 0}, {@code in [0, 1]}, {@code in (0, 1)}. */
     static String describe(Range r, boolean integral) {
-        boolean lower = r.min() != Double.NEGATIVE_INFINITY;
-        boolean upper = r.max() != Double.POSITIVE_INFINITY;
-        if (lower && upper) {
-            return "in " + (r.minOpen() ? "(" : "[") + number(r.min(), integral) + ", " + number(r.max(), integral)
-                    + (r.maxOpen() ? ")" : "]");
-        }
-        if (lower) {
-            return (r.minOpen() ? "> " : ">= ") + number(r.min(), integral);
-        }
-        if (upper) {
-            return (r.maxOpen() ? "< " : "<= ") + number(r.max(), integral);
-        }
-        return "(any)";
-    }
-
-    private static String number(double x, boolean integral) {
-        return integral ? Long.toString((long) x) : new BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString();
+        return range(r).describe(integral);
     }
 
     private static Object read(Field f, Object owner) {

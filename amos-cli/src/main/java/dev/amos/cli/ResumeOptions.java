@@ -5,17 +5,16 @@ import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 import dev.amos.train.RunFolder;
 import dev.amos.train.TrainConfig;
+import dev.amos.train.TrainKey;
 import dev.amos.train.data.CorpusTokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
-import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * What {@code amos train --resume} does with the other options given on its command line: a
@@ -24,39 +23,22 @@ import java.util.function.Predicate;
  *
  * <p>Applied: {@code --steps} (extends or re-plans the run, see {@code Pretrainer}), {@code
  * --device}, {@code --cache}, {@code --valid-corpus}, {@code --valid-every}, {@code --valid-batches}.
- * Compared with the run's config.json (refused when different): every training option, {@code
+ * Compared with the run's config.json (refused when different): every other training option (each
+ * {@link TrainKey} says which it is), {@code
  * --config} with {@code --set} (the whole model config), {@code --corpus} (the files),
  * {@code --tokenizer} (its sha256), {@code --objective}, {@code --ablation} and {@code --init-from}
  * (the folder the run started from; a resumed run continues its own weights either way).
  */
 final class ResumeOptions {
 
-    /** Options applied to a resumed run. */
-    static final List<String> APPLIED = List.of("--steps", "--device", "--cache", "--valid-corpus", "--valid-every",
-            "--valid-batches");
+    /** Options applied to a resumed run: the training options whose {@link TrainKey#onResume()} says so, and these. */
+    static final List<String> APPLIED = Stream.concat(
+            Arrays.stream(TrainKey.values()).filter(k -> k.option() != null && k.onResume() == TrainKey.OnResume.APPLIED)
+                    .map(TrainKey::option),
+            Stream.of("--device", "--cache", "--valid-corpus", "--valid-every", "--valid-batches")).toList();
 
     /** The command line's model, corpus and tokenizer (null: not given). */
     record Inputs(ModelConfig model, List<Path> corpus, Path tokenizer, Path initFrom) {}
-
-    /** Training options and the config value each sets. */
-    private static final Map<String, Function<TrainConfig, Object>> COMPARED = new LinkedHashMap<>();
-
-    static {
-        COMPARED.put("--batch-size", TrainConfig::batchSize);
-        COMPARED.put("--accumulate", TrainConfig::accumulate);
-        COMPARED.put("--seq-len", TrainConfig::seqLen);
-        COMPARED.put("--lr", TrainConfig::learningRate);
-        COMPARED.put("--warmup", TrainConfig::warmupSteps);
-        COMPARED.put("--weight-decay", TrainConfig::weightDecay);
-        COMPARED.put("--clip", TrainConfig::clipNorm);
-        COMPARED.put("--rtd-weight", TrainConfig::rtdWeight);
-        COMPARED.put("--mask-prob", TrainConfig::maskProbability);
-        COMPARED.put("--seed", TrainConfig::seed);
-        COMPARED.put("--log-every", TrainConfig::logEvery);
-        COMPARED.put("--checkpoint-every", TrainConfig::checkpointEvery);
-        COMPARED.put("--keep-checkpoints", TrainConfig::keepCheckpoints);
-        COMPARED.put("--max-skipped", TrainConfig::maxSkippedSteps);
-    }
 
     private ResumeOptions() {}
 
@@ -104,11 +86,14 @@ final class ResumeOptions {
             throw new BadInputException("--resume: --objective/--ablation " + objective.label() + " differs from the run's "
                     + run.objective().label() + " in " + config);
         }
-        for (Map.Entry<String, Function<TrainConfig, Object>> e : COMPARED.entrySet()) {
-            Object mine = e.getValue().apply(options);
-            Object theirs = e.getValue().apply(recorded);
-            if (given.test(e.getKey()) && !Objects.equals(mine, theirs)) {
-                throw new BadInputException("--resume: " + e.getKey() + " " + mine + " differs from the run's " + theirs
+        for (TrainKey key : TrainKey.values()) {
+            if (key.option() == null || key.onResume() != TrainKey.OnResume.COMPARED || !given.test(key.option())) {
+                continue;
+            }
+            Number mine = options.get(key);
+            Number theirs = recorded.get(key);
+            if (!mine.equals(theirs)) {
+                throw new BadInputException("--resume: " + key.option() + " " + mine + " differs from the run's " + theirs
                         + " in " + config + " (a resumed run keeps its settings; only " + String.join(", ", APPLIED)
                         + " apply)");
             }

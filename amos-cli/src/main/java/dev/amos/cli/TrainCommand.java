@@ -11,6 +11,7 @@ import dev.amos.train.InitSource;
 import dev.amos.train.PretrainOptions;
 import dev.amos.train.Pretrainer;
 import dev.amos.train.TrainConfig;
+import dev.amos.train.TrainKey;
 import dev.amos.train.data.CorpusTokenizer;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
@@ -20,13 +21,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code amos train}: pretrain with AMOS, ELECTRA or MLM; with no options, amos-tiny on the shipped sample. */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+/**
+ * {@code amos train}: pretrain with AMOS, ELECTRA or MLM; with no options, amos-tiny on the shipped
+ * sample. Its training options ({@code --steps}, {@code --batch-size}, ...) are generated from
+ * {@link TrainKey} ({@link TrainingOptions}).
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = TrainCommand.TrainingOptions.class,
         description = {"Pretrain an encoder (AMOS, ELECTRA or MLM).",
             "With no options: amos-tiny on the corpus sample shipped in data/."})
 final class TrainCommand implements Callable<Integer> {
@@ -60,50 +66,6 @@ final class TrainCommand implements Callable<Integer> {
         "e.g. one of 'amos tokenizer train'; the model's vocab_size becomes the tokenizer's (unless --set vocab_size=N)."})
     Path tokenizer;
 
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_STEPS, names = "--steps", description = "Optimizer steps, >= 1 (default: ${DEFAULT-VALUE}).")
-    int steps;
-
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_BATCH_SIZE, names = "--batch-size", description = "Sequences per micro-batch, >= 1, at most the corpus's sequences (default: ${DEFAULT-VALUE}).")
-    int batchSize;
-
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_ACCUMULATE, names = "--accumulate", description = "Micro-batches per step, >= 1 (default: ${DEFAULT-VALUE}).")
-    int accumulate;
-
-    @Range(min = 3)
-    @Option(names = "--seq-len", description = "Tokens per sequence, >= 3, at most the model's max_positions (default: the preset's seq_len).")
-    Integer seqLen;
-
-    @Range(min = 0, minOpen = true)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_LEARNING_RATE, names = "--lr", description = "Peak learning rate, > 0 (default: ${DEFAULT-VALUE}).")
-    float lr;
-
-    @Range(min = 0)
-    @Option(names = "--warmup", description = "Warmup steps, >= 0, at most --steps (default: " + (int) (TrainConfig.DEFAULT_WARMUP_FRACTION * 100) + "%% of --steps).")
-    Integer warmup;
-
-    @Range(min = 0)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_WEIGHT_DECAY, names = "--weight-decay", description = "Decoupled weight decay, >= 0 (default: ${DEFAULT-VALUE}).")
-    float weightDecay;
-
-    @Range(min = 0, minOpen = true)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_CLIP_NORM, names = "--clip", description = "Global gradient-norm clip, > 0 (default: ${DEFAULT-VALUE}).")
-    float clip;
-
-    @Range(min = 0)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_RTD_WEIGHT, names = "--rtd-weight", description = "Lambda, weight of the RTD loss, >= 0 (default: ${DEFAULT-VALUE}).")
-    float rtdWeight;
-
-    @Range(min = 0, max = 1, minOpen = true, maxOpen = true)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_MASK_PROBABILITY, names = "--mask-prob", description = "Share of tokens masked, in (0, 1) (default: ${DEFAULT-VALUE}).")
-    float maskProb;
-
-    @Range
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_SEED, names = "--seed", description = "Seed of everything (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
 
@@ -122,22 +84,6 @@ final class TrainCommand implements Callable<Integer> {
         "discriminator/: model config, tokenizer and discriminator weights from DIR."})
     Path initFrom;
 
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_CHECKPOINT_EVERY, names = "--checkpoint-every", description = "Steps between checkpoints, >= 1 (default: ${DEFAULT-VALUE}).")
-    int checkpointEvery;
-
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_KEEP_CHECKPOINTS, names = "--keep-checkpoints", description = "Checkpoints kept, >= 1 (default: ${DEFAULT-VALUE}).")
-    int keepCheckpoints;
-
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_LOG_EVERY, names = "--log-every", description = "Steps between metrics lines, >= 1 (default: ${DEFAULT-VALUE}).")
-    int logEvery;
-
-    @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_MAX_SKIPPED_STEPS, names = "--max-skipped", description = "Consecutive NaN/Inf steps before stopping, >= 1 (default: ${DEFAULT-VALUE}).")
-    int maxSkipped;
-
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model config key, e.g. --set dropout=0.")
     Map<String, String> set = new LinkedHashMap<>();
 
@@ -146,6 +92,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec commandSpec;
+
+    /** Adds an option per {@link TrainKey} that has one, after {@code --tokenizer}. */
+    static final class TrainingOptions implements CommandLine.IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            SettingOptions.add(spec, "--tokenizer", TrainKey.values());
+            return spec;
+        }
+    }
 
     /** Whether {@code option} was on the command line (not just its default). */
     private boolean given(String option) {
@@ -164,16 +119,10 @@ final class TrainCommand implements Callable<Integer> {
         InitSource init = initFrom == null || resume ? null : InitSource.open(initFrom);
         ModelConfig model = init == null ? ModelConfig.load(config, Paths.models()).with(set) : initModel(init);
         Objective obj = Objective.parse(objective, ablation);
-        int seq = seqLen != null ? seqLen : model.seqLen();
-        validate(model, obj, seq);
+        TrainConfig training = validate(model, obj);
         if (init == null) {
             model = withTokenizerVocabulary(model);
         }
-        TrainConfig training = TrainConfig.builder().optSteps(steps).optBatchSize(batchSize).optAccumulate(accumulate)
-                .optSeqLen(seq).optLearningRate(lr).optWarmupSteps(warmup).optWeightDecay(weightDecay).optClipNorm(clip)
-                .optRtdWeight(rtdWeight).optMaskProbability(maskProb).optSeed(seed).optLogEvery(logEvery)
-                .optCheckpointEvery(checkpointEvery).optKeepCheckpoints(keepCheckpoints).optMaxSkippedSteps(maxSkipped)
-                .build();
         if (resume) {
             ResumeOptions.check(out, this::given, training, obj, new ResumeOptions.Inputs(model, corpus, tokenizer, initFrom),
                     System.err);
@@ -197,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
         Pretrainer.Result r = Pretrainer.run(PretrainOptions.builder().setModel(model, obj).setCorpus(corpusPaths)
                 .setTokenizer(tok).setOutDir(dir).setCacheDir(cache != null ? cache : Paths.cache().resolve("shards"))
                 .optTraining(training).optResume(resume).optOverwrite(overwrite).optInitFrom(init)
-                .optExtendTo(resume && given("--steps") ? steps : null).optDevice(device(device)).optLog(System.err)
+                .optExtendTo(resume && given("--steps") ? training.steps() : null).optDevice(device(device)).optLog(System.err)
                 .optValidation(validCorpus, validEvery, validBatches).build());
         System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
                 : "finished " + r.step() + " steps: " + r.runDir());
@@ -205,34 +154,39 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * The checks of {@code amos train} before any work: every
-     * option's {@link Range}, then the relations between options and with the model config.
+     * The checks of {@code amos train} before any work: every option's range ({@link Range}, and
+     * {@link TrainKey}'s for the training options, with the relations between them in {@link
+     * TrainConfig}), then the relations between the other options and with the model config.
+     *
+     * @return the training settings of the command line (a resumed run compares them with its own)
      */
-    private void validate(ModelConfig model, Objective obj, int seq) {
+    private TrainConfig validate(ModelConfig model, Objective obj) {
         OptionChecks.ranges(this);
+        TrainConfig.Builder b = TrainConfig.builder();
+        for (TrainKey key : TrainKey.values()) {
+            if (key.option() != null) {
+                b.opt(key, SettingOptions.value(commandSpec, key));
+            }
+        }
+        if (SettingOptions.value(commandSpec, TrainKey.SEQ_LEN) == null) {
+            b.optSeqLen(model.seqLen());
+        }
+        TrainConfig training = b.build();
         if (resume && out == null) {
             throw new BadInputException("--resume needs --out DIR (the run to continue)");
         }
-        if (!resume && warmup != null && warmup > steps) {
-            throw new BadInputException("--warmup " + warmup + " exceeds --steps " + steps + ": expected --warmup in [0, "
-                    + steps + "]");
-        }
+        int seq = training.seqLen();
         if (seq > model.maxPositions()) {
             throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "
                     + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
         }
         OptionChecks.ablationFits(obj, model, config);
-        if (!resume && validCorpus.isEmpty() && validEvery > 0) { // a resumed run may validate on its own corpus
-            throw new BadInputException("--valid-every needs --valid-corpus (the held-out text to validate on)");
-        }
-        if (!resume && validEvery > steps) {
-            throw new BadInputException("--valid-every " + validEvery + " exceeds --steps " + steps
-                    + ": no validation would run; expected --valid-every in [0, " + steps + "] (0 = every checkpoint)");
-        }
+        PretrainOptions.checkValidation(validEvery, validCorpus, training, resume);
         if (cache != null) {
             OutputFolder.requireOutsideAmosFolders(cache, "--cache");
             OptionChecks.outputFolder(cache, "--cache");
         }
+        return training;
     }
 
     /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amos.model.Setting;
+import dev.amos.model.ValueRange;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +21,7 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Walks every option of every subcommand: each numeric option must declare a {@link
- * Range} that its {@code --help} text states, and every value outside it, generated from the
+ * Range} (or be generated from a {@link Setting}, which has one) that its {@code --help} text states, and every value outside it, generated from the
  * declaration (below the minimum, above the maximum, NaN and infinities for decimals, overflow of
  * the Java type, not a number), and an empty string for every path option, must end in exit code 2 with one line naming the option, no
  * exception name, and before any work: nothing printed besides that line, nothing written.
@@ -43,14 +45,14 @@ class OptionRangeWalkTest {
         int numeric = 0;
         for (Map.Entry<String, CommandLine> sub : subcommands().entrySet()) {
             for (OptionSpec o : sub.getValue().getCommandSpec().options()) {
-                Field f = field(o);
-                if (f == null || !isNumeric(f.getType())) {
+                Class<?> type = numericType(o);
+                if (type == null) {
                     continue;
                 }
                 numeric++;
-                Range r = f.getAnnotation(Range.class);
-                assertNotNull(r, sub.getKey() + " " + o.longestName() + " is numeric but declares no @Range");
-                String allowed = OptionChecks.describe(r, OptionChecks.isIntegral(f.getType()));
+                ValueRange r = range(o);
+                assertNotNull(r, sub.getKey() + " " + o.longestName() + " is numeric but declares no @Range (nor is a Setting's)");
+                String allowed = r.describe(OptionChecks.isIntegral(type));
                 if (!allowed.equals("(any)")) {
                     assertTrue(String.join(" ", o.description()).contains(allowed),
                             sub.getKey() + " " + o.longestName() + ": --help does not state " + allowed);
@@ -95,10 +97,11 @@ class OptionRangeWalkTest {
                 if (f != null && isPath(f)) {
                     cases.add(new Case(sub.getKey(), o.longestName(), "")); // an empty path is never the current folder
                 }
-                if (f == null || !isNumeric(f.getType()) || f.getAnnotation(Range.class) == null) {
+                Class<?> type = numericType(o);
+                if (type == null || range(o) == null) {
                     continue;
                 }
-                for (String v : outOfRange(f.getAnnotation(Range.class), f.getType())) {
+                for (String v : outOfRange(range(o), type)) {
                     cases.add(new Case(sub.getKey(), o.longestName(), v));
                 }
             }
@@ -107,7 +110,7 @@ class OptionRangeWalkTest {
     }
 
     /** Values just outside {@code r} and outside the Java type, plus NaN/infinities for decimals and a word. */
-    static List<String> outOfRange(Range r, Class<?> type) {
+    static List<String> outOfRange(ValueRange r, Class<?> type) {
         boolean integral = OptionChecks.isIntegral(type);
         boolean isLong = type == long.class || type == Long.class;
         List<String> values = new ArrayList<>();
@@ -143,9 +146,8 @@ class OptionRangeWalkTest {
         for (OptionSpec o : subcommands().get(command).getCommandSpec().options()) {
             if (o.required() && !o.longestName().equals(tested)) {
                 args.add(o.longestName());
-                Field f = field(o);
-                Range r = f == null ? null : f.getAnnotation(Range.class);
-                if (r != null && isNumeric(f.getType())) { // a number in range: the tested option is the bad one
+                ValueRange r = range(o);
+                if (r != null && numericType(o) != null) { // a number in range: the tested option is the bad one
                     args.add(Long.toString((long) Math.max(r.min(), 0) + 1));
                 } else {
                     args.add(o.longestName().equals("--task") ? "RTE" : tmp.resolve("not-there").toString());
@@ -170,6 +172,24 @@ class OptionRangeWalkTest {
 
     private static Field field(OptionSpec o) {
         return o.userObject() instanceof Field f ? f : null;
+    }
+
+    /** The numeric type of an option: its field's, or its {@link Setting}'s when generated from a table; null when not numeric. */
+    private static Class<?> numericType(OptionSpec o) {
+        if (o.userObject() instanceof Setting s) {
+            return s.type();
+        }
+        Field f = field(o);
+        return f != null && isNumeric(f.getType()) ? f.getType() : null;
+    }
+
+    /** The range an option declares: its field's {@link Range}, or its {@link Setting}'s; null when none. */
+    private static ValueRange range(OptionSpec o) {
+        if (o.userObject() instanceof Setting s) {
+            return s.range();
+        }
+        Field f = field(o);
+        return f == null || f.getAnnotation(Range.class) == null ? null : OptionChecks.range(f.getAnnotation(Range.class));
     }
 
     private static boolean isPath(Field f) {

@@ -138,6 +138,31 @@ public final class PretrainOptions {
         return nanLossAt;
     }
 
+    /**
+     * The validation settings against the run ({@link Builder#build()} checks them; {@code amos
+     * train} before any work): {@code every} in [0, the steps] and, when above 0, a held-out corpus;
+     * a resumed run may validate on its own corpus, every so many steps of its own.
+     *
+     * @param every steps between validations; 0: every checkpoint
+     * @param validCorpus the held-out files
+     * @param training the training settings (a new run's steps)
+     * @param resume whether the run is resumed
+     * @throws BadInputException naming {@code --valid-every} and what was expected
+     */
+    public static void checkValidation(int every, List<Path> validCorpus, TrainConfig training, boolean resume) {
+        if (every < 0) {
+            throw new BadInputException("--valid-every must be >= 0");
+        }
+        if (!resume && validCorpus.isEmpty() && every > 0) {
+            throw new BadInputException("--valid-every needs --valid-corpus (the held-out text to validate on)");
+        }
+        if (!resume && every > training.steps()) {
+            throw new BadInputException("--valid-every " + every + " exceeds --steps " + training.steps()
+                    + ": no validation would run; expected --valid-every in [0, " + training.steps()
+                    + "] (0 = every checkpoint)");
+        }
+    }
+
     /** Builds {@link PretrainOptions}: {@code setX} are required (for a new run), {@code optX} optional. */
     public static final class Builder {
         private ModelConfig model;
@@ -263,7 +288,8 @@ public final class PretrainOptions {
 
         /**
          * @return the options
-         * @throws BadInputException when validation settings are out of range
+         * @throws BadInputException when validation settings are out of range or, for a new run, need
+         *     a held-out corpus or more steps
          */
         public PretrainOptions build() {
             Objects.requireNonNull(outDir, "set the output folder");
@@ -282,9 +308,7 @@ public final class PretrainOptions {
             if (extendTo != null && !resume) {
                 throw new IllegalArgumentException("optExtendTo needs optResume");
             }
-            if (validEvery < 0) {
-                throw new BadInputException("--valid-every must be >= 0");
-            }
+            checkValidation(validEvery, validCorpus, training, resume);
             return new PretrainOptions(this);
         }
     }

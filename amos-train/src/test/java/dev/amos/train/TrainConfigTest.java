@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.BadInputException;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,11 +23,11 @@ class TrainConfigTest {
     void defaultsComeFromTheConstantsAndWarmupIsATenthOfTheSteps() {
         TrainConfig c = TrainConfig.builder().optSteps(1000).build();
         assertEquals(100, c.warmupSteps());
-        assertEquals(TrainConfig.DEFAULT_BETA2, c.beta2());
-        assertEquals(TrainConfig.DEFAULT_LEARNING_RATE, c.learningRate());
+        assertEquals(0.98f, c.beta2());
+        assertEquals(5e-4f, c.learningRate());
         assertEquals(30, TrainConfig.builder().build().warmupSteps(), "10% of the default 300 steps");
         assertEquals(0, TrainConfig.builder().optWarmupSteps(0).build().warmupSteps(), "an explicit 0 stays 0");
-        assertEquals((long) TrainConfig.DEFAULT_BATCH_SIZE * TrainConfig.DEFAULT_SEQ_LEN * 3,
+        assertEquals(32L * 128 * 3,
                 TrainConfig.builder().optAccumulate(3).build().tokensPerStep());
     }
 
@@ -56,6 +57,45 @@ class TrainConfigTest {
         assertTrue(e.getMessage().contains("c.json: training key \"steps\": expected a number"), e.getMessage());
         JsonObject negative = JsonParser.parseString("{\"steps\": -1}").getAsJsonObject();
         e = assertThrows(BadInputException.class, () -> TrainConfig.fromJson(negative, "c.json"));
-        assertEquals("--steps must be a positive integer", e.getMessage());
+        assertEquals("c.json: training key \"steps\" (--steps): expected an integer >= 1, got -1", e.getMessage());
+        JsonObject beta = JsonParser.parseString("{\"adam_beta1\": 1}").getAsJsonObject();
+        e = assertThrows(BadInputException.class, () -> TrainConfig.fromJson(beta, "c.json"));
+        assertEquals("c.json: training key \"adam_beta1\": expected a number in [0, 1), got 1.0", e.getMessage());
+        JsonObject warmup = JsonParser.parseString("{\"steps\": 10, \"warmup\": 11}").getAsJsonObject();
+        e = assertThrows(BadInputException.class, () -> TrainConfig.fromJson(warmup, "c.json"));
+        assertEquals("c.json: --warmup 11 exceeds --steps 10: expected --warmup in [0, 10]", e.getMessage());
+    }
+
+    @Test
+    void aRangeErrorNamesTheOptionAndWhatWasExpected() {
+        BadInputException e = assertThrows(BadInputException.class, () -> TrainConfig.builder().optMaskProbability(1f).build());
+        assertEquals("--mask-prob: expected a number in (0, 1), got 1.0", e.getMessage());
+        e = assertThrows(BadInputException.class, () -> TrainConfig.builder().optLearningRate(Float.NaN).build());
+        assertEquals("--lr: expected a number > 0, got NaN", e.getMessage());
+        e = assertThrows(BadInputException.class, () -> TrainConfig.builder().optBetas(0.9f, -0.1f).build());
+        assertEquals("adam_beta2: expected a number in [0, 1), got -0.1", e.getMessage());
+        e = assertThrows(BadInputException.class, () -> TrainConfig.builder().optSteps(5).optWarmupSteps(6).build());
+        assertEquals("--warmup 6 exceeds --steps 5: expected --warmup in [0, 5]", e.getMessage());
+    }
+
+    /** Every key of the table: its default is in its range, and a value of its own survives config.json and toBuilder. */
+    @Test
+    void everyKeyRoundTripsThroughConfigJson() {
+        assertEquals(CONFIG_JSON_KEYS, Arrays.stream(TrainKey.values()).map(TrainKey::key).toList());
+        TrainConfig defaults = TrainConfig.builder().build();
+        for (TrainKey key : TrainKey.values()) {
+            Number mine = key.integral() ? (Number) (defaults.get(key).longValue() + 1) : defaults.get(key).doubleValue() / 2;
+            assertTrue(key.range().contains(mine.doubleValue()), key + ": " + mine + " is not a value of its own");
+            assertTrue(key.defaultValue() == null || key.range().contains(key.defaultValue().doubleValue()), key + "'s default");
+            TrainConfig c = TrainConfig.builder().opt(key, mine).build();
+            assertEquals(key.coerce(mine), c.get(key), key + " is not set by opt");
+            assertTrue(!c.get(key).equals(defaults.get(key)), key + " kept its default");
+            JsonObject json = c.toJson();
+            assertEquals(CONFIG_JSON_KEYS, List.copyOf(json.keySet()));
+            TrainConfig again = TrainConfig.fromJson(JsonParser.parseString(json.toString()).getAsJsonObject(), "config.json");
+            assertEquals(c.get(key), again.get(key), key + " does not round-trip through config.json");
+            assertEquals(json, again.toJson());
+            assertEquals(c.get(key), c.toBuilder().build().get(key), key + " is lost by toBuilder");
+        }
     }
 }

@@ -3,17 +3,17 @@ package dev.amos.eval.finetune;
 import ai.djl.Device;
 import dev.amos.eval.glue.GlueTask;
 import dev.amos.model.BadInputException;
-import dev.amos.train.TrainConfig;
+import dev.amos.train.TrainKey;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.EnumMap;
 import java.util.Objects;
 
 /**
- * What {@link GlueFinetuner} fine-tunes, on what, how and where. This file holds every
- * fine-tuning default ({@code DEFAULT_*}, AMOS's GLUE recipe where it applies: <a
- * href="https://arxiv.org/abs/2204.03243">Meng et al. 2022</a>, appendix); the optimizer's betas and
- * epsilon are the pretraining ones of {@link TrainConfig}. {@code amos finetune} and {@code amos
- * glue} take their defaults from here.
+ * What {@link GlueFinetuner} fine-tunes, on what, how and where. Every numeric setting, with its
+ * default, range and CLI option, is an entry of {@link FinetuneKey} ({@code amos finetune} and
+ * {@code amos glue} generate their options from it); the optimizer's betas and epsilon are the
+ * pretraining defaults of {@link TrainKey}.
  *
  * <pre>{@code
  * FinetuneConfig c = FinetuneConfig.builder().setPretrained(run).setTask(GlueTask.RTE).setGlueDir(glue)
@@ -21,20 +21,6 @@ import java.util.Objects;
  * }</pre>
  */
 public final class FinetuneConfig {
-
-    public static final int DEFAULT_SEEDS = 1;
-    public static final long DEFAULT_BASE_SEED = 1;
-    public static final int DEFAULT_EPOCHS = 3;
-    public static final float DEFAULT_LEARNING_RATE = 1e-4f;
-    public static final int DEFAULT_BATCH_SIZE = 32;
-    public static final int DEFAULT_MAX_LENGTH = 128;
-    public static final double DEFAULT_WARMUP_FRACTION = 0.1;
-    public static final float DEFAULT_WEIGHT_DECAY = 0.01f;
-    /** 0: no clipping. */
-    public static final float DEFAULT_CLIP_NORM = 0f;
-    public static final int DEFAULT_LOG_EVERY = 10;
-    /** 0: every training example. */
-    public static final int DEFAULT_TRAIN_LIMIT = 0;
 
     private final Builder b;
 
@@ -50,6 +36,11 @@ public final class FinetuneConfig {
     /** @return a builder holding this config's values */
     public Builder toBuilder() {
         return b.copy();
+    }
+
+    /** The value of {@code key}, as its {@link FinetuneKey#type()}. */
+    public Number get(FinetuneKey key) {
+        return b.values.get(key);
     }
 
     /** The pretraining run folder. */
@@ -71,57 +62,57 @@ public final class FinetuneConfig {
 
     /** Seeds run: {@link #baseSeed()} .. {@code baseSeed + seeds - 1}. */
     public int seeds() {
-        return b.seeds;
+        return b.values.get(FinetuneKey.SEEDS).intValue();
     }
 
     public long baseSeed() {
-        return b.baseSeed;
+        return b.values.get(FinetuneKey.BASE_SEED).longValue();
     }
 
     public int epochs() {
-        return b.epochs;
+        return b.values.get(FinetuneKey.EPOCHS).intValue();
     }
 
     public float learningRate() {
-        return b.learningRate;
+        return b.values.get(FinetuneKey.LEARNING_RATE).floatValue();
     }
 
     public int batchSize() {
-        return b.batchSize;
+        return b.values.get(FinetuneKey.BATCH_SIZE).intValue();
     }
 
     /** Tokens per example. */
     public int maxLength() {
-        return b.maxLength;
+        return b.values.get(FinetuneKey.MAX_LENGTH).intValue();
     }
 
     public double warmupFraction() {
-        return b.warmupFraction;
+        return b.values.get(FinetuneKey.WARMUP_FRACTION).doubleValue();
     }
 
     public float weightDecay() {
-        return b.weightDecay;
+        return b.values.get(FinetuneKey.WEIGHT_DECAY).floatValue();
     }
 
     /** Global gradient-norm clip; 0: none. */
     public float clipNorm() {
-        return b.clipNorm;
+        return b.values.get(FinetuneKey.CLIP_NORM).floatValue();
     }
 
     public float beta1() {
-        return TrainConfig.DEFAULT_BETA1;
+        return TrainKey.ADAM_BETA1.defaultValue().floatValue();
     }
 
     public float beta2() {
-        return TrainConfig.DEFAULT_BETA2;
+        return TrainKey.ADAM_BETA2.defaultValue().floatValue();
     }
 
     public float epsilon() {
-        return TrainConfig.DEFAULT_EPSILON;
+        return TrainKey.ADAM_EPSILON.defaultValue().floatValue();
     }
 
     public int logEvery() {
-        return b.logEvery;
+        return b.values.get(FinetuneKey.LOG_EVERY).intValue();
     }
 
     public Device device() {
@@ -134,7 +125,7 @@ public final class FinetuneConfig {
 
     /** Fine-tune on a seeded subsample of this many training examples; 0: all ({@link GlueFinetuner#subsample}). */
     public int trainLimit() {
-        return b.trainLimit;
+        return b.values.get(FinetuneKey.TRAIN_LIMIT).intValue();
     }
 
     /** Whether an earlier fine-tune at {@link #outDir()} may be replaced ({@code --overwrite}). */
@@ -142,35 +133,38 @@ public final class FinetuneConfig {
         return b.overwrite;
     }
 
-    /** Builds a {@link FinetuneConfig}: {@code setX} required, {@code optX} optional (defaults above). */
+    /** Builds a {@link FinetuneConfig}: {@code setX} required, {@code optX} optional (defaults: {@link FinetuneKey}). */
     public static final class Builder implements Cloneable {
         private Path pretrained;
         private GlueTask task;
         private Path glueDir;
         private Path outDir;
-        private int seeds = DEFAULT_SEEDS;
-        private long baseSeed = DEFAULT_BASE_SEED;
-        private int epochs = DEFAULT_EPOCHS;
-        private float learningRate = DEFAULT_LEARNING_RATE;
-        private int batchSize = DEFAULT_BATCH_SIZE;
-        private int maxLength = DEFAULT_MAX_LENGTH;
-        private double warmupFraction = DEFAULT_WARMUP_FRACTION;
-        private float weightDecay = DEFAULT_WEIGHT_DECAY;
-        private float clipNorm = DEFAULT_CLIP_NORM;
-        private int logEvery = DEFAULT_LOG_EVERY;
+        /** Every {@link FinetuneKey}'s value, as its type. */
+        private EnumMap<FinetuneKey, Number> values = new EnumMap<>(FinetuneKey.class);
         private Device device = Device.cpu();
         private PrintStream log = System.err;
-        private int trainLimit = DEFAULT_TRAIN_LIMIT;
         private boolean overwrite;
 
-        private Builder() {}
+        private Builder() {
+            for (FinetuneKey key : FinetuneKey.values()) {
+                values.put(key, key.defaultValue());
+            }
+        }
 
         private Builder copy() {
             try {
-                return (Builder) clone();
+                Builder copy = (Builder) clone();
+                copy.values = new EnumMap<>(values);
+                return copy;
             } catch (CloneNotSupportedException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        /** Sets {@code key}; {@code null} restores its default. The range is checked by {@link #build()}. */
+        public Builder opt(FinetuneKey key, Number value) {
+            values.put(key, value != null ? key.coerce(value) : key.defaultValue());
+            return this;
         }
 
         /** The pretraining run folder ({@code amos train --out}). */
@@ -196,53 +190,43 @@ public final class FinetuneConfig {
         }
 
         public Builder optSeeds(int seeds) {
-            this.seeds = seeds;
-            return this;
+            return opt(FinetuneKey.SEEDS, seeds);
         }
 
         public Builder optBaseSeed(long baseSeed) {
-            this.baseSeed = baseSeed;
-            return this;
+            return opt(FinetuneKey.BASE_SEED, baseSeed);
         }
 
         public Builder optEpochs(int epochs) {
-            this.epochs = epochs;
-            return this;
+            return opt(FinetuneKey.EPOCHS, epochs);
         }
 
         public Builder optLearningRate(float learningRate) {
-            this.learningRate = learningRate;
-            return this;
+            return opt(FinetuneKey.LEARNING_RATE, learningRate);
         }
 
         public Builder optBatchSize(int batchSize) {
-            this.batchSize = batchSize;
-            return this;
+            return opt(FinetuneKey.BATCH_SIZE, batchSize);
         }
 
         public Builder optMaxLength(int maxLength) {
-            this.maxLength = maxLength;
-            return this;
+            return opt(FinetuneKey.MAX_LENGTH, maxLength);
         }
 
         public Builder optWarmupFraction(double warmupFraction) {
-            this.warmupFraction = warmupFraction;
-            return this;
+            return opt(FinetuneKey.WARMUP_FRACTION, warmupFraction);
         }
 
         public Builder optWeightDecay(float weightDecay) {
-            this.weightDecay = weightDecay;
-            return this;
+            return opt(FinetuneKey.WEIGHT_DECAY, weightDecay);
         }
 
         public Builder optClipNorm(float clipNorm) {
-            this.clipNorm = clipNorm;
-            return this;
+            return opt(FinetuneKey.CLIP_NORM, clipNorm);
         }
 
         public Builder optLogEvery(int logEvery) {
-            this.logEvery = logEvery;
-            return this;
+            return opt(FinetuneKey.LOG_EVERY, logEvery);
         }
 
         public Builder optDevice(Device device) {
@@ -256,8 +240,7 @@ public final class FinetuneConfig {
         }
 
         public Builder optTrainLimit(int trainLimit) {
-            this.trainLimit = trainLimit;
-            return this;
+            return opt(FinetuneKey.TRAIN_LIMIT, trainLimit);
         }
 
         /** Replace an earlier fine-tune at the output folder (never a folder of another kind). */
@@ -268,28 +251,15 @@ public final class FinetuneConfig {
 
         /**
          * @return the config
-         * @throws BadInputException when a value is out of range (option names are the CLI's)
+         * @throws BadInputException when a value is out of its {@link FinetuneKey}'s range (named by its CLI option)
          */
         public FinetuneConfig build() {
             Objects.requireNonNull(pretrained, "set the pretrained run");
             Objects.requireNonNull(task, "set the task");
             Objects.requireNonNull(glueDir, "set the GLUE folder");
             Objects.requireNonNull(outDir, "set the output folder");
-            check(seeds >= 1, "--seeds must be >= 1, got " + seeds);
-            check(epochs >= 1, "--epochs must be >= 1, got " + epochs);
-            check(batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
-            check(maxLength >= 3, "--max-len must be >= 3, got " + maxLength);
-            check(learningRate > 0 && Float.isFinite(learningRate), "--lr must be > 0, got " + learningRate);
-            check(warmupFraction >= 0 && warmupFraction <= 1, "--warmup must be in [0, 1], got " + warmupFraction);
-            check(logEvery >= 1, "--log-every must be >= 1, got " + logEvery);
-            check(trainLimit >= 0, "--train-limit must be >= 0 (0 = all), got " + trainLimit);
+            values.forEach(FinetuneKey::check);
             return new FinetuneConfig(copy());
-        }
-
-        private static void check(boolean ok, String message) {
-            if (!ok) {
-                throw new BadInputException(message);
-            }
         }
     }
 }
