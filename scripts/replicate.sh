@@ -8,7 +8,8 @@
 #
 # Budget knobs (environment; defaults ~1.7-2 h on a 2-core CPU, see docs/results.md):
 #   CONFIG=amos-mini STEPS=200 BATCH=32 SEQ=64 LR=5e-4 SEED=1 VALID_EVERY=25 VALID_BATCHES=4
-#   VARIANTS=amos,electra,mlm,uniform,random-layer,single-layer   (single-layer = the deepest MLM layer)
+#   VARIANTS=amos,electra,mlm,uniform,random-layer,single-layer   (single-layer = the deepest MLM layer;
+#     random = the no-pretraining control: the same encoder at its seeded random initialization)
 #   TASKS=RTE,MRPC,STS-B,CoLA,SST-2 SEEDS=3 EPOCHS=1 TRAIN_LIMIT=600 MAX_LEN=64 FT_BATCH=32 FT_LR=1e-4
 #   OUT=runs/replicate  DOC=docs/results.md  IMG=docs/img  DEVICE=cpu (gpu on a CUDA host)
 #   CORPUS, VALID_CORPUS, GLUE_DIR: data (default ../shared/data/...)
@@ -67,6 +68,7 @@ variant_flags() {
     amos|electra|mlm) echo "--objective $1" ;;
     uniform|random-layer|layer-switch|full-gradient) echo "--objective amos --ablation $1" ;;
     single-layer) echo "--objective amos --ablation single-layer=$deepest" ;;
+    random) echo "--objective mlm" ;;
     *) echo "replicate: unknown variant $1" >&2; exit 2 ;;
   esac
 }
@@ -88,6 +90,15 @@ for v in "${variant_list[@]}"; do
   fi
   log "pretrain $dir ($CONFIG, $STEPS steps x $BATCH x $SEQ) ${resume[*]:-}"
   t0=$(date +%s)
+  if [ "$v" = random ]; then
+    # One step whose learning rate is 0 (no warmup, decayed to 0 at the last step): AdamW changes
+    # nothing, so the encoder folder holds the seeded initialization that every other variant starts from.
+    ./amos train --config "$CONFIG" --objective mlm --corpus "$CORPUS" --steps 1 --warmup 0 --batch-size "$BATCH" \
+      --seq-len "$SEQ" --seed "$SEED" --device "$DEVICE" --out "$run" > "$OUT/pretrain/$dir.log" 2>&1 \
+      || { log "pretrain $dir failed, see $OUT/pretrain/$dir.log"; exit 1; }
+    printf 'pretrain\t%s\t-\t%s\n' "$dir" "$(( $(date +%s) - t0 ))" >> "$timings"
+    continue
+  fi
   # shellcheck disable=SC2046
   ./amos train --config "$CONFIG" $(variant_flags "$v") --corpus "$CORPUS" --valid-corpus "$VALID_CORPUS" \
     --valid-every "$VALID_EVERY" --valid-batches "$VALID_BATCHES" --steps "$STEPS" --batch-size "$BATCH" \
