@@ -8,10 +8,12 @@
 #
 # Budget knobs (environment; defaults ~1.7-2 h on a 2-core CPU, see docs/results.md):
 #   CONFIG=amos-mini STEPS=200 BATCH=32 SEQ=64 LR=5e-4 SEED=1 VALID_EVERY=25 VALID_BATCHES=4
-#   VARIANTS=amos,electra,mlm,uniform,random-layer,single-layer   (single-layer = the deepest MLM layer)
+#   VARIANTS=amos,electra,mlm,uniform,random-layer,single-layer   (single-layer = the deepest MLM layer;
+#     random = the no-pretraining control: the same encoder at its seeded random initialization)
 #   TASKS=RTE,MRPC,STS-B,CoLA,SST-2 SEEDS=3 EPOCHS=1 TRAIN_LIMIT=600 MAX_LEN=64 FT_BATCH=32 FT_LR=1e-4
+#   TASK_EPOCHS=                   (per-task epochs over EPOCHS, e.g. STS-B=3,MRPC=3: small tasks want more)
 #   OUT=runs/replicate  DOC=docs/results.md  IMG=docs/img  DEVICE=cpu (gpu on a CUDA host)
-#   CORPUS, VALID_CORPUS, GLUE_DIR: data (default ../shared/data/...)
+#   CORPUS, VALID_CORPUS, GLUE_DIR: data (default ../shared/data/...); VALID_CORPUS=none: no validation
 # Bigger budget (GPU):
 #   CONFIG=amos-small STEPS=20000 BATCH=128 SEQ=128 SEEDS=5 EPOCHS=3 TRAIN_LIMIT=0 MAX_LEN=128 \
 #     DEVICE=gpu OUT=runs/replicate-small scripts/replicate.sh
@@ -34,6 +36,7 @@ VARIANTS="${VARIANTS:-amos,electra,mlm,uniform,random-layer,single-layer}"
 TASKS="${TASKS:-RTE,MRPC,STS-B,CoLA,SST-2}"
 SEEDS="${SEEDS:-3}"
 EPOCHS="${EPOCHS:-1}"
+TASK_EPOCHS="${TASK_EPOCHS:-}"
 TRAIN_LIMIT="${TRAIN_LIMIT:-600}"
 MAX_LEN="${MAX_LEN:-64}"
 FT_BATCH="${FT_BATCH:-32}"
@@ -48,7 +51,9 @@ GLUE_DIR="${GLUE_DIR:-../shared/data/glue}"
 
 config_file="models/$CONFIG.json"
 [ -f "$config_file" ] || { echo "replicate: no model config $config_file" >&2; exit 2; }
-for f in "$CORPUS" "$VALID_CORPUS"; do [ -f "$f" ] || { echo "replicate: corpus $f not found" >&2; exit 2; }; done
+for f in "$CORPUS" "$VALID_CORPUS"; do [ "$f" = none ] || [ -f "$f" ] || { echo "replicate: corpus $f not found" >&2; exit 2; }; done
+validation=(--valid-corpus "$VALID_CORPUS" --valid-every "$VALID_EVERY" --valid-batches "$VALID_BATCHES")
+[ "$VALID_CORPUS" != none ] || validation=()
 [ -d "$GLUE_DIR" ] || { echo "replicate: GLUE folder $GLUE_DIR not found" >&2; exit 2; }
 
 # MLM layers of the config, e.g. "2,3,4"; the deepest is the single-layer ablation's layer.
@@ -67,6 +72,7 @@ variant_flags() {
     amos|electra|mlm) echo "--objective $1" ;;
     uniform|random-layer|layer-switch|full-gradient) echo "--objective amos --ablation $1" ;;
     single-layer) echo "--objective amos --ablation single-layer=$deepest" ;;
+    random) echo "--objective mlm" ;;
     *) echo "replicate: unknown variant $1" >&2; exit 2 ;;
   esac
 }
@@ -88,9 +94,18 @@ for v in "${variant_list[@]}"; do
   fi
   log "pretrain $dir ($CONFIG, $STEPS steps x $BATCH x $SEQ) ${resume[*]:-}"
   t0=$(date +%s)
+  if [ "$v" = random ]; then
+    # One step whose learning rate is 0 (no warmup, decayed to 0 at the last step): AdamW changes
+    # nothing, so the encoder folder holds the seeded initialization that every other variant starts from.
+    ./amos train --config "$CONFIG" --objective mlm --corpus "$CORPUS" --steps 1 --warmup 0 --batch-size "$BATCH" \
+      --seq-len "$SEQ" --seed "$SEED" --device "$DEVICE" --out "$run" > "$OUT/pretrain/$dir.log" 2>&1 \
+      || { log "pretrain $dir failed, see $OUT/pretrain/$dir.log"; exit 1; }
+    printf 'pretrain\t%s\t-\t%s\n' "$dir" "$(( $(date +%s) - t0 ))" >> "$timings"
+    continue
+  fi
   # shellcheck disable=SC2046
-  ./amos train --config "$CONFIG" $(variant_flags "$v") --corpus "$CORPUS" --valid-corpus "$VALID_CORPUS" \
-    --valid-every "$VALID_EVERY" --valid-batches "$VALID_BATCHES" --steps "$STEPS" --batch-size "$BATCH" \
+  ./amos train --config "$CONFIG" $(variant_flags "$v") --corpus "$CORPUS" ${validation[@]+"${validation[@]}"} \
+    --steps "$STEPS" --batch-size "$BATCH" \
     --seq-len "$SEQ" --lr "$LR" --warmup "$WARMUP" --seed "$SEED" --log-every "$LOG_EVERY" \
     --checkpoint-every "$(( STEPS / 4 > 0 ? STEPS / 4 : 1 ))" --device "$DEVICE" --out "$run" "${resume[@]}" \
     > "$OUT/pretrain/$dir.log" 2>&1 || { log "pretrain $dir failed, see $OUT/pretrain/$dir.log"; exit 1; }
@@ -102,11 +117,13 @@ for dir in "${dirs[@]}"; do
   for task in "${task_list[@]}"; do
     ft="$OUT/glue/$dir/$task"
     if [ -f "$ft/results.json" ]; then log "finetune $dir $task: done, skipped"; continue; fi
-    log "finetune $dir $task ($SEEDS seeds, $EPOCHS epoch(s), train-limit $TRAIN_LIMIT)"
+    epochs="$EPOCHS"
+    for te in ${TASK_EPOCHS//,/ }; do [ "${te%%=*}" = "$task" ] && epochs="${te#*=}"; done
+    log "finetune $dir $task ($SEEDS seeds, $epochs epoch(s), train-limit $TRAIN_LIMIT)"
     mkdir -p "$OUT/glue/$dir"
     t0=$(date +%s)
     ./amos finetune --model "$OUT/pretrain/$dir" --task "$task" --data "$GLUE_DIR" --seeds "$SEEDS" \
-      --epochs "$EPOCHS" --lr "$FT_LR" --batch-size "$FT_BATCH" --max-len "$MAX_LEN" --train-limit "$TRAIN_LIMIT" \
+      --epochs "$epochs" --lr "$FT_LR" --batch-size "$FT_BATCH" --max-len "$MAX_LEN" --train-limit "$TRAIN_LIMIT" \
       --device "$DEVICE" --out "$ft" > "$OUT/glue/$dir/$task.log" 2>&1 \
       || { log "finetune $dir $task failed, see $OUT/glue/$dir/$task.log"; exit 1; }
     printf 'finetune\t%s\t%s\t%s\n' "$dir" "$task" "$(( $(date +%s) - t0 ))" >> "$timings"
@@ -130,9 +147,9 @@ props="$OUT/replication.properties"
   echo "steps=$STEPS"; echo "batch=$BATCH"; echo "seq=$SEQ"; echo "lr=$LR"; echo "warmup=$WARMUP"; echo "seed=$SEED"
   echo "corpus=$CORPUS"; echo "valid_corpus=$VALID_CORPUS"; echo "valid_every=$VALID_EVERY"
   echo "variants=$(IFS=','; echo "${dirs[*]}")"; echo "tasks=$TASKS"
-  echo "seeds=$SEEDS"; echo "epochs=$EPOCHS"; echo "train_limit=$TRAIN_LIMIT"; echo "max_len=$MAX_LEN"
+  echo "seeds=$SEEDS"; echo "epochs=$EPOCHS"; echo "task_epochs=$TASK_EPOCHS"; echo "train_limit=$TRAIN_LIMIT"; echo "max_len=$MAX_LEN"
   echo "ft_batch=$FT_BATCH"; echo "ft_lr=$FT_LR"
-  echo "command=CONFIG=$CONFIG STEPS=$STEPS BATCH=$BATCH SEQ=$SEQ SEEDS=$SEEDS EPOCHS=$EPOCHS TRAIN_LIMIT=$TRAIN_LIMIT MAX_LEN=$MAX_LEN VARIANTS=$VARIANTS TASKS=$TASKS scripts/replicate.sh"
+  echo "command=CONFIG=$CONFIG STEPS=$STEPS BATCH=$BATCH SEQ=$SEQ LR=$LR SEED=$SEED SEEDS=$SEEDS EPOCHS=$EPOCHS${TASK_EPOCHS:+ TASK_EPOCHS=$TASK_EPOCHS} FT_LR=$FT_LR TRAIN_LIMIT=$TRAIN_LIMIT MAX_LEN=$MAX_LEN VARIANTS=$VARIANTS TASKS=$TASKS scripts/replicate.sh"
 } > "$props"
 
 (mvn -q -B -DskipTests package -pl amos-tools -am >&2) # the writer lives in the tools module, outside the library

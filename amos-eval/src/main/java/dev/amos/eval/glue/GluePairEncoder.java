@@ -33,7 +33,7 @@ public final class GluePairEncoder implements AutoCloseable {
     private final int maxLength;
     private final long clsId;
     private final long sepId;
-    /** The ids between the two texts of a pair: [SEP] (BERT) or </s></s> (AMOS / COCO-LM / RoBERTa). */
+    /** The ids between the two texts of a pair: [SEP] (BERT) or {@code </s></s>} (AMOS / COCO-LM / RoBERTa). */
     private final long[] pairSeparator;
     /** The AMOS reference's steps after SentencePiece, for an imported tokenizer; else null. */
     private final AmosPieceRules pieceRules;

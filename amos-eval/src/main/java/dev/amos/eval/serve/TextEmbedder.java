@@ -118,7 +118,7 @@ public final class TextEmbedder implements AutoCloseable {
      * The tokens per text that {@link #load(Path, Pooling, boolean, Device, int)} uses for {@code dir}.
      *
      * @param requested 0 for the folder's own (an export's recorded length, else min(512, positions))
-     * @throws BadInputException naming {@code --max-len} unless 3 <= requested <= the model's positions
+     * @throws BadInputException naming {@code --max-len} unless {@code 3 <= requested <=} the model's positions
      */
     public static int maxLength(Path dir, int requested) {
         if (requested == 0) {

@@ -225,10 +225,13 @@ public final class ReplicationReport {
                 + " steps x batch " + settings.getProperty("batch", "?") + " x seq " + settings.getProperty("seq", "?")
                 + ", lr " + settings.getProperty("lr", "?") + ", warmup " + settings.getProperty("warmup", "?")
                 + ", seed " + settings.getProperty("seed", "?") + " (the same for every variant)");
-        row(md, "Corpus", "`" + settings.getProperty("corpus", "?") + "`, validation `"
-                + settings.getProperty("valid_corpus", "?") + "` every " + settings.getProperty("valid_every", "?") + " steps");
+        String valid = settings.getProperty("valid_corpus", "?");
+        row(md, "Corpus", "`" + settings.getProperty("corpus", "?") + "`, " + (valid.equals("none") ? "no validation"
+                : "validation `" + valid + "` every " + settings.getProperty("valid_every", "?") + " steps"));
+        String taskEpochs = settings.getProperty("task_epochs", "");
         row(md, "Fine-tuning", settings.getProperty("seeds", "?") + " seeds (median), " + settings.getProperty("epochs", "?")
-                + " epoch(s), lr " + settings.getProperty("ft_lr", "?") + ", batch " + settings.getProperty("ft_batch", "?")
+                + " epoch(s)" + (taskEpochs.isEmpty() ? "" : " (" + taskEpochs.replace("=", ": ").replace(",", ", ") + ")")
+                + ", lr " + settings.getProperty("ft_lr", "?") + ", batch " + settings.getProperty("ft_batch", "?")
                 + ", max-len " + settings.getProperty("max_len", "?") + ", training examples per task: "
                 + trainLimit() + ", full dev sets");
         row(md, "Command", "`" + settings.getProperty("command", "scripts/replicate.sh") + "`");

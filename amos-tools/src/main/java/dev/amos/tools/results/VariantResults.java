@@ -68,6 +68,7 @@ public record VariantResults(String name, MetricsLog metrics, int batchSize, int
             case "random-layer" -> "AMOS, random layer";
             case "layer-switch" -> "AMOS, layer switch";
             case "full-gradient" -> "AMOS, full gradient";
+            case "random" -> "No pretraining (random init)";
             default -> name;
         };
     }

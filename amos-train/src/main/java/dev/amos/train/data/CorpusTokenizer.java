@@ -59,7 +59,7 @@ public final class CorpusTokenizer implements AutoCloseable {
 
     /**
      * Loads a tokenizer from a local file: a {@code tokenizer.json}, or a {@code vocab.txt} (any
-     * file whose name ends in {@code .txt} or whose content does not start with {@code {}).
+     * file whose name ends in {@code .txt} or whose content does not start with <code>{</code>).
      *
      * @param file the tokenizer.json or vocab.txt
      * @return the tokenizer; close it when done

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The learning budget (docs/learning.md, "The budget"): the tokens at which each objective's MLM
+# loss at [MASK] positions goes MARGIN nats below the corpus's unigram loss (the loss of an MLM
+# that ignores its input). Trains each objective one after the other with the same config, steps,
+# batch, sequence length, learning rate and seed, then prints, per objective, the first logged step
+# whose window mean (the best head of each logged batch, WINDOW logged steps) is below
+# unigram - MARGIN, with the tokens seen there; an objective that never gets there is printed with
+# where it ended and a straight-line extrapolation of its last quarter (tokens per nat), marked as
+# such. Runs already finished in --out are reused, so the script can be re-run to print the table.
+#
+#   scripts/learning-budget.sh [--config amos-tiny] [--steps 3000] [--batch-size 128] [--accumulate 1]
+#       [--seq-len 64] [--lr 1e-3] [--seed 3] [--objectives amos,electra,mlm] [--margin 0.3]
+#       [--window 5] [--corpus FILE] [--out DIR] [-- extra train options]
+#
+# Defaults: the shared Wikipedia corpus (../shared/data/corpus/enwiki2015_extract_train.txt.gz),
+# amos-tiny, 3000 steps x 128 x 64 (24.6 M tokens, about one pass over that corpus), lr 1e-3, seed 3,
+# a metrics line every 10 steps. The learning rate decays linearly to 0 at the last step, so a
+# budget holds for the step count it was measured with. Needs python3 for the table (a tool only).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+corpus="$root/../shared/data/corpus/enwiki2015_extract_train.txt.gz"
+config=amos-tiny
+steps=3000
+batch=128
+accumulate=1
+seq=64
+lr=1e-3
+seed=3
+objectives=amos,electra,mlm
+margin=0.3
+window=5
+out="$root/runs/learning-budget"
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --config) config="$2"; shift 2 ;;
+    --steps) steps="$2"; shift 2 ;;
+    --batch-size) batch="$2"; shift 2 ;;
+    --accumulate) accumulate="$2"; shift 2 ;;
+    --seq-len) seq="$2"; shift 2 ;;
+    --lr) lr="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --objectives) objectives="$2"; shift 2 ;;
+    --margin) margin="$2"; shift 2 ;;
+    --window) window="$2"; shift 2 ;;
+    --corpus) corpus="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --) shift; extra=("$@"); break ;;
+    *) echo "learning-budget: unknown option $1 (expected --config, --steps, --batch-size, --accumulate, --seq-len," \
+         "--lr, --seed, --objectives, --margin, --window, --corpus, --out, -- ...)" >&2; exit 2 ;;
+  esac
+done
+[ -f "$corpus" ] || { echo "learning-budget: --corpus $corpus: no such file" >&2; exit 2; }
+mkdir -p "$out"
+
+unigram=$("$root/amos" diagnose --config "$config" --corpus "$corpus" --seq-len "$seq" --batches 0 2>/dev/null \
+  | sed -n 's/.*unigram loss \([0-9.]*\) nats.*/\1/p')
+[ -n "$unigram" ] || { echo "learning-budget: amos diagnose printed no unigram loss for $corpus" >&2; exit 1; }
+tokens_per_step=$(( batch * accumulate * seq ))
+echo "learning-budget: $config, $steps steps x $batch x $accumulate x $seq ($tokens_per_step tokens/step), lr $lr," \
+  "seed $seed; corpus $corpus; unigram loss $unigram nats; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+  "commit $(git -C "$root" rev-parse --short HEAD), $(date -u +%FT%TZ)"
+
+IFS=',' read -r -a objective_list <<< "$objectives"
+for name in "${objective_list[@]}"; do
+  dir="$out/$name"
+  if [ -f "$dir/discriminator/config.json" ]; then
+    echo "learning-budget: $name already trained in $dir"
+    continue
+  fi
+  resume=()
+  if ls -d "$dir"/checkpoints/step-* > /dev/null 2>&1; then resume=(--resume); fi
+  echo "learning-budget: training $name ${resume[*]:-}..."
+  start=$(date +%s)
+  "$root/amos" train --config "$config" --objective "$name" --corpus "$corpus" --steps "$steps" \
+    --batch-size "$batch" --accumulate "$accumulate" --seq-len "$seq" --lr "$lr" --seed "$seed" --log-every 10 \
+    --checkpoint-every "$(( steps / 4 > 0 ? steps / 4 : 1 ))" --keep-checkpoints 1 --out "$dir" \
+    ${resume[@]+"${resume[@]}"} ${extra[@]+"${extra[@]}"} > "$out/$name.log" 2>&1 \
+    || { echo "learning-budget: $name failed, see $out/$name.log" >&2; exit 1; }
+  echo "learning-budget: $name done in $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+done
+
+python3 - "$out" "$unigram" "$margin" "$window" "$tokens_per_step" "$objectives" <<'EOF'
+import json, os, sys
+out, unigram, margin, window, tps = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+target = unigram - margin
+print(f"\nbudget: first logged step whose mean loss at [MASK] over {window} logged steps (best head) is below "
+      f"unigram {unigram:.3f} - {margin} = {target:.3f}")
+print(f"{'objective':<10}{'reached at step':>16}{'tokens':>12}{'end loss':>10}{'end-unigram':>13}   curve (step: loss at [MASK], every 10% of the run)")
+for name in sys.argv[6].split(","):
+    path = os.path.join(out, name, "metrics.jsonl")
+    if not os.path.exists(path):
+        continue
+    rows = [json.loads(l) for l in open(path) if l.strip()]
+    rows = [r for r in rows if "mlm_loss_at_mask" in r]
+    if not rows:
+        print(f"{name:<10}  no mlm_loss_at_mask in {path}")
+        continue
+    loss = [min(r["mlm_loss_at_mask"]) for r in rows]
+    steps = [r["step"] for r in rows]
+    means = [sum(loss[max(0, i - window + 1):i + 1]) / len(loss[max(0, i - window + 1):i + 1]) for i in range(len(loss))]
+    hit = next((i for i, m in enumerate(means) if i >= window - 1 and m < target), None)
+    end = means[-1]
+    curve = " ".join(f"{steps[i]}:{means[i]:.2f}" for i in sorted({min(len(rows) - 1, round(len(rows) * f / 10)) for f in range(1, 11)}))
+    if hit is not None:
+        print(f"{name:<10}{steps[hit]:>16}{steps[hit] * tps / 1e6:>11.2f}M{end:>10.3f}{end - unigram:>+13.3f}   {curve}")
+        continue
+    q = len(means) * 3 // 4
+    slope = (means[-1] - means[q]) / ((steps[-1] - steps[q]) * tps) if steps[-1] > steps[q] else 0.0
+    if slope < 0:
+        extra_tokens = (end - target) / -slope
+        guess = f"not reached; straight-line extrapolation of the last quarter: at {(steps[-1] * tps + extra_tokens) / 1e6:.1f}M tokens"
+    else:
+        guess = "not reached; the last quarter did not fall"
+    print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}   {curve}\n{'':<10}{guess}")
+EOF
