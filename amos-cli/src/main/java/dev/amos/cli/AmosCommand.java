@@ -11,9 +11,8 @@ import picocli.CommandLine.Option;
 /**
  * The {@code amos} command: pretrain, fine-tune, embed, export and benchmark AMOS text encoders.
  *
- * <p>Exit codes (the contract): 0 success, 2 bad usage or bad input (one line on stderr naming
- * the file, line and what was expected), 1 anything else. Stack traces only with {@code
- * --verbose}.
+ * <p>Exit codes (the contract): 0 success, 2 bad usage or bad input (one line on stderr naming the
+ * file, line and what was expected), 1 anything else. Stack traces only with {@code --verbose}.
  */
 @Command(
         name = "amos",
@@ -36,7 +35,10 @@ import picocli.CommandLine.Option;
         })
 public final class AmosCommand implements Callable<Integer> {
 
-    @Option(names = "--verbose", description = "Print stack traces for errors.", scope = CommandLine.ScopeType.INHERIT)
+    @Option(
+            names = "--verbose",
+            description = "Print stack traces for errors.",
+            scope = CommandLine.ScopeType.INHERIT)
     boolean verbose;
 
     @Override
@@ -50,15 +52,24 @@ public final class AmosCommand implements Callable<Integer> {
         CommandLine cmd = new CommandLine(new AmosCommand());
         cmd.setExecutionExceptionHandler(
                 (ex, line, parsed) -> {
-                    boolean verbose = parsed.matchedOption("--verbose") != null
-                            || (parsed.subcommand() != null && parsed.subcommand().hasMatchedOption("--verbose"));
-                    return report(ex, line.getCommandSpec().qualifiedName(), verbose, line.getErr());
+                    boolean verbose =
+                            parsed.matchedOption("--verbose") != null
+                                    || (parsed.subcommand() != null
+                                            && parsed.subcommand().hasMatchedOption("--verbose"));
+                    return report(
+                            ex, line.getCommandSpec().qualifiedName(), verbose, line.getErr());
                 });
         cmd.setParameterExceptionHandler(
                 (ex, args) -> {
                     CommandLine c = ex.getCommandLine();
-                    c.getErr().println("amos: " + Failures.withoutClassNames(Failures.firstLine(ex.getMessage()))
-                            + " (see '" + c.getCommandSpec().qualifiedName() + " --help')");
+                    c.getErr()
+                            .println(
+                                    "amos: "
+                                            + Failures.withoutClassNames(
+                                                    Failures.firstLine(ex.getMessage()))
+                                            + " (see '"
+                                            + c.getCommandSpec().qualifiedName()
+                                            + " --help')");
                     return 2;
                 });
         return cmd;
@@ -66,7 +77,8 @@ public final class AmosCommand implements Callable<Integer> {
 
     /**
      * The CLI's last-resort handler: {@link Failures#report} with the prefix {@code amos} (one line
-     * on {@code err}, exit code 2 for bad input, else 1; the stack trace only when {@code verbose}).
+     * on {@code err}, exit code 2 for bad input, else 1; the stack trace only when {@code
+     * verbose}).
      */
     static int report(Throwable ex, String command, boolean verbose, PrintWriter err) {
         return Failures.report(ex, "amos", command, verbose, err);
@@ -75,12 +87,15 @@ public final class AmosCommand implements Callable<Integer> {
     public static void main(String[] args) {
         boolean verbose = Arrays.asList(args).contains("--verbose");
         PrintWriter err = new PrintWriter(System.err, true);
-        Thread.setDefaultUncaughtExceptionHandler((thread, ex) -> report(ex, "amos (thread " + thread.getName() + ")",
-                verbose, err));
+        Thread.setDefaultUncaughtExceptionHandler(
+                (thread, ex) -> report(ex, "amos (thread " + thread.getName() + ")", verbose, err));
         int code;
         try {
             code = commandLine().execute(args);
-        } catch (Throwable ex) { // picocli hands errors of the command to the handler; this is for the rest
+        } catch (
+                Throwable
+                        ex) { // picocli hands errors of the command to the handler; this is for the
+            // rest
             code = report(ex, "amos", verbose, err);
         }
         System.exit(code);

@@ -14,7 +14,8 @@ import dev.amos.model.BadInputException;
 final class DeviceOption {
 
     static final String DEFAULT = "auto";
-    static final String DESCRIPTION = "auto (a GPU when PyTorch sees one, else the CPU), cpu or gpu (default: ${DEFAULT-VALUE}).";
+    static final String DESCRIPTION =
+            "auto (a GPU when PyTorch sees one, else the CPU), cpu or gpu (default: ${DEFAULT-VALUE}).";
 
     private DeviceOption() {}
 
@@ -23,12 +24,15 @@ final class DeviceOption {
             case "cpu" -> Device.cpu();
             case "gpu" -> {
                 if (Engine.getInstance().getGpuCount() == 0) {
-                    throw new BadInputException("--device gpu: no GPU visible to PyTorch (flavor cpu?); see ./amos info");
+                    throw new BadInputException(
+                            "--device gpu: no GPU visible to PyTorch (flavor cpu?); see ./amos info");
                 }
                 yield Device.gpu();
             }
             case "auto" -> Engine.getInstance().defaultDevice();
-            default -> throw new BadInputException("--device: expected auto, cpu or gpu, got \"" + name + "\"");
+            default ->
+                    throw new BadInputException(
+                            "--device: expected auto, cpu or gpu, got \"" + name + "\"");
         };
     }
 }

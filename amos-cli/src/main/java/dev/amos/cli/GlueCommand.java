@@ -23,19 +23,33 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code amos glue}: {@code amos finetune} per task, then the GLUE table (markdown) and {@code glue.json}. */
-@Command(name = "glue", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = FinetuneOptions.Generated.class,
-        description = {"Fine-tune and evaluate a list of GLUE tasks; print the GLUE table (median of seeds).",
-            "Writes OUT/<task>/ per task and OUT/glue.json."})
+/**
+ * {@code amos glue}: {@code amos finetune} per task, then the GLUE table (markdown) and {@code
+ * glue.json}.
+ */
+@Command(
+        name = "glue",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        modelTransformer = FinetuneOptions.Generated.class,
+        description = {
+            "Fine-tune and evaluate a list of GLUE tasks; print the GLUE table (median of seeds).",
+            "Writes OUT/<task>/ per task and OUT/glue.json."
+        })
 final class GlueCommand implements Callable<Integer> {
 
-    @Mixin
-    FinetuneOptions common = new FinetuneOptions();
+    @Mixin FinetuneOptions common = new FinetuneOptions();
 
-    @Option(names = "--tasks", split = ",", description = "Tasks (default: RTE,MRPC,STS-B,CoLA,SST-2,QNLI,QQP,MNLI).")
+    @Option(
+            names = "--tasks",
+            split = ",",
+            description = "Tasks (default: RTE,MRPC,STS-B,CoLA,SST-2,QNLI,QQP,MNLI).")
     List<String> tasks = List.of("RTE", "MRPC", "STS-B", "CoLA", "SST-2", "QNLI", "QQP", "MNLI");
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("runs", "glue");
 
     @Override
@@ -50,18 +64,29 @@ final class GlueCommand implements Callable<Integer> {
         common.validate(parsed, out, FolderKind.GLUE);
         JsonObject fields = new JsonObject();
         fields.addProperty("model", common.model.toAbsolutePath().normalize().toString());
-        try (OutputFolder folder = OutputFolder.inPlace(out, FolderKind.GLUE, common.overwrite, "--out", fields,
-                common.model, FinetuneOptions.glueDir(common.data))) {
+        try (OutputFolder folder =
+                OutputFolder.inPlace(
+                        out,
+                        FolderKind.GLUE,
+                        common.overwrite,
+                        "--out",
+                        fields,
+                        common.model,
+                        FinetuneOptions.glueDir(common.data))) {
             return run(parsed);
         }
     }
 
-    /** Fine-tunes every task into {@code OUT/<task>/}, then prints the table and writes glue.json. */
+    /**
+     * Fine-tunes every task into {@code OUT/<task>/}, then prints the table and writes glue.json.
+     */
     private int run(Set<GlueTask> parsed) throws IOException {
         List<GlueScore> scores = new ArrayList<>();
         JsonObject perTask = new JsonObject();
         for (GlueTask task : parsed) {
-            GlueFinetuner.Result r = GlueFinetuner.run(common.options(task, out.resolve(task.officialName()), false));
+            GlueFinetuner.Result r =
+                    GlueFinetuner.run(
+                            common.options(task, out.resolve(task.officialName()), false));
             scores.addAll(r.median());
             JsonObject t = new JsonObject();
             GlueFinetuner.flatten(r.median()).forEach(t::addProperty);
@@ -77,7 +102,8 @@ final class GlueCommand implements Callable<Integer> {
         json.add("median", perTask);
         json.addProperty("table", table);
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";
-        BlockFiles.writeAtomically(out.resolve("glue.json"), o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
+        BlockFiles.writeAtomically(
+                out.resolve("glue.json"), o -> o.write(text.getBytes(StandardCharsets.UTF_8)));
         return 0;
     }
 }

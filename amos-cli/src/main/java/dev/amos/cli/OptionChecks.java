@@ -19,11 +19,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The checks every command runs before it does any work: the {@link Range} of each
- * numeric option (the options generated from a config's table have their {@link
- * dev.amos.model.Setting}'s range, see {@link SettingOptions}), no empty path option, and whether an output path can be made. Relations between options (warmup vs
- * steps, ...) are each command's own {@code validate()}, which starts with {@link #ranges}. Every
- * failure is a {@link BadInputException}: one line, exit code 2.
+ * The checks every command runs before it does any work: the {@link Range} of each numeric option
+ * (the options generated from a config's table have their {@link dev.amos.model.Setting}'s range,
+ * see {@link SettingOptions}), no empty path option, and whether an output path can be made.
+ * Relations between options (warmup vs steps, ...) are each command's own {@code validate()}, which
+ * starts with {@link #ranges}. Every failure is a {@link BadInputException}: one line, exit code 2.
  */
 final class OptionChecks {
 
@@ -31,9 +31,27 @@ final class OptionChecks {
     static final long MIN_FREE_BYTES = 1L << 20;
 
     /** File-system types that hold no user files (kernel views, device nodes). */
-    static final Set<String> PSEUDO_FILE_SYSTEMS = Set.of("proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2",
-            "debugfs", "securityfs", "tracefs", "configfs", "pstore", "bpf", "fusectl", "mqueue", "efivarfs",
-            "binfmt_misc", "autofs", "rpc_pipefs", "nsfs");
+    static final Set<String> PSEUDO_FILE_SYSTEMS =
+            Set.of(
+                    "proc",
+                    "sysfs",
+                    "devtmpfs",
+                    "devpts",
+                    "cgroup",
+                    "cgroup2",
+                    "debugfs",
+                    "securityfs",
+                    "tracefs",
+                    "configfs",
+                    "pstore",
+                    "bpf",
+                    "fusectl",
+                    "mqueue",
+                    "efivarfs",
+                    "binfmt_misc",
+                    "autofs",
+                    "rpc_pipefs",
+                    "nsfs");
 
     private OptionChecks() {}
 
@@ -44,8 +62,11 @@ final class OptionChecks {
             if (f.isAnnotationPresent(Mixin.class) && value != null) {
                 ranges(value);
             } else if (f.isAnnotationPresent(Option.class) && isEmptyPath(value)) {
-                throw new BadInputException(optionName(f) + ": expected a path, got an empty string");
-            } else if (value instanceof Number n && f.isAnnotationPresent(Range.class) && f.isAnnotationPresent(Option.class)) {
+                throw new BadInputException(
+                        optionName(f) + ": expected a path, got an empty string");
+            } else if (value instanceof Number n
+                    && f.isAnnotationPresent(Range.class)
+                    && f.isAnnotationPresent(Option.class)) {
                 check(optionName(f), f.getAnnotation(Range.class), isIntegral(f.getType()), n);
             }
         }
@@ -69,8 +90,12 @@ final class OptionChecks {
     }
 
     static boolean isIntegral(Class<?> type) {
-        return type == int.class || type == long.class || type == Integer.class || type == Long.class
-                || type == short.class || type == Short.class;
+        return type == int.class
+                || type == long.class
+                || type == Integer.class
+                || type == Long.class
+                || type == short.class
+                || type == Short.class;
     }
 
     /** The range an {@link Range} annotation declares. */
@@ -78,12 +103,17 @@ final class OptionChecks {
         return new ValueRange(r.min(), r.max(), r.minOpen(), r.maxOpen());
     }
 
-    /** Throws naming {@code option}, the allowed values and {@code value} when it is outside {@code r}. */
+    /**
+     * Throws naming {@code option}, the allowed values and {@code value} when it is outside {@code
+     * r}.
+     */
     static void check(String option, Range r, boolean integral, Number value) {
         range(r).check(option, value, integral);
     }
 
-    /** The allowed values in words: {@code >= 1}, {@code > 0}, {@code in [0, 1]}, {@code in (0, 1)}. */
+    /**
+     * The allowed values in words: {@code >= 1}, {@code > 0}, {@code in [0, 1]}, {@code in (0, 1)}.
+     */
     static String describe(Range r, boolean integral) {
         return range(r).describe(integral);
     }
@@ -98,14 +128,23 @@ final class OptionChecks {
     }
 
     /**
-     * {@code --ablation single-layer=K} on {@code model}: the single MLM generator is layer K of the
-     * AMOS generator, so K must be in [1, the deepest of the config's {@code mlm_layers}].
+     * {@code --ablation single-layer=K} on {@code model}: the single MLM generator is layer K of
+     * the AMOS generator, so K must be in [1, the deepest of the config's {@code mlm_layers}].
      */
     static void ablationFits(Objective obj, ModelConfig model, String configName) {
-        if (obj.ablation() == Objective.Ablation.SINGLE_LAYER && obj.singleLayer() > model.generatorLayers()) {
-            throw new BadInputException("--ablation single-layer=" + obj.singleLayer() + ": K must be a layer of the AMOS"
-                    + " generator of " + configName + ", in [1, " + model.generatorLayers() + "] (its mlm_layers are "
-                    + Arrays.toString(model.mlmLayers()) + ")");
+        if (obj.ablation() == Objective.Ablation.SINGLE_LAYER
+                && obj.singleLayer() > model.generatorLayers()) {
+            throw new BadInputException(
+                    "--ablation single-layer="
+                            + obj.singleLayer()
+                            + ": K must be a layer of the AMOS"
+                            + " generator of "
+                            + configName
+                            + ", in [1, "
+                            + model.generatorLayers()
+                            + "] (its mlm_layers are "
+                            + Arrays.toString(model.mlmLayers())
+                            + ")");
         }
     }
 
@@ -122,7 +161,8 @@ final class OptionChecks {
         }
         Path existing = nearestExisting(dir.toAbsolutePath().normalize());
         if (!Files.isDirectory(existing)) {
-            throw BadInputException.of(dir, option + " is not writable: " + existing + " is a file, not a folder");
+            throw BadInputException.of(
+                    dir, option + " is not writable: " + existing + " is a file, not a folder");
         }
         requireWritable(existing, dir, option);
     }
@@ -136,14 +176,19 @@ final class OptionChecks {
             throw BadInputException.of(file, option + " is a folder; expected a file name");
         }
         if (Files.exists(file) && !Files.isRegularFile(file)) {
-            throw BadInputException.of(file, option + " exists and is not a regular file (a device or pipe?); use - for stdout");
+            throw BadInputException.of(
+                    file,
+                    option
+                            + " exists and is not a regular file (a device or pipe?); use - for stdout");
         }
         Path parent = file.toAbsolutePath().normalize().getParent();
         if (parent == null || !Files.exists(parent)) {
-            throw BadInputException.of(file, option + ": the folder " + parent + " does not exist (create it first)");
+            throw BadInputException.of(
+                    file, option + ": the folder " + parent + " does not exist (create it first)");
         }
         if (!Files.isDirectory(parent)) {
-            throw BadInputException.of(file, option + " is not writable: " + parent + " is a file, not a folder");
+            throw BadInputException.of(
+                    file, option + " is not writable: " + parent + " is a file, not a folder");
         }
         requireWritable(parent, file, option);
     }
@@ -161,28 +206,54 @@ final class OptionChecks {
         try {
             store = Files.getFileStore(folder);
         } catch (IOException e) {
-            throw BadInputException.of(target, option + " is not writable: cannot read the file system of " + folder
-                    + " (" + e.getMessage() + ")");
+            throw BadInputException.of(
+                    target,
+                    option
+                            + " is not writable: cannot read the file system of "
+                            + folder
+                            + " ("
+                            + e.getMessage()
+                            + ")");
         }
         String type = store.type().toLowerCase(Locale.ROOT);
         if (PSEUDO_FILE_SYSTEMS.contains(type)) {
-            throw BadInputException.of(target, option + " is not writable: " + folder + " is on the pseudo file system "
-                    + type + " (expected a folder on a disk)");
+            throw BadInputException.of(
+                    target,
+                    option
+                            + " is not writable: "
+                            + folder
+                            + " is on the pseudo file system "
+                            + type
+                            + " (expected a folder on a disk)");
         }
         if (store.isReadOnly()) {
-            throw BadInputException.of(target, option + " is not writable: " + folder + " is on a read-only file system");
+            throw BadInputException.of(
+                    target,
+                    option + " is not writable: " + folder + " is on a read-only file system");
         }
         try {
             Path probe = Files.createTempFile(folder, ".amos-write-test", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw BadInputException.of(target, option + " is not writable: cannot create a file in " + folder + " ("
-                    + reason(e) + ")");
+            throw BadInputException.of(
+                    target,
+                    option
+                            + " is not writable: cannot create a file in "
+                            + folder
+                            + " ("
+                            + reason(e)
+                            + ")");
         }
         long free = usableSpace(store);
         if (free < MIN_FREE_BYTES) {
-            throw BadInputException.of(target, option + ": no space left on the file system of " + folder + " ("
-                    + free + " bytes free)");
+            throw BadInputException.of(
+                    target,
+                    option
+                            + ": no space left on the file system of "
+                            + folder
+                            + " ("
+                            + free
+                            + " bytes free)");
         }
     }
 

@@ -16,14 +16,19 @@ final class Paths {
         return home().resolve("models");
     }
 
-    /** The user's cache for amos (shards, unpacked natives): $XDG_CACHE_HOME/amos or ~/.cache/amos. */
+    /**
+     * The user's cache for amos (shards, unpacked natives): $XDG_CACHE_HOME/amos or ~/.cache/amos.
+     */
     static Path cache() {
         String prop = System.getProperty("amos.cache");
         if (prop != null) {
             return Path.of(prop);
         }
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        Path base =
+                xdg != null && !xdg.isBlank()
+                        ? Path.of(xdg)
+                        : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("amos");
     }
 }

@@ -4,8 +4,9 @@ package dev.amos.cli;
 final class ProfileShapes {
 
     /** What the option does and what it costs. */
-    static final String DESCRIPTION = "With --profile: also record every op's input shapes (for scripts/measure/profile-top.py --by-shape);"
-            + " the records stay on the heap until the end and make the profiled steps slower still.";
+    static final String DESCRIPTION =
+            "With --profile: also record every op's input shapes (for scripts/measure/profile-top.py --by-shape);"
+                    + " the records stay on the heap until the end and make the profiled steps slower still.";
 
     private ProfileShapes() {}
 }

@@ -6,12 +6,13 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * The allowed values of a numeric {@code @Option}: every numeric option field of every
- * command carries one (the options generated from a config table by {@link SettingOptions} have
- * their setting's {@link dev.amos.model.ValueRange} instead). {@link OptionChecks#ranges} checks it before a command does any work, and
- * the option's {@code --help} text states it ({@link OptionChecks#describe} form, checked by a test); the
- * hostile-input test generates its out-of-range values from these declarations. Floating-point
- * options also refuse NaN and infinities.
+ * The allowed values of a numeric {@code @Option}: every numeric option field of every command
+ * carries one (the options generated from a config table by {@link SettingOptions} have their
+ * setting's {@link dev.amos.model.ValueRange} instead). {@link OptionChecks#ranges} checks it
+ * before a command does any work, and the option's {@code --help} text states it ({@link
+ * OptionChecks#describe} form, checked by a test); the hostile-input test generates its
+ * out-of-range values from these declarations. Floating-point options also refuse NaN and
+ * infinities.
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.FIELD)

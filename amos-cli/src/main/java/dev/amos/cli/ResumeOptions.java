@@ -17,25 +17,40 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * What {@code amos train --resume} does with the other options given on its command line: a
- * resumed run keeps its config.json, so every option is either applied (and said so) or refused
- * in one line when it differs from the run's value; none is silently ignored.
+ * What {@code amos train --resume} does with the other options given on its command line: a resumed
+ * run keeps its config.json, so every option is either applied (and said so) or refused in one line
+ * when it differs from the run's value; none is silently ignored.
  *
  * <p>Applied: {@code --steps} (extends or re-plans the run, see {@code Pretrainer}), {@code
- * --device}, {@code --cache}, {@code --valid-corpus}, {@code --valid-every}, {@code --valid-batches}.
- * Compared with the run's config.json (refused when different): every other training option (each
- * {@link TrainKey} says which it is), {@code
- * --config} with {@code --set} (the whole model config), {@code --corpus} (the files),
- * {@code --tokenizer} (its sha256), {@code --objective}, {@code --ablation} and {@code --init-from}
- * (the folder the run started from; a resumed run continues its own weights either way).
+ * --device}, {@code --cache}, {@code --valid-corpus}, {@code --valid-every}, {@code
+ * --valid-batches}. Compared with the run's config.json (refused when different): every other
+ * training option (each {@link TrainKey} says which it is), {@code --config} with {@code --set}
+ * (the whole model config), {@code --corpus} (the files), {@code --tokenizer} (its sha256), {@code
+ * --objective}, {@code --ablation} and {@code --init-from} (the folder the run started from; a
+ * resumed run continues its own weights either way).
  */
 final class ResumeOptions {
 
-    /** Options applied to a resumed run: the training options whose {@link TrainKey#onResume()} says so, and these. */
-    static final List<String> APPLIED = Stream.concat(
-            Arrays.stream(TrainKey.values()).filter(k -> k.option() != null && k.onResume() == TrainKey.OnResume.APPLIED)
-                    .map(TrainKey::option),
-            Stream.of("--device", "--cache", "--valid-corpus", "--valid-every", "--valid-batches")).toList();
+    /**
+     * Options applied to a resumed run: the training options whose {@link TrainKey#onResume()} says
+     * so, and these.
+     */
+    static final List<String> APPLIED =
+            Stream.concat(
+                            Arrays.stream(TrainKey.values())
+                                    .filter(
+                                            k ->
+                                                    k.option() != null
+                                                            && k.onResume()
+                                                                    == TrainKey.OnResume.APPLIED)
+                                    .map(TrainKey::option),
+                            Stream.of(
+                                    "--device",
+                                    "--cache",
+                                    "--valid-corpus",
+                                    "--valid-every",
+                                    "--valid-batches"))
+                    .toList();
 
     /** The command line's model, corpus and tokenizer (null: not given). */
     record Inputs(ModelConfig model, List<Path> corpus, Path tokenizer, Path initFrom) {}
@@ -43,8 +58,16 @@ final class ResumeOptions {
     private ResumeOptions() {}
 
     private static BadInputException changed(String option, Path config, String what) {
-        return new BadInputException("--resume: " + option + " differs from the run's " + what + " in " + config
-                + " (a resumed run keeps it; start a new run, or --init-from " + config.getParent() + ")");
+        return new BadInputException(
+                "--resume: "
+                        + option
+                        + " differs from the run's "
+                        + what
+                        + " in "
+                        + config
+                        + " (a resumed run keeps it; start a new run, or --init-from "
+                        + config.getParent()
+                        + ")");
     }
 
     private static List<Path> absolute(List<Path> paths) {
@@ -61,15 +84,27 @@ final class ResumeOptions {
      * @param log where "applying ..." goes
      * @throws BadInputException for the first option that differs from the run
      */
-    static void check(Path dir, Predicate<String> given, TrainConfig options, Objective objective, Inputs inputs,
-            PrintStream log) throws IOException {
+    static void check(
+            Path dir,
+            Predicate<String> given,
+            TrainConfig options,
+            Objective objective,
+            Inputs inputs,
+            PrintStream log)
+            throws IOException {
         RunFolder run = RunFolder.forResume(dir);
         TrainConfig recorded = run.trainConfig();
         Path config = dir.resolve(RunFolder.CONFIG);
-        if (given.test("--init-from") && !inputs.initFrom().toAbsolutePath().normalize().equals(run.initFrom())) {
-            throw new BadInputException("--resume continues the run's own weights; --init-from " + inputs.initFrom()
-                    + " is not the folder it started from (" + (run.initFrom() == null ? "none" : run.initFrom())
-                    + " in " + config + ")");
+        if (given.test("--init-from")
+                && !inputs.initFrom().toAbsolutePath().normalize().equals(run.initFrom())) {
+            throw new BadInputException(
+                    "--resume continues the run's own weights; --init-from "
+                            + inputs.initFrom()
+                            + " is not the folder it started from ("
+                            + (run.initFrom() == null ? "none" : run.initFrom())
+                            + " in "
+                            + config
+                            + ")");
         }
         if ((given.test("--config") || given.test("--set"))
                 && !inputs.model().toJson().equals(run.modelConfig().toJson())) {
@@ -78,24 +113,42 @@ final class ResumeOptions {
         if (given.test("--corpus") && !absolute(inputs.corpus()).equals(absolute(run.corpus()))) {
             throw changed("--corpus", config, "corpus " + run.corpus());
         }
-        if (given.test("--tokenizer") && !CorpusTokenizer.tokenizerJsonSha256(inputs.tokenizer()).equals(run.tokenizerSha256())) {
+        if (given.test("--tokenizer")
+                && !CorpusTokenizer.tokenizerJsonSha256(inputs.tokenizer())
+                        .equals(run.tokenizerSha256())) {
             throw changed("--tokenizer", config, "tokenizer (tokenizer_sha256)");
         }
         if ((given.test("--objective") || given.test("--ablation"))
                 && !objective.label().equals(run.objective().label())) {
-            throw new BadInputException("--resume: --objective/--ablation " + objective.label() + " differs from the run's "
-                    + run.objective().label() + " in " + config);
+            throw new BadInputException(
+                    "--resume: --objective/--ablation "
+                            + objective.label()
+                            + " differs from the run's "
+                            + run.objective().label()
+                            + " in "
+                            + config);
         }
         for (TrainKey key : TrainKey.values()) {
-            if (key.option() == null || key.onResume() != TrainKey.OnResume.COMPARED || !given.test(key.option())) {
+            if (key.option() == null
+                    || key.onResume() != TrainKey.OnResume.COMPARED
+                    || !given.test(key.option())) {
                 continue;
             }
             Number mine = options.get(key);
             Number theirs = recorded.get(key);
             if (!mine.equals(theirs)) {
-                throw new BadInputException("--resume: " + key.option() + " " + mine + " differs from the run's " + theirs
-                        + " in " + config + " (a resumed run keeps its settings; only " + String.join(", ", APPLIED)
-                        + " apply)");
+                throw new BadInputException(
+                        "--resume: "
+                                + key.option()
+                                + " "
+                                + mine
+                                + " differs from the run's "
+                                + theirs
+                                + " in "
+                                + config
+                                + " (a resumed run keeps its settings; only "
+                                + String.join(", ", APPLIED)
+                                + " apply)");
             }
         }
         List<String> applied = new ArrayList<>();
@@ -105,7 +158,10 @@ final class ResumeOptions {
             }
         }
         if (!applied.isEmpty()) {
-            log.println("amos: --resume: applying " + String.join(", ", applied) + " from the command line");
+            log.println(
+                    "amos: --resume: applying "
+                            + String.join(", ", applied)
+                            + " from the command line");
         }
     }
 }

@@ -8,11 +8,11 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The options of a command generated from a table of {@link Setting}s ({@code TrainKey}, {@code
- * FinetuneKey}): one option per setting that has one, typed as the setting, its {@code --help}
- * text {@link Setting#help()} (the range in words and the default). A generated option has no
- * picocli default: not given, its value is null and the config's builder keeps its default. Its
- * range is the setting's, checked by {@link #checkRanges} (or by the config's build) before any
- * work; the option's {@link OptionSpec#userObject()} is the setting.
+ * FinetuneKey}): one option per setting that has one, typed as the setting, its {@code --help} text
+ * {@link Setting#help()} (the range in words and the default). A generated option has no picocli
+ * default: not given, its value is null and the config's builder keeps its default. Its range is
+ * the setting's, checked by {@link #checkRanges} (or by the config's build) before any work; the
+ * option's {@link OptionSpec#userObject()} is the setting.
  */
 final class SettingOptions {
 
@@ -37,14 +37,22 @@ final class SettingOptions {
         }
         for (Setting s : settings) {
             if (s.option() != null) {
-                spec.addOption(OptionSpec.builder(s.option()).type(s.type()).paramLabel(paramLabel(s.option()))
-                        .description(s.help().replace("%", "%%")).userObject(s).build());
+                spec.addOption(
+                        OptionSpec.builder(s.option())
+                                .type(s.type())
+                                .paramLabel(paramLabel(s.option()))
+                                .description(s.help().replace("%", "%%"))
+                                .userObject(s)
+                                .build());
             }
         }
         moved.forEach(spec::addOption);
     }
 
-    /** {@code <batchSize>} for {@code --batch-size}: the label picocli gives an annotated field of that name. */
+    /**
+     * {@code <batchSize>} for {@code --batch-size}: the label picocli gives an annotated field of
+     * that name.
+     */
     private static String paramLabel(String option) {
         StringBuilder label = new StringBuilder("<");
         boolean upper = false;
@@ -64,7 +72,10 @@ final class SettingOptions {
         return spec.findOption(setting.option()).getValue();
     }
 
-    /** Checks the value of every generated option of {@code spec} that was given against its setting's range. */
+    /**
+     * Checks the value of every generated option of {@code spec} that was given against its
+     * setting's range.
+     */
     static void checkRanges(CommandSpec spec) {
         for (OptionSpec o : spec.options()) {
             if (o.userObject() instanceof Setting s && o.getValue() != null) {

@@ -32,66 +32,121 @@ import picocli.CommandLine.Spec;
  * sample. Its training options ({@code --steps}, {@code --batch-size}, ...) are generated from
  * {@link TrainKey} ({@link TrainingOptions}).
  */
-@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = TrainCommand.TrainingOptions.class,
-        description = {"Pretrain an encoder (AMOS, ELECTRA or MLM).",
-            "With no options: amos-tiny on the corpus sample shipped in data/."})
+@Command(
+        name = "train",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        modelTransformer = TrainCommand.TrainingOptions.class,
+        description = {
+            "Pretrain an encoder (AMOS, ELECTRA or MLM).",
+            "With no options: amos-tiny on the corpus sample shipped in data/."
+        })
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--config", paramLabel = "NAME|FILE", description = "Preset in models/ or a JSON file (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--config",
+            paramLabel = "NAME|FILE",
+            description = "Preset in models/ or a JSON file (default: ${DEFAULT-VALUE}).")
     String config = "amos-tiny";
 
-    @Option(names = "--objective", description = "amos, electra or mlm (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--objective",
+            description = "amos, electra or mlm (default: ${DEFAULT-VALUE}).")
     String objective = "amos";
 
-    @Option(names = "--ablation", description = {"AMOS ablation: uniform, random-layer, layer-switch, full-gradient, single-layer=K;",
-                "K is a layer of the AMOS generator, in [1, the deepest of the config's mlm_layers] (amos-tiny: 1..3)."})
+    @Option(
+            names = "--ablation",
+            description = {
+                "AMOS ablation: uniform, random-layer, layer-switch, full-gradient, single-layer=K;",
+                "K is a layer of the AMOS generator, in [1, the deepest of the config's mlm_layers] (amos-tiny: 1..3)."
+            })
     String ablation;
 
-    @Option(names = "--corpus", arity = "1..*", paramLabel = "PATH", description = "Text files, folders or .gz (default: data/wiki-sample.txt.gz).")
+    @Option(
+            names = "--corpus",
+            arity = "1..*",
+            paramLabel = "PATH",
+            description = "Text files, folders or .gz (default: data/wiki-sample.txt.gz).")
     List<Path> corpus;
 
-    @Option(names = "--valid-corpus", arity = "1..*", paramLabel = "PATH",
-            description = "Held-out text: MLM and RTD loss logged as valid_mlm_loss/valid_rtd_loss.")
+    @Option(
+            names = "--valid-corpus",
+            arity = "1..*",
+            paramLabel = "PATH",
+            description =
+                    "Held-out text: MLM and RTD loss logged as valid_mlm_loss/valid_rtd_loss.")
     List<Path> validCorpus = List.of();
 
     @Range(min = 0)
-    @Option(names = "--valid-every", description = "Steps between validations, >= 0, at most --steps, 0 = every checkpoint (default: --checkpoint-every).")
+    @Option(
+            names = "--valid-every",
+            description =
+                    "Steps between validations, >= 0, at most --steps, 0 = every checkpoint (default: --checkpoint-every).")
     int validEvery;
 
     @Range(min = 1)
-    @Option(defaultValue = "" + TrainConfig.DEFAULT_VALID_BATCHES, names = "--valid-batches", description = "Held-out batches per validation, >= 1 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            defaultValue = "" + TrainConfig.DEFAULT_VALID_BATCHES,
+            names = "--valid-batches",
+            description = "Held-out batches per validation, >= 1 (default: ${DEFAULT-VALUE}).")
     int validBatches;
 
-    @Option(names = "--tokenizer", paramLabel = "FILE", description = {"tokenizer.json or vocab.txt (default: models/tokenizer.json),",
-        "e.g. one of 'amos tokenizer train'; the model's vocab_size becomes the tokenizer's (unless --set vocab_size=N)."})
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "FILE",
+            description = {
+                "tokenizer.json or vocab.txt (default: models/tokenizer.json),",
+                "e.g. one of 'amos tokenizer train'; the model's vocab_size becomes the tokenizer's (unless --set vocab_size=N)."
+            })
     Path tokenizer;
 
     @Option(names = "--device", description = DeviceOption.DESCRIPTION)
     String device = DeviceOption.DEFAULT;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default: runs/<config>-<objective>-<time>).")
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            description = "Run folder (default: runs/<config>-<objective>-<time>).")
     Path out;
 
-    @Option(names = "--resume", description = {"Continue the run in --out from its last complete checkpoint.",
-        "With --steps N above the steps done: extend it to N (learning rate re-planned to reach 0 at N, no second warmup)."})
+    @Option(
+            names = "--resume",
+            description = {
+                "Continue the run in --out from its last complete checkpoint.",
+                "With --steps N above the steps done: extend it to N (learning rate re-planned to reach 0 at N, no second warmup)."
+            })
     boolean resume;
 
-    @Option(names = "--overwrite", description = {"Start afresh in --out, replacing the earlier run there (never a folder",
-        "of another kind); without it an existing run is refused (continue it with --resume)."})
+    @Option(
+            names = "--overwrite",
+            description = {
+                "Start afresh in --out, replacing the earlier run there (never a folder",
+                "of another kind); without it an existing run is refused (continue it with --resume)."
+            })
     boolean overwrite;
 
-    @Option(names = "--init-from", paramLabel = "DIR", description = {"Start from an 'amos import' output, a run folder or its",
-        "discriminator/: model config, tokenizer and discriminator weights from DIR."})
+    @Option(
+            names = "--init-from",
+            paramLabel = "DIR",
+            description = {
+                "Start from an 'amos import' output, a run folder or its",
+                "discriminator/: model config, tokenizer and discriminator weights from DIR."
+            })
     Path initFrom;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a model config key, e.g. --set dropout=0.")
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = "Override a model config key, e.g. --set dropout=0.")
     Map<String, String> set = new LinkedHashMap<>();
 
-    @Option(names = "--cache", paramLabel = "DIR", description = "Token-shard cache (default: ~/.cache/amos).")
+    @Option(
+            names = "--cache",
+            paramLabel = "DIR",
+            description = "Token-shard cache (default: ~/.cache/amos).")
     Path cache;
 
-    @Spec
-    CommandSpec commandSpec;
+    @Spec CommandSpec commandSpec;
 
     /** Adds an option per {@link TrainKey} that has one, after {@code --tokenizer}. */
     static final class TrainingOptions implements CommandLine.IModelTransformer {
@@ -104,52 +159,100 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Whether {@code option} was on the command line (not just its default). */
     private boolean given(String option) {
-        return commandSpec != null && commandSpec.commandLine().getParseResult().hasMatchedOption(option);
+        return commandSpec != null
+                && commandSpec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
     @Override
     public Integer call() throws Exception {
         if (resume && out != null) {
-            AmosFolder.require(out, "--resume", "a pretraining run (amos train --out)", FolderKind.RUN);
+            AmosFolder.require(
+                    out, "--resume", "a pretraining run (amos train --out)", FolderKind.RUN);
         }
         if (initFrom != null && !resume) {
-            AmosFolder.require(initFrom, "--init-from", "a pretraining run, its discriminator/ or an amos import folder",
-                    FolderKind.RUN, FolderKind.ENCODER, FolderKind.IMPORT);
+            AmosFolder.require(
+                    initFrom,
+                    "--init-from",
+                    "a pretraining run, its discriminator/ or an amos import folder",
+                    FolderKind.RUN,
+                    FolderKind.ENCODER,
+                    FolderKind.IMPORT);
         }
         InitSource init = initFrom == null || resume ? null : InitSource.open(initFrom);
-        ModelConfig model = init == null ? ModelConfig.load(config, Paths.models()).with(set) : initModel(init);
+        ModelConfig model =
+                init == null ? ModelConfig.load(config, Paths.models()).with(set) : initModel(init);
         Objective obj = Objective.parse(objective, ablation);
         TrainConfig training = validate(model, obj);
         if (init == null) {
             model = withTokenizerVocabulary(model);
         }
         if (resume) {
-            ResumeOptions.check(out, this::given, training, obj, new ResumeOptions.Inputs(model, corpus, tokenizer, initFrom),
+            ResumeOptions.check(
+                    out,
+                    this::given,
+                    training,
+                    obj,
+                    new ResumeOptions.Inputs(model, corpus, tokenizer, initFrom),
                     System.err);
         }
         if (init != null && given("--tokenizer")) {
-            throw new BadInputException("--tokenizer contradicts --init-from " + initFrom + ": the run tokenizes with "
-                    + init.tokenizer() + " (the encoder's own)");
+            throw new BadInputException(
+                    "--tokenizer contradicts --init-from "
+                            + initFrom
+                            + ": the run tokenizes with "
+                            + init.tokenizer()
+                            + " (the encoder's own)");
         }
-        List<Path> corpusPaths = corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz"));
-        Path tok = init != null ? init.tokenizer() : tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
-        Path dir = out != null ? out : Path.of("runs", model.name() + "-" + obj.label().replace('/', '-') + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        List<Path> corpusPaths =
+                corpus != null ? corpus : List.of(Paths.home().resolve("data/wiki-sample.txt.gz"));
+        Path tok =
+                init != null
+                        ? init.tokenizer()
+                        : tokenizer != null ? tokenizer : Paths.models().resolve("tokenizer.json");
+        Path dir =
+                out != null
+                        ? out
+                        : Path.of(
+                                "runs",
+                                model.name()
+                                        + "-"
+                                        + obj.label().replace('/', '-')
+                                        + "-"
+                                        + LocalDateTime.now()
+                                                .format(
+                                                        DateTimeFormatter.ofPattern(
+                                                                "yyyyMMdd-HHmmss")));
         if (!resume) {
             List<Path> inputs = new ArrayList<>(corpusPaths);
             inputs.addAll(validCorpus);
             inputs.add(tok);
             inputs.add(initFrom);
-            OutputFolder.check(dir, FolderKind.RUN, overwrite, "--out", inputs.toArray(Path[]::new));
+            OutputFolder.check(
+                    dir, FolderKind.RUN, overwrite, "--out", inputs.toArray(Path[]::new));
             OptionChecks.outputFolder(dir, "--out");
         }
-        Pretrainer.Result r = Pretrainer.run(PretrainOptions.builder().setModel(model, obj).setCorpus(corpusPaths)
-                .setTokenizer(tok).setOutDir(dir).setCacheDir(cache != null ? cache : Paths.cache().resolve("shards"))
-                .optTraining(training).optResume(resume).optOverwrite(overwrite).optInitFrom(init)
-                .optExtendTo(resume && given("--steps") ? training.steps() : null).optDevice(device(device)).optLog(System.err)
-                .optValidation(validCorpus, validEvery, validBatches).build());
-        System.out.println(r.stoppedEarly() ? "stopped at step " + r.step() + ": " + r.runDir()
-                : "finished " + r.step() + " steps: " + r.runDir());
+        Pretrainer.Result r =
+                Pretrainer.run(
+                        PretrainOptions.builder()
+                                .setModel(model, obj)
+                                .setCorpus(corpusPaths)
+                                .setTokenizer(tok)
+                                .setOutDir(dir)
+                                .setCacheDir(
+                                        cache != null ? cache : Paths.cache().resolve("shards"))
+                                .optTraining(training)
+                                .optResume(resume)
+                                .optOverwrite(overwrite)
+                                .optInitFrom(init)
+                                .optExtendTo(resume && given("--steps") ? training.steps() : null)
+                                .optDevice(device(device))
+                                .optLog(System.err)
+                                .optValidation(validCorpus, validEvery, validBatches)
+                                .build());
+        System.out.println(
+                r.stoppedEarly()
+                        ? "stopped at step " + r.step() + ": " + r.runDir()
+                        : "finished " + r.step() + " steps: " + r.runDir());
         return 0;
     }
 
@@ -177,8 +280,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         int seq = training.seqLen();
         if (seq > model.maxPositions()) {
-            throw new BadInputException("--seq-len " + seq + " exceeds max_positions " + model.maxPositions() + " of "
-                    + config + ": expected --seq-len in [3, " + model.maxPositions() + "]");
+            throw new BadInputException(
+                    "--seq-len "
+                            + seq
+                            + " exceeds max_positions "
+                            + model.maxPositions()
+                            + " of "
+                            + config
+                            + ": expected --seq-len in [3, "
+                            + model.maxPositions()
+                            + "]");
         }
         OptionChecks.ablationFits(obj, model, config);
         PretrainOptions.checkValidation(validEvery, validCorpus, training, resume);
@@ -190,8 +301,8 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * A model sized to {@code --tokenizer}: its vocab_size becomes the tokenizer's (ids 0 to size - 1)
-     * unless {@code --set vocab_size} says otherwise (then the run checks that it covers the
+     * A model sized to {@code --tokenizer}: its vocab_size becomes the tokenizer's (ids 0 to size -
+     * 1) unless {@code --set vocab_size} says otherwise (then the run checks that it covers the
      * tokenizer). Without {@code --tokenizer} the preset's vocab_size stays (it is BERT's).
      */
     private ModelConfig withTokenizerVocabulary(ModelConfig model) {
@@ -200,7 +311,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         try (CorpusTokenizer loaded = CorpusTokenizer.load(tokenizer)) {
             int size = loaded.specialTokens().vocabSize();
-            return size == model.vocabSize() ? model : model.with(Map.of("vocab_size", Integer.toString(size)));
+            return size == model.vocabSize()
+                    ? model
+                    : model.with(Map.of("vocab_size", Integer.toString(size)));
         }
     }
 

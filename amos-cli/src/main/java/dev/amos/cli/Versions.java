@@ -30,6 +30,8 @@ public final class Versions implements IVersionProvider {
 
     @Override
     public String[] getVersion() {
-        return new String[] {"amos " + get("version") + " (DJL " + get("djl") + ", PyTorch " + get("pytorch") + ")"};
+        return new String[] {
+            "amos " + get("version") + " (DJL " + get("djl") + ", PyTorch " + get("pytorch") + ")"
+        };
     }
 }

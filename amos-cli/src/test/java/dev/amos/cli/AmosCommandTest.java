@@ -27,7 +27,10 @@ class AmosCommandTest {
     void helpListsEveryCommandOfTheContract() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String c : new String[] {"info", "train", "finetune", "glue", "eval", "embed", "export", "bench"}) {
+        for (String c :
+                new String[] {
+                    "info", "train", "finetune", "glue", "eval", "embed", "export", "bench"
+                }) {
             assertTrue(r.out().contains("\n  " + c + " "), c + " missing from:\n" + r.out());
         }
     }
@@ -37,7 +40,9 @@ class AmosCommandTest {
         System.setProperty("amos.home", System.getProperty("amos.repo.root", ".."));
         Run unknownPreset = run("train", "--config", "amos-huge");
         assertEquals(2, unknownPreset.code());
-        assertTrue(unknownPreset.err().startsWith("amos: unknown preset \"amos-huge\""), unknownPreset.err());
+        assertTrue(
+                unknownPreset.err().startsWith("amos: unknown preset \"amos-huge\""),
+                unknownPreset.err());
         assertEquals(1, unknownPreset.err().strip().lines().count(), unknownPreset.err());
         Run badAblation = run("train", "--ablation", "sometimes");
         assertEquals(2, badAblation.code());

@@ -9,8 +9,8 @@ import picocli.CommandLine;
 
 /**
  * One in-process run of the {@code amos} command line, as the tests see it: the exit code,
- * picocli's stdout and stderr, and everything the command printed to {@code System.out} and
- * {@code System.err} (the log).
+ * picocli's stdout and stderr, and everything the command printed to {@code System.out} and {@code
+ * System.err} (the log).
  *
  * @param code the exit code
  * @param out what picocli printed to its out writer
@@ -40,6 +40,7 @@ record CliRun(int code, String out, String err, String log) {
             System.setErr(systemErr);
             System.setOut(systemOut);
         }
-        return new CliRun(code, out.toString(), err.toString(), log.toString(StandardCharsets.UTF_8));
+        return new CliRun(
+                code, out.toString(), err.toString(), log.toString(StandardCharsets.UTF_8));
     }
 }

@@ -25,13 +25,17 @@ class DeviceOptionTest {
             if (device != null) {
                 withDevice.add(entry.getKey());
                 assertEquals("auto", String.valueOf(device.initialValue()), entry.getKey());
-                assertEquals(DeviceOption.DESCRIPTION.replace("${DEFAULT-VALUE}", "auto"), String.join(" ", device.description()), entry.getKey());
+                assertEquals(
+                        DeviceOption.DESCRIPTION.replace("${DEFAULT-VALUE}", "auto"),
+                        String.join(" ", device.description()),
+                        entry.getKey());
             }
         }
         for (String c : new String[] {"train", "bench", "finetune", "glue", "eval", "embed"}) {
             assertTrue(withDevice.contains(c), c + " lacks --device: " + withDevice);
         }
-        assertTrue(amos.getSubcommands().get("export").getCommandSpec().findOption("--device") == null,
+        assertTrue(
+                amos.getSubcommands().get("export").getCommandSpec().findOption("--device") == null,
                 "export writes from host memory and has no --device");
     }
 
@@ -39,11 +43,15 @@ class DeviceOptionTest {
     void autoIsTheEnginesDefaultDeviceAndCpuIsAlwaysTheCpu() {
         assertEquals(Engine.getInstance().defaultDevice(), DeviceOption.resolve("auto"));
         assertEquals(Device.cpu(), DeviceOption.resolve("cpu"));
-        BadInputException bad = assertThrows(BadInputException.class, () -> DeviceOption.resolve("tpu"));
+        BadInputException bad =
+                assertThrows(BadInputException.class, () -> DeviceOption.resolve("tpu"));
         assertEquals("--device: expected auto, cpu or gpu, got \"tpu\"", bad.getMessage());
         if (Engine.getInstance().getGpuCount() == 0) {
-            BadInputException noGpu = assertThrows(BadInputException.class, () -> DeviceOption.resolve("gpu"));
-            assertTrue(noGpu.getMessage().startsWith("--device gpu: no GPU visible to PyTorch"), noGpu.getMessage());
+            BadInputException noGpu =
+                    assertThrows(BadInputException.class, () -> DeviceOption.resolve("gpu"));
+            assertTrue(
+                    noGpu.getMessage().startsWith("--device gpu: no GPU visible to PyTorch"),
+                    noGpu.getMessage());
         } else {
             assertEquals(Device.gpu(), DeviceOption.resolve("gpu"));
         }

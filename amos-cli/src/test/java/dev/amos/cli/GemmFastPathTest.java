@@ -22,23 +22,43 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GemmFastPathTest {
 
-    private static final Path REPO = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+    private static final Path REPO =
+            Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
 
-    /** Relative to the largest magnitude of each output; summation order may differ between kernels. */
+    /**
+     * Relative to the largest magnitude of each output; summation order may differ between kernels.
+     */
     private static final double TOLERANCE = 1e-5;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void theFastPathMatchesTheGenericPath() throws Exception {
         List<String> cpuinfo = Files.readAllLines(Path.of("/proc/cpuinfo"));
-        String flags = " " + cpuinfo.stream().filter(l -> l.startsWith("flags")).findFirst().orElse("") + " ";
-        assumeTrue(GemmPath.of(cpuinfo, List.of(), null).name().equals("mkl-generic")
-                && flags.contains(" avx2 ") && flags.contains(" fma "), "not a non-Intel x86-64 CPU with avx2 and fma");
+        String flags =
+                " "
+                        + cpuinfo.stream().filter(l -> l.startsWith("flags")).findFirst().orElse("")
+                        + " ";
+        assumeTrue(
+                GemmPath.of(cpuinfo, List.of(), null).name().equals("mkl-generic")
+                        && flags.contains(" avx2 ")
+                        && flags.contains(" fma "),
+                "not a non-Intel x86-64 CPU with avx2 and fma");
         Path shim = tmp.resolve(GemmPath.SHIM_NAME + "-test.so");
-        assumeTrue(run(List.of("cc", "-shared", "-fPIC", "-O2", "-o", shim.toString(),
-                REPO.resolve("amos-cli/src/main/c/mkl_intel_cpu_true.c").toString()), null) == 0, "no cc");
+        assumeTrue(
+                run(
+                                List.of(
+                                        "cc",
+                                        "-shared",
+                                        "-fPIC",
+                                        "-O2",
+                                        "-o",
+                                        shim.toString(),
+                                        REPO.resolve("amos-cli/src/main/c/mkl_intel_cpu_true.c")
+                                                .toString()),
+                                null)
+                        == 0,
+                "no cc");
 
         Probe generic = probe(null);
         Probe fast = probe(shim);
@@ -56,7 +76,16 @@ class GemmFastPathTest {
                 diff = Math.max(diff, Math.abs(a[i] - b[i]));
             }
             assertTrue(scale > 0, "output " + k + " is all zeros");
-            assertTrue(diff <= TOLERANCE * scale, "output " + k + ": max |fast - generic| " + diff + " > " + TOLERANCE + " x " + scale);
+            assertTrue(
+                    diff <= TOLERANCE * scale,
+                    "output "
+                            + k
+                            + ": max |fast - generic| "
+                            + diff
+                            + " > "
+                            + TOLERANCE
+                            + " x "
+                            + scale);
         }
     }
 
@@ -64,8 +93,14 @@ class GemmFastPathTest {
 
     private Probe probe(Path preload) throws IOException, InterruptedException {
         Path out = tmp.resolve(preload == null ? "generic.bin" : "fast.bin");
-        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Doffline=true", "-cp", System.getProperty("java.class.path"), GemmProbe.class.getName(), out.toString());
+        List<String> command =
+                List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Doffline=true",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        GemmProbe.class.getName(),
+                        out.toString());
         assertEquals(0, run(command, preload), "the probe failed, see " + tmp.resolve("probe.log"));
         try (DataInputStream in = new DataInputStream(Files.newInputStream(out))) {
             String path = in.readUTF();
@@ -82,8 +117,12 @@ class GemmFastPathTest {
     }
 
     private int run(List<String> command, Path preload) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(tmp.resolve("probe.log").toFile()));
+        ProcessBuilder pb =
+                new ProcessBuilder(command)
+                        .redirectErrorStream(true)
+                        .redirectOutput(
+                                ProcessBuilder.Redirect.appendTo(
+                                        tmp.resolve("probe.log").toFile()));
         pb.environment().remove("LD_PRELOAD");
         if (preload != null) {
             pb.environment().put("LD_PRELOAD", preload.toString());

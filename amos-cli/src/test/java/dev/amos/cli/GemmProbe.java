@@ -25,7 +25,7 @@ public final class GemmProbe {
         Path out = Path.of(args[0]);
         Random random = new Random(20220125L);
         try (NDManager m = NDManager.newBaseManager(ai.djl.Device.cpu());
-             DataOutputStream o = new DataOutputStream(Files.newOutputStream(out))) {
+                DataOutputStream o = new DataOutputStream(Files.newOutputStream(out))) {
             o.writeUTF(GemmPath.current().name());
             write(o, input(m, random, 256, 256).matMul(input(m, random, 256, 256)));
             write(o, input(m, random, 77, 128).matMul(input(m, random, 128, 30522)));

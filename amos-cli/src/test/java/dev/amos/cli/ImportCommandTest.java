@@ -17,13 +17,12 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
- * {@code amos import} through the CLI: a fixture imports and fine-tunes; every bad input below
- * ends with exit 2, one line naming the file (and key or line), and no output folder.
+ * {@code amos import} through the CLI: a fixture imports and fine-tunes; every bad input below ends
+ * with exit 2, one line naming the file (and key or line), and no output folder.
  */
 class ImportCommandTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private record Run(int code, String out, String err) {}
 
@@ -38,10 +37,15 @@ class ImportCommandTest {
     }
 
     private static Path fixture(String name) {
-        return Path.of(System.getProperty("amos.repo.root", "..")).resolve("testdata/fixtures").resolve(name);
+        return Path.of(System.getProperty("amos.repo.root", ".."))
+                .resolve("testdata/fixtures")
+                .resolve(name);
     }
 
-    /** A writable copy of a fixture whose {@code file} is replaced by {@code content} (null: deleted). */
+    /**
+     * A writable copy of a fixture whose {@code file} is replaced by {@code content} (null:
+     * deleted).
+     */
     private Path copyWith(String fixture, String file, byte[] content) throws IOException {
         Path from = fixture(fixture);
         Path copy = Files.createDirectories(tmp.resolve("src-" + System.nanoTime()));
@@ -69,33 +73,89 @@ class ImportCommandTest {
         assertFalse(r.err().contains("\tat "), context);
         assertFalse(Files.exists(out), "output folder left behind: " + out);
         try (Stream<Path> left = Files.list(tmp)) {
-            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary folder left behind");
+            assertTrue(
+                    left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")),
+                    "temporary folder left behind");
         }
     }
 
     @Test
     void importsThenFinetuneEvalEmbedAndExportTakeTheFolder() throws IOException {
         Path model = tmp.resolve("amos-tiny-import");
-        Run r = run("import", "--from", fixture("amos-hf-tiny").toString(), "--out", model.toString());
+        Run r =
+                run(
+                        "import",
+                        "--from",
+                        fixture("amos-hf-tiny").toString(),
+                        "--out",
+                        model.toString());
         assertEquals(0, r.code(), r.err());
         for (String f : List.of("encoder.params", "config.json", "tokenizer.json")) {
             assertTrue(Files.isRegularFile(model.resolve(f)), f);
         }
         Path glue = Path.of(System.getProperty("amos.repo.root", "..")).resolve("testdata/glue");
         Path ft = tmp.resolve("rte");
-        Run f = run("finetune", "--model", model.toString(), "--task", "RTE", "--data", glue.toString(), "--seeds", "1",
-                "--epochs", "1", "--train-limit", "16", "--batch-size", "8", "--max-len", "32", "--device", "cpu",
-                "--out", ft.toString());
+        Run f =
+                run(
+                        "finetune",
+                        "--model",
+                        model.toString(),
+                        "--task",
+                        "RTE",
+                        "--data",
+                        glue.toString(),
+                        "--seeds",
+                        "1",
+                        "--epochs",
+                        "1",
+                        "--train-limit",
+                        "16",
+                        "--batch-size",
+                        "8",
+                        "--max-len",
+                        "32",
+                        "--device",
+                        "cpu",
+                        "--out",
+                        ft.toString());
         assertEquals(0, f.code(), f.out() + f.err());
-        Run e = run("eval", "--model", ft.toString(), "--task", "RTE", "--data", glue.toString(), "--split", "dev");
+        Run e =
+                run(
+                        "eval",
+                        "--model",
+                        ft.toString(),
+                        "--task",
+                        "RTE",
+                        "--data",
+                        glue.toString(),
+                        "--split",
+                        "dev");
         assertEquals(0, e.code(), e.out() + e.err());
-        Path texts = Files.writeString(tmp.resolve("texts.txt"), "The quick brown fox jumps over the lazy dog.\nshort\n");
+        Path texts =
+                Files.writeString(
+                        tmp.resolve("texts.txt"),
+                        "The quick brown fox jumps over the lazy dog.\nshort\n");
         Path vectors = tmp.resolve("vectors.jsonl");
-        Run m = run("embed", "--model", model.toString(), "--pooling", "cls", "--input", texts.toString(),
-                "--output", vectors.toString());
+        Run m =
+                run(
+                        "embed",
+                        "--model",
+                        model.toString(),
+                        "--pooling",
+                        "cls",
+                        "--input",
+                        texts.toString(),
+                        "--output",
+                        vectors.toString());
         assertEquals(0, m.code(), m.out() + m.err());
         assertEquals(2, Files.readAllLines(vectors).size());
-        Run x = run("export", "--model", model.toString(), "--out", tmp.resolve("export").toString());
+        Run x =
+                run(
+                        "export",
+                        "--model",
+                        model.toString(),
+                        "--out",
+                        tmp.resolve("export").toString());
         assertEquals(0, x.code(), x.out() + x.err());
         assertTrue(Files.isRegularFile(tmp.resolve("export").resolve("serving.properties")));
     }
@@ -104,7 +164,13 @@ class ImportCommandTest {
     void refusesAnExistingOutputFolder() throws IOException {
         Path out = Files.createDirectories(tmp.resolve("taken"));
         Files.writeString(out.resolve("keep.txt"), "mine");
-        Run r = run("import", "--from", fixture("amos-hf-tiny").toString(), "--out", out.toString());
+        Run r =
+                run(
+                        "import",
+                        "--from",
+                        fixture("amos-hf-tiny").toString(),
+                        "--out",
+                        out.toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("is not empty and amos did not write it"), r.err());
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
@@ -113,15 +179,22 @@ class ImportCommandTest {
     @Test
     void refusesTruncatedZipWeights() throws IOException {
         byte[] full = Files.readAllBytes(fixture("amos-hf-tiny").resolve("pytorch_model.bin"));
-        assertRefused(copyWith("amos-hf-tiny", "pytorch_model.bin", Arrays.copyOf(full, full.length / 2)),
-                "pytorch_model.bin", "truncated");
+        assertRefused(
+                copyWith("amos-hf-tiny", "pytorch_model.bin", Arrays.copyOf(full, full.length / 2)),
+                "pytorch_model.bin",
+                "truncated");
     }
 
     @Test
     void refusesTruncatedLegacyWeights() throws IOException {
         byte[] full = Files.readAllBytes(fixture("cocolm-hf-legacy").resolve("pytorch_model.bin"));
-        assertRefused(copyWith("cocolm-hf-legacy", "pytorch_model.bin", Arrays.copyOf(full, full.length - 1000)),
-                "pytorch_model.bin", "truncated");
+        assertRefused(
+                copyWith(
+                        "cocolm-hf-legacy",
+                        "pytorch_model.bin",
+                        Arrays.copyOf(full, full.length - 1000)),
+                "pytorch_model.bin",
+                "truncated");
     }
 
     @Test
@@ -129,7 +202,10 @@ class ImportCommandTest {
         byte[] random = new byte[4096];
         new java.util.Random(7).nextBytes(random);
         random[0] = 0x13;
-        assertRefused(copyWith("amos-hf-tiny", "pytorch_model.bin", random), "pytorch_model.bin", "not a PyTorch state dict");
+        assertRefused(
+                copyWith("amos-hf-tiny", "pytorch_model.bin", random),
+                "pytorch_model.bin",
+                "not a PyTorch state dict");
         random[0] = (byte) 0x80;
         assertRefused(copyWith("amos-hf-tiny", "pytorch_model.bin", random), "pytorch_model.bin");
     }
@@ -138,13 +214,17 @@ class ImportCommandTest {
     void refusesATorchScriptArchive() throws IOException {
         Path ts = tmp.resolve("ts.zip");
         try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(ts))) {
-            for (String name : List.of("model/data.pkl", "model/code/__torch__.py", "model/constants.pkl")) {
+            for (String name :
+                    List.of("model/data.pkl", "model/code/__torch__.py", "model/constants.pkl")) {
                 zip.putNextEntry(new java.util.zip.ZipEntry(name));
                 zip.write(new byte[] {(byte) 0x80, 2, '.'});
                 zip.closeEntry();
             }
         }
-        assertRefused(copyWith("amos-hf-tiny", "pytorch_model.bin", Files.readAllBytes(ts)), "pytorch_model.bin", "TorchScript");
+        assertRefused(
+                copyWith("amos-hf-tiny", "pytorch_model.bin", Files.readAllBytes(ts)),
+                "pytorch_model.bin",
+                "TorchScript");
     }
 
     @Test
@@ -155,28 +235,46 @@ class ImportCommandTest {
 
     @Test
     void refusesAGarbageSpModel() throws IOException {
-        assertRefused(copyWith("amos-hf-tiny", "sp.model", "this is not a protobuf\n".repeat(10).getBytes()),
-                "sp.model", "not a SentencePiece model");
+        assertRefused(
+                copyWith(
+                        "amos-hf-tiny",
+                        "sp.model",
+                        "this is not a protobuf\n".repeat(10).getBytes()),
+                "sp.model",
+                "not a SentencePiece model");
     }
 
     @Test
     void refusesAMalformedDictLine() throws IOException {
         String dict = Files.readString(fixture("amos-hf-tiny").resolve("dict.txt"));
         String bad = dict.replaceFirst("\n", "\nbroken line-without-count x\n");
-        assertRefused(copyWith("amos-hf-tiny", "dict.txt", bad.getBytes()), "dict.txt:2:", "integer count");
+        assertRefused(
+                copyWith("amos-hf-tiny", "dict.txt", bad.getBytes()),
+                "dict.txt:2:",
+                "integer count");
     }
 
     @Test
     void refusesAnotherModelType() throws IOException {
-        String config = Files.readString(fixture("amos-hf-tiny").resolve("config.json")).replace("\"amos\"", "\"bert\"");
-        assertRefused(copyWith("amos-hf-tiny", "config.json", config.getBytes()), "config.json", "\"model_type\" is \"bert\"");
+        String config =
+                Files.readString(fixture("amos-hf-tiny").resolve("config.json"))
+                        .replace("\"amos\"", "\"bert\"");
+        assertRefused(
+                copyWith("amos-hf-tiny", "config.json", config.getBytes()),
+                "config.json",
+                "\"model_type\" is \"bert\"");
     }
 
     @Test
     void refusesAConfigThatDisagreesWithTheWeights() throws IOException {
-        String config = Files.readString(fixture("amos-hf-tiny").resolve("config.json"))
-                .replace("\"intermediate_size\": 256", "\"intermediate_size\": 512");
-        assertRefused(copyWith("amos-hf-tiny", "config.json", config.getBytes()), "pytorch_model.bin",
-                "intermediate.dense.weight", "[256, 64]", "[512, 64]");
+        String config =
+                Files.readString(fixture("amos-hf-tiny").resolve("config.json"))
+                        .replace("\"intermediate_size\": 256", "\"intermediate_size\": 512");
+        assertRefused(
+                copyWith("amos-hf-tiny", "config.json", config.getBytes()),
+                "pytorch_model.bin",
+                "intermediate.dense.weight",
+                "[256, 64]",
+                "[512, 64]");
     }
 }

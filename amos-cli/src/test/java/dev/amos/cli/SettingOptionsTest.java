@@ -30,23 +30,74 @@ import picocli.CommandLine.Model.OptionSpec;
 class SettingOptionsTest {
 
     /** The options {@code amos train --help} listed before they were generated from the table. */
-    private static final List<String> TRAIN_OPTIONS = List.of("--config", "--objective", "--ablation", "--corpus",
-            "--valid-corpus", "--valid-every", "--valid-batches", "--tokenizer", "--steps", "--batch-size", "--accumulate",
-            "--seq-len", "--lr", "--warmup", "--weight-decay", "--clip", "--rtd-weight", "--mask-prob", "--seed", "--device",
-            "--out", "--resume", "--overwrite", "--init-from", "--checkpoint-every", "--keep-checkpoints", "--log-every",
-            "--max-skipped", "--set", "--cache", "--help", "--version", "--verbose");
+    private static final List<String> TRAIN_OPTIONS =
+            List.of(
+                    "--config",
+                    "--objective",
+                    "--ablation",
+                    "--corpus",
+                    "--valid-corpus",
+                    "--valid-every",
+                    "--valid-batches",
+                    "--tokenizer",
+                    "--steps",
+                    "--batch-size",
+                    "--accumulate",
+                    "--seq-len",
+                    "--lr",
+                    "--warmup",
+                    "--weight-decay",
+                    "--clip",
+                    "--rtd-weight",
+                    "--mask-prob",
+                    "--seed",
+                    "--device",
+                    "--out",
+                    "--resume",
+                    "--overwrite",
+                    "--init-from",
+                    "--checkpoint-every",
+                    "--keep-checkpoints",
+                    "--log-every",
+                    "--max-skipped",
+                    "--set",
+                    "--cache",
+                    "--help",
+                    "--version",
+                    "--verbose");
 
-    /** The options {@code amos finetune --help} listed before they were generated from the table. */
-    private static final List<String> FINETUNE_OPTIONS = List.of("--model", "--data", "--seeds", "--seed", "--epochs",
-            "--lr", "--batch-size", "--max-len", "--train-limit", "--warmup", "--weight-decay", "--clip", "--log-every",
-            "--device", "--overwrite", "--task", "--out", "--help", "--version", "--verbose");
+    /**
+     * The options {@code amos finetune --help} listed before they were generated from the table.
+     */
+    private static final List<String> FINETUNE_OPTIONS =
+            List.of(
+                    "--model",
+                    "--data",
+                    "--seeds",
+                    "--seed",
+                    "--epochs",
+                    "--lr",
+                    "--batch-size",
+                    "--max-len",
+                    "--train-limit",
+                    "--warmup",
+                    "--weight-decay",
+                    "--clip",
+                    "--log-every",
+                    "--device",
+                    "--overwrite",
+                    "--task",
+                    "--out",
+                    "--help",
+                    "--version",
+                    "--verbose");
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
 
     @BeforeAll
     static void home() {
-        Path repo = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+        Path repo =
+                Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
         System.setProperty("amos.home", repo.toString());
     }
 
@@ -59,22 +110,34 @@ class SettingOptionsTest {
         assertGenerated("train", TrainKey.values());
         String flat = help.replaceAll("\\s+", " ");
         assertTrue(flat.contains("--steps=<steps> Optimizer steps, >= 1 (default: 300)."), flat);
-        assertTrue(flat.contains("Warmup steps, >= 0, at most --steps (default: 10% of --steps)."), flat);
-        assertTrue(flat.contains("--mask-prob=<maskProb> Share of tokens masked, in (0, 1) (default: 0.15)."), flat);
+        assertTrue(
+                flat.contains("Warmup steps, >= 0, at most --steps (default: 10% of --steps)."),
+                flat);
+        assertTrue(
+                flat.contains(
+                        "--mask-prob=<maskProb> Share of tokens masked, in (0, 1) (default: 0.15)."),
+                flat);
     }
 
     @Test
     void finetuneAndGlueHelpListEveryKeyWithItsRangeAndDefault() {
         String help = CliRun.of("finetune", "--help").out();
         for (String option : FINETUNE_OPTIONS) {
-            assertTrue(help.contains(option), option + " missing from amos finetune --help:\n" + help);
+            assertTrue(
+                    help.contains(option), option + " missing from amos finetune --help:\n" + help);
         }
         assertGenerated("finetune", FinetuneKey.values());
         assertGenerated("glue", FinetuneKey.values());
-        assertTrue(help.replaceAll("\\s+", " ").contains("Warmup fraction of the steps, in [0, 1] (default: 0.1)."), help);
+        assertTrue(
+                help.replaceAll("\\s+", " ")
+                        .contains("Warmup fraction of the steps, in [0, 1] (default: 0.1)."),
+                help);
     }
 
-    /** Each setting with an option is an option of {@code command} whose --help text is the setting's, range and default included. */
+    /**
+     * Each setting with an option is an option of {@code command} whose --help text is the
+     * setting's, range and default included.
+     */
     private static void assertGenerated(String command, Setting... settings) {
         CommandLine cmd = AmosCommand.commandLine().getSubcommands().get(command);
         String help = cmd.getUsageMessage().replaceAll("\\s+", " ");
@@ -86,7 +149,9 @@ class SettingOptionsTest {
             assertNotNull(o, command + " has no option " + s.option() + " for " + s.key());
             assertEquals(s, o.userObject(), s.option());
             assertTrue(help.contains(s.help()), command + " --help lacks \"" + s.help() + "\"");
-            assertTrue(s.help().contains(s.range().describe(s.integral())) || s.range().describe(s.integral()).equals("(any)"),
+            assertTrue(
+                    s.help().contains(s.range().describe(s.integral()))
+                            || s.range().describe(s.integral()).equals("(any)"),
                     s.help());
             assertTrue(s.help().contains("(default: "), s.help());
         }
@@ -115,19 +180,43 @@ class SettingOptionsTest {
                 continue;
             }
             if (key.onResume() == TrainKey.OnResume.APPLIED) {
-                assertTrue(ResumeOptions.APPLIED.contains(key.option()), key.option() + " is not said to apply");
+                assertTrue(
+                        ResumeOptions.APPLIED.contains(key.option()),
+                        key.option() + " is not said to apply");
                 continue;
             }
             compared++;
             assertTrue(!ResumeOptions.APPLIED.contains(key.option()), key.option());
             Number mine = another(key, recorded.get(key));
-            CliRun r = CliRun.of("train", "--resume", "--out", run.toString(), key.option(), mine.toString());
+            CliRun r =
+                    CliRun.of(
+                            "train",
+                            "--resume",
+                            "--out",
+                            run.toString(),
+                            key.option(),
+                            mine.toString());
             assertEquals(2, r.code(), key.option() + ": " + r.err() + r.log());
-            assertTrue(r.err().startsWith("amos: --resume: " + key.option() + " " + mine + " differs from the run's "
-                    + recorded.get(key)), r.err());
+            assertTrue(
+                    r.err()
+                            .startsWith(
+                                    "amos: --resume: "
+                                            + key.option()
+                                            + " "
+                                            + mine
+                                            + " differs from the run's "
+                                            + recorded.get(key)),
+                    r.err());
         }
         assertTrue(compared >= 14, compared + " compared options");
-        assertEquals(List.of("--steps", "--device", "--cache", "--valid-corpus", "--valid-every", "--valid-batches"),
+        assertEquals(
+                List.of(
+                        "--steps",
+                        "--device",
+                        "--cache",
+                        "--valid-corpus",
+                        "--valid-every",
+                        "--valid-batches"),
                 ResumeOptions.APPLIED);
     }
 
@@ -144,8 +233,16 @@ class SettingOptionsTest {
 
     @Test
     void everyFinetuneOptionReachesTheConfig() {
-        List<String> args = new ArrayList<>(List.of("finetune", "--model", tmp.toString(), "--data", tmp.toString(),
-                "--task", "RTE"));
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "finetune",
+                                "--model",
+                                tmp.toString(),
+                                "--data",
+                                tmp.toString(),
+                                "--task",
+                                "RTE"));
         List<Number> given = new ArrayList<>();
         for (FinetuneKey key : FinetuneKey.values()) {
             Number v = another(key, key.defaultValue().doubleValue() == 0 ? 2 : key.defaultValue());
@@ -160,8 +257,13 @@ class SettingOptionsTest {
             assertEquals(given.get(key.ordinal()), c.get(key), key.option());
             assertTrue(!c.get(key).equals(key.defaultValue()), key.option() + " kept its default");
         }
-        FinetuneConfig defaults = FinetuneConfig.builder().setPretrained(tmp).setTask(GlueTask.RTE).setGlueDir(tmp)
-                .setOutDir(tmp).build();
+        FinetuneConfig defaults =
+                FinetuneConfig.builder()
+                        .setPretrained(tmp)
+                        .setTask(GlueTask.RTE)
+                        .setGlueDir(tmp)
+                        .setOutDir(tmp)
+                        .build();
         for (FinetuneKey key : FinetuneKey.values()) {
             assertEquals(key.defaultValue(), defaults.get(key), key.key());
         }

@@ -2,10 +2,10 @@ package dev.amos.importer;
 
 import dev.amos.model.BadInputException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,8 +19,8 @@ import java.util.Map;
  * Dictionary} gives (microsoft/AMOS {@code huggingface/amos/tokenization_utils.py}): {@code <s>}=0,
  * {@code <pad>}=1, {@code </s>}=2, {@code <unk>}=3, then the file's symbols in order (a duplicate
  * keeps its first id; a symbol that aliases a special one, such as {@code [CLS]}, is that one),
- * then {@code <mask>} appended unless the file has it. Lines are {@code <symbol> <count>}, split
- * at the last space; a line without a space is a symbol alone.
+ * then {@code <mask>} appended unless the file has it. Lines are {@code <symbol> <count>}, split at
+ * the last space; a line without a space is a symbol alone.
  *
  * @param symbols every symbol by id, specials included ({@code <s>}, {@code <pad>}, ...)
  * @param maskId the id of {@code <mask>}
@@ -36,8 +36,10 @@ public record FairseqDictionary(List<String> symbols, int maskId) {
     static final List<String> SPECIALS = List.of("<s>", "<pad>", "</s>", "<unk>");
 
     /** The reference's alias table: file symbols that are special ones. */
-    private static final Map<String, String> ALIASES = Map.of("[CLS]", "<s>", "[PAD]", "<pad>", "[SEP]", "</s>",
-            "[UNK]", "<unk>", "[MASK]", "<mask>");
+    private static final Map<String, String> ALIASES =
+            Map.of(
+                    "[CLS]", "<s>", "[PAD]", "<pad>", "[SEP]", "</s>", "[UNK]", "<unk>", "[MASK]",
+                    "<mask>");
 
     /** The id of a symbol, or {@link #UNK}. */
     public int id(String symbol, Map<String, Integer> index) {
@@ -61,12 +63,17 @@ public record FairseqDictionary(List<String> symbols, int maskId) {
     /** Reads {@code file}; a malformed line is an error naming the line. */
     public static FairseqDictionary load(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "no such file (expected the released fairseq dict.txt)");
+            throw BadInputException.of(
+                    file, "no such file (expected the released fairseq dict.txt)");
         }
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            text =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                            .toString();
         } catch (CharacterCodingException e) {
             throw BadInputException.of(file, "not UTF-8 text (expected lines '<symbol> <count>')");
         } catch (IOException e) {
@@ -87,17 +94,27 @@ public record FairseqDictionary(List<String> symbols, int maskId) {
             if ("#fairseq:overwrite".equals(field)) {
                 int s2 = symbol.lastIndexOf(' ');
                 if (s2 < 0) {
-                    throw BadInputException.of(file, i + 1, "expected '<symbol> <count> #fairseq:overwrite', got \"" + lines[i] + "\"");
+                    throw BadInputException.of(
+                            file,
+                            i + 1,
+                            "expected '<symbol> <count> #fairseq:overwrite', got \""
+                                    + lines[i]
+                                    + "\"");
                 }
                 field = symbol.substring(s2 + 1);
                 symbol = symbol.substring(0, s2);
             }
             if (field != null && !field.matches("-?[0-9]+")) {
-                throw BadInputException.of(file, i + 1, "expected '<symbol> <count>' with an integer count, got \""
-                        + lines[i] + "\"");
+                throw BadInputException.of(
+                        file,
+                        i + 1,
+                        "expected '<symbol> <count>' with an integer count, got \""
+                                + lines[i]
+                                + "\"");
             }
             if (symbol.isEmpty()) {
-                throw BadInputException.of(file, i + 1, "empty symbol (expected '<symbol> <count>')");
+                throw BadInputException.of(
+                        file, i + 1, "empty symbol (expected '<symbol> <count>')");
             }
             symbol = ALIASES.getOrDefault(symbol, symbol);
             if (!ids.containsKey(symbol)) {
@@ -105,10 +122,13 @@ public record FairseqDictionary(List<String> symbols, int maskId) {
                 symbols.add(symbol);
             }
         }
-        int mask = ids.computeIfAbsent("<mask>", k -> {
-            symbols.add(k);
-            return symbols.size() - 1;
-        });
+        int mask =
+                ids.computeIfAbsent(
+                        "<mask>",
+                        k -> {
+                            symbols.add(k);
+                            return symbols.size() - 1;
+                        });
         return new FairseqDictionary(List.copyOf(symbols), mask);
     }
 }

@@ -11,13 +11,13 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amos.model.EncoderFolder;
 import dev.amos.eval.serve.ModelExporter;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.ModelConfig;
 import dev.amos.model.export.SafetensorsWriter;
 import dev.amos.model.export.ScriptTensor;
@@ -33,18 +33,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code amos export --format hf}: an encoder folder (a pretraining run, its {@code discriminator/},
- * or an {@code amos import}) in the layout of Microsoft's released Hugging Face repos, which {@code
- * AMOSModel} of microsoft/AMOS ({@code huggingface/amos/modeling_amos.py}) loads and {@link
- * ReleasedModelImporter} reads back to the same encoder weights bit for bit:
+ * {@code amos export --format hf}: an encoder folder (a pretraining run, its {@code
+ * discriminator/}, or an {@code amos import}) in the layout of Microsoft's released Hugging Face
+ * repos, which {@code AMOSModel} of microsoft/AMOS ({@code huggingface/amos/modeling_amos.py})
+ * loads and {@link ReleasedModelImporter} reads back to the same encoder weights bit for bit:
  *
  * <ul>
  *   <li>{@code config.json}: the keys of the released configs ({@code AMOSConfig}), plus {@code
  *       amos_export} (what amos recorded: source, tokenizer, max length);
  *   <li>{@code pytorch_model.bin} (a {@code torch.save} zip, what {@code from_pretrained} loads) or
  *       {@code model.safetensors}: the encoder's state dict under the released key names ({@link
- *       KeyMap}) and prefix ({@code amos.} for runs, the import's own for imports), float32, the word
- *       embedding cut to {@code vocab_size} rows (an import's alias rows are rebuilt by the import);
+ *       KeyMap}) and prefix ({@code amos.} for runs, the import's own for imports), float32, the
+ *       word embedding cut to {@code vocab_size} rows (an import's alias rows are rebuilt by the
+ *       import);
  *   <li>the tokenizer: an import's {@code sp.model} and {@code dict.txt} as they were imported; a
  *       WordPiece run's {@code tokenizer.json}, its {@code vocab.txt} and a {@code
  *       tokenizer_config.json} for transformers' {@code BertTokenizer}.
@@ -54,7 +55,10 @@ public final class HfExporter {
 
     /** The weight file formats. */
     public enum Weights {
-        /** {@code pytorch_model.bin}, a torch.save zip: what the released code's {@code from_pretrained} loads. */
+        /**
+         * {@code pytorch_model.bin}, a torch.save zip: what the released code's {@code
+         * from_pretrained} loads.
+         */
         BIN("pytorch_model.bin"),
         /** {@code model.safetensors}. */
         SAFETENSORS("model.safetensors");
@@ -77,7 +81,8 @@ public final class HfExporter {
                     return w;
                 }
             }
-            throw new BadInputException("--weights: expected bin or safetensors, got \"" + name + "\"");
+            throw new BadInputException(
+                    "--weights: expected bin or safetensors, got \"" + name + "\"");
         }
     }
 
@@ -97,12 +102,17 @@ public final class HfExporter {
      * @param maxLength tokens per text recorded in config.json
      * @param files the files written, in order
      */
-    public record Exported(String modelType, String keyPrefix, int vocabSize, String tokenizer, int maxLength,
+    public record Exported(
+            String modelType,
+            String keyPrefix,
+            int vocabSize,
+            String tokenizer,
+            int maxLength,
             List<String> files) {}
 
     /**
-     * An encoder folder checked for the released layout: everything {@link #writeInto} needs,
-     * read before any weight.
+     * An encoder folder checked for the released layout: everything {@link #writeInto} needs, read
+     * before any weight.
      */
     public static final class Source {
         private final EncoderFolder folder;
@@ -113,8 +123,14 @@ public final class HfExporter {
         private final String tokenizer;
         private final int maxLength;
 
-        private Source(EncoderFolder folder, String modelType, String keyPrefix, int vocabSize, int padId,
-                String tokenizer, int maxLength) {
+        private Source(
+                EncoderFolder folder,
+                String modelType,
+                String keyPrefix,
+                int vocabSize,
+                int padId,
+                String tokenizer,
+                int maxLength) {
             this.folder = folder;
             this.modelType = modelType;
             this.keyPrefix = keyPrefix;
@@ -136,16 +152,21 @@ public final class HfExporter {
      * Opens and checks {@code model} (a run, its {@code discriminator/} or an import).
      *
      * @param maxLength tokens per text to record, 0 for the default (min(512, positions))
-     * @throws BadInputException naming the folder (file, key) when it cannot be written in the released layout
+     * @throws BadInputException naming the folder (file, key) when it cannot be written in the
+     *     released layout
      */
     public static Source open(Path model, int maxLength) {
         EncoderFolder folder = EncoderFolder.open(model);
         ModelConfig m = folder.model();
         int length = folder.maxLength(maxLength, "--max-len");
         if (m.tokenEmbeddingSize() != m.hiddenSize()) {
-            throw BadInputException.of(folder.configFile(), "\"embedding_size\" is " + m.embeddingSize()
-                    + ": the released AMOSModel has token embeddings as wide as hidden_size " + m.hiddenSize()
-                    + " (no projection), so this model has no released layout");
+            throw BadInputException.of(
+                    folder.configFile(),
+                    "\"embedding_size\" is "
+                            + m.embeddingSize()
+                            + ": the released AMOSModel has token embeddings as wide as hidden_size "
+                            + m.hiddenSize()
+                            + " (no projection), so this model has no released layout");
         }
         JsonObject config = readJson(folder.configFile());
         if (!ReleasedModelImporter.OBJECTIVE.equals(folder.objective()) || !config.has("import")) {
@@ -158,16 +179,22 @@ public final class HfExporter {
         String tokenizer = string(imp, "tokenizer", "sentencepiece");
         int vocab = imp.has("aliases_from") ? imp.get("aliases_from").getAsInt() : m.vocabSize();
         if (tokenizer.equals("sentencepiece")) {
-            for (String file : List.of(ReleasedModelImporter.SP_MODEL, ReleasedModelImporter.DICT)) {
+            for (String file :
+                    List.of(ReleasedModelImporter.SP_MODEL, ReleasedModelImporter.DICT)) {
                 if (!Files.isRegularFile(folder.dir().resolve(file))) {
-                    throw BadInputException.of(folder.dir(), "imported folder without " + file + " (imports made before"
-                            + " amos kept sp.model and dict.txt): run 'amos import' again from the released files");
+                    throw BadInputException.of(
+                            folder.dir(),
+                            "imported folder without "
+                                    + file
+                                    + " (imports made before"
+                                    + " amos kept sp.model and dict.txt): run 'amos import' again from the released files");
                 }
             }
             int pad = imp.has("pad_id") ? imp.get("pad_id").getAsInt() : FairseqDictionary.PAD;
             return new Source(folder, type, prefix, vocab, pad, tokenizer, length);
         }
-        return new Source(folder, type, prefix, vocab, wordPiecePad(folder.tokenizer()), tokenizer, length);
+        return new Source(
+                folder, type, prefix, vocab, wordPiecePad(folder.tokenizer()), tokenizer, length);
     }
 
     /**
@@ -177,11 +204,13 @@ public final class HfExporter {
      *
      * @param maxLength tokens per text to record, 0 for the default
      */
-    public static Exported export(Path model, Path out, Weights weights, int maxLength, boolean overwrite)
+    public static Exported export(
+            Path model, Path out, Weights weights, int maxLength, boolean overwrite)
             throws IOException {
         Source source = open(model, maxLength);
         OutputFolder.check(out, FolderKind.EXPORT, overwrite, "--out", model);
-        try (OutputFolder folder = OutputFolder.staged(out, FolderKind.EXPORT, overwrite, "--out", model)) {
+        try (OutputFolder folder =
+                OutputFolder.staged(out, FolderKind.EXPORT, overwrite, "--out", model)) {
             Exported exported = writeInto(source, folder.dir(), weights);
             folder.commit(ModelExporter.marker(FORMAT, "encoder", model));
             return exported;
@@ -204,10 +233,13 @@ public final class HfExporter {
             Map<String, ScriptTensor> state = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : encoder.namedTensors().entrySet()) {
                 NDArray array = e.getValue();
-                if (e.getKey().equals("embeddings.word") && array.getShape().get(0) != source.vocabSize) {
+                if (e.getKey().equals("embeddings.word")
+                        && array.getShape().get(0) != source.vocabSize) {
                     array = array.get(new NDIndex("0:" + source.vocabSize));
                 }
-                state.put(source.keyPrefix + KeyMap.released(e.getKey()), ScriptTensor.ofNDArray(array));
+                state.put(
+                        source.keyPrefix + KeyMap.released(e.getKey()),
+                        ScriptTensor.ofNDArray(array));
             }
             Path file = dir.resolve(weights.fileName());
             if (weights == Weights.BIN) {
@@ -220,7 +252,8 @@ public final class HfExporter {
         writeText(dir.resolve(RunFolder.CONFIG), releasedConfig(source, weights));
         files.add(RunFolder.CONFIG);
         if (source.tokenizer.equals("sentencepiece")) {
-            for (String name : List.of(ReleasedModelImporter.SP_MODEL, ReleasedModelImporter.DICT)) {
+            for (String name :
+                    List.of(ReleasedModelImporter.SP_MODEL, ReleasedModelImporter.DICT)) {
                 Files.copy(folder.dir().resolve(name), dir.resolve(name));
                 files.add(name);
             }
@@ -228,14 +261,25 @@ public final class HfExporter {
             List<String> vocab = WordPieceVocab.fromTokenizerJson(folder.tokenizer());
             Files.copy(folder.tokenizer(), dir.resolve(RunFolder.TOKENIZER));
             writeText(dir.resolve(ReleasedModelImporter.VOCAB), WordPieceVocab.text(vocab));
-            writeText(dir.resolve(TOKENIZER_CONFIG), tokenizerConfig(folder.tokenizer(), source.maxLength));
-            files.addAll(List.of(RunFolder.TOKENIZER, ReleasedModelImporter.VOCAB, TOKENIZER_CONFIG));
+            writeText(
+                    dir.resolve(TOKENIZER_CONFIG),
+                    tokenizerConfig(folder.tokenizer(), source.maxLength));
+            files.addAll(
+                    List.of(RunFolder.TOKENIZER, ReleasedModelImporter.VOCAB, TOKENIZER_CONFIG));
         }
-        return new Exported(source.modelType, source.keyPrefix, source.vocabSize, source.tokenizer, source.maxLength,
+        return new Exported(
+                source.modelType,
+                source.keyPrefix,
+                source.vocabSize,
+                source.tokenizer,
+                source.maxLength,
                 List.copyOf(files));
     }
 
-    /** config.json with the keys of the released configs ({@code AMOSConfig} / {@code COCOLMConfig}). */
+    /**
+     * config.json with the keys of the released configs ({@code AMOSConfig} / {@code
+     * COCOLMConfig}).
+     */
     static String releasedConfig(Source source, Weights weights) {
         ModelConfig m = source.folder.model();
         JsonObject c = new JsonObject();
@@ -260,7 +304,11 @@ public final class HfExporter {
         c.addProperty("layer_norm_type", "post");
         c.addProperty("pad_token_id", source.padId);
         JsonObject amos = new JsonObject();
-        amos.addProperty("source", ReleasedModelImporter.OBJECTIVE.equals(source.folder.objective()) ? "import" : "run");
+        amos.addProperty(
+                "source",
+                ReleasedModelImporter.OBJECTIVE.equals(source.folder.objective())
+                        ? "import"
+                        : "run");
         amos.addProperty("objective", source.folder.objective());
         amos.addProperty("tokenizer", source.tokenizer);
         amos.addProperty("max_length", source.maxLength);
@@ -269,11 +317,15 @@ public final class HfExporter {
         return new GsonBuilder().setPrettyPrinting().create().toJson(c) + "\n";
     }
 
-    /** transformers' BertTokenizer settings of a WordPiece tokenizer.json (casing from its normalizer). */
+    /**
+     * transformers' BertTokenizer settings of a WordPiece tokenizer.json (casing from its
+     * normalizer).
+     */
     private static String tokenizerConfig(Path tokenizerJson, int maxLength) {
         JsonObject json = readJson(tokenizerJson);
         boolean lowercase = true;
-        if (json.get("normalizer") instanceof JsonObject n && n.get("lowercase") != null
+        if (json.get("normalizer") instanceof JsonObject n
+                && n.get("lowercase") != null
                 && n.get("lowercase").isJsonPrimitive()) {
             lowercase = n.get("lowercase").getAsBoolean();
         }

@@ -32,21 +32,24 @@ record KeyMap(String prefix, Map<String, String> sourceByTarget, List<String> sk
             String layer = target.substring("layers.".length(), dot);
             String rest = target.substring(dot + 1);
             String p = "encoder.layer." + layer + ".";
-            return p + switch (rest) {
-                case "attn.qkv.weight" -> "attention.self_attn.in_proj.weight";
-                case "attn.qkv.bias" -> "attention.self_attn.in_proj.bias";
-                case "attn.out.weight" -> "attention.self_attn.out_proj.weight";
-                case "attn.out.bias" -> "attention.self_attn.out_proj.bias";
-                case "ln1.weight" -> "attention.LayerNorm.weight";
-                case "ln1.bias" -> "attention.LayerNorm.bias";
-                case "ffn.in.weight" -> "intermediate.dense.weight";
-                case "ffn.in.bias" -> "intermediate.dense.bias";
-                case "ffn.out.weight" -> "output.dense.weight";
-                case "ffn.out.bias" -> "output.dense.bias";
-                case "ln2.weight" -> "output.LayerNorm.weight";
-                case "ln2.bias" -> "output.LayerNorm.bias";
-                default -> throw new IllegalArgumentException("unmapped encoder tensor " + target);
-            };
+            return p
+                    + switch (rest) {
+                        case "attn.qkv.weight" -> "attention.self_attn.in_proj.weight";
+                        case "attn.qkv.bias" -> "attention.self_attn.in_proj.bias";
+                        case "attn.out.weight" -> "attention.self_attn.out_proj.weight";
+                        case "attn.out.bias" -> "attention.self_attn.out_proj.bias";
+                        case "ln1.weight" -> "attention.LayerNorm.weight";
+                        case "ln1.bias" -> "attention.LayerNorm.bias";
+                        case "ffn.in.weight" -> "intermediate.dense.weight";
+                        case "ffn.in.bias" -> "intermediate.dense.bias";
+                        case "ffn.out.weight" -> "output.dense.weight";
+                        case "ffn.out.bias" -> "output.dense.bias";
+                        case "ln2.weight" -> "output.LayerNorm.weight";
+                        case "ln2.bias" -> "output.LayerNorm.bias";
+                        default ->
+                                throw new IllegalArgumentException(
+                                        "unmapped encoder tensor " + target);
+                    };
         }
         return switch (target) {
             case "embeddings.word" -> WORD;
@@ -74,8 +77,12 @@ record KeyMap(String prefix, Map<String, String> sourceByTarget, List<String> sk
             }
         }
         if (prefix == null) {
-            throw BadInputException.of(file, "missing key \"amos." + WORD + "\" (nor with the prefix cocolm. or none):"
-                    + " not an AMOS / COCO-LM state dict");
+            throw BadInputException.of(
+                    file,
+                    "missing key \"amos."
+                            + WORD
+                            + "\" (nor with the prefix cocolm. or none):"
+                            + " not an AMOS / COCO-LM state dict");
         }
         Map<String, String> map = new LinkedHashMap<>();
         for (String target : targets) {
@@ -98,12 +105,20 @@ record KeyMap(String prefix, Map<String, String> sourceByTarget, List<String> sk
     /** Encoder weights the amos encoder has no place for are errors, not silently dropped. */
     private static void refuseUnrepresentable(Path file, String prefix, String key) {
         if (key.equals(prefix + "embeddings.token_type_embeddings.weight")) {
-            throw BadInputException.of(file, "key \"" + key + "\": token-type embeddings, which the amos encoder does"
-                    + " not have (expected type_vocab_size 0)");
+            throw BadInputException.of(
+                    file,
+                    "key \""
+                            + key
+                            + "\": token-type embeddings, which the amos encoder does"
+                            + " not have (expected type_vocab_size 0)");
         }
         if (key.startsWith(prefix + "encoder.layer.")) {
-            throw BadInputException.of(file, "key \"" + key + "\": an encoder weight beyond config.json's layers"
-                    + " (num_hidden_layers) or of a kind the amos encoder does not have");
+            throw BadInputException.of(
+                    file,
+                    "key \""
+                            + key
+                            + "\": an encoder weight beyond config.json's layers"
+                            + " (num_hidden_layers) or of a kind the amos encoder does not have");
         }
     }
 }

@@ -15,8 +15,8 @@ import java.util.Map;
 /**
  * A small, safe reader of the Python pickle subset that {@code torch.save} writes (protocols 2 to
  * 5, <a href="https://docs.python.org/3/library/pickle.html">pickle</a>): it builds plain Java
- * values and never runs code. A {@code GLOBAL} becomes a {@link Global} marker; {@code REDUCE} of
- * a global becomes a {@link Call}; a persistent id (torch's storage reference) becomes a {@link
+ * values and never runs code. A {@code GLOBAL} becomes a {@link Global} marker; {@code REDUCE} of a
+ * global becomes a {@link Call}; a persistent id (torch's storage reference) becomes a {@link
  * PersistentId}. The caller decides what those mean; anything unknown fails with a message.
  */
 final class PickleReader {
@@ -35,12 +35,13 @@ final class PickleReader {
     record PersistentId(List<Object> fields) {}
 
     /** Python's None. */
-    static final Object NONE = new Object() {
-        @Override
-        public String toString() {
-            return "None";
-        }
-    };
+    static final Object NONE =
+            new Object() {
+                @Override
+                public String toString() {
+                    return "None";
+                }
+            };
 
     private static final Object MARK = new Object();
 
@@ -127,18 +128,32 @@ final class PickleReader {
                 case 'J' -> stack.add((long) (int) u32()); // BININT
                 case 'I' -> { // INT (protocol 0, also True/False as 01/00)
                     String s = line();
-                    stack.add(s.equals("01") ? Boolean.TRUE : s.equals("00") ? Boolean.FALSE : (Object) Long.parseLong(s));
+                    stack.add(
+                            s.equals("01")
+                                    ? Boolean.TRUE
+                                    : s.equals("00") ? Boolean.FALSE : (Object) Long.parseLong(s));
                 }
                 case 0x8a -> stack.add(longN(u8())); // LONG1
                 case 0x8b -> stack.add(longN((int) u32())); // LONG4
-                case 'G' -> stack.add(Double.longBitsToDouble(new BigInteger(1, bytes(8)).longValue())); // BINFLOAT
+                case 'G' ->
+                        stack.add(
+                                Double.longBitsToDouble(
+                                        new BigInteger(1, bytes(8)).longValue())); // BINFLOAT
                 case 'X' -> stack.add(utf8((int) u32())); // BINUNICODE
                 case 0x8c -> stack.add(utf8(u8())); // SHORT_BINUNICODE
                 case 0x8d -> stack.add(utf8(Math.toIntExact(u64()))); // BINUNICODE8
                 case 'C' -> stack.add(bytes(u8())); // SHORT_BINBYTES
                 case 'B' -> stack.add(bytes((int) u32())); // BINBYTES
-                case 'U' -> stack.add(new String(bytes(u8()), StandardCharsets.ISO_8859_1)); // SHORT_BINSTRING
-                case 'T' -> stack.add(new String(bytes((int) u32()), StandardCharsets.ISO_8859_1)); // BINSTRING
+                case 'U' ->
+                        stack.add(
+                                new String(
+                                        bytes(u8()),
+                                        StandardCharsets.ISO_8859_1)); // SHORT_BINSTRING
+                case 'T' ->
+                        stack.add(
+                                new String(
+                                        bytes((int) u32()),
+                                        StandardCharsets.ISO_8859_1)); // BINSTRING
                 case 'N' -> stack.add(NONE);
                 case 0x88 -> stack.add(Boolean.TRUE); // NEWTRUE
                 case 0x89 -> stack.add(Boolean.FALSE); // NEWFALSE
@@ -156,9 +171,12 @@ final class PickleReader {
                     }
                     stack.add(call(g, (List<Object>) list));
                 }
-                case 'b' -> pop(); // BUILD: state of an object (e.g. an OrderedDict's _metadata); ignored
+                case 'b' -> pop(); // BUILD: state of an object (e.g. an OrderedDict's _metadata);
+                // ignored
                 case 'Q' -> stack.add(new PersistentId(asList(pop()))); // BINPERSID
-                default -> throw new IOException(String.format("unsupported pickle opcode 0x%02x", op));
+                default ->
+                        throw new IOException(
+                                String.format("unsupported pickle opcode 0x%02x", op));
             }
         }
     }
@@ -195,7 +213,8 @@ final class PickleReader {
 
     private Object peek(Class<?> type) throws IOException {
         if (stack.isEmpty() || !type.isInstance(stack.get(stack.size() - 1))) {
-            throw new IOException("corrupt pickle: expected a " + type.getSimpleName() + " on the stack");
+            throw new IOException(
+                    "corrupt pickle: expected a " + type.getSimpleName() + " on the stack");
         }
         return stack.get(stack.size() - 1);
     }

@@ -12,12 +12,12 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * The {@code config.json} of a released AMOS / COCO-LM checkpoint ({@code AMOSConfig} /
- * {@code COCOLMConfig} of the Hugging Face code in microsoft/AMOS and microsoft/COCO-LM), checked
- * against what the amos {@link dev.amos.model.Encoder} represents: a post-LN encoder with GELU,
- * absolute positions, a T5 relative-position bias with an even number of buckets and no token
- * types. Missing keys take the reference class's defaults where it has one that the encoder can
- * run, and are errors otherwise.
+ * The {@code config.json} of a released AMOS / COCO-LM checkpoint ({@code AMOSConfig} / {@code
+ * COCOLMConfig} of the Hugging Face code in microsoft/AMOS and microsoft/COCO-LM), checked against
+ * what the amos {@link dev.amos.model.Encoder} represents: a post-LN encoder with GELU, absolute
+ * positions, a T5 relative-position bias with an even number of buckets and no token types. Missing
+ * keys take the reference class's defaults where it has one that the encoder can run, and are
+ * errors otherwise.
  *
  * @param file the file read
  * @param modelType {@code amos} or {@code cocolm}
@@ -34,9 +34,21 @@ import java.util.Set;
  * @param attentionDropout attention_probs_dropout_prob
  * @param initStd initializer_range
  */
-public record ReleasedConfig(Path file, String modelType, int vocabSize, int hiddenSize, int numLayers, int numHeads,
-        int ffnSize, int maxPositions, int relPosBins, int maxRelPos, float layerNormEps, float dropout,
-        float attentionDropout, float initStd) {
+public record ReleasedConfig(
+        Path file,
+        String modelType,
+        int vocabSize,
+        int hiddenSize,
+        int numLayers,
+        int numHeads,
+        int ffnSize,
+        int maxPositions,
+        int relPosBins,
+        int maxRelPos,
+        float layerNormEps,
+        float dropout,
+        float attentionDropout,
+        float initStd) {
 
     /** The model types whose checkpoints have this layout. */
     public static final Set<String> MODEL_TYPES = Set.of("amos", "cocolm");
@@ -53,7 +65,8 @@ public record ReleasedConfig(Path file, String modelType, int vocabSize, int hid
         try {
             JsonElement e = JsonParser.parseString(Files.readString(file));
             if (!e.isJsonObject()) {
-                throw BadInputException.of(file, "expected a JSON object (the released config.json)");
+                throw BadInputException.of(
+                        file, "expected a JSON object (the released config.json)");
             }
             json = e.getAsJsonObject();
         } catch (IOException e) {
@@ -71,50 +84,90 @@ public record ReleasedConfig(Path file, String modelType, int vocabSize, int hid
         Keys k = new Keys(file, json);
         String type = k.string("model_type", null);
         if (!MODEL_TYPES.contains(type)) {
-            throw BadInputException.of(file, "\"model_type\" is \"" + type + "\": amos import reads AMOS and COCO-LM"
-                    + " encoders (model_type amos or cocolm), whose layout (relative-position bias, post-LN, no token"
-                    + " types) the amos encoder reproduces; other models are not this layout");
+            throw BadInputException.of(
+                    file,
+                    "\"model_type\" is \""
+                            + type
+                            + "\": amos import reads AMOS and COCO-LM"
+                            + " encoders (model_type amos or cocolm), whose layout (relative-position bias, post-LN, no token"
+                            + " types) the amos encoder reproduces; other models are not this layout");
         }
         String norm = k.string("layer_norm_type", "post");
         if (!norm.equals("post")) {
-            throw BadInputException.of(file, "\"layer_norm_type\" is \"" + norm + "\": the amos encoder is post-LN"
-                    + " (LayerNorm after each residual add), expected \"post\"");
+            throw BadInputException.of(
+                    file,
+                    "\"layer_norm_type\" is \""
+                            + norm
+                            + "\": the amos encoder is post-LN"
+                            + " (LayerNorm after each residual add), expected \"post\"");
         }
         String act = k.string("hidden_act", "gelu");
         if (!act.equals("gelu")) {
-            throw BadInputException.of(file, "\"hidden_act\" is \"" + act + "\": the amos encoder's FFN uses exact"
-                    + " GELU, expected \"gelu\"");
+            throw BadInputException.of(
+                    file,
+                    "\"hidden_act\" is \""
+                            + act
+                            + "\": the amos encoder's FFN uses exact"
+                            + " GELU, expected \"gelu\"");
         }
         int typeVocab = k.integer("type_vocab_size", 2, 0);
         if (typeVocab != 0) {
-            throw BadInputException.of(file, "\"type_vocab_size\" is " + typeVocab + ": the amos encoder has no"
-                    + " token-type (segment) embeddings, expected 0 as in the released AMOS / COCO-LM configs");
+            throw BadInputException.of(
+                    file,
+                    "\"type_vocab_size\" is "
+                            + typeVocab
+                            + ": the amos encoder has no"
+                            + " token-type (segment) embeddings, expected 0 as in the released AMOS / COCO-LM configs");
         }
         int ffnLayers = k.integer("num_ffn_layers", 1, 0);
         if (ffnLayers > 1) {
-            throw BadInputException.of(file, "\"num_ffn_layers\" is " + ffnLayers + ": the amos encoder has one FFN"
-                    + " per layer, expected 1");
+            throw BadInputException.of(
+                    file,
+                    "\"num_ffn_layers\" is "
+                            + ffnLayers
+                            + ": the amos encoder has one FFN"
+                            + " per layer, expected 1");
         }
         int hidden = k.integer("hidden_size", null, 1);
         int heads = k.integer("num_attention_heads", null, 1);
         if (hidden % heads != 0) {
-            throw BadInputException.of(file, "\"num_attention_heads\" " + heads + " must divide \"hidden_size\" " + hidden);
+            throw BadInputException.of(
+                    file,
+                    "\"num_attention_heads\" " + heads + " must divide \"hidden_size\" " + hidden);
         }
         int bins = k.integer("rel_pos_bins", 0, 0);
         if (bins < 4 || bins % 2 != 0) {
-            throw BadInputException.of(file, "\"rel_pos_bins\" is " + bins + ": expected an even number >= 4"
-                    + " (the reference asserts rel_pos_bins % 2 == 0; the amos encoder always has the relative bias)");
+            throw BadInputException.of(
+                    file,
+                    "\"rel_pos_bins\" is "
+                            + bins
+                            + ": expected an even number >= 4"
+                            + " (the reference asserts rel_pos_bins % 2 == 0; the amos encoder always has the relative bias)");
         }
         int maxRel = k.integer("max_rel_pos", null, 1);
         if (maxRel - 1 <= bins / 4) {
-            throw BadInputException.of(file, "\"max_rel_pos\" is " + maxRel + ": expected more than rel_pos_bins / 4 + 1 = "
-                    + (bins / 4 + 1));
+            throw BadInputException.of(
+                    file,
+                    "\"max_rel_pos\" is "
+                            + maxRel
+                            + ": expected more than rel_pos_bins / 4 + 1 = "
+                            + (bins / 4 + 1));
         }
-        return new ReleasedConfig(file, type, k.integer("vocab_size", null, 5), hidden,
-                k.integer("num_hidden_layers", null, 1), heads, k.integer("intermediate_size", null, 1),
-                k.integer("max_position_embeddings", null, 3), bins, maxRel,
-                k.number("layer_norm_eps", 1e-12f), k.number("hidden_dropout_prob", 0.1f),
-                k.number("attention_probs_dropout_prob", 0.1f), k.number("initializer_range", 0.02f));
+        return new ReleasedConfig(
+                file,
+                type,
+                k.integer("vocab_size", null, 5),
+                hidden,
+                k.integer("num_hidden_layers", null, 1),
+                heads,
+                k.integer("intermediate_size", null, 1),
+                k.integer("max_position_embeddings", null, 3),
+                bins,
+                maxRel,
+                k.number("layer_norm_eps", 1e-12f),
+                k.number("hidden_dropout_prob", 0.1f),
+                k.number("attention_probs_dropout_prob", 0.1f),
+                k.number("initializer_range", 0.02f));
     }
 
     /** The amos model config of the imported discriminator (generator keys: the smallest valid). */
@@ -177,7 +230,8 @@ public record ReleasedConfig(Path file, String modelType, int vocabSize, int hid
                 }
                 return (int) d;
             } catch (RuntimeException e) {
-                throw BadInputException.of(file, "\"" + key + "\" must be an integer >= " + min + ", got " + v);
+                throw BadInputException.of(
+                        file, "\"" + key + "\" must be an integer >= " + min + ", got " + v);
             }
         }
 
@@ -193,7 +247,8 @@ public record ReleasedConfig(Path file, String modelType, int vocabSize, int hid
                 }
                 return f;
             } catch (RuntimeException e) {
-                throw BadInputException.of(file, "\"" + key + "\" must be a non-negative number, got " + v);
+                throw BadInputException.of(
+                        file, "\"" + key + "\" must be a non-negative number, got " + v);
             }
         }
     }

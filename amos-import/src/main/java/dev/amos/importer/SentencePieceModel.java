@@ -2,10 +2,10 @@ package dev.amos.importer;
 
 import dev.amos.model.BadInputException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,11 +26,20 @@ import java.util.List;
  * @param removeExtraWhitespaces whether runs of spaces collapse and the ends are stripped
  * @param byteFallback whether unknown characters become byte pieces
  */
-public record SentencePieceModel(List<Piece> pieces, Type type, String normalizerName, byte[] precompiledCharsmap,
-        boolean addDummyPrefix, boolean removeExtraWhitespaces, boolean byteFallback) {
+public record SentencePieceModel(
+        List<Piece> pieces,
+        Type type,
+        String normalizerName,
+        byte[] precompiledCharsmap,
+        boolean addDummyPrefix,
+        boolean removeExtraWhitespaces,
+        boolean byteFallback) {
 
     /** The model types; only unigram and BPE are tokenizers of sub-words. */
-    public enum Type { UNIGRAM, BPE }
+    public enum Type {
+        UNIGRAM,
+        BPE
+    }
 
     /** One piece: its text (spaces as {@code U+2581}), score and kind. */
     public record Piece(String text, float score, int kind) {
@@ -50,7 +59,8 @@ public record SentencePieceModel(List<Piece> pieces, Type type, String normalize
     /** Reads {@code file}. */
     public static SentencePieceModel load(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "no such file (expected the released SentencePiece sp.model)");
+            throw BadInputException.of(
+                    file, "no such file (expected the released SentencePiece sp.model)");
         }
         try {
             return parse(Files.readAllBytes(file), file);
@@ -84,14 +94,25 @@ public record SentencePieceModel(List<Piece> pieces, Type type, String normalize
             throw BadInputException.of(file, "not a SentencePiece model (no pieces)");
         }
         if (b.modelType != 1 && b.modelType != 2) {
-            throw BadInputException.of(file, "SentencePiece model_type " + b.modelType
-                    + " (expected 1 = unigram or 2 = bpe, what AMOS / COCO-LM release)");
+            throw BadInputException.of(
+                    file,
+                    "SentencePiece model_type "
+                            + b.modelType
+                            + " (expected 1 = unigram or 2 = bpe, what AMOS / COCO-LM release)");
         }
         if (b.byteFallback) {
-            throw BadInputException.of(file, "byte_fallback SentencePiece models are not supported (AMOS / COCO-LM do not use it)");
+            throw BadInputException.of(
+                    file,
+                    "byte_fallback SentencePiece models are not supported (AMOS / COCO-LM do not use it)");
         }
-        return new SentencePieceModel(List.copyOf(b.pieces), b.modelType == 1 ? Type.UNIGRAM : Type.BPE, b.normalizerName,
-                b.charsmap, b.addDummyPrefix, b.removeExtraWhitespaces, b.byteFallback);
+        return new SentencePieceModel(
+                List.copyOf(b.pieces),
+                b.modelType == 1 ? Type.UNIGRAM : Type.BPE,
+                b.normalizerName,
+                b.charsmap,
+                b.addDummyPrefix,
+                b.removeExtraWhitespaces,
+                b.byteFallback);
     }
 
     private static Piece piece(Reader r) {
@@ -154,8 +175,11 @@ public record SentencePieceModel(List<Piece> pieces, Type type, String normalize
 
     private static String utf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new IllegalStateException("a string field is not UTF-8");
         }
@@ -206,7 +230,11 @@ public record SentencePieceModel(List<Piece> pieces, Type type, String normalize
             if (pos + 4 > end) {
                 throw new IllegalStateException("truncated fixed32 at byte " + pos);
             }
-            int v = (buf[pos] & 0xff) | (buf[pos + 1] & 0xff) << 8 | (buf[pos + 2] & 0xff) << 16 | (buf[pos + 3] & 0xff) << 24;
+            int v =
+                    (buf[pos] & 0xff)
+                            | (buf[pos + 1] & 0xff) << 8
+                            | (buf[pos + 2] & 0xff) << 16
+                            | (buf[pos + 3] & 0xff) << 24;
             pos += 4;
             return v;
         }
@@ -229,7 +257,8 @@ public record SentencePieceModel(List<Piece> pieces, Type type, String normalize
         private int length() {
             long len = varint();
             if (len < 0 || pos + len > end) {
-                throw new IllegalStateException("a length-delimited field runs past its end at byte " + pos);
+                throw new IllegalStateException(
+                        "a length-delimited field runs past its end at byte " + pos);
             }
             return (int) len;
         }
@@ -240,7 +269,9 @@ public record SentencePieceModel(List<Piece> pieces, Type type, String normalize
                 case 1 -> advance(8);
                 case 2 -> advance(length());
                 case 5 -> advance(4);
-                default -> throw new IllegalStateException("invalid wire type " + wire + " at byte " + pos);
+                default ->
+                        throw new IllegalStateException(
+                                "invalid wire type " + wire + " at byte " + pos);
             }
         }
 

@@ -27,14 +27,14 @@ import java.util.Set;
  *       {@code "}, the quote and dash translation, a space inserted around the leading and trailing
  *       punctuation runs of every word, the {@code 's 'll 're 've 'm 'd 't} rejoining), then the
  *       sp.model's own precompiled character map ({@code Precompiled});
- *   <li>pre-tokenizer: split on whitespace, {@code ▁} before every word (SentencePiece's
- *       whitespace handling: extra spaces removed, dummy prefix);
- *   <li>model: {@code Unigram} with the sp.model's scores or {@code BPE} with merges in the order of
- *       its scores, and ids in {@code dict.txt} order: {@code <s>}=0, {@code <pad>}=1,
- *       {@code </s>}=2, {@code <unk>}=3, the dictionary from 4, {@code <mask>}; rows of
- *       vocab_size past the dictionary are unreachable fillers; pieces of sp.model that dict.txt
- *       lacks (the reference maps them to {@code <unk>}) get ids from vocab_size on, whose
- *       embedding rows the importer copies from {@code <unk>}'s ({@link #unkAliases()});
+ *   <li>pre-tokenizer: split on whitespace, {@code ▁} before every word (SentencePiece's whitespace
+ *       handling: extra spaces removed, dummy prefix);
+ *   <li>model: {@code Unigram} with the sp.model's scores or {@code BPE} with merges in the order
+ *       of its scores, and ids in {@code dict.txt} order: {@code <s>}=0, {@code <pad>}=1, {@code
+ *       </s>}=2, {@code <unk>}=3, the dictionary from 4, {@code <mask>}; rows of vocab_size past
+ *       the dictionary are unreachable fillers; pieces of sp.model that dict.txt lacks (the
+ *       reference maps them to {@code <unk>}) get ids from vocab_size on, whose embedding rows the
+ *       importer copies from {@code <unk>}'s ({@link #unkAliases()});
  *   <li>post-processor: {@code <s> A </s>} and {@code <s> A </s></s> B </s>}.
  * </ol>
  *
@@ -51,6 +51,7 @@ final class TokenizerJson {
 
     /** ASCII non-alphanumerics and Unicode punctuation: the reference's {@code _is_punctuation}. */
     static final String PUNCT = "[!-/:-@\\[-`{-~\\p{P}]";
+
     /** Neither whitespace nor punctuation. */
     static final String WORDCHAR = "[^\\s!-/:-@\\[-`{-~\\p{P}]";
 
@@ -77,17 +78,25 @@ final class TokenizerJson {
      * @param vocabSize rows of the released word embedding (config.json's vocab_size)
      * @param configFile named in the error when the dictionary does not fit vocab_size
      */
-    static TokenizerJson of(SentencePieceModel sp, FairseqDictionary dict, int vocabSize, Path configFile) {
+    static TokenizerJson of(
+            SentencePieceModel sp, FairseqDictionary dict, int vocabSize, Path configFile) {
         if (dict.size() > vocabSize) {
-            throw BadInputException.of(configFile, "\"vocab_size\" is " + vocabSize + " but dict.txt gives "
-                    + dict.size() + " ids (with <s> <pad> </s> <unk> and <mask>): the embedding would not hold them");
+            throw BadInputException.of(
+                    configFile,
+                    "\"vocab_size\" is "
+                            + vocabSize
+                            + " but dict.txt gives "
+                            + dict.size()
+                            + " ids (with <s> <pad> </s> <unk> and <mask>): the embedding would not hold them");
         }
         TokenizerJson t = new TokenizerJson(sp, dict, vocabSize);
         t.layOut();
         return t;
     }
 
-    /** Sp.model pieces that dict.txt lacks: their ids (from vocab_size on) stand for {@code <unk>}. */
+    /**
+     * Sp.model pieces that dict.txt lacks: their ids (from vocab_size on) stand for {@code <unk>}.
+     */
     int unkAliases() {
         return unkAliases;
     }
@@ -109,8 +118,10 @@ final class TokenizerJson {
         for (int i = 0; i < dict.size(); i++) {
             String symbol = dict.symbols().get(i);
             boolean special = i < FairseqDictionary.SPECIALS.size() || i == dict.maskId();
-            // A symbol that is no sp.model piece must not match text here; the reference still reads an
-            // unknown span's text through dict.txt: amos does (AmosPieceRules), tokenizer.json cannot.
+            // A symbol that is no sp.model piece must not match text here; the reference still
+            // reads an
+            // unknown span's text through dict.txt: amos does (AmosPieceRules), tokenizer.json
+            // cannot.
             byId.add(special || spScores.containsKey(symbol) ? symbol : unreachable(symbol));
         }
         for (int i = dict.size(); i < vocabSize; i++) {
@@ -127,7 +138,8 @@ final class TokenizerJson {
             addLoneSpaceAliases();
         }
         for (String symbol : byId) {
-            scores.putIfAbsent(symbol, minScore); // unreachable names: the score only keeps the model valid
+            scores.putIfAbsent(
+                    symbol, minScore); // unreachable names: the score only keeps the model valid
         }
     }
 
@@ -139,8 +151,8 @@ final class TokenizerJson {
 
     /**
      * Pieces {@code ▁Y} for every piece Y starting with punctuation ({@code ▁Y} itself no piece):
-     * where SentencePiece's best path is the lone {@code ▁} then Y, which the reference's skip_space
-     * turns into Y alone, HF now takes {@code ▁Y} (scored as both, plus {@link
+     * where SentencePiece's best path is the lone {@code ▁} then Y, which the reference's
+     * skip_space turns into Y alone, HF now takes {@code ▁Y} (scored as both, plus {@link
      * AmosPieceRules#LONE_SPACE_ALIAS_BONUS}), an id whose embedding row is Y's. Unigram only (BPE
      * gets merges, {@link #bpe()}).
      */
@@ -153,13 +165,17 @@ final class TokenizerJson {
             String y = p.text();
             if (loneSpaceAliasApplies(p, y)) {
                 addAlias(SPACE + y, canonicalId(y));
-                aliasScores.put(SPACE + y, (double) space + p.score() + AmosPieceRules.LONE_SPACE_ALIAS_BONUS);
+                aliasScores.put(
+                        SPACE + y,
+                        (double) space + p.score() + AmosPieceRules.LONE_SPACE_ALIAS_BONUS);
             }
         }
     }
 
     private boolean loneSpaceAliasApplies(Piece p, String y) {
-        return p.isText() && !y.startsWith(SPACE) && AmosPieceRules.isPunctuation(y.codePointAt(0))
+        return p.isText()
+                && !y.startsWith(SPACE)
+                && AmosPieceRules.isPunctuation(y.codePointAt(0))
                 && !spScores.containsKey(SPACE + y);
     }
 
@@ -216,11 +232,15 @@ final class TokenizerJson {
         // ... and before its trailing run.
         steps.add(replaceRegex("(?<=" + WORDCHAR + ")(?=" + PUNCT + "+(?:\\s|$))", " "));
         // handle_single_quote: "' s" -> "'s" (and m d t, ll re ve) when a word boundary follows.
-        steps.add(replaceRegex("'\\s+(?=(?:[smdSMDtT]|ll|re|ve|LL|RE|VE)(?:[^\\p{L}\\p{N}_]|$))", "'"));
+        steps.add(
+                replaceRegex(
+                        "'\\s+(?=(?:[smdSMDtT]|ll|re|ve|LL|RE|VE)(?:[^\\p{L}\\p{N}_]|$))", "'"));
         if (sp.precompiledCharsmap().length > 0) {
             JsonObject pre = new JsonObject();
             pre.addProperty("type", "Precompiled");
-            pre.addProperty("precompiled_charsmap", Base64.getEncoder().encodeToString(sp.precompiledCharsmap()));
+            pre.addProperty(
+                    "precompiled_charsmap",
+                    Base64.getEncoder().encodeToString(sp.precompiledCharsmap()));
             steps.add(pre);
         }
         JsonObject seq = new JsonObject();
@@ -269,8 +289,12 @@ final class TokenizerJson {
             JsonArray entry = new JsonArray();
             String s = byId.get(id);
             entry.add(s);
-            entry.add(id < FairseqDictionary.SPECIALS.size() || id == dict.maskId() ? 0.0
-                    : aliasScores.containsKey(s) ? aliasScores.get(s) : (double) scores.get(s));
+            entry.add(
+                    id < FairseqDictionary.SPECIALS.size() || id == dict.maskId()
+                            ? 0.0
+                            : aliasScores.containsKey(s)
+                                    ? aliasScores.get(s)
+                                    : (double) scores.get(s));
             vocab.add(entry);
         }
         JsonObject m = new JsonObject();
@@ -285,17 +309,23 @@ final class TokenizerJson {
         JsonObject vocab = new JsonObject();
         Map<String, Integer> ids = new LinkedHashMap<>();
         Set<Integer> knownChars = new HashSet<>();
-        scores.keySet().stream().filter(p -> p.codePointCount(0, p.length()) == 1 && !p.startsWith(UNMATCHABLE))
+        scores.keySet().stream()
+                .filter(p -> p.codePointCount(0, p.length()) == 1 && !p.startsWith(UNMATCHABLE))
                 .forEach(p -> knownChars.add(p.codePointAt(0)));
         for (int id = 0; id < byId.size(); id++) {
             String name = byId.get(id);
             ids.putIfAbsent(name, id);
             vocab.addProperty(name, id);
-            // A dictionary character sp.model does not know: BPE emits it under its own id (AmosPieceRules
-            // fuses it with neighbouring unknown spans as SentencePiece does); no merge involves it.
+            // A dictionary character sp.model does not know: BPE emits it under its own id
+            // (AmosPieceRules
+            // fuses it with neighbouring unknown spans as SentencePiece does); no merge involves
+            // it.
             String bare = name.startsWith(UNMATCHABLE) ? name.substring(1) : null;
-            if (id < dict.size() && bare != null && bare.codePointCount(0, bare.length()) == 1
-                    && !knownChars.contains(bare.codePointAt(0)) && !Character.isWhitespace(bare.codePointAt(0))
+            if (id < dict.size()
+                    && bare != null
+                    && bare.codePointCount(0, bare.length()) == 1
+                    && !knownChars.contains(bare.codePointAt(0))
+                    && !Character.isWhitespace(bare.codePointAt(0))
                     && !bare.equals(SPACE)) {
                 vocab.addProperty(bare, id);
             }
@@ -312,15 +342,21 @@ final class TokenizerJson {
         JsonArray merges = new JsonArray();
         for (Piece p : ordered) {
             String s = p.text();
-            for (int cut = s.offsetByCodePoints(0, 1); cut < s.length(); cut = s.offsetByCodePoints(cut, 1)) {
+            for (int cut = s.offsetByCodePoints(0, 1);
+                    cut < s.length();
+                    cut = s.offsetByCodePoints(cut, 1)) {
                 String left = s.substring(0, cut);
                 String right = s.substring(cut);
-                if (ids.containsKey(left) && ids.containsKey(right) && scores.containsKey(left) && scores.containsKey(right)) {
+                if (ids.containsKey(left)
+                        && ids.containsKey(right)
+                        && scores.containsKey(left)
+                        && scores.containsKey(right)) {
                     merges.add(left + " " + right);
                 }
             }
         }
-        // skip_space: "▁ Y" merged last, into Y's own id, for every piece Y starting with punctuation.
+        // skip_space: "▁ Y" merged last, into Y's own id, for every piece Y starting with
+        // punctuation.
         if (spScores.containsKey(SPACE)) {
             for (Piece p : sp.pieces()) {
                 if (loneSpaceAliasApplies(p, p.text()) && ids.containsKey(p.text())) {

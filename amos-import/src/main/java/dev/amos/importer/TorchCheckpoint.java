@@ -3,11 +3,11 @@ package dev.amos.importer;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amos.model.BadInputException;
 import dev.amos.importer.PickleReader.Call;
 import dev.amos.importer.PickleReader.Global;
 import dev.amos.importer.PickleReader.PersistentId;
 import dev.amos.io.CountingInputStream;
+import dev.amos.model.BadInputException;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -33,17 +33,21 @@ import java.util.zip.ZipFile;
 
 /**
  * A weights file as released on the Hugging Face hub, read without Python: PyTorch's zip format
- * ({@code torch.save} since 1.6: {@code ARCHIVE/data.pkl} + {@code ARCHIVE/data/KEY}), the
- * legacy format before it (pickles followed by the raw storages, in key order) and {@code
- * .safetensors} (a JSON header then raw data). The tensor list is read first; {@link #read}
- * then streams the wanted tensors one at a time as float32 (fp16 and bf16 are widened), so the
- * file is never held in memory whole.
+ * ({@code torch.save} since 1.6: {@code ARCHIVE/data.pkl} + {@code ARCHIVE/data/KEY}), the legacy
+ * format before it (pickles followed by the raw storages, in key order) and {@code .safetensors} (a
+ * JSON header then raw data). The tensor list is read first; {@link #read} then streams the wanted
+ * tensors one at a time as float32 (fp16 and bf16 are widened), so the file is never held in memory
+ * whole.
  */
 final class TorchCheckpoint implements AutoCloseable {
 
     /** Element types a state dict of these encoders holds. */
     enum DType {
-        FLOAT32(4), FLOAT16(2), BFLOAT16(2), FLOAT64(8), OTHER(0);
+        FLOAT32(4),
+        FLOAT16(2),
+        BFLOAT16(2),
+        FLOAT64(8),
+        OTHER(0);
 
         final int bytes;
 
@@ -87,7 +91,8 @@ final class TorchCheckpoint implements AutoCloseable {
         void accept(TensorInfo tensor, float[] values) throws IOException;
     }
 
-    private static final long LEGACY_MAGIC_LOW = 0x20f9469cfc6cL; // 0x1950a86a20f9469cfc6c, low 48 bits
+    private static final long LEGACY_MAGIC_LOW =
+            0x20f9469cfc6cL; // 0x1950a86a20f9469cfc6c, low 48 bits
     private static final byte[] SAFETENSORS_HINT = "{".getBytes(StandardCharsets.US_ASCII);
 
     private final Path file;
@@ -98,9 +103,18 @@ final class TorchCheckpoint implements AutoCloseable {
     private final long dataStart;
     private final List<String> legacyKeys = new ArrayList<>();
 
-    private enum Format { ZIP, LEGACY, SAFETENSORS }
+    private enum Format {
+        ZIP,
+        LEGACY,
+        SAFETENSORS
+    }
 
-    private TorchCheckpoint(Path file, Format format, Map<String, TensorInfo> tensors, ZipFile zip, String zipPrefix,
+    private TorchCheckpoint(
+            Path file,
+            Format format,
+            Map<String, TensorInfo> tensors,
+            ZipFile zip,
+            String zipPrefix,
             long dataStart) {
         this.file = file;
         this.format = format;
@@ -117,7 +131,9 @@ final class TorchCheckpoint implements AutoCloseable {
      */
     static TorchCheckpoint open(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "no such file (expected the released pytorch_model.bin or model.safetensors)");
+            throw BadInputException.of(
+                    file,
+                    "no such file (expected the released pytorch_model.bin or model.safetensors)");
         }
         try {
             byte[] head;
@@ -133,12 +149,17 @@ final class TorchCheckpoint implements AutoCloseable {
             if (head.length >= 2 && (head[0] & 0xff) == 0x80) {
                 return openLegacy(file);
             }
-            throw BadInputException.of(file, "not a PyTorch state dict (expected a torch.save zip archive, a legacy "
-                    + "torch.save pickle or a .safetensors file)");
+            throw BadInputException.of(
+                    file,
+                    "not a PyTorch state dict (expected a torch.save zip archive, a legacy "
+                            + "torch.save pickle or a .safetensors file)");
         } catch (EOFException e) {
-            throw BadInputException.of(file, "truncated: the file ends inside the state dict (" + e.getMessage() + ")");
+            throw BadInputException.of(
+                    file,
+                    "truncated: the file ends inside the state dict (" + e.getMessage() + ")");
         } catch (IOException e) {
-            throw BadInputException.of(file, "not a readable PyTorch state dict: " + e.getMessage());
+            throw BadInputException.of(
+                    file, "not a readable PyTorch state dict: " + e.getMessage());
         } catch (BadInputException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -163,28 +184,38 @@ final class TorchCheckpoint implements AutoCloseable {
         try {
             zip = new ZipFile(file.toFile());
         } catch (ZipException e) {
-            throw BadInputException.of(file, "truncated or corrupt zip archive (" + e.getMessage()
-                    + "); download pytorch_model.bin again");
+            throw BadInputException.of(
+                    file,
+                    "truncated or corrupt zip archive ("
+                            + e.getMessage()
+                            + "); download pytorch_model.bin again");
         }
         try {
             String prefix = null;
             boolean torchScript = false;
-            for (var entries = zip.entries(); entries.hasMoreElements();) {
+            for (var entries = zip.entries(); entries.hasMoreElements(); ) {
                 String name = entries.nextElement().getName();
-                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.length() - "/data.pkl".length()) {
+                if (name.endsWith("/data.pkl")
+                        && name.indexOf('/') == name.length() - "/data.pkl".length()) {
                     prefix = name.substring(0, name.length() - "data.pkl".length());
                 }
                 torchScript |= name.contains("/code/") || name.endsWith("/constants.pkl");
             }
             if (torchScript) {
-                throw BadInputException.of(file, "a TorchScript archive (it has code/ and constants.pkl), not a "
-                        + "state dict; give the released pytorch_model.bin");
+                throw BadInputException.of(
+                        file,
+                        "a TorchScript archive (it has code/ and constants.pkl), not a "
+                                + "state dict; give the released pytorch_model.bin");
             }
             if (prefix == null) {
-                throw BadInputException.of(file, "a zip archive without ARCHIVE/data.pkl: not a torch.save state dict");
+                throw BadInputException.of(
+                        file,
+                        "a zip archive without ARCHIVE/data.pkl: not a torch.save state dict");
             }
             Object root;
-            try (InputStream in = new BufferedInputStream(zip.getInputStream(zip.getEntry(prefix + "data.pkl")))) {
+            try (InputStream in =
+                    new BufferedInputStream(
+                            zip.getInputStream(zip.getEntry(prefix + "data.pkl")))) {
                 root = PickleReader.read(in);
             }
             Map<String, TensorInfo> tensors = stateDict(file, root, false);
@@ -198,22 +229,32 @@ final class TorchCheckpoint implements AutoCloseable {
     // ------------------------------------------------------------------ legacy (torch < 1.6)
 
     private static TorchCheckpoint openLegacy(Path file) throws IOException {
-        try (CountingInputStream counting = new CountingInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+        try (CountingInputStream counting =
+                new CountingInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             Object magic = PickleReader.read(counting);
-            if (!(magic instanceof BigInteger big) || (big.longValue() & 0xffffffffffffL) != LEGACY_MAGIC_LOW) {
-                throw BadInputException.of(file, "a pickle, but not a torch.save file (no PyTorch magic number)");
+            if (!(magic instanceof BigInteger big)
+                    || (big.longValue() & 0xffffffffffffL) != LEGACY_MAGIC_LOW) {
+                throw BadInputException.of(
+                        file, "a pickle, but not a torch.save file (no PyTorch magic number)");
             }
             Object protocol = PickleReader.read(counting);
             if (!(protocol instanceof Long p) || p != 1001L) {
-                throw BadInputException.of(file, "unsupported legacy torch.save protocol " + protocol + " (expected 1001)");
+                throw BadInputException.of(
+                        file,
+                        "unsupported legacy torch.save protocol " + protocol + " (expected 1001)");
             }
             PickleReader.read(counting); // sys_info
             Map<String, TensorInfo> tensors = stateDict(file, PickleReader.read(counting), true);
-            Object keys = PickleReader.read(counting); // the storage keys, in the order their data follows
+            Object keys =
+                    PickleReader.read(
+                            counting); // the storage keys, in the order their data follows
             if (!(keys instanceof List<?> list)) {
-                throw BadInputException.of(file, "corrupt legacy torch.save file: no storage key list after the state dict");
+                throw BadInputException.of(
+                        file,
+                        "corrupt legacy torch.save file: no storage key list after the state dict");
             }
-            TorchCheckpoint c = new TorchCheckpoint(file, Format.LEGACY, tensors, null, null, counting.count());
+            TorchCheckpoint c =
+                    new TorchCheckpoint(file, Format.LEGACY, tensors, null, null, counting.count());
             list.forEach(k -> c.legacyKeys.add(String.valueOf(k)));
             return c;
         }
@@ -222,17 +263,24 @@ final class TorchCheckpoint implements AutoCloseable {
     // ------------------------------------------------------------------ safetensors
 
     private static TorchCheckpoint openSafetensors(Path file) throws IOException {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+        try (DataInputStream in =
+                new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             long headerLength = Long.reverseBytes(in.readLong());
-            if (headerLength <= 0 || headerLength > 100_000_000L || headerLength > Files.size(file) - 8) {
-                throw BadInputException.of(file, "not a safetensors file (header length " + headerLength + ")");
+            if (headerLength <= 0
+                    || headerLength > 100_000_000L
+                    || headerLength > Files.size(file) - 8) {
+                throw BadInputException.of(
+                        file, "not a safetensors file (header length " + headerLength + ")");
             }
             byte[] header = in.readNBytes((int) headerLength);
             JsonObject json;
             try {
-                json = JsonParser.parseString(new String(header, StandardCharsets.UTF_8)).getAsJsonObject();
+                json =
+                        JsonParser.parseString(new String(header, StandardCharsets.UTF_8))
+                                .getAsJsonObject();
             } catch (RuntimeException e) {
-                throw BadInputException.of(file, "not a safetensors file (its header is not a JSON object)");
+                throw BadInputException.of(
+                        file, "not a safetensors file (its header is not a JSON object)");
             }
             Map<String, TensorInfo> tensors = new LinkedHashMap<>();
             for (Map.Entry<String, JsonElement> e : json.entrySet()) {
@@ -240,21 +288,30 @@ final class TorchCheckpoint implements AutoCloseable {
                     continue;
                 }
                 JsonObject t = e.getValue().getAsJsonObject();
-                DType dtype = switch (t.get("dtype").getAsString()) {
-                    case "F32" -> DType.FLOAT32;
-                    case "F16" -> DType.FLOAT16;
-                    case "BF16" -> DType.BFLOAT16;
-                    case "F64" -> DType.FLOAT64;
-                    default -> DType.OTHER;
-                };
+                DType dtype =
+                        switch (t.get("dtype").getAsString()) {
+                            case "F32" -> DType.FLOAT32;
+                            case "F16" -> DType.FLOAT16;
+                            case "BF16" -> DType.BFLOAT16;
+                            case "F64" -> DType.FLOAT64;
+                            default -> DType.OTHER;
+                        };
                 long[] shape = new long[t.getAsJsonArray("shape").size()];
                 for (int i = 0; i < shape.length; i++) {
                     shape[i] = t.getAsJsonArray("shape").get(i).getAsLong();
                 }
                 long begin = t.getAsJsonArray("data_offsets").get(0).getAsLong();
-                tensors.put(e.getKey(), new TensorInfo(e.getKey(), dtype, shape, "", dtype.bytes == 0 ? 0 : begin / dtype.bytes));
+                tensors.put(
+                        e.getKey(),
+                        new TensorInfo(
+                                e.getKey(),
+                                dtype,
+                                shape,
+                                "",
+                                dtype.bytes == 0 ? 0 : begin / dtype.bytes));
             }
-            return new TorchCheckpoint(file, Format.SAFETENSORS, tensors, null, null, 8 + headerLength);
+            return new TorchCheckpoint(
+                    file, Format.SAFETENSORS, tensors, null, null, 8 + headerLength);
         }
     }
 
@@ -262,12 +319,19 @@ final class TorchCheckpoint implements AutoCloseable {
 
     private static Map<String, TensorInfo> stateDict(Path file, Object root, boolean legacy) {
         if (root instanceof Call c && c.callable().name().startsWith("_")) {
-            throw BadInputException.of(file, "the pickle holds " + c.callable().qualified()
-                    + "(...), not a state dict of tensors");
+            throw BadInputException.of(
+                    file,
+                    "the pickle holds "
+                            + c.callable().qualified()
+                            + "(...), not a state dict of tensors");
         }
         if (!(root instanceof Map<?, ?> map)) {
-            throw BadInputException.of(file, "the pickle holds a " + describe(root) + ", not a state dict"
-                    + " (expected a dict of tensor name -> tensor)");
+            throw BadInputException.of(
+                    file,
+                    "the pickle holds a "
+                            + describe(root)
+                            + ", not a state dict"
+                            + " (expected a dict of tensor name -> tensor)");
         }
         if (map.containsKey("state_dict") || map.containsKey("model")) {
             Object inner = map.containsKey("state_dict") ? map.get("state_dict") : map.get("model");
@@ -284,19 +348,25 @@ final class TorchCheckpoint implements AutoCloseable {
     }
 
     private static TensorInfo tensor(Path file, String name, Object value, boolean legacy) {
-        if (value instanceof Call p && p.callable().qualified().equals("torch._utils._rebuild_parameter")) {
+        if (value instanceof Call p
+                && p.callable().qualified().equals("torch._utils._rebuild_parameter")) {
             value = p.args().get(0);
         }
-        if (!(value instanceof Call c) || !(c.callable().qualified().equals("torch._utils._rebuild_tensor_v2")
-                || c.callable().qualified().equals("torch._utils._rebuild_tensor"))) {
-            throw BadInputException.of(file, "key \"" + name + "\" holds a " + describe(value) + ", not a tensor");
+        if (!(value instanceof Call c)
+                || !(c.callable().qualified().equals("torch._utils._rebuild_tensor_v2")
+                        || c.callable().qualified().equals("torch._utils._rebuild_tensor"))) {
+            throw BadInputException.of(
+                    file, "key \"" + name + "\" holds a " + describe(value) + ", not a tensor");
         }
         List<Object> args = c.args();
-        if (args.size() < 4 || !(args.get(0) instanceof PersistentId pid) || pid.fields().size() < 5) {
+        if (args.size() < 4
+                || !(args.get(0) instanceof PersistentId pid)
+                || pid.fields().size() < 5) {
             throw BadInputException.of(file, "key \"" + name + "\": unsupported tensor encoding");
         }
         Object storageType = pid.fields().get(1);
-        String storageClass = storageType instanceof Global g ? g.name() : String.valueOf(storageType);
+        String storageClass =
+                storageType instanceof Global g ? g.name() : String.valueOf(storageType);
         long[] shape = longs(args.get(2));
         long[] stride = longs(args.get(3));
         long[] contiguous = new long[shape.length];
@@ -307,12 +377,22 @@ final class TorchCheckpoint implements AutoCloseable {
         }
         for (int i = 0; i < shape.length; i++) {
             if (shape[i] > 1 && stride[i] != contiguous[i]) {
-                throw BadInputException.of(file, "key \"" + name + "\": a non-contiguous tensor (stride "
-                        + Arrays.toString(stride) + "), which torch.save of a state dict never writes");
+                throw BadInputException.of(
+                        file,
+                        "key \""
+                                + name
+                                + "\": a non-contiguous tensor (stride "
+                                + Arrays.toString(stride)
+                                + "), which torch.save of a state dict never writes");
             }
         }
         long offset = ((Number) args.get(1)).longValue();
-        return new TensorInfo(name, DType.ofStorage(storageClass), shape, String.valueOf(pid.fields().get(2)), offset);
+        return new TensorInfo(
+                name,
+                DType.ofStorage(storageClass),
+                shape,
+                String.valueOf(pid.fields().get(2)),
+                offset);
     }
 
     private static long[] longs(Object o) {
@@ -328,8 +408,11 @@ final class TorchCheckpoint implements AutoCloseable {
         if (o instanceof Call c) {
             return c.callable().qualified() + "(...)";
         }
-        return o == null ? "null" : o instanceof List ? "list" : o instanceof String ? "string"
-                : o.getClass().getSimpleName();
+        return o == null
+                ? "null"
+                : o instanceof List
+                        ? "list"
+                        : o instanceof String ? "string" : o.getClass().getSimpleName();
     }
 
     // ------------------------------------------------------------------ reading values
@@ -343,7 +426,8 @@ final class TorchCheckpoint implements AutoCloseable {
         for (String name : wanted) {
             TensorInfo t = tensors.get(name);
             if (t.dtype() == DType.OTHER) {
-                throw BadInputException.of(file, "key \"" + name + "\": not a floating-point tensor");
+                throw BadInputException.of(
+                        file, "key \"" + name + "\": not a floating-point tensor");
             }
         }
         switch (format) {
@@ -359,13 +443,16 @@ final class TorchCheckpoint implements AutoCloseable {
             TensorInfo t = tensors.get(name);
             ZipEntry entry = zip.getEntry(zipPrefix + "data/" + t.storage());
             if (entry == null) {
-                throw BadInputException.of(file, "key \"" + name + "\": its data entry data/" + t.storage() + " is missing");
+                throw BadInputException.of(
+                        file,
+                        "key \"" + name + "\": its data entry data/" + t.storage() + " is missing");
             }
             try (InputStream in = new BufferedInputStream(zip.getInputStream(entry))) {
                 in.skipNBytes(t.offset() * t.dtype().bytes);
                 sink.accept(t, decode(in, t));
             } catch (EOFException | ZipException e) {
-                throw BadInputException.of(file, "truncated: the data of key \"" + name + "\" ends early");
+                throw BadInputException.of(
+                        file, "truncated: the data of key \"" + name + "\" ends early");
             }
         }
     }
@@ -393,11 +480,24 @@ final class TorchCheckpoint implements AutoCloseable {
                 }
                 for (TensorInfo t : users) {
                     if ((t.offset() + t.numel()) * elementBytes > storage.length) {
-                        throw BadInputException.of(file, "key \"" + t.name() + "\": shape " + t.shapeText()
-                                + " exceeds its storage of " + numel + " elements");
+                        throw BadInputException.of(
+                                file,
+                                "key \""
+                                        + t.name()
+                                        + "\": shape "
+                                        + t.shapeText()
+                                        + " exceeds its storage of "
+                                        + numel
+                                        + " elements");
                     }
-                    sink.accept(t, decode(new ByteArrayInputStream(storage,
-                            (int) (t.offset() * elementBytes), storage.length), t));
+                    sink.accept(
+                            t,
+                            decode(
+                                    new ByteArrayInputStream(
+                                            storage,
+                                            (int) (t.offset() * elementBytes),
+                                            storage.length),
+                                    t));
                 }
             }
         } catch (EOFException e) {
@@ -421,7 +521,8 @@ final class TorchCheckpoint implements AutoCloseable {
                 in.skipNBytes(dataStart + t.offset() * t.dtype().bytes);
                 sink.accept(t, decode(in, t));
             } catch (EOFException e) {
-                throw BadInputException.of(file, "truncated: the data of key \"" + name + "\" ends early");
+                throw BadInputException.of(
+                        file, "truncated: the data of key \"" + name + "\" ends early");
             }
         }
     }
@@ -441,13 +542,14 @@ final class TorchCheckpoint implements AutoCloseable {
             }
             ByteBuffer buf = ByteBuffer.wrap(chunk, 0, len).order(ByteOrder.LITTLE_ENDIAN);
             for (int i = 0; i < count; i++) {
-                out[done + i] = switch (t.dtype()) {
-                    case FLOAT32 -> buf.getFloat();
-                    case FLOAT16 -> halfToFloat(buf.getShort());
-                    case BFLOAT16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
-                    case FLOAT64 -> (float) buf.getDouble();
-                    default -> throw new IllegalStateException();
-                };
+                out[done + i] =
+                        switch (t.dtype()) {
+                            case FLOAT32 -> buf.getFloat();
+                            case FLOAT16 -> halfToFloat(buf.getShort());
+                            case BFLOAT16 -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16);
+                            case FLOAT64 -> (float) buf.getDouble();
+                            default -> throw new IllegalStateException();
+                        };
             }
             done += count;
         }

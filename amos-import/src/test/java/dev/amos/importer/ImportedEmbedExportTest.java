@@ -22,16 +22,15 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The imported folder through {@code amos embed} (TextEmbedder) and {@code amos export} (TorchScript
- * loaded by plain DJL Criteria): cls and mean vectors equal the ones the reference's hidden states
- * give (cls: the {@code <s>} state; mean: the average over the text's tokens).
+ * The imported folder through {@code amos embed} (TextEmbedder) and {@code amos export}
+ * (TorchScript loaded by plain DJL Criteria): cls and mean vectors equal the ones the reference's
+ * hidden states give (cls: the {@code <s>} state; mean: the average over the text's tokens).
  */
 class ImportedEmbedExportTest {
 
     static final float TOLERANCE = 1e-4f;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @ParameterizedTest
     @ValueSource(strings = {"amos-hf-tiny", "cocolm-hf-legacy"})
@@ -42,23 +41,31 @@ class ImportedEmbedExportTest {
         ReleasedModelImporter.run(from, model, s -> {});
         List<Case> untruncated = new ArrayList<>();
         for (Case c : ref.singles()) {
-            if (c.ids().length < ref.maxLength()) { // the reference's hidden states are of 64-token inputs
+            if (c.ids().length
+                    < ref.maxLength()) { // the reference's hidden states are of 64-token inputs
                 untruncated.add(c);
             }
         }
         assertTrue(untruncated.size() >= 6, "texts: " + untruncated.size());
         List<String> texts = untruncated.stream().map(Case::textA).toList();
         for (Pooling pooling : Pooling.values()) {
-            float[][] expected = untruncated.stream().map(c -> pool(c.hidden(), pooling)).toArray(float[][]::new);
+            float[][] expected =
+                    untruncated.stream()
+                            .map(c -> pool(c.hidden(), pooling))
+                            .toArray(float[][]::new);
             try (TextEmbedder embedder = TextEmbedder.load(model, pooling, false)) {
                 assertClose(expected, embedder.embed(texts), name + " embed " + pooling);
             }
             Path export = tmp.resolve("export-" + pooling);
             ModelExporter.exportTorchScript(model, export, pooling, false, false);
             try (TextEmbedder exported = TextEmbedder.load(export, pooling, false)) {
-                assertClose(expected, exported.embed(texts), name + " embed of the export " + pooling);
+                assertClose(
+                        expected, exported.embed(texts), name + " embed of the export " + pooling);
             }
-            assertClose(expected, viaCriteria(export, untruncated), name + " DJL Criteria on the export " + pooling);
+            assertClose(
+                    expected,
+                    viaCriteria(export, untruncated),
+                    name + " DJL Criteria on the export " + pooling);
         }
     }
 
@@ -72,8 +79,12 @@ class ImportedEmbedExportTest {
             System.arraycopy(cases.get(i).ids(), 0, ids[i], 0, cases.get(i).ids().length);
             Arrays.fill(mask[i], 0, cases.get(i).ids().length, 1L);
         }
-        Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(export).optEngine("PyTorch").build();
+        Criteria<NDList, NDList> criteria =
+                Criteria.builder()
+                        .setTypes(NDList.class, NDList.class)
+                        .optModelPath(export)
+                        .optEngine("PyTorch")
+                        .build();
         try (ZooModel<NDList, NDList> m = criteria.loadModel();
                 Predictor<NDList, NDList> predictor = m.newPredictor();
                 NDManager manager = NDManager.newBaseManager()) {
@@ -105,7 +116,8 @@ class ImportedEmbedExportTest {
         assertEquals(expected.length, actual.length, what);
         for (int i = 0; i < expected.length; i++) {
             for (int k = 0; k < expected[i].length; k++) {
-                assertEquals(expected[i][k], actual[i][k], TOLERANCE, what + " text " + i + " dim " + k);
+                assertEquals(
+                        expected[i][k], actual[i][k], TOLERANCE, what + " text " + i + " dim " + k);
             }
         }
     }

@@ -29,8 +29,7 @@ class ImportedOnnxExportTest {
 
     static final float TOLERANCE = 1e-4f;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @ParameterizedTest
     @ValueSource(strings = {"amos-hf-tiny", "cocolm-hf-legacy"})
@@ -39,10 +38,13 @@ class ImportedOnnxExportTest {
         Reference ref = ReferenceFixtures.reference(from);
         Path model = tmp.resolve("model");
         ReleasedModelImporter.run(from, model, s -> {});
-        OnnxExporter.OnnxFolder folder = OnnxExporter.exportEncoder(model, tmp.resolve("onnx"), Pooling.MEAN, false,
-                0, false, false);
+        OnnxExporter.OnnxFolder folder =
+                OnnxExporter.exportEncoder(
+                        model, tmp.resolve("onnx"), Pooling.MEAN, false, 0, false, false);
         try (OrtEnvironment env = OrtEnvironment.getEnvironment();
-                OrtSession session = env.createSession(folder.modelFile().toString(), new OrtSession.SessionOptions())) {
+                OrtSession session =
+                        env.createSession(
+                                folder.modelFile().toString(), new OrtSession.SessionOptions())) {
             for (List<Case> cases : List.of(ref.singles(), ref.pairs())) {
                 assertTrue(cases.size() >= 3, name + ": cases " + cases.size());
                 float[][][] hidden = run(env, session, cases);
@@ -61,7 +63,8 @@ class ImportedOnnxExportTest {
         }
     }
 
-    private static float[][][] run(OrtEnvironment env, OrtSession session, List<Case> cases) throws Exception {
+    private static float[][][] run(OrtEnvironment env, OrtSession session, List<Case> cases)
+            throws Exception {
         int longest = cases.stream().mapToInt(c -> c.ids().length).max().orElseThrow();
         long[][] ids = new long[cases.size()][longest];
         long[][] mask = new long[cases.size()][longest];
@@ -76,7 +79,8 @@ class ImportedOnnxExportTest {
             tensors.add(idTensor);
             OnnxTensor maskTensor = OnnxTensor.createTensor(env, mask);
             tensors.add(maskTensor);
-            try (OrtSession.Result result = session.run(Map.of("input_ids", idTensor, "attention_mask", maskTensor))) {
+            try (OrtSession.Result result =
+                    session.run(Map.of("input_ids", idTensor, "attention_mask", maskTensor))) {
                 return (float[][][]) result.get(0).getValue();
             }
         } finally {

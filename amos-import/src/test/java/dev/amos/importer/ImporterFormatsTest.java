@@ -38,33 +38,43 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImporterFormatsTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /** The fixture's tensors, read once through the zip reader. */
-    private Map<String, float[]> tensors(Path fixture, Map<String, long[]> shapes) throws Exception {
+    private Map<String, float[]> tensors(Path fixture, Map<String, long[]> shapes)
+            throws Exception {
         Map<String, float[]> out = new LinkedHashMap<>();
         try (TorchCheckpoint c = TorchCheckpoint.open(fixture.resolve("pytorch_model.bin"))) {
-            c.read(c.tensors().keySet(), (t, v) -> {
-                out.put(t.name(), v);
-                shapes.put(t.name(), t.shape());
-            });
+            c.read(
+                    c.tensors().keySet(),
+                    (t, v) -> {
+                        out.put(t.name(), v);
+                        shapes.put(t.name(), t.shape());
+                    });
         }
         return out;
     }
 
     /** A released-layout folder with the given tensors as model.safetensors. */
-    private Path safetensorsFolder(Path fixture, Map<String, float[]> tensors, Map<String, long[]> shapes, boolean half,
-            UnaryOperator<String> config) throws Exception {
+    private Path safetensorsFolder(
+            Path fixture,
+            Map<String, float[]> tensors,
+            Map<String, long[]> shapes,
+            boolean half,
+            UnaryOperator<String> config)
+            throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("st-" + System.nanoTime()));
         Files.copy(fixture.resolve("sp.model"), dir.resolve("sp.model"));
         Files.copy(fixture.resolve("dict.txt"), dir.resolve("dict.txt"));
-        Files.writeString(dir.resolve("config.json"), config.apply(Files.readString(fixture.resolve("config.json"))));
+        Files.writeString(
+                dir.resolve("config.json"),
+                config.apply(Files.readString(fixture.resolve("config.json"))));
         JsonObject header = new JsonObject();
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         for (Map.Entry<String, float[]> e : tensors.entrySet()) {
             float[] v = e.getValue();
-            ByteBuffer b = ByteBuffer.allocate(v.length * (half ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b =
+                    ByteBuffer.allocate(v.length * (half ? 2 : 4)).order(ByteOrder.LITTLE_ENDIAN);
             for (float x : v) {
                 if (half) {
                     b.putShort(floatToHalf(x));
@@ -87,7 +97,8 @@ class ImporterFormatsTest {
             data.write(b.array());
         }
         byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer file = ByteBuffer.allocate(8 + h.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer file =
+                ByteBuffer.allocate(8 + h.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
         file.putLong(h.length).put(h).put(data.toByteArray());
         Files.write(dir.resolve("model.safetensors"), file.array());
         return dir;
@@ -122,14 +133,19 @@ class ImporterFormatsTest {
     }
 
     private static float maxHiddenError(Path model, Reference ref) throws Exception {
-        ModelConfig cfg = ModelConfig.fromJson(JsonParser.parseString(Files.readString(model.resolve("config.json")))
-                .getAsJsonObject().getAsJsonObject("model"), "config.json");
+        ModelConfig cfg =
+                ModelConfig.fromJson(
+                        JsonParser.parseString(Files.readString(model.resolve("config.json")))
+                                .getAsJsonObject()
+                                .getAsJsonObject("model"),
+                        "config.json");
         float worst = 0;
         try (NDManager manager = NDManager.newBaseManager()) {
             Encoder encoder = Encoder.owning(cfg.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             BlockFiles.load(encoder, manager, model.resolve("encoder.params"));
-            float[][][] hidden = ReleasedModelImporterTest.encodeBatch(encoder, manager, ref.singles());
+            float[][][] hidden =
+                    ReleasedModelImporterTest.encodeBatch(encoder, manager, ref.singles());
             for (int i = 0; i < ref.singles().size(); i++) {
                 Case c = ref.singles().get(i);
                 for (int j = 0; j < c.hidden().length; j++) {
@@ -148,18 +164,23 @@ class ImporterFormatsTest {
         Map<String, long[]> shapes = new LinkedHashMap<>();
         Map<String, float[]> plain = new LinkedHashMap<>();
         Map<String, long[]> plainShapes = new LinkedHashMap<>();
-        tensors(fixture, shapes).forEach((k, v) -> {
-            plain.put(k.substring("amos.".length()), v);
-            plainShapes.put(k.substring("amos.".length()), shapes.get(k));
-        });
+        tensors(fixture, shapes)
+                .forEach(
+                        (k, v) -> {
+                            plain.put(k.substring("amos.".length()), v);
+                            plainShapes.put(k.substring("amos.".length()), shapes.get(k));
+                        });
         plain.put("lm_head.bias", new float[] {0f, 1f});
         plainShapes.put("lm_head.bias", new long[] {2});
         Path dir = safetensorsFolder(fixture, plain, plainShapes, false, s -> s);
         List<String> log = new ArrayList<>();
-        ReleasedModelImporter.Result r = ReleasedModelImporter.run(dir, tmp.resolve("st-model"), log::add);
+        ReleasedModelImporter.Result r =
+                ReleasedModelImporter.run(dir, tmp.resolve("st-model"), log::add);
         assertEquals("", r.prefix());
         assertEquals(List.of("lm_head.bias"), r.skipped());
-        assertTrue(log.get(0).startsWith("skipped 1 keys that are not encoder weights: lm_head.bias"), log.get(0));
+        assertTrue(
+                log.get(0).startsWith("skipped 1 keys that are not encoder weights: lm_head.bias"),
+                log.get(0));
         float err = maxHiddenError(tmp.resolve("st-model"), ReferenceFixtures.reference(fixture));
         assertTrue(err <= 1e-4f, "max error " + err);
     }
@@ -175,16 +196,27 @@ class ImporterFormatsTest {
         try (TorchCheckpoint c = TorchCheckpoint.open(dir.resolve("model.safetensors"))) {
             TensorInfo word = c.tensors().get("amos.embeddings.word_embeddings.weight");
             assertEquals(TorchCheckpoint.DType.FLOAT16, word.dtype());
-            c.read(java.util.Set.of(word.name()), (info, values) -> {
-                float[] original = t.get(info.name());
-                for (int i = 0; i < values.length; i++) {
-                    assertEquals(TorchCheckpoint.halfToFloat(floatToHalf(original[i])), values[i], 0f, "element " + i);
-                    assertEquals(original[i], values[i], Math.abs(original[i]) * 1e-3f + 3e-8f, "element " + i);
-                }
-            });
+            c.read(
+                    java.util.Set.of(word.name()),
+                    (info, values) -> {
+                        float[] original = t.get(info.name());
+                        for (int i = 0; i < values.length; i++) {
+                            assertEquals(
+                                    TorchCheckpoint.halfToFloat(floatToHalf(original[i])),
+                                    values[i],
+                                    0f,
+                                    "element " + i);
+                            assertEquals(
+                                    original[i],
+                                    values[i],
+                                    Math.abs(original[i]) * 1e-3f + 3e-8f,
+                                    "element " + i);
+                        }
+                    });
         }
         float err = maxHiddenError(model, ReferenceFixtures.reference(fixture));
-        assertTrue(err > 0 && err < 0.05f, "fp16-rounded weights change outputs a little, got " + err);
+        assertTrue(
+                err > 0 && err < 0.05f, "fp16-rounded weights change outputs a little, got " + err);
     }
 
     @Test
@@ -194,9 +226,14 @@ class ImporterFormatsTest {
         Map<String, float[]> t = tensors(fixture, shapes);
         t.remove("amos.encoder.layer.1.output.LayerNorm.bias");
         Path dir = safetensorsFolder(fixture, t, shapes, false, s -> s);
-        BadInputException e = assertThrows(BadInputException.class,
-                () -> ReleasedModelImporter.run(dir, tmp.resolve("never"), s -> {}));
-        assertTrue(e.getMessage().contains("model.safetensors: missing encoder key \"amos.encoder.layer.1.output.LayerNorm.bias\""),
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () -> ReleasedModelImporter.run(dir, tmp.resolve("never"), s -> {}));
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "model.safetensors: missing encoder key \"amos.encoder.layer.1.output.LayerNorm.bias\""),
                 e.getMessage());
         assertTrue(Files.notExists(tmp.resolve("never")));
     }
@@ -206,15 +243,21 @@ class ImporterFormatsTest {
         Path fixture = ReferenceFixtures.folder("amos-hf-tiny");
         Map<String, long[]> shapes = new LinkedHashMap<>();
         Map<String, float[]> t = tensors(fixture, shapes);
-        Map<String, String> cases = Map.of(
-                "\"layer_norm_type\": \"post\"", "\"layer_norm_type\": \"pre\"",
-                "\"type_vocab_size\": 0", "\"type_vocab_size\": 2",
-                "\"rel_pos_bins\": 64", "\"rel_pos_bins\": 63",
-                "\"vocab_size\": 1064", "\"vocab_size\": 1000");
+        Map<String, String> cases =
+                Map.of(
+                        "\"layer_norm_type\": \"post\"", "\"layer_norm_type\": \"pre\"",
+                        "\"type_vocab_size\": 0", "\"type_vocab_size\": 2",
+                        "\"rel_pos_bins\": 64", "\"rel_pos_bins\": 63",
+                        "\"vocab_size\": 1064", "\"vocab_size\": 1000");
         for (Map.Entry<String, String> c : cases.entrySet()) {
-            Path dir = safetensorsFolder(fixture, t, shapes, false, s -> s.replace(c.getKey(), c.getValue()));
-            BadInputException e = assertThrows(BadInputException.class,
-                    () -> ReleasedModelImporter.run(dir, tmp.resolve("never"), s -> {}), c.getValue());
+            Path dir =
+                    safetensorsFolder(
+                            fixture, t, shapes, false, s -> s.replace(c.getKey(), c.getValue()));
+            BadInputException e =
+                    assertThrows(
+                            BadInputException.class,
+                            () -> ReleasedModelImporter.run(dir, tmp.resolve("never"), s -> {}),
+                            c.getValue());
             String key = c.getValue().substring(1, c.getValue().indexOf('"', 1));
             assertTrue(e.getMessage().contains("config.json: \"" + key + "\""), e.getMessage());
             assertEquals(1, e.getMessage().lines().count());
@@ -223,10 +266,12 @@ class ImporterFormatsTest {
 
     @Test
     void rejectsAnOddNumberOfBucketsButAcceptsEvenNonMultiplesOfFour() {
-        JsonObject json = JsonParser.parseString("{\"model_type\":\"amos\",\"vocab_size\":100,\"hidden_size\":8,"
-                + "\"num_hidden_layers\":1,\"num_attention_heads\":2,\"intermediate_size\":16,"
-                + "\"max_position_embeddings\":32,\"type_vocab_size\":0,\"rel_pos_bins\":6,\"max_rel_pos\":16}")
-                .getAsJsonObject();
+        JsonObject json =
+                JsonParser.parseString(
+                                "{\"model_type\":\"amos\",\"vocab_size\":100,\"hidden_size\":8,"
+                                        + "\"num_hidden_layers\":1,\"num_attention_heads\":2,\"intermediate_size\":16,"
+                                        + "\"max_position_embeddings\":32,\"type_vocab_size\":0,\"rel_pos_bins\":6,\"max_rel_pos\":16}")
+                        .getAsJsonObject();
         ReleasedConfig c = ReleasedConfig.fromJson(Path.of("config.json"), json);
         assertEquals(6, c.modelConfig().relPosBuckets());
         assertEquals(1e-12f, c.layerNormEps()); // AMOSConfig's default

@@ -23,8 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class OracleIdsTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @ParameterizedTest
     @ValueSource(strings = {"amos-hf-tiny", "cocolm-hf-legacy"})
@@ -33,16 +32,23 @@ class OracleIdsTest {
         ReleasedModelImporter.run(ReferenceFixtures.folder(name), model, s -> {});
         ReleasedModelImporterTest.Aliases aliasFrom = ReleasedModelImporterTest.Aliases.of(model);
         JsonObject oracle;
-        try (var in = new InputStreamReader(OracleIdsTest.class.getResourceAsStream("/oracle-ids.json"), StandardCharsets.UTF_8)) {
+        try (var in =
+                new InputStreamReader(
+                        OracleIdsTest.class.getResourceAsStream("/oracle-ids.json"),
+                        StandardCharsets.UTF_8)) {
             oracle = JsonParser.parseReader(in).getAsJsonObject().getAsJsonObject("fixtures");
         }
         try (GluePairEncoder encoder = GluePairEncoder.load(model.resolve("tokenizer.json"), 512)) {
             for (JsonElement e : oracle.getAsJsonArray(name)) {
                 String text = e.getAsJsonObject().get("text").getAsString();
-                long[] expected = e.getAsJsonObject().getAsJsonArray("ids").asList().stream()
-                        .mapToLong(JsonElement::getAsLong).toArray();
-                long[] ids = ReleasedModelImporterTest.unkAliasesAsUnk(
-                        encoder.inputIds(new GlueExample("x", text, null, 0, 0f)), aliasFrom);
+                long[] expected =
+                        e.getAsJsonObject().getAsJsonArray("ids").asList().stream()
+                                .mapToLong(JsonElement::getAsLong)
+                                .toArray();
+                long[] ids =
+                        ReleasedModelImporterTest.unkAliasesAsUnk(
+                                encoder.inputIds(new GlueExample("x", text, null, 0, 0f)),
+                                aliasFrom);
                 assertArrayEquals(expected, ids, text);
             }
         }

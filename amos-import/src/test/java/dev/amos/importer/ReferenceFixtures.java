@@ -19,11 +19,14 @@ final class ReferenceFixtures {
 
     static final List<String> NAMES = List.of("amos-hf-tiny", "cocolm-hf-legacy");
 
-    /** One reference text: a single ({@code textB == null}) or a pair, its ids and hidden states. */
+    /**
+     * One reference text: a single ({@code textB == null}) or a pair, its ids and hidden states.
+     */
     record Case(String textA, String textB, long[] ids, float[][] hidden) {}
 
     /** The reference of one fixture. */
-    record Reference(int maxLength, int maskId, int dictionarySize, List<Case> singles, List<Case> pairs) {}
+    record Reference(
+            int maxLength, int maskId, int dictionarySize, List<Case> singles, List<Case> pairs) {}
 
     private ReferenceFixtures() {}
 
@@ -37,11 +40,18 @@ final class ReferenceFixtures {
     }
 
     static Reference reference(Path folder) throws IOException {
-        JsonObject r = JsonParser.parseString(Files.readString(folder.resolve("reference.json"))).getAsJsonObject();
-        List<Case> singles = cases(r.getAsJsonArray("singles"), r.getAsJsonArray("single_hidden"), false);
+        JsonObject r =
+                JsonParser.parseString(Files.readString(folder.resolve("reference.json")))
+                        .getAsJsonObject();
+        List<Case> singles =
+                cases(r.getAsJsonArray("singles"), r.getAsJsonArray("single_hidden"), false);
         List<Case> pairs = cases(r.getAsJsonArray("pairs"), r.getAsJsonArray("pair_hidden"), true);
-        return new Reference(r.get("max_length").getAsInt(), r.getAsJsonObject("special_ids").get("mask").getAsInt(),
-                r.get("dictionary_size").getAsInt(), singles, pairs);
+        return new Reference(
+                r.get("max_length").getAsInt(),
+                r.getAsJsonObject("special_ids").get("mask").getAsInt(),
+                r.get("dictionary_size").getAsInt(),
+                singles,
+                pairs);
     }
 
     private static List<Case> cases(JsonArray texts, JsonArray hidden, boolean pair) {
@@ -63,8 +73,12 @@ final class ReferenceFixtures {
                     states[j][k++] = v.getAsFloat();
                 }
             }
-            out.add(new Case(pair ? t.get("text_a").getAsString() : t.get("text").getAsString(),
-                    pair ? t.get("text_b").getAsString() : null, ids, states));
+            out.add(
+                    new Case(
+                            pair ? t.get("text_a").getAsString() : t.get("text").getAsString(),
+                            pair ? t.get("text_b").getAsString() : null,
+                            ids,
+                            states));
         }
         return out;
     }

@@ -13,11 +13,11 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.amos.importer.ReferenceFixtures.Case;
-import dev.amos.importer.ReferenceFixtures.Reference;
+import dev.amos.eval.glue.AmosPieceRules;
 import dev.amos.eval.glue.GlueExample;
 import dev.amos.eval.glue.GluePairEncoder;
-import dev.amos.eval.glue.AmosPieceRules;
+import dev.amos.importer.ReferenceFixtures.Case;
+import dev.amos.importer.ReferenceFixtures.Reference;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
 import dev.amos.model.ModelConfig;
@@ -36,8 +36,7 @@ class ReleasedModelImporterTest {
 
     static final float TOLERANCE = 1e-4f;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /** Every command encodes through GluePairEncoder: ids must equal the reference's exactly. */
     @ParameterizedTest
@@ -49,12 +48,22 @@ class ReleasedModelImporterTest {
         ReleasedModelImporter.run(from, out, s -> {});
         Aliases aliasFrom = Aliases.of(out);
         List<String> diffs = new ArrayList<>();
-        try (GluePairEncoder encoder = GluePairEncoder.load(out.resolve("tokenizer.json"), ref.maxLength())) {
+        try (GluePairEncoder encoder =
+                GluePairEncoder.load(out.resolve("tokenizer.json"), ref.maxLength())) {
             for (Case c : cases(ref)) {
-                long[] ids = unkAliasesAsUnk(encoder.inputIds(new GlueExample("x", c.textA(), c.textB(), 0, 0f)), aliasFrom);
+                long[] ids =
+                        unkAliasesAsUnk(
+                                encoder.inputIds(new GlueExample("x", c.textA(), c.textB(), 0, 0f)),
+                                aliasFrom);
                 if (!Arrays.equals(ids, c.ids())) {
-                    diffs.add(c.textA() + " | " + c.textB() + "\n  ours " + Arrays.toString(ids)
-                            + "\n  ref  " + Arrays.toString(c.ids()));
+                    diffs.add(
+                            c.textA()
+                                    + " | "
+                                    + c.textB()
+                                    + "\n  ours "
+                                    + Arrays.toString(ids)
+                                    + "\n  ref  "
+                                    + Arrays.toString(c.ids()));
                 }
             }
         }
@@ -75,8 +84,16 @@ class ReleasedModelImporterTest {
         Aliases aliasFrom = Aliases.of(out);
         AmosPieceRules rules = AmosPieceRules.of(out.resolve("tokenizer.json")).orElseThrow();
         int differAlone = 0;
-        try (HuggingFaceTokenizer tok = HuggingFaceTokenizer.newInstance(out.resolve("tokenizer.json"),
-                Map.of("truncation", "false", "padding", "false", "addSpecialTokens", "false"))) {
+        try (HuggingFaceTokenizer tok =
+                HuggingFaceTokenizer.newInstance(
+                        out.resolve("tokenizer.json"),
+                        Map.of(
+                                "truncation",
+                                "false",
+                                "padding",
+                                "false",
+                                "addSpecialTokens",
+                                "false"))) {
             for (Case c : ref.singles()) {
                 Encoding e = tok.encode(c.textA(), false);
                 if (e.getIds().length > ref.maxLength() - 2) {
@@ -89,19 +106,33 @@ class ReleasedModelImporterTest {
                 System.arraycopy(kept, 0, withRules, 1, kept.length);
                 withRules[kept.length + 1] = FairseqDictionary.EOS;
                 assertArrayEquals(c.ids(), unkAliasesAsUnk(withRules, aliasFrom), c.textA());
-                differAlone += Arrays.equals(unkAliasesAsUnk(tok.encode(c.textA(), true).getIds(), aliasFrom), c.ids()) ? 0 : 1;
+                differAlone +=
+                        Arrays.equals(
+                                        unkAliasesAsUnk(
+                                                tok.encode(c.textA(), true).getIds(), aliasFrom),
+                                        c.ids())
+                                ? 0
+                                : 1;
             }
         }
-        System.out.println(name + ": tokenizer.json alone differs from the reference on " + differAlone + " of "
-                + ref.singles().size() + " single texts");
+        System.out.println(
+                name
+                        + ": tokenizer.json alone differs from the reference on "
+                        + differAlone
+                        + " of "
+                        + ref.singles().size()
+                        + " single texts");
     }
 
     /** The tokenizer's alias ids (from vocab_size on) and the ids whose rows they copy. */
     record Aliases(int from, long[] rows) {
         static Aliases of(Path model) throws java.io.IOException {
             JsonObject j = importJson(model);
-            return new Aliases(j.get("aliases_from").getAsInt(),
-                    j.getAsJsonArray("alias_rows").asList().stream().mapToLong(e -> e.getAsLong()).toArray());
+            return new Aliases(
+                    j.get("aliases_from").getAsInt(),
+                    j.getAsJsonArray("alias_rows").asList().stream()
+                            .mapToLong(e -> e.getAsLong())
+                            .toArray());
         }
     }
 
@@ -121,8 +152,12 @@ class ReleasedModelImporterTest {
         Reference ref = ReferenceFixtures.reference(from);
         Path out = tmp.resolve("model");
         ReleasedModelImporter.run(from, out, s -> {});
-        ModelConfig model = ModelConfig.fromJson(JsonParser.parseString(Files.readString(out.resolve("config.json")))
-                .getAsJsonObject().getAsJsonObject("model"), "config.json");
+        ModelConfig model =
+                ModelConfig.fromJson(
+                        JsonParser.parseString(Files.readString(out.resolve("config.json")))
+                                .getAsJsonObject()
+                                .getAsJsonObject("model"),
+                        "config.json");
         try (NDManager manager = NDManager.newBaseManager()) {
             Encoder encoder = Encoder.owning(model.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
@@ -134,7 +169,10 @@ class ReleasedModelImporterTest {
                     assertEquals(batch.get(i).ids().length, expected.length);
                     for (int j = 0; j < expected.length; j++) {
                         for (int k = 0; k < expected[j].length; k++) {
-                            assertEquals(expected[j][k], hidden[i][j][k], TOLERANCE,
+                            assertEquals(
+                                    expected[j][k],
+                                    hidden[i][j][k],
+                                    TOLERANCE,
                                     name + " text " + i + " token " + j + " dim " + k);
                         }
                     }
@@ -155,8 +193,12 @@ class ReleasedModelImporterTest {
             Arrays.fill(mask, i * longest, i * longest + c.length, 1L);
         }
         try (NDManager sub = manager.newSubManager()) {
-            NDArray out = encoder.encode(new ParameterStore(sub, false), sub.create(ids, new Shape(batch.size(), longest)),
-                    sub.create(mask, new Shape(batch.size(), longest)), false);
+            NDArray out =
+                    encoder.encode(
+                            new ParameterStore(sub, false),
+                            sub.create(ids, new Shape(batch.size(), longest)),
+                            sub.create(mask, new Shape(batch.size(), longest)),
+                            false);
             int h = (int) out.getShape().get(2);
             float[] flat = out.toFloatArray();
             float[][][] r = new float[batch.size()][longest][h];
@@ -176,6 +218,8 @@ class ReleasedModelImporterTest {
     }
 
     static JsonObject importJson(Path out) throws java.io.IOException {
-        return JsonParser.parseString(Files.readString(out.resolve("config.json"))).getAsJsonObject().getAsJsonObject("import");
+        return JsonParser.parseString(Files.readString(out.resolve("config.json")))
+                .getAsJsonObject()
+                .getAsJsonObject("import");
     }
 }

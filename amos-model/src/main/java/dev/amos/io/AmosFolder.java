@@ -16,10 +16,10 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * What is at a path, as amos's writers and readers need to know it before they touch it: nothing,
- * a file, an empty folder, a folder of a {@link FolderKind} (from its {@value #MARKER}, or from
- * the layout of folders written before the marker existed), or a folder that is not amos's. The
- * one reader of folder kinds: every writer asks it before writing ({@link OutputFolder}, {@link
+ * What is at a path, as amos's writers and readers need to know it before they touch it: nothing, a
+ * file, an empty folder, a folder of a {@link FolderKind} (from its {@value #MARKER}, or from the
+ * layout of folders written before the marker existed), or a folder that is not amos's. The one
+ * reader of folder kinds: every writer asks it before writing ({@link OutputFolder}, {@link
  * OutputFile}) and every command that takes a folder asks it before reading ({@link #require}).
  *
  * @param path the path looked at
@@ -32,6 +32,7 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
 
     /** The file in every folder amos writes that says what the folder is. */
     public static final String MARKER = "amos-folder.json";
+
     /**
      * The marker of a Spark output: Hadoop's readers skip names that start with {@code _} (as
      * {@code _SUCCESS}), so reading the folder back as JSON lines or Parquet never sees it.
@@ -44,7 +45,10 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
         MISSING,
         /** A file (or anything that is not a folder). */
         FILE,
-        /** A folder with nothing in it but what a writer leaves behind when killed ({@code .lock}, its temporaries). */
+        /**
+         * A folder with nothing in it but what a writer leaves behind when killed ({@code .lock},
+         * its temporaries).
+         */
         EMPTY,
         /** A folder of a known kind. */
         AMOS,
@@ -56,11 +60,23 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
     static final Pattern ATOMIC_TEMPORARY = Pattern.compile("^\\..+\\.([0-9]+)\\.[0-9a-f]+\\.tmp$");
 
     /** Spark's part files and markers. */
-    private static final Pattern SPARK_FILE = Pattern.compile("^(part-[0-9]+.*|_SUCCESS|\\._SUCCESS\\.crc|\\.part-.*\\.crc)$");
+    private static final Pattern SPARK_FILE =
+            Pattern.compile("^(part-[0-9]+.*|_SUCCESS|\\._SUCCESS\\.crc|\\.part-.*\\.crc)$");
 
     /** GLUE submission file names ({@code RTE.tsv}, {@code MNLI-m.tsv}, {@code AX.tsv}, ...). */
-    private static final Set<String> SUBMISSION_FILES = Set.of("CoLA.tsv", "SST-2.tsv", "MRPC.tsv", "STS-B.tsv",
-            "QQP.tsv", "MNLI-m.tsv", "MNLI-mm.tsv", "QNLI.tsv", "RTE.tsv", "WNLI.tsv", "AX.tsv");
+    private static final Set<String> SUBMISSION_FILES =
+            Set.of(
+                    "CoLA.tsv",
+                    "SST-2.tsv",
+                    "MRPC.tsv",
+                    "STS-B.tsv",
+                    "QQP.tsv",
+                    "MNLI-m.tsv",
+                    "MNLI-mm.tsv",
+                    "QNLI.tsv",
+                    "RTE.tsv",
+                    "WNLI.tsv",
+                    "AX.tsv");
 
     /**
      * Looks at {@code path}.
@@ -80,14 +96,16 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
         }
         if (Files.isRegularFile(marker)) {
             JsonObject json = readMarker(marker);
-            return new AmosFolder(path, State.AMOS, FolderKind.fromId(json.get("kind").getAsString()), json);
+            return new AmosFolder(
+                    path, State.AMOS, FolderKind.fromId(json.get("kind").getAsString()), json);
         }
         List<String> names = names(path);
         if (names.isEmpty()) {
             return new AmosFolder(path, State.EMPTY, null, new JsonObject());
         }
         FolderKind legacy = layoutKind(path, names);
-        return legacy != null ? new AmosFolder(path, State.AMOS, legacy, new JsonObject())
+        return legacy != null
+                ? new AmosFolder(path, State.AMOS, legacy, new JsonObject())
                 : new AmosFolder(path, State.FOREIGN, null, new JsonObject());
     }
 
@@ -115,7 +133,11 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
             case FOREIGN -> "a folder that amos did not write (not empty)";
             case AMOS -> {
                 String detail = String.join(" ", nonNull(field("format"), field("content")));
-                yield kind.description() + " (" + (detail.isEmpty() ? "" : detail + "; ") + "written by " + kind.writer()
+                yield kind.description()
+                        + " ("
+                        + (detail.isEmpty() ? "" : detail + "; ")
+                        + "written by "
+                        + kind.writer()
                         + ")";
             }
         };
@@ -127,16 +149,19 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
      *
      * @param dir the folder given
      * @param option the option, e.g. {@code --resume}
-     * @param takes what the option takes, in words, e.g. {@code a pretraining run (amos train --out)}
+     * @param takes what the option takes, in words, e.g. {@code a pretraining run (amos train
+     *     --out)}
      * @param accepted the kinds accepted
      * @return what {@code dir} is
      */
-    public static AmosFolder require(Path dir, String option, String takes, FolderKind... accepted) {
+    public static AmosFolder require(
+            Path dir, String option, String takes, FolderKind... accepted) {
         AmosFolder folder = read(dir);
         if (folder.state == State.AMOS && Arrays.asList(accepted).contains(folder.kind)) {
             return folder;
         }
-        String is = folder.state == State.MISSING ? "no such folder" : "this is " + folder.describe();
+        String is =
+                folder.state == State.MISSING ? "no such folder" : "this is " + folder.describe();
         throw BadInputException.of(dir, option + " takes " + takes + "; " + is);
     }
 
@@ -169,13 +194,16 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
                 return FolderKind.RUN;
             }
             if (names.contains("encoder.params")) {
-                return config != null && config.has("import") ? FolderKind.IMPORT : FolderKind.ENCODER;
+                return config != null && config.has("import")
+                        ? FolderKind.IMPORT
+                        : FolderKind.ENCODER;
             }
             if (names.contains("classifier.params")) {
                 return FolderKind.CLASSIFIER;
             }
         }
-        if (names.contains("discriminator") && Files.isRegularFile(dir.resolve("discriminator").resolve("encoder.params"))) {
+        if (names.contains("discriminator")
+                && Files.isRegularFile(dir.resolve("discriminator").resolve("encoder.params"))) {
             return FolderKind.RUN; // a run's final encoder, without (or before) its config.json
         }
         if (names.contains("serving.properties")) {
@@ -184,8 +212,11 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
         if (names.contains("glue.json")) {
             return FolderKind.GLUE;
         }
-        if (names.contains("results.json") && (names.contains("best") || names.stream().anyMatch(n -> n.startsWith("seed-")))
-                || names.contains("best") && Files.isRegularFile(dir.resolve("best").resolve("classifier.params"))) {
+        if (names.contains("results.json")
+                        && (names.contains("best")
+                                || names.stream().anyMatch(n -> n.startsWith("seed-")))
+                || names.contains("best")
+                        && Files.isRegularFile(dir.resolve("best").resolve("classifier.params"))) {
             return FolderKind.FINETUNE;
         }
         if (names.stream().allMatch(n -> SPARK_FILE.matcher(n).matches())) {
@@ -200,13 +231,18 @@ public record AmosFolder(Path path, State state, FolderKind kind, JsonObject mar
     private static JsonObject readMarker(Path marker) {
         JsonObject json = readQuietly(marker);
         if (json == null || !json.has("kind") || !json.get("kind").isJsonPrimitive()) {
-            throw BadInputException.of(marker, "expected a JSON object with a \"kind\" (an amos folder marker)");
+            throw BadInputException.of(
+                    marker, "expected a JSON object with a \"kind\" (an amos folder marker)");
         }
         try {
             FolderKind.fromId(json.get("kind").getAsString());
         } catch (IllegalArgumentException e) {
-            throw BadInputException.of(marker, e.getMessage() + " (expected one of " + Arrays.stream(FolderKind.values())
-                    .map(FolderKind::id).toList() + ")");
+            throw BadInputException.of(
+                    marker,
+                    e.getMessage()
+                            + " (expected one of "
+                            + Arrays.stream(FolderKind.values()).map(FolderKind::id).toList()
+                            + ")");
         }
         return json;
     }

@@ -12,8 +12,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Writes that never leave a half-written file or folder over a good one: a temporary sibling,
- * then an atomic rename. Also the recursive delete they need.
+ * Writes that never leave a half-written file or folder over a good one: a temporary sibling, then
+ * an atomic rename. Also the recursive delete they need.
  */
 public final class AtomicFiles {
 
@@ -36,14 +36,25 @@ public final class AtomicFiles {
     public static void write(Path file, Writer writer) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + file.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Long.toHexString(System.nanoTime()) + ".tmp"); // default permissions, unlike createTempFile
+        Path tmp =
+                dir.resolve(
+                        "."
+                                + file.getFileName()
+                                + "."
+                                + ProcessHandle.current().pid()
+                                + "."
+                                + Long.toHexString(System.nanoTime())
+                                + ".tmp"); // default permissions, unlike createTempFile
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
                 writer.write(out);
             }
             try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp,
+                        file,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -53,9 +64,9 @@ public final class AtomicFiles {
     }
 
     /**
-     * Puts a complete folder in place of {@code target}: the old one (if any) is renamed aside,
-     * the staging folder renamed to {@code target}, then the old one deleted. {@code target}
-     * always names either the old or the new complete folder.
+     * Puts a complete folder in place of {@code target}: the old one (if any) is renamed aside, the
+     * staging folder renamed to {@code target}, then the old one deleted. {@code target} always
+     * names either the old or the new complete folder.
      *
      * @param staging the complete new folder (a sibling of {@code target})
      * @param target where it goes
@@ -66,8 +77,14 @@ public final class AtomicFiles {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             return;
         }
-        Path old = target.resolveSibling("." + target.getFileName() + ".old-" + ProcessHandle.current().pid() + "-"
-                + System.nanoTime());
+        Path old =
+                target.resolveSibling(
+                        "."
+                                + target.getFileName()
+                                + ".old-"
+                                + ProcessHandle.current().pid()
+                                + "-"
+                                + System.nanoTime());
         Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(old);

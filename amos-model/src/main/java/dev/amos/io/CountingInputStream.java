@@ -4,7 +4,10 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** An input stream that counts the bytes read or skipped through it (progress on compressed input, offsets in a file). */
+/**
+ * An input stream that counts the bytes read or skipped through it (progress on compressed input,
+ * offsets in a file).
+ */
 public final class CountingInputStream extends FilterInputStream {
 
     private long count;
@@ -13,7 +16,9 @@ public final class CountingInputStream extends FilterInputStream {
         super(in);
     }
 
-    /** @return the bytes consumed so far */
+    /**
+     * @return the bytes consumed so far
+     */
     public long count() {
         return count;
     }

@@ -10,7 +10,9 @@ import java.util.Locale;
  */
 public enum FolderKind {
 
-    /** {@code amos train --out}: config, tokenizer, metrics, checkpoints, discriminator/, report. */
+    /**
+     * {@code amos train --out}: config, tokenizer, metrics, checkpoints, discriminator/, report.
+     */
     RUN("run", "a pretraining run", "amos train --out"),
     /** An encoder (weights, config, tokenizer): a run's {@code discriminator/}. */
     ENCODER("encoder", "an encoder folder", "amos train, as a run's discriminator/"),

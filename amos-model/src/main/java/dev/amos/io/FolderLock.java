@@ -52,8 +52,12 @@ public final class FolderLock implements AutoCloseable {
     public static FolderLock acquire(Path folder) throws IOException {
         Files.createDirectories(folder);
         Path file = folder.resolve(FILE);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(
+                        file,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -66,8 +70,13 @@ public final class FolderLock implements AutoCloseable {
         if (lock == null) {
             String holder = holder(channel);
             channel.close();
-            throw BadInputException.of(folder, "in use by another amos process (PID " + holder + " holds " + FILE
-                    + "); wait for it to finish or stop it, or choose another --out");
+            throw BadInputException.of(
+                    folder,
+                    "in use by another amos process (PID "
+                            + holder
+                            + " holds "
+                            + FILE
+                            + "); wait for it to finish or stop it, or choose another --out");
         }
         byte[] pid = (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII);
         channel.truncate(0);
@@ -80,7 +89,8 @@ public final class FolderLock implements AutoCloseable {
     private static String holder(FileChannel channel) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(32);
         channel.read(buffer, 0);
-        String text = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim();
+        String text =
+                new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).trim();
         return text.matches("[0-9]+") ? text : "unknown";
     }
 

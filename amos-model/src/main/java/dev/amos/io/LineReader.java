@@ -23,11 +23,10 @@ import java.util.zip.ZipException;
  * LF bytes only (a lone CR inside a line stays text; LF never occurs inside a multi-byte UTF-8
  * sequence). The one line reader of the project: corpus files (lenient) and GLUE files (strict).
  *
- * <p>CRLF line ends become LF and are counted, a leading byte-order mark is dropped. Invalid
- * UTF-8: lenient readers replace each bad sequence by U+FFFD and count it (damage is local in a
- * corpus); strict readers throw {@link BadInputException} naming the file and line (a bad byte in
- * a labelled file is an error). Either way a NUL byte or corrupt gzip data throws, naming the
- * file and line.
+ * <p>CRLF line ends become LF and are counted, a leading byte-order mark is dropped. Invalid UTF-8:
+ * lenient readers replace each bad sequence by U+FFFD and count it (damage is local in a corpus);
+ * strict readers throw {@link BadInputException} naming the file and line (a bad byte in a labelled
+ * file is an error). Either way a NUL byte or corrupt gzip data throws, naming the file and line.
  */
 public final class LineReader implements Closeable {
 
@@ -75,7 +74,8 @@ public final class LineReader implements Closeable {
                 stream = new GZIPInputStream(buffered, BUFFER_BYTES);
             } catch (ZipException | EOFException e) {
                 counting.close();
-                throw BadInputException.of(file, "corrupt gzip header (expected a .gz file of UTF-8 text)");
+                throw BadInputException.of(
+                        file, "corrupt gzip header (expected a .gz file of UTF-8 text)");
             }
         }
         this.in = stream;
@@ -111,7 +111,9 @@ public final class LineReader implements Closeable {
                     break;
                 }
                 if (b == 0) {
-                    throw BadInputException.of(file, lineNumber + 1,
+                    throw BadInputException.of(
+                            file,
+                            lineNumber + 1,
                             "binary data (NUL byte; expected UTF-8 text, one paragraph per line)");
                 }
             }
@@ -128,7 +130,10 @@ public final class LineReader implements Closeable {
             crlfLines++;
         }
         int offset = 0;
-        if (lineNumber == 1 && length >= 3 && (line[0] & 0xFF) == 0xEF && (line[1] & 0xFF) == 0xBB
+        if (lineNumber == 1
+                && length >= 3
+                && (line[0] & 0xFF) == 0xEF
+                && (line[1] & 0xFF) == 0xBB
                 && (line[2] & 0xFF) == 0xBF) {
             offset = 3;
         }
@@ -149,7 +154,9 @@ public final class LineReader implements Closeable {
         try {
             read = in.read(buffer, 0, buffer.length);
         } catch (ZipException | EOFException e) {
-            throw BadInputException.of(file, lineNumber + 1,
+            throw BadInputException.of(
+                    file,
+                    lineNumber + 1,
                     "corrupt or truncated gzip data (" + e.getMessage() + ")");
         }
         if (read <= 0) {
@@ -165,7 +172,8 @@ public final class LineReader implements Closeable {
         if (text.indexOf('\uFFFD') >= 0) {
             int malformed = countMalformedUtf8(line, offset, length);
             if (malformed > 0 && strict) {
-                throw BadInputException.of(file, lineNumber, "expected UTF-8 text, found an invalid byte sequence");
+                throw BadInputException.of(
+                        file, lineNumber, "expected UTF-8 text, found an invalid byte sequence");
             }
             if (malformed > 0 && invalidUtf8 == 0) {
                 firstInvalidUtf8Line = lineNumber;
@@ -179,9 +187,11 @@ public final class LineReader implements Closeable {
      * Counts the malformed UTF-8 sequences of a byte range (each one is replaced by one U+FFFD).
      */
     static int countMalformedUtf8(byte[] bytes, int offset, int length) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder decoder =
+                StandardCharsets.UTF_8
+                        .newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer input = ByteBuffer.wrap(bytes, offset, length);
         CharBuffer output = CharBuffer.allocate(Math.max(16, length));
         int malformed = 0;
@@ -207,27 +217,37 @@ public final class LineReader implements Closeable {
         return first == 0x1f && second == 0x8b;
     }
 
-    /** @return lines returned so far (the current line number, 1-based) */
+    /**
+     * @return lines returned so far (the current line number, 1-based)
+     */
     public long lineNumber() {
         return lineNumber;
     }
 
-    /** @return invalid UTF-8 sequences replaced by U+FFFD so far */
+    /**
+     * @return invalid UTF-8 sequences replaced by U+FFFD so far
+     */
     public long invalidUtf8() {
         return invalidUtf8;
     }
 
-    /** @return the first line with invalid UTF-8, or 0 if none */
+    /**
+     * @return the first line with invalid UTF-8, or 0 if none
+     */
     public long firstInvalidUtf8Line() {
         return firstInvalidUtf8Line;
     }
 
-    /** @return lines that ended in CRLF so far */
+    /**
+     * @return lines that ended in CRLF so far
+     */
     public long crlfLines() {
         return crlfLines;
     }
 
-    /** @return bytes of the file read so far (compressed bytes for gzip) */
+    /**
+     * @return bytes of the file read so far (compressed bytes for gzip)
+     */
     public long fileBytesRead() {
         return counting.count();
     }

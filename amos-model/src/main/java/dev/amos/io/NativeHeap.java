@@ -9,12 +9,12 @@ import java.util.Map;
 
 /**
  * Hands glibc malloc's free pages back to the OS ({@code malloc_trim(0)}). With the launcher's
- * default {@code AMOS_MALLOC=heap} tensors stay on malloc's heap between steps (no mmap, munmap
- * and page faults per large tensor), which makes the resident set creep as free holes collect;
- * the training loop trims every {@link #EVERY_STEPS} steps, which costs one step's page faults
- * per that many steps and keeps long runs flat (docs/performance.md, "Tensor memory"), and
- * {@code amos embed} after every window of batches. A no-op where the C library has no {@code
- * malloc_trim} (not glibc).
+ * default {@code AMOS_MALLOC=heap} tensors stay on malloc's heap between steps (no mmap, munmap and
+ * page faults per large tensor), which makes the resident set creep as free holes collect; the
+ * training loop trims every {@link #EVERY_STEPS} steps, which costs one step's page faults per that
+ * many steps and keeps long runs flat (docs/performance.md, "Tensor memory"), and {@code amos
+ * embed} after every window of batches. A no-op where the C library has no {@code malloc_trim} (not
+ * glibc).
  */
 public final class NativeHeap {
 
@@ -33,14 +33,19 @@ public final class NativeHeap {
         }
     }
 
-    /** Trims at the middle of every {@link #EVERY_STEPS}-step period (not at the steps that log RSS). */
+    /**
+     * Trims at the middle of every {@link #EVERY_STEPS}-step period (not at the steps that log
+     * RSS).
+     */
     public static void afterStep(long step) {
         if (step % EVERY_STEPS == EVERY_STEPS / 2) {
             trim();
         }
     }
 
-    /** @return true when malloc_trim ran and released memory */
+    /**
+     * @return true when malloc_trim ran and released memory
+     */
     public static boolean trim() {
         return TRIM != null && TRIM.invokeInt(new Object[] {0}) == 1;
     }
@@ -57,7 +62,8 @@ public final class NativeHeap {
             return false;
         }
         try {
-            return Long.parseLong(env.getOrDefault("MALLOC_TRIM_THRESHOLD_", "0").trim()) >= minBytes;
+            return Long.parseLong(env.getOrDefault("MALLOC_TRIM_THRESHOLD_", "0").trim())
+                    >= minBytes;
         } catch (NumberFormatException e) {
             return false;
         }

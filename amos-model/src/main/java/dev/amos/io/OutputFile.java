@@ -35,11 +35,16 @@ public final class OutputFile {
             }
             Path in = OutputFolder.canonical(input);
             if (in.equals(abs)) {
-                throw BadInputException.of(file, option + " is the command's own input; choose another file");
+                throw BadInputException.of(
+                        file, option + " is the command's own input; choose another file");
             }
             if (abs.startsWith(in)) {
-                throw BadInputException.of(file, option + " is inside the command's input " + input
-                        + "; choose a file outside it");
+                throw BadInputException.of(
+                        file,
+                        option
+                                + " is inside the command's input "
+                                + input
+                                + "; choose a file outside it");
             }
         }
         for (Path up = abs.getParent(); up != null; up = up.getParent()) {
@@ -50,18 +55,28 @@ public final class OutputFile {
                 continue;
             }
             if (ancestor.state() == AmosFolder.State.AMOS) {
-                throw BadInputException.of(file, option + " is inside " + up + ", which is " + ancestor.describe()
-                        + "; amos writes into no folder of another command (choose a file outside it)");
+                throw BadInputException.of(
+                        file,
+                        option
+                                + " is inside "
+                                + up
+                                + ", which is "
+                                + ancestor.describe()
+                                + "; amos writes into no folder of another command (choose a file outside it)");
             }
         }
         if (Files.isDirectory(file)) {
             throw BadInputException.of(file, option + " is a folder; expected a file name");
         }
         if (Files.exists(file) && !Files.isRegularFile(file)) {
-            throw BadInputException.of(file, option + " exists and is not a regular file (a device or pipe?)");
+            throw BadInputException.of(
+                    file, option + " exists and is not a regular file (a device or pipe?)");
         }
         if (Files.exists(file) && !overwrite) {
-            throw BadInputException.of(file, option + " already exists; add --overwrite to replace it, or choose another file");
+            throw BadInputException.of(
+                    file,
+                    option
+                            + " already exists; add --overwrite to replace it, or choose another file");
         }
     }
 
@@ -76,7 +91,9 @@ public final class OutputFile {
             return;
         }
         String start = "." + abs.getFileName() + ".";
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(start))) {
+        try (DirectoryStream<Path> s =
+                Files.newDirectoryStream(
+                        parent, p -> p.getFileName().toString().startsWith(start))) {
             for (Path p : s) {
                 Matcher m = AmosFolder.ATOMIC_TEMPORARY.matcher(p.getFileName().toString());
                 if (m.matches() && ProcessHandle.of(Long.parseLong(m.group(1))).isEmpty()) {

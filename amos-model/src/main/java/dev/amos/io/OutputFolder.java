@@ -16,8 +16,8 @@ import java.util.List;
 /**
  * The one way amos writes a folder (docs/reliability.md, "Folder kinds"). Before any work, {@link
  * #check} refuses a target that is a file, a folder of another {@link FolderKind}, a non-empty
- * folder that amos did not write, a folder inside another amos folder, the command's own input or
- * a parent or child of it, or a folder of the same kind without {@code --overwrite}: one line, exit
+ * folder that amos did not write, a folder inside another amos folder, the command's own input or a
+ * parent or child of it, or a folder of the same kind without {@code --overwrite}: one line, exit
  * code 2, nothing touched. {@link #open} then checks again under the folder's {@link FolderLock}
  * and removes what a killed writer of this target left.
  *
@@ -52,7 +52,8 @@ public final class OutputFolder implements AutoCloseable {
     private final boolean created;
     private boolean committed;
 
-    private OutputFolder(Path target, FolderKind kind, FolderLock lock, Path staging, boolean created) {
+    private OutputFolder(
+            Path target, FolderKind kind, FolderLock lock, Path staging, boolean created) {
         this.target = target;
         this.kind = kind;
         this.lock = lock;
@@ -67,12 +68,13 @@ public final class OutputFolder implements AutoCloseable {
      * @param kind what the writer writes
      * @param overwrite whether a folder of the same kind may be replaced
      * @param option the option naming the target, for messages ({@code --out})
-     * @param inputs the folders and files the command reads (the target may be none of them, nor
-     *     a parent or child of one)
+     * @param inputs the folders and files the command reads (the target may be none of them, nor a
+     *     parent or child of one)
      * @return what the target is now
      * @throws BadInputException one line naming the folder and what it is
      */
-    public static AmosFolder check(Path target, FolderKind kind, boolean overwrite, String option, Path... inputs) {
+    public static AmosFolder check(
+            Path target, FolderKind kind, boolean overwrite, String option, Path... inputs) {
         Path abs = canonical(target);
         for (Path input : inputs) {
             if (input == null) {
@@ -80,45 +82,87 @@ public final class OutputFolder implements AutoCloseable {
             }
             Path in = canonical(input);
             if (in.equals(abs)) {
-                throw BadInputException.of(target, option + " is the command's own input; choose another folder");
+                throw BadInputException.of(
+                        target, option + " is the command's own input; choose another folder");
             }
             if (abs.startsWith(in)) {
-                throw BadInputException.of(target, option + " is inside the command's input " + input
-                        + "; choose a folder outside it");
+                throw BadInputException.of(
+                        target,
+                        option
+                                + " is inside the command's input "
+                                + input
+                                + "; choose a folder outside it");
             }
             if (in.startsWith(abs)) {
-                throw BadInputException.of(target, option + " contains the command's input " + input
-                        + "; choose another folder");
+                throw BadInputException.of(
+                        target,
+                        option
+                                + " contains the command's input "
+                                + input
+                                + "; choose another folder");
             }
         }
         for (Path up = abs.getParent(); up != null; up = up.getParent()) {
             AmosFolder ancestor = readQuietly(up);
-            if (ancestor != null && ancestor.state() == AmosFolder.State.AMOS && !(kind == FolderKind.FINETUNE && ancestor.is(FolderKind.GLUE))) {
-                throw BadInputException.of(target, option + " is inside " + up + ", which is " + ancestor.describe()
-                        + "; amos writes into no folder of another command (choose a folder outside it)");
+            if (ancestor != null
+                    && ancestor.state() == AmosFolder.State.AMOS
+                    && !(kind == FolderKind.FINETUNE && ancestor.is(FolderKind.GLUE))) {
+                throw BadInputException.of(
+                        target,
+                        option
+                                + " is inside "
+                                + up
+                                + ", which is "
+                                + ancestor.describe()
+                                + "; amos writes into no folder of another command (choose a folder outside it)");
             }
         }
         AmosFolder now = AmosFolder.read(target);
         switch (now.state()) {
-            case FILE -> throw BadInputException.of(target, option + " must be a folder; a file is in the way");
-            case FOREIGN -> throw BadInputException.of(target, option + " is not empty and amos did not write it; "
-                    + kind.writer() + " writes only into a new or empty folder (or a previous " + kind.id()
-                    + " folder with --overwrite)");
+            case FILE ->
+                    throw BadInputException.of(
+                            target, option + " must be a folder; a file is in the way");
+            case FOREIGN ->
+                    throw BadInputException.of(
+                            target,
+                            option
+                                    + " is not empty and amos did not write it; "
+                                    + kind.writer()
+                                    + " writes only into a new or empty folder (or a previous "
+                                    + kind.id()
+                                    + " folder with --overwrite)");
             case AMOS -> {
-                if (now.is(kind) && AmosFolder.names(target).equals(List.of(AmosFolder.markerName(kind)))) {
+                if (now.is(kind)
+                        && AmosFolder.names(target).equals(List.of(AmosFolder.markerName(kind)))) {
                     return now; // a writer of this kind that failed before writing anything
                 }
                 if (!now.is(kind)) {
-                    throw BadInputException.of(target, option + " is " + now.describe() + "; " + kind.writer()
-                            + " writes " + kind.description() + " and replaces no other kind of folder (choose another "
-                            + option + ")");
+                    throw BadInputException.of(
+                            target,
+                            option
+                                    + " is "
+                                    + now.describe()
+                                    + "; "
+                                    + kind.writer()
+                                    + " writes "
+                                    + kind.description()
+                                    + " and replaces no other kind of folder (choose another "
+                                    + option
+                                    + ")");
                 }
                 if (!overwrite) {
-                    throw BadInputException.of(target, option + " already holds " + now.describe() + "; add " + (kind == FolderKind.RUN ? "--resume to continue it, " : "")
-                            + "--overwrite to replace it, or choose another " + option);
+                    throw BadInputException.of(
+                            target,
+                            option
+                                    + " already holds "
+                                    + now.describe()
+                                    + "; add "
+                                    + (kind == FolderKind.RUN ? "--resume to continue it, " : "")
+                                    + "--overwrite to replace it, or choose another "
+                                    + option);
                 }
             }
-            default -> { }
+            default -> {}
         }
         return now;
     }
@@ -135,8 +179,12 @@ public final class OutputFolder implements AutoCloseable {
         for (Path up = abs; up != null; up = up.getParent()) {
             AmosFolder folder = readQuietly(up);
             if (folder != null && folder.state() == AmosFolder.State.AMOS) {
-                throw BadInputException.of(dir, option + (up.equals(abs) ? " is " : " is inside " + up + ", which is ")
-                        + folder.describe() + "; amos writes into no folder of another command (choose a folder outside it)");
+                throw BadInputException.of(
+                        dir,
+                        option
+                                + (up.equals(abs) ? " is " : " is inside " + up + ", which is ")
+                                + folder.describe()
+                                + "; amos writes into no folder of another command (choose a folder outside it)");
             }
         }
     }
@@ -146,7 +194,8 @@ public final class OutputFolder implements AutoCloseable {
      * it in on {@link #commit}. Until then the target is unchanged (it is created empty, to hold
      * the lock, when missing).
      */
-    public static OutputFolder staged(Path target, FolderKind kind, boolean overwrite, String option, Path... inputs)
+    public static OutputFolder staged(
+            Path target, FolderKind kind, boolean overwrite, String option, Path... inputs)
             throws IOException {
         OutputFolder folder = open(target, kind, overwrite, option, inputs);
         Path staging = sibling(target, STAGING);
@@ -155,17 +204,27 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     /**
-     * Opens {@code target} for a writer that writes in place under the lock (train, finetune,
-     * glue, eval). The marker is written at once; a folder of the same kind (with {@code
-     * overwrite}) is first moved aside and deleted.
+     * Opens {@code target} for a writer that writes in place under the lock (train, finetune, glue,
+     * eval). The marker is written at once; a folder of the same kind (with {@code overwrite}) is
+     * first moved aside and deleted.
      *
      * @param fields marker fields beside {@code kind}
      */
-    public static OutputFolder inPlace(Path target, FolderKind kind, boolean overwrite, String option, JsonObject fields,
-            Path... inputs) throws IOException {
+    public static OutputFolder inPlace(
+            Path target,
+            FolderKind kind,
+            boolean overwrite,
+            String option,
+            JsonObject fields,
+            Path... inputs)
+            throws IOException {
         OutputFolder folder = open(target, kind, overwrite, option, inputs);
         if (!AmosFolder.names(target).isEmpty()) { // the same kind, with overwrite: start afresh
-            Path old = sibling(target, OLD); // a writer killed from here until the lock is taken: the next one puts it back
+            Path old =
+                    sibling(
+                            target,
+                            OLD); // a writer killed from here until the lock is taken: the next one
+            // puts it back
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             FolderLock fresh = FolderLock.acquire(target);
             folder.lock.close();
@@ -181,7 +240,8 @@ public final class OutputFolder implements AutoCloseable {
      * files of one task after another): a folder of the same kind is kept as it is, and the writer
      * itself decides which of its files may be replaced. The marker is written when missing.
      */
-    public static OutputFolder adding(Path target, FolderKind kind, String option, JsonObject fields, Path... inputs)
+    public static OutputFolder adding(
+            Path target, FolderKind kind, String option, JsonObject fields, Path... inputs)
             throws IOException {
         OutputFolder folder = open(target, kind, true, option, inputs);
         if (!Files.isRegularFile(target.resolve(AmosFolder.markerName(kind)))) {
@@ -190,7 +250,8 @@ public final class OutputFolder implements AutoCloseable {
         return folder;
     }
 
-    private static OutputFolder open(Path target, FolderKind kind, boolean overwrite, String option, Path... inputs)
+    private static OutputFolder open(
+            Path target, FolderKind kind, boolean overwrite, String option, Path... inputs)
             throws IOException {
         check(target, kind, overwrite, option, inputs);
         restoreInterrupted(target);
@@ -199,10 +260,13 @@ public final class OutputFolder implements AutoCloseable {
         try {
             lock = FolderLock.acquire(target);
         } catch (IOException e) {
-            throw BadInputException.of(target, option + " is not writable (" + e.getMessage() + ")");
+            throw BadInputException.of(
+                    target, option + " is not writable (" + e.getMessage() + ")");
         }
         try {
-            check(target, kind, overwrite, option, inputs); // again, now that no other writer can change it
+            check(
+                    target, kind, overwrite, option,
+                    inputs); // again, now that no other writer can change it
             removeLeftovers(target);
         } catch (RuntimeException | IOException e) {
             lock.close();
@@ -239,7 +303,10 @@ public final class OutputFolder implements AutoCloseable {
         deleteQuietly(old);
     }
 
-    /** Releases the lock; an uncommitted staging folder is deleted, and a target this writer created and left empty. */
+    /**
+     * Releases the lock; an uncommitted staging folder is deleted, and a target this writer created
+     * and left empty.
+     */
     @Override
     public void close() throws IOException {
         try {
@@ -248,7 +315,9 @@ public final class OutputFolder implements AutoCloseable {
             }
             List<String> left = AmosFolder.names(target);
             left.remove(AmosFolder.markerName(kind));
-            if (created && !committed && left.isEmpty()) { // failed before writing anything: leave no trace
+            if (created
+                    && !committed
+                    && left.isEmpty()) { // failed before writing anything: leave no trace
                 deleteQuietly(target);
             }
         } finally {
@@ -268,7 +337,8 @@ public final class OutputFolder implements AutoCloseable {
      * kind} and swapped in with a rename, so {@code target} is always the old complete folder or
      * the new one.
      */
-    public static void writeInside(Path target, FolderKind kind, JsonObject fields, Content content) throws IOException {
+    public static void writeInside(Path target, FolderKind kind, JsonObject fields, Content content)
+            throws IOException {
         restoreInterrupted(target);
         removeLeftovers(target);
         Path staging = sibling(target, STAGING);
@@ -294,13 +364,16 @@ public final class OutputFolder implements AutoCloseable {
      * Writes the marker of {@code dir} ({@code amos-folder.json}, a Spark output's {@code
      * _amos-folder.json}): {@code kind} first, then {@code fields}.
      */
-    public static void writeMarker(Path dir, FolderKind kind, JsonObject fields) throws IOException {
+    public static void writeMarker(Path dir, FolderKind kind, JsonObject fields)
+            throws IOException {
         JsonObject marker = new JsonObject();
         marker.addProperty("kind", kind.id());
         if (fields != null) {
             fields.entrySet().forEach(e -> marker.add(e.getKey(), e.getValue()));
         }
-        byte[] text = (new GsonBuilder().setPrettyPrinting().create().toJson(marker) + "\n").getBytes(StandardCharsets.UTF_8);
+        byte[] text =
+                (new GsonBuilder().setPrettyPrinting().create().toJson(marker) + "\n")
+                        .getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(dir.resolve(AmosFolder.markerName(kind)), out -> out.write(text));
     }
 
@@ -317,11 +390,15 @@ public final class OutputFolder implements AutoCloseable {
         try {
             Files.move(newest, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            // another writer restored it first, or the target came back: the checks under the lock decide
+            // another writer restored it first, or the target came back: the checks under the lock
+            // decide
         }
     }
 
-    /** Under the lock: staging and set-aside folders of killed writers, and their temporaries inside the target. */
+    /**
+     * Under the lock: staging and set-aside folders of killed writers, and their temporaries inside
+     * the target.
+     */
     private static void removeLeftovers(Path target) throws IOException {
         for (Path p : leftovers(target, STAGING)) {
             deleteQuietly(p);
@@ -349,7 +426,9 @@ public final class OutputFolder implements AutoCloseable {
             return out;
         }
         String start = "." + abs.getFileName() + prefix;
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(parent, p -> p.getFileName().toString().startsWith(start))) {
+        try (DirectoryStream<Path> s =
+                Files.newDirectoryStream(
+                        parent, p -> p.getFileName().toString().startsWith(start))) {
             s.forEach(out::add);
         }
         out.sort(Comparator.comparingLong(p -> nanos(p.getFileName().toString())));
@@ -366,8 +445,14 @@ public final class OutputFolder implements AutoCloseable {
 
     private static Path sibling(Path target, String prefix) {
         Path abs = target.toAbsolutePath().normalize();
-        return abs.resolveSibling("." + abs.getFileName() + prefix + ProcessHandle.current().pid() + "-"
-                + System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L);
+        return abs.resolveSibling(
+                "."
+                        + abs.getFileName()
+                        + prefix
+                        + ProcessHandle.current().pid()
+                        + "-"
+                        + System.currentTimeMillis() * 1_000_000L
+                        + System.nanoTime() % 1_000_000L);
     }
 
     private static void deleteQuietly(Path p) {
@@ -402,5 +487,4 @@ public final class OutputFolder implements AutoCloseable {
             return abs;
         }
     }
-
 }

@@ -9,12 +9,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 digests as lower-case hex (checkpoint manifests, shard manifests, tokenizer identity). */
+/**
+ * SHA-256 digests as lower-case hex (checkpoint manifests, shard manifests, tokenizer identity).
+ */
 public final class Sha256 {
 
     private Sha256() {}
 
-    /** @return a new SHA-256 digest */
+    /**
+     * @return a new SHA-256 digest
+     */
     public static MessageDigest newDigest() {
         try {
             return MessageDigest.getInstance("SHA-256");
@@ -23,12 +27,16 @@ public final class Sha256 {
         }
     }
 
-    /** @return the hex digest of {@code bytes} */
+    /**
+     * @return the hex digest of {@code bytes}
+     */
     public static String of(byte[] bytes) {
         return HexFormat.of().formatHex(newDigest().digest(bytes));
     }
 
-    /** @return the hex digest of a file's content, read in 1 MiB chunks */
+    /**
+     * @return the hex digest of a file's content, read in 1 MiB chunks
+     */
     public static String of(Path file) throws IOException {
         MessageDigest digest = newDigest();
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);

@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The AMOS pretraining network, and its baselines, in one file: read this top to bottom against
- * the paper (<a href="https://arxiv.org/abs/2204.03243">Meng et al., ICLR 2022</a>, section 3) and
- * the released {@code fairseq/models/amos/model.py} of github.com/microsoft/AMOS.
+ * The AMOS pretraining network, and its baselines, in one file: read this top to bottom against the
+ * paper (<a href="https://arxiv.org/abs/2204.03243">Meng et al., ICLR 2022</a>, section 3) and the
+ * released {@code fairseq/models/amos/model.py} of github.com/microsoft/AMOS.
  *
  * <pre>
  * generator (8 layers, width H, dropout 0, shares E):   f^(4), f^(6), f^(8)   (stop-grad at input of L5, L7)
@@ -40,8 +40,8 @@ public final class Amos extends AmosBlock {
     // ------------------------------------------------------------------ heads
 
     /**
-     * The MLM head shared by every MLM layer: dense -> GELU -> LayerNorm -> logits against the
-     * tied token embedding E plus the head's own bias (BERT's {@code cls.predictions}).
+     * The MLM head shared by every MLM layer: dense -> GELU -> LayerNorm -> logits against the tied
+     * token embedding E plus the head's own bias (BERT's {@code cls.predictions}).
      */
     public static final class MlmHead extends AmosBlock {
         final Encoder.Linear dense;
@@ -49,7 +49,13 @@ public final class Amos extends AmosBlock {
         final Parameter outputBias;
         final Parameter tokenEmbedding;
 
-        MlmHead(int hidden, int embeddingSize, int vocab, float eps, float std, Parameter tokenEmbedding) {
+        MlmHead(
+                int hidden,
+                int embeddingSize,
+                int vocab,
+                float eps,
+                float std,
+                Parameter tokenEmbedding) {
             dense = addChildBlock("dense", new Encoder.Linear(hidden, embeddingSize, std, true));
             norm = addChildBlock("ln", new Encoder.LayerNorm(embeddingSize, eps));
             outputBias = bias("output_bias", vocab);
@@ -58,19 +64,27 @@ public final class Amos extends AmosBlock {
 
         /** Features (M, H) -> vocabulary logits (M, V). */
         NDArray apply(ParameterStore ps, NDArray features, boolean training) {
-            NDArray x = norm.apply(ps, Activation.gelu(dense.apply(ps, features, training)), training);
+            NDArray x =
+                    norm.apply(ps, Activation.gelu(dense.apply(ps, features, training)), training);
             NDArray e = ps.getValue(tokenEmbedding, x.getDevice(), training);
-            return ai.djl.nn.core.Linear.linear(x, e, ps.getValue(outputBias, x.getDevice(), training)).head();
+            return ai.djl.nn.core.Linear.linear(
+                            x, e, ps.getValue(outputBias, x.getDevice(), training))
+                    .head();
         }
     }
 
-    /** The discriminator head: Linear(H, 1) per token (AMOS), or dense -> GELU -> Linear (ELECTRA). */
+    /**
+     * The discriminator head: Linear(H, 1) per token (AMOS), or dense -> GELU -> Linear (ELECTRA).
+     */
     public static final class RtdHead extends AmosBlock {
         final Encoder.Linear dense;
         final Encoder.Linear out;
 
         RtdHead(int hidden, float std, boolean withDense) {
-            dense = withDense ? addChildBlock("dense", new Encoder.Linear(hidden, hidden, std, true)) : null;
+            dense =
+                    withDense
+                            ? addChildBlock("dense", new Encoder.Linear(hidden, hidden, std, true))
+                            : null;
             out = addChildBlock("out", new Encoder.Linear(hidden, 1, std, true));
         }
 
@@ -121,22 +135,45 @@ public final class Amos extends AmosBlock {
         this.mlmLayers = objective.mlmLayers(config);
         discriminator = addChildBlock("discriminator", Encoder.owning(config.discriminator()));
         Parameter e = discriminator.tokenEmbedding();
-        EncoderConfig gen = switch (objective.kind()) {
-            case AMOS -> config.amosGenerator(mlmLayers[mlmLayers.length - 1]);
-            case ELECTRA -> config.electraGenerator();
-            case MLM -> null;
-        };
+        EncoderConfig gen =
+                switch (objective.kind()) {
+                    case AMOS -> config.amosGenerator(mlmLayers[mlmLayers.length - 1]);
+                    case ELECTRA -> config.electraGenerator();
+                    case MLM -> null;
+                };
         if (gen != null && gen.numLayers() < mlmLayers[mlmLayers.length - 1]) {
-            throw new BadInputException("MLM layer " + mlmLayers[mlmLayers.length - 1] + " is deeper than the generator ("
-                    + gen.numLayers() + " layers)");
+            throw new BadInputException(
+                    "MLM layer "
+                            + mlmLayers[mlmLayers.length - 1]
+                            + " is deeper than the generator ("
+                            + gen.numLayers()
+                            + " layers)");
         }
-        rtdHead = gen == null ? null
-                : addChildBlock("rtd_head", new RtdHead(config.hiddenSize(), config.initStd(), objective.kind() == Objective.Kind.ELECTRA));
+        rtdHead =
+                gen == null
+                        ? null
+                        : addChildBlock(
+                                "rtd_head",
+                                new RtdHead(
+                                        config.hiddenSize(),
+                                        config.initStd(),
+                                        objective.kind() == Objective.Kind.ELECTRA));
         generator = gen == null ? null : addChildBlock("generator", Encoder.sharing(gen, e));
         int headIn = gen == null ? config.hiddenSize() : gen.hiddenSize();
-        mlmHead = addChildBlock("mlm_head",
-                new MlmHead(headIn, config.tokenEmbeddingSize(), config.vocabSize(), config.layerNormEps(), config.initStd(), e));
-        mixture = objective.adversarial() ? addChildBlock("mixture", new MixtureScorer(headIn, config.initStd())) : null;
+        mlmHead =
+                addChildBlock(
+                        "mlm_head",
+                        new MlmHead(
+                                headIn,
+                                config.tokenEmbeddingSize(),
+                                config.vocabSize(),
+                                config.layerNormEps(),
+                                config.initStd(),
+                                e));
+        mixture =
+                objective.adversarial()
+                        ? addChildBlock("mixture", new MixtureScorer(headIn, config.initStd()))
+                        : null;
         sampler = new GumbelSoftmaxReversal(config.gumbelTau());
     }
 
@@ -189,29 +226,42 @@ public final class Amos extends AmosBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList in, boolean training, PairList<String, Object> params) {
         return forward(ps, in.get(0), in.get(1), in.get(2), in.get(3), training).toList();
     }
 
     /** The pretraining forward pass; see the class comment for the shapes. */
-    public PretrainOutput forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, NDArray originalIds,
-            NDArray maskedPositions, boolean training) {
+    public PretrainOutput forward(
+            ParameterStore ps,
+            NDArray inputIds,
+            NDArray attentionMask,
+            NDArray originalIds,
+            NDArray maskedPositions,
+            boolean training) {
         NDArray labels = originalIds.flatten().get(maskedPositions);
         if (objective.kind() == Objective.Kind.MLM) {
             NDArray h = discriminator.encode(ps, inputIds, attentionMask, training);
             NDArray logits = mlmHead.apply(ps, TensorOps.gatherRows(h, maskedPositions), training);
-            return new PretrainOutput(List.of(logits), labels, null, null, attentionMask, null, null);
+            return new PretrainOutput(
+                    List.of(logits), labels, null, null, attentionMask, null, null);
         }
 
         // 1. Generator: hidden states of every layer; gradient stopped at the input of the layer
         //    after each MLM layer but the last, so each MLM loss trains only its own block.
-        List<NDArray> hidden = generator.layers(ps,
-                generator.embed(ps, generator.lookup(ps, inputIds, training), training),
-                attentionMask, training, detachedInputs());
+        List<NDArray> hidden =
+                generator.layers(
+                        ps,
+                        generator.embed(ps, generator.lookup(ps, inputIds, training), training),
+                        attentionMask,
+                        training,
+                        detachedInputs());
         List<NDArray> features = new ArrayList<>();
         List<NDArray> logits = new ArrayList<>();
         for (int layer : mlmLayers) {
-            NDArray f = TensorOps.gatherRows(hidden.get(layer - 1), maskedPositions); // f^(k), before any detach
+            NDArray f =
+                    TensorOps.gatherRows(
+                            hidden.get(layer - 1), maskedPositions); // f^(k), before any detach
             features.add(f);
             logits.add(mlmHead.apply(ps, f, training)); // shared head, E tied
         }
@@ -246,14 +296,24 @@ public final class Amos extends AmosBlock {
         if (replacedEmbeddings != null) {
             tokens = TensorOps.scatterRows(tokens, maskedPositions, replacedEmbeddings);
         }
-        List<NDArray> dh = discriminator.layers(ps, discriminator.embed(ps, tokens, training), attentionMask, training, Set.of());
+        List<NDArray> dh =
+                discriminator.layers(
+                        ps,
+                        discriminator.embed(ps, tokens, training),
+                        attentionMask,
+                        training,
+                        Set.of());
         NDArray rtdLogits = rtdHead.apply(ps, dh.get(dh.size() - 1), training);
         NDArray rtdLabels = corrupted.eq(originalIds).toType(DataType.FLOAT32, false);
-        NDArray reportedGamma = objective.kind() == Objective.Kind.AMOS ? gamma : null; // ELECTRA has no mixture
-        return new PretrainOutput(logits, labels, rtdLogits, rtdLabels, attentionMask, reportedGamma, sampled);
+        NDArray reportedGamma =
+                objective.kind() == Objective.Kind.AMOS ? gamma : null; // ELECTRA has no mixture
+        return new PretrainOutput(
+                logits, labels, rtdLogits, rtdLabels, attentionMask, reportedGamma, sampled);
     }
 
-    /** 1-based generator layers whose input is detached: the one after each MLM layer but the last. */
+    /**
+     * 1-based generator layers whose input is detached: the one after each MLM layer but the last.
+     */
     Set<Integer> detachedInputs() {
         Set<Integer> set = new HashSet<>();
         if (objective.ablation() != Objective.Ablation.FULL_GRADIENT) {
@@ -273,10 +333,21 @@ public final class Amos extends AmosBlock {
             return mixture.apply(ps, features, training);
         }
         return switch (objective.ablation()) {
-            case RANDOM_LAYER -> nd.randomInteger(0, k, new Shape(m), DataType.INT64).oneHot(k, DataType.FLOAT32);
-            case LAYER_SWITCH -> nd.full(new Shape(m), Math.min(k - 1, (int) (trainingProgress * k)), DataType.INT64)
-                    .oneHot(k, DataType.FLOAT32);
-            default -> nd.full(new Shape(m, k), 1f / k, DataType.FLOAT32, features.get(0).getDevice()); // uniform, single layer, electra
+            case RANDOM_LAYER ->
+                    nd.randomInteger(0, k, new Shape(m), DataType.INT64)
+                            .oneHot(k, DataType.FLOAT32);
+            case LAYER_SWITCH ->
+                    nd.full(
+                                    new Shape(m),
+                                    Math.min(k - 1, (int) (trainingProgress * k)),
+                                    DataType.INT64)
+                            .oneHot(k, DataType.FLOAT32);
+            default ->
+                    nd.full(
+                            new Shape(m, k),
+                            1f / k,
+                            DataType.FLOAT32,
+                            features.get(0).getDevice()); // uniform, single layer, electra
         };
     }
 }

@@ -26,30 +26,51 @@ public abstract class AmosBlock extends AbstractBlock {
 
     /** A weight matrix, initialized normal(0, std) as BERT does. */
     protected final Parameter weight(String name, float std, long... shape) {
-        return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.WEIGHT)
-                .optShape(new Shape(shape)).optInitializer(new NormalInitializer(std)).build());
+        return addParameter(
+                Parameter.builder()
+                        .setName(name)
+                        .setType(Parameter.Type.WEIGHT)
+                        .optShape(new Shape(shape))
+                        .optInitializer(new NormalInitializer(std))
+                        .build());
     }
 
     /** A bias vector, initialized to zero. */
     protected final Parameter bias(String name, long size) {
-        return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.BIAS)
-                .optShape(new Shape(size)).optInitializer(Initializer.ZEROS).build());
+        return addParameter(
+                Parameter.builder()
+                        .setName(name)
+                        .setType(Parameter.Type.BIAS)
+                        .optShape(new Shape(size))
+                        .optInitializer(Initializer.ZEROS)
+                        .build());
     }
 
     /** A LayerNorm gain (ones). */
     protected final Parameter gamma(String name, long size) {
-        return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.GAMMA)
-                .optShape(new Shape(size)).optInitializer(Initializer.ONES).build());
+        return addParameter(
+                Parameter.builder()
+                        .setName(name)
+                        .setType(Parameter.Type.GAMMA)
+                        .optShape(new Shape(size))
+                        .optInitializer(Initializer.ONES)
+                        .build());
     }
 
     /** A LayerNorm shift (zeros). */
     protected final Parameter beta(String name, long size) {
-        return addParameter(Parameter.builder().setName(name).setType(Parameter.Type.BETA)
-                .optShape(new Shape(size)).optInitializer(Initializer.ZEROS).build());
+        return addParameter(
+                Parameter.builder()
+                        .setName(name)
+                        .setType(Parameter.Type.BETA)
+                        .optShape(new Shape(size))
+                        .optInitializer(Initializer.ZEROS)
+                        .build());
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         for (Block child : getChildren().values()) {
             child.initialize(manager, dataType, inputShapes);
         }
@@ -57,11 +78,14 @@ public abstract class AmosBlock extends AbstractBlock {
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has typed forward methods");
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " has typed forward methods");
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-        throw new UnsupportedOperationException(getClass().getSimpleName() + " has typed forward methods");
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(
+                getClass().getSimpleName() + " has typed forward methods");
     }
 }

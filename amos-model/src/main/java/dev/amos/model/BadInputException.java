@@ -3,8 +3,8 @@ package dev.amos.model;
 import java.nio.file.Path;
 
 /**
- * A user error: bad input file, bad option, bad config. The CLI prints {@link #getMessage()} as
- * one line on stderr and exits with code 2, without a stack trace.
+ * A user error: bad input file, bad option, bad config. The CLI prints {@link #getMessage()} as one
+ * line on stderr and exits with code 2, without a stack trace.
  *
  * <p>Messages name the file (and line, when there is one) and what was expected, e.g. {@code
  * models/x.json: unknown key "hiden_size" (expected one of: ...)}.

@@ -30,18 +30,23 @@ public final class BlockFiles {
      * arrays are freed on return (see {@link HostCopies}).
      */
     public static void save(Block block, Path file) throws IOException {
-        writeAtomically(file, out -> HostCopies.scoped(HostCopies.parameterArrays(block), () -> {
-            DataOutputStream data = new DataOutputStream(out);
-            block.saveParameters(data);
-            data.flush();
-        }));
+        writeAtomically(
+                file,
+                out ->
+                        HostCopies.scoped(
+                                HostCopies.parameterArrays(block),
+                                () -> {
+                                    DataOutputStream data = new DataOutputStream(out);
+                                    block.saveParameters(data);
+                                    data.flush();
+                                }));
     }
 
     /**
      * Loads parameters saved by {@link #save} into a block of the same structure, after checking
-     * that every parameter has the shape the block declares (the one its model config gives).
-     * DJL's {@code Parameter.load} takes whatever shape the file holds, so a file of another config
-     * (a run's {@code config.json} edited after training, weights of another model) would load
+     * that every parameter has the shape the block declares (the one its model config gives). DJL's
+     * {@code Parameter.load} takes whatever shape the file holds, so a file of another config (a
+     * run's {@code config.json} edited after training, weights of another model) would load
      * silently and be trained or served at the wrong width.
      *
      * @throws BadInputException naming the file, the first parameter whose shape differs and both
@@ -59,18 +64,29 @@ public final class BlockFiles {
         Map<Parameter, String> names = new LinkedHashMap<>();
         Map<Parameter, Shape> declared = new LinkedHashMap<>();
         declaredShapes(block, "", names, declared);
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
+        try (DataInputStream in =
+                new DataInputStream(new BufferedInputStream(Files.newInputStream(file)))) {
             block.loadParameters(manager, in);
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            throw BadInputException.of(file, "cannot load weights (expected a DJL .params file of this model's shape): "
-                    + e.getMessage());
+            throw BadInputException.of(
+                    file,
+                    "cannot load weights (expected a DJL .params file of this model's shape): "
+                            + e.getMessage());
         }
         for (Map.Entry<Parameter, Shape> e : declared.entrySet()) {
             Parameter p = e.getKey();
             Shape loaded = p.isInitialized() ? p.getArray().getShape() : null;
             if (loaded != null && !e.getValue().equals(loaded)) {
-                throw BadInputException.of(file, "parameter " + names.get(p) + " has shape " + loaded + ", the model config"
-                        + (config == null ? "" : " (" + config + ")") + " expects " + e.getValue());
+                throw BadInputException.of(
+                        file,
+                        "parameter "
+                                + names.get(p)
+                                + " has shape "
+                                + loaded
+                                + ", the model config"
+                                + (config == null ? "" : " (" + config + ")")
+                                + " expects "
+                                + e.getValue());
             }
         }
     }
@@ -79,7 +95,10 @@ public final class BlockFiles {
      * The shape each parameter of {@code block} and its children declares, and its name as a path
      * ({@code discriminator.layer0.attention.qkv.weight}: DJL's child names without their index).
      */
-    private static void declaredShapes(Block block, String prefix, Map<Parameter, String> names,
+    private static void declaredShapes(
+            Block block,
+            String prefix,
+            Map<Parameter, String> names,
             Map<Parameter, Shape> shapes) {
         for (Pair<String, Parameter> p : block.getDirectParameters()) {
             if (p.getValue().getShape() != null && !shapes.containsKey(p.getValue())) {
@@ -88,7 +107,11 @@ public final class BlockFiles {
             }
         }
         for (Pair<String, Block> child : block.getChildren()) {
-            declaredShapes(child.getValue(), prefix + child.getKey().replaceFirst("^\\d{2}", "") + ".", names, shapes);
+            declaredShapes(
+                    child.getValue(),
+                    prefix + child.getKey().replaceFirst("^\\d{2}", "") + ".",
+                    names,
+                    shapes);
         }
     }
 
@@ -98,7 +121,9 @@ public final class BlockFiles {
         void write(OutputStream out) throws IOException;
     }
 
-    /** Writes {@code file} via a temporary sibling and an atomic rename ({@link AtomicFiles#write}). */
+    /**
+     * Writes {@code file} via a temporary sibling and an atomic rename ({@link AtomicFiles#write}).
+     */
     public static void writeAtomically(Path file, Writer writer) throws IOException {
         AtomicFiles.write(file, writer::write);
     }

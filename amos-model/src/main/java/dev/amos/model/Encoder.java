@@ -18,20 +18,20 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A post-LayerNorm BERT encoder with T5-style relative-position bias, written from DJL
- * primitives: the discriminator of AMOS and, with dropout 0, its generator.
+ * A post-LayerNorm BERT encoder with T5-style relative-position bias, written from DJL primitives:
+ * the discriminator of AMOS and, with dropout 0, its generator.
  *
  * <p>Input embedding = LayerNorm(E[ids] + P[0:S]) then dropout, then a projection De -> H when the
  * embedding is narrower (ELECTRA-small). Every layer: attention -> add -> LayerNorm -> GELU FFN ->
  * add -> LayerNorm (<a href="https://arxiv.org/abs/1810.04805">BERT</a>). On top of the absolute
  * positions, one relative-position bias table per encoder is added to the attention logits of every
- * layer (<a href="https://arxiv.org/abs/1910.10683">T5</a>; AMOS/COCO-LM released code, see
- * {@link RelativePositionBuckets}). No segment embeddings.
+ * layer (<a href="https://arxiv.org/abs/1910.10683">T5</a>; AMOS/COCO-LM released code, see {@link
+ * RelativePositionBuckets}). No segment embeddings.
  *
- * <p>The token embedding E is either owned (the discriminator) or shared from another encoder
- * (the generator reads the discriminator's E, <a href="https://arxiv.org/abs/2204.03243">AMOS</a>
- * section 3). {@link #layers} can stop the gradient at the input of chosen layers, which is how
- * the generator splits into independently trained blocks.
+ * <p>The token embedding E is either owned (the discriminator) or shared from another encoder (the
+ * generator reads the discriminator's E, <a href="https://arxiv.org/abs/2204.03243">AMOS</a>
+ * section 3). {@link #layers} can stop the gradient at the input of chosen layers, which is how the
+ * generator splits into independently trained blocks.
  */
 public final class Encoder extends AmosBlock {
 
@@ -63,7 +63,9 @@ public final class Encoder extends AmosBlock {
             }
             // Inference: libtorch runs a 3-D linear as mm then a separate add_ of the bias; on the
             // (B*S, in) view it is one addmm with the bias folded into the GEMM.
-            NDArray y = ai.djl.nn.core.Linear.linear(x.reshape(-1, s.get(s.dimension() - 1)), w, b).head();
+            NDArray y =
+                    ai.djl.nn.core.Linear.linear(x.reshape(-1, s.get(s.dimension() - 1)), w, b)
+                            .head();
             return y.reshape(s.slice(0, s.dimension() - 1).add(w.getShape().get(0)));
         }
     }
@@ -82,8 +84,13 @@ public final class Encoder extends AmosBlock {
 
         NDArray apply(ParameterStore ps, NDArray x, boolean training) {
             Device d = x.getDevice();
-            return ai.djl.nn.norm.LayerNorm.layerNorm(x, new Shape(x.getShape().tail()),
-                    ps.getValue(gamma, d, training), ps.getValue(beta, d, training), eps).head();
+            return ai.djl.nn.norm.LayerNorm.layerNorm(
+                            x,
+                            new Shape(x.getShape().tail()),
+                            ps.getValue(gamma, d, training),
+                            ps.getValue(beta, d, training),
+                            eps)
+                    .head();
         }
     }
 
@@ -114,8 +121,11 @@ public final class Encoder extends AmosBlock {
         }
 
         private NDArray constantGrid(NDManager owner, Device device) {
-            NDArray g = owner.create(RelativePositionBuckets.bucketMatrix(maxPositions, numBuckets, maxDistance),
-                    new Shape(maxPositions, maxPositions));
+            NDArray g =
+                    owner.create(
+                            RelativePositionBuckets.bucketMatrix(
+                                    maxPositions, numBuckets, maxDistance),
+                            new Shape(maxPositions, maxPositions));
             NDArray onDevice = g.toDevice(device, false);
             NDScope.unregister(onDevice);
             NDScope.unregister(g);
@@ -131,8 +141,13 @@ public final class Encoder extends AmosBlock {
         final float attentionDropout;
 
         SelfAttention(EncoderConfig c) {
-            qkv = addChildBlock("qkv", new Linear(c.hiddenSize(), 3L * c.hiddenSize(), c.initStd(), true));
-            out = addChildBlock("out", new Linear(c.hiddenSize(), c.hiddenSize(), c.initStd(), true));
+            qkv =
+                    addChildBlock(
+                            "qkv",
+                            new Linear(c.hiddenSize(), 3L * c.hiddenSize(), c.initStd(), true));
+            out =
+                    addChildBlock(
+                            "out", new Linear(c.hiddenSize(), c.hiddenSize(), c.initStd(), true));
             heads = c.numHeads();
             attentionDropout = c.attentionDropout();
         }
@@ -141,7 +156,10 @@ public final class Encoder extends AmosBlock {
             Shape s = x.getShape();
             long b = s.get(0), t = s.get(1), h = s.get(2);
             NDArray all = projections(ps, x, training);
-            NDArray p = training ? dropout(probabilities(all, bias), attentionDropout, true) : inferenceProbabilities(all, bias);
+            NDArray p =
+                    training
+                            ? dropout(probabilities(all, bias), attentionDropout, true)
+                            : inferenceProbabilities(all, bias);
             NDArray ctx = p.matMul(all.get(2)).transpose(0, 2, 1, 3).reshape(b, t, h);
             return out.apply(ps, ctx, training);
         }
@@ -153,27 +171,33 @@ public final class Encoder extends AmosBlock {
             return qkv.apply(ps, x, training).reshape(b, t, 3, heads, d).transpose(2, 0, 3, 1, 4);
         }
 
-        /** Attention probabilities (B, heads, S, S) before dropout: softmax(q k^T / sqrt(d) + bias). */
+        /**
+         * Attention probabilities (B, heads, S, S) before dropout: softmax(q k^T / sqrt(d) + bias).
+         */
         static NDArray probabilities(NDArray projections, NDArray bias) {
             NDArray q = projections.get(0), k = projections.get(1);
             double d = q.getShape().get(3);
-            return q.matMul(k.transpose(0, 1, 3, 2)).mul(ScalarConstants.of(q, 1.0 / Math.sqrt(d))).add(bias).softmax(-1);
+            return q.matMul(k.transpose(0, 1, 3, 2))
+                    .mul(ScalarConstants.of(q, 1.0 / Math.sqrt(d)))
+                    .add(bias)
+                    .softmax(-1);
         }
 
         /**
          * {@link #probabilities} outside training, with fewer passes over the (B, heads, S, S)
          * logits: the 1/sqrt(d) scale goes on the queries when S > d (the smaller array; for a
-         * power-of-4 d the scale is a power of 2 and the logits are the same bits), and the bias
-         * is added in place. No autograd graph needs the logits (matmul's backward reads q and k).
+         * power-of-4 d the scale is a power of 2 and the logits are the same bits), and the bias is
+         * added in place. No autograd graph needs the logits (matmul's backward reads q and k).
          */
         static NDArray inferenceProbabilities(NDArray projections, NDArray bias) {
             NDArray q = projections.get(0), k = projections.get(1);
             Shape qs = q.getShape();
             long seq = qs.get(2), d = qs.get(3);
             NDArray scale = ScalarConstants.of(q, 1.0 / Math.sqrt(d));
-            NDArray logits = seq > d
-                    ? q.mul(scale).matMul(k.transpose(0, 1, 3, 2))
-                    : q.matMul(k.transpose(0, 1, 3, 2)).muli(scale);
+            NDArray logits =
+                    seq > d
+                            ? q.mul(scale).matMul(k.transpose(0, 1, 3, 2))
+                            : q.matMul(k.transpose(0, 1, 3, 2)).muli(scale);
             return logits.addi(bias).softmax(-1);
         }
     }
@@ -210,7 +234,8 @@ public final class Encoder extends AmosBlock {
         }
 
         NDArray apply(ParameterStore ps, NDArray x, NDArray bias, boolean training) {
-            if (!training) { // the residual sums in place, in the sublayers' fresh outputs: two arrays fewer
+            if (!training) { // the residual sums in place, in the sublayers' fresh outputs: two
+                // arrays fewer
                 x = ln1.apply(ps, attention.apply(ps, x, bias, false).addi(x), false);
                 return ln2.apply(ps, ffn.apply(ps, x, false).addi(x), false);
             }
@@ -235,13 +260,20 @@ public final class Encoder extends AmosBlock {
     private Encoder(EncoderConfig c, Parameter sharedTokenEmbedding) {
         config = c;
         ownsTokenEmbedding = sharedTokenEmbedding == null;
-        tokenEmbedding = ownsTokenEmbedding ? weight("token_embedding", c.initStd(), c.vocabSize(), c.embeddingSize())
-                : sharedTokenEmbedding;
-        positionEmbedding = weight("position_embedding", c.initStd(), c.maxPositions(), c.embeddingSize());
-        embeddingNorm = addChildBlock("embedding_ln", new LayerNorm(c.embeddingSize(), c.layerNormEps()));
-        projection = c.projectsEmbeddings()
-                ? addChildBlock("embedding_projection", new Linear(c.embeddingSize(), c.hiddenSize(), c.initStd(), true))
-                : null;
+        tokenEmbedding =
+                ownsTokenEmbedding
+                        ? weight("token_embedding", c.initStd(), c.vocabSize(), c.embeddingSize())
+                        : sharedTokenEmbedding;
+        positionEmbedding =
+                weight("position_embedding", c.initStd(), c.maxPositions(), c.embeddingSize());
+        embeddingNorm =
+                addChildBlock("embedding_ln", new LayerNorm(c.embeddingSize(), c.layerNormEps()));
+        projection =
+                c.projectsEmbeddings()
+                        ? addChildBlock(
+                                "embedding_projection",
+                                new Linear(c.embeddingSize(), c.hiddenSize(), c.initStd(), true))
+                        : null;
         relativeBias = addChildBlock("relative_bias", new RelativePositionBias(c));
         for (int i = 0; i < c.numLayers(); i++) {
             layers.add(addChildBlock("layer" + i, new Layer(c)));
@@ -272,13 +304,19 @@ public final class Encoder extends AmosBlock {
         return ps.getValue(tokenEmbedding, ids.getDevice(), training).get(ids);
     }
 
-    /** Token embeddings (B, S, De) -> layer input (B, S, H): + positions, LayerNorm, dropout, projection. */
+    /**
+     * Token embeddings (B, S, De) -> layer input (B, S, H): + positions, LayerNorm, dropout,
+     * projection.
+     */
     public NDArray embed(ParameterStore ps, NDArray tokenEmbeddings, boolean training) {
         long seq = tokenEmbeddings.getShape().get(1);
         if (seq > config.maxPositions()) {
-            throw new IllegalArgumentException("sequence length " + seq + " > max_positions " + config.maxPositions());
+            throw new IllegalArgumentException(
+                    "sequence length " + seq + " > max_positions " + config.maxPositions());
         }
-        NDArray pos = ps.getValue(positionEmbedding, tokenEmbeddings.getDevice(), training).get(":{}", seq);
+        NDArray pos =
+                ps.getValue(positionEmbedding, tokenEmbeddings.getDevice(), training)
+                        .get(":{}", seq);
         NDArray x = embeddingNorm.apply(ps, tokenEmbeddings.add(pos), training);
         x = dropout(x, config.dropout(), training);
         return projection == null ? x : projection.apply(ps, x, training);
@@ -289,7 +327,11 @@ public final class Encoder extends AmosBlock {
      * i holds layer i+1). The gradient is stopped at the input of every 1-based layer number in
      * {@code detachInputOf}: parameters below such a layer get no gradient from losses above it.
      */
-    public List<NDArray> layers(ParameterStore ps, NDArray x, NDArray attentionMask, boolean training,
+    public List<NDArray> layers(
+            ParameterStore ps,
+            NDArray x,
+            NDArray attentionMask,
+            boolean training,
             Set<Integer> detachInputOf) {
         NDArray bias = attentionBias(ps, attentionMask, training);
         List<NDArray> hidden = new ArrayList<>(layers.size());
@@ -308,24 +350,36 @@ public final class Encoder extends AmosBlock {
         return layers.get(index);
     }
 
-    /** The bias added to every layer's attention logits: relative positions plus padded keys, (B, heads, S, S). */
+    /**
+     * The bias added to every layer's attention logits: relative positions plus padded keys, (B,
+     * heads, S, S).
+     */
     NDArray attentionBias(ParameterStore ps, NDArray attentionMask, boolean training) {
-        return relativeBias.apply(ps, (int) attentionMask.getShape().get(1), attentionMask.getDevice(), training)
+        return relativeBias
+                .apply(
+                        ps,
+                        (int) attentionMask.getShape().get(1),
+                        attentionMask.getDevice(),
+                        training)
                 .add(maskBias(attentionMask));
     }
 
-    /** Attention probabilities (B, heads, S, S) of layer {@code index} (0-based) on its input {@code x}. */
+    /**
+     * Attention probabilities (B, heads, S, S) of layer {@code index} (0-based) on its input {@code
+     * x}.
+     */
     NDArray attentionProbabilities(ParameterStore ps, int index, NDArray x, NDArray attentionMask) {
         SelfAttention a = layers.get(index).attention;
-        return SelfAttention.probabilities(a.projections(ps, x, false), attentionBias(ps, attentionMask, false));
+        return SelfAttention.probabilities(
+                a.projections(ps, x, false), attentionBias(ps, attentionMask, false));
     }
 
     /**
      * The last hidden state (B, S, H) of token ids (B, S) with attention mask (B, S). Outside
      * training every layer runs in its own {@link NDScope} and the previous layer's output is
-     * closed as soon as the next one exists, so inference holds one layer's intermediates at a
-     * time instead of all of them until the caller's scope closes (at amos-base, batch 32 x 512,
-     * that is ~2 GB instead of over 24 GB).
+     * closed as soon as the next one exists, so inference holds one layer's intermediates at a time
+     * instead of all of them until the caller's scope closes (at amos-base, batch 32 x 512, that is
+     * ~2 GB instead of over 24 GB).
      */
     public NDArray encode(ParameterStore ps, NDArray ids, NDArray attentionMask, boolean training) {
         NDArray x = embed(ps, lookup(ps, ids, training), training);
@@ -356,7 +410,9 @@ public final class Encoder extends AmosBlock {
     static NDArray maskBias(NDArray attentionMask) {
         Shape s = attentionMask.getShape();
         NDArray mask = attentionMask.toType(DataType.FLOAT32, false);
-        return mask.sub(ScalarConstants.of(mask, 1f)).mul(ScalarConstants.of(mask, -MASK_BIAS)).reshape(s.get(0), 1, 1, s.get(1));
+        return mask.sub(ScalarConstants.of(mask, 1f))
+                .mul(ScalarConstants.of(mask, -MASK_BIAS))
+                .reshape(s.get(0), 1, 1, s.get(1));
     }
 
     static NDArray dropout(NDArray x, float rate, boolean training) {

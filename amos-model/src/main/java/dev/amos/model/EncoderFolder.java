@@ -17,27 +17,34 @@ import java.nio.file.Path;
  * An encoder folder, and its one reader and writer: {@code encoder.params} (the encoder's DJL
  * parameters), {@code config.json} ({@code {"model": {...}, "objective": ..., ...}}) and {@code
  * tokenizer.json}. A run's {@code discriminator/} and an {@code amos import} output are this
- * folder; a run folder stands for its {@code discriminator/}. Read by {@code --init-from},
- * {@code finetune}, {@code embed}, {@code export} and Spark; written by {@code amos train} and
- * {@code amos import} ({@link #write}, into a staging folder swapped in whole).
+ * folder; a run folder stands for its {@code discriminator/}. Read by {@code --init-from}, {@code
+ * finetune}, {@code embed}, {@code export} and Spark; written by {@code amos train} and {@code amos
+ * import} ({@link #write}, into a staging folder swapped in whole).
  *
  * @param dir the folder holding the three files
  * @param model the model config from its {@code config.json}
- * @param objective the objective label recorded ({@code amos}, {@code electra}, ...; {@code unknown} when none)
+ * @param objective the objective label recorded ({@code amos}, {@code electra}, ...; {@code
+ *     unknown} when none)
  */
 public record EncoderFolder(Path dir, ModelConfig model, String objective) {
 
     /** The encoder weights. */
     public static final String PARAMS = "encoder.params";
+
     /** The model config ({@code model}, {@code objective}, and e.g. an {@code import} section). */
     public static final String CONFIG = "config.json";
+
     /** The tokenizer the encoder was trained with. */
     public static final String TOKENIZER = "tokenizer.json";
+
     /** The encoder folder inside a run folder. */
     public static final String IN_RUN = "discriminator";
-    /** The {@code config.json} key holding the sha256 of {@code tokenizer.json}, checked by {@link #open}. */
-    public static final String TOKENIZER_SHA256 = "tokenizer_sha256";
 
+    /**
+     * The {@code config.json} key holding the sha256 of {@code tokenizer.json}, checked by {@link
+     * #open}.
+     */
+    public static final String TOKENIZER_SHA256 = "tokenizer_sha256";
 
     /** The longest input the tokenizer keeps: 512 or the model's max_positions if smaller. */
     public static final int MAX_LENGTH_CAP = 512;
@@ -65,10 +72,13 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
     /**
      * Tokens kept per text: {@code requested}, or {@link #maxLength()} when it is 0.
      *
-     * @throws BadInputException naming {@code option} unless 0 or within {@link #checkMaxLength}'s range
+     * @throws BadInputException naming {@code option} unless 0 or within {@link #checkMaxLength}'s
+     *     range
      */
     public int maxLength(int requested, String option) {
-        return requested == 0 ? maxLength() : checkMaxLength(requested, model.maxPositions(), option);
+        return requested == 0
+                ? maxLength()
+                : checkMaxLength(requested, model.maxPositions(), option);
     }
 
     /** The fewest tokens a text can be cut to: its start and end markers and one token. */
@@ -82,9 +92,17 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
      */
     public static int checkMaxLength(int requested, int positions, String option) {
         if (requested < MIN_MAX_LENGTH || requested > positions) {
-            throw new BadInputException(option + ": expected " + MIN_MAX_LENGTH + ".." + positions + " tokens (the start"
-                    + " and end markers and at least one token, at most the model's " + positions + " positions), got "
-                    + requested);
+            throw new BadInputException(
+                    option
+                            + ": expected "
+                            + MIN_MAX_LENGTH
+                            + ".."
+                            + positions
+                            + " tokens (the start"
+                            + " and end markers and at least one token, at most the model's "
+                            + positions
+                            + " positions), got "
+                            + requested);
         }
         return requested;
     }
@@ -107,11 +125,17 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
             dir = runOrDiscriminator.resolve(IN_RUN);
         }
         if (!Files.isDirectory(runOrDiscriminator)) {
-            throw BadInputException.of(runOrDiscriminator, "no such folder (expected a pretraining run folder)");
+            throw BadInputException.of(
+                    runOrDiscriminator, "no such folder (expected a pretraining run folder)");
         }
         if (!Files.isRegularFile(dir.resolve(PARAMS))) {
-            throw BadInputException.of(runOrDiscriminator, "not a pretraining run (expected "
-                    + IN_RUN + "/" + PARAMS + " from 'amos train --out', or a folder from 'amos import')");
+            throw BadInputException.of(
+                    runOrDiscriminator,
+                    "not a pretraining run (expected "
+                            + IN_RUN
+                            + "/"
+                            + PARAMS
+                            + " from 'amos train --out', or a folder from 'amos import')");
         }
         for (String required : new String[] {CONFIG, TOKENIZER}) {
             if (!Files.isRegularFile(dir.resolve(required))) {
@@ -122,23 +146,41 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
         JsonObject json = readJsonObject(configFile);
         JsonElement model = json.get("model");
         if (model == null || !model.isJsonObject()) {
-            throw BadInputException.of(configFile, "expected a \"model\" object (the run's model config)");
+            throw BadInputException.of(
+                    configFile, "expected a \"model\" object (the run's model config)");
         }
         JsonElement recorded = json.get(TOKENIZER_SHA256);
-        if (recorded != null && recorded.isJsonPrimitive()) { // folders written before it was recorded have none
+        if (recorded != null
+                && recorded.isJsonPrimitive()) { // folders written before it was recorded have none
             String actual = sha256(dir.resolve(TOKENIZER));
             if (!recorded.getAsString().equals(actual)) {
-                throw BadInputException.of(dir.resolve(TOKENIZER), "sha256 " + actual + " differs from "
-                        + TOKENIZER_SHA256 + " " + recorded.getAsString() + " in " + configFile + ": not the tokenizer"
-                        + " this encoder was trained with; restore that file");
+                throw BadInputException.of(
+                        dir.resolve(TOKENIZER),
+                        "sha256 "
+                                + actual
+                                + " differs from "
+                                + TOKENIZER_SHA256
+                                + " "
+                                + recorded.getAsString()
+                                + " in "
+                                + configFile
+                                + ": not the tokenizer"
+                                + " this encoder was trained with; restore that file");
             }
         }
         JsonElement objective = json.get("objective");
-        return new EncoderFolder(dir, ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()),
-                objective != null && objective.isJsonPrimitive() ? objective.getAsString() : "unknown");
+        return new EncoderFolder(
+                dir,
+                ModelConfig.fromJson(model.getAsJsonObject(), configFile.toString()),
+                objective != null && objective.isJsonPrimitive()
+                        ? objective.getAsString()
+                        : "unknown");
     }
 
-    /** Loads the weights into {@code encoder}, an initialized encoder of {@link #model()} (shapes checked). */
+    /**
+     * Loads the weights into {@code encoder}, an initialized encoder of {@link #model()} (shapes
+     * checked).
+     */
     public void loadInto(Block encoder, NDManager manager) {
         BlockFiles.load(encoder, manager, params());
     }
@@ -153,14 +195,21 @@ public record EncoderFolder(Path dir, ModelConfig model, String objective) {
      * @param extra further {@code config.json} sections (e.g. {@code import}), or null
      * @param tokenizerJson the tokenizer.json text
      */
-    public static void write(Path dir, Block encoder, ModelConfig model, String objective, JsonObject extra,
-            String tokenizerJson) throws IOException {
+    public static void write(
+            Path dir,
+            Block encoder,
+            ModelConfig model,
+            String objective,
+            JsonObject extra,
+            String tokenizerJson)
+            throws IOException {
         Files.createDirectories(dir);
         BlockFiles.save(encoder, dir.resolve(PARAMS));
         JsonObject config = new JsonObject();
         config.add("model", model.toJson());
         config.addProperty("objective", objective);
-        config.addProperty(TOKENIZER_SHA256, Sha256.of(tokenizerJson.getBytes(StandardCharsets.UTF_8)));
+        config.addProperty(
+                TOKENIZER_SHA256, Sha256.of(tokenizerJson.getBytes(StandardCharsets.UTF_8)));
         if (extra != null) {
             extra.entrySet().forEach(e -> config.add(e.getKey(), e.getValue()));
         }

@@ -14,27 +14,34 @@ import java.util.regex.Pattern;
 public final class Failures {
 
     /** {@code java.io.IOException: }, {@code IllegalStateException:} and the like. */
-    private static final Pattern CLASS_NAME = Pattern.compile(
-            "\\b(?:[a-zA-Z_$][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error|Throwable)\\b:?\\s*");
+    private static final Pattern CLASS_NAME =
+            Pattern.compile(
+                    "\\b(?:[a-zA-Z_$][\\w$]*\\.)*[A-Z][\\w$]*(?:Exception|Error|Throwable)\\b:?\\s*");
 
     private Failures() {}
 
     /**
-     * Reports {@code ex} on one line of {@code err} and returns the exit code: for bad input ({@link
-     * BadInputException}, also as the cause of another exception) {@code "<program>: <message>"} and
-     * 2; else {@code "<program>: error: <command> failed: <what and where>"} and 1. The stack trace
-     * follows only when {@code verbose}.
+     * Reports {@code ex} on one line of {@code err} and returns the exit code: for bad input
+     * ({@link BadInputException}, also as the cause of another exception) {@code "<program>:
+     * <message>"} and 2; else {@code "<program>: error: <command> failed: <what and where>"} and 1.
+     * The stack trace follows only when {@code verbose}.
      *
      * @param program the launcher's name, the prefix of the line ({@code amos}, {@code amos spark})
      * @param command the command that failed, e.g. {@code amos train}
      */
-    public static int report(Throwable ex, String program, String command, boolean verbose, PrintWriter err) {
+    public static int report(
+            Throwable ex, String program, String command, boolean verbose, PrintWriter err) {
         BadInputException bad = badInput(ex);
         if (bad != null) {
             err.println(program + ": " + withoutClassNames(firstLine(bad.getMessage())));
         } else {
-            err.println(program + ": error: " + command + " failed: " + describe(ex)
-                    + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            err.println(
+                    program
+                            + ": error: "
+                            + command
+                            + " failed: "
+                            + describe(ex)
+                            + (verbose ? "" : " (run with --verbose for the stack trace)"));
         }
         if (verbose) {
             ex.printStackTrace(err);
@@ -67,7 +74,9 @@ public final class Failures {
             what = "an internal error with no message";
         }
         StackTraceElement where = firstAmosFrame(ex);
-        return where == null ? what : what + " (in " + where.getFileName() + ":" + where.getLineNumber() + ")";
+        return where == null
+                ? what
+                : what + " (in " + where.getFileName() + ":" + where.getLineNumber() + ")";
     }
 
     private static String words(Throwable t) {
@@ -81,7 +90,9 @@ public final class Failures {
             return e.getFile() + ": permission denied";
         }
         if (t instanceof FileSystemException e && e.getFile() != null) {
-            return e.getFile() + ": " + (e.getReason() != null ? e.getReason() : "file system error");
+            return e.getFile()
+                    + ": "
+                    + (e.getReason() != null ? e.getReason() : "file system error");
         }
         if (t instanceof StackOverflowError) {
             return "stack overflow";

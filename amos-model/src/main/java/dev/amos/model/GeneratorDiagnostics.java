@@ -23,10 +23,10 @@ import java.util.function.Supplier;
 
 /**
  * Why a generator learns or does not, measured on one masked batch: the gradient norm of every
- * parameter group under each loss term, how much the generator's features and predictions at
- * masked positions differ from one position to the next, and how spread out its attention is. A
- * generator on the unigram plateau predicts the same distribution at every masked position: its
- * prediction spread is near 0 and its attention near uniform.
+ * parameter group under each loss term, how much the generator's features and predictions at masked
+ * positions differ from one position to the next, and how spread out its attention is. A generator
+ * on the unigram plateau predicts the same distribution at every masked position: its prediction
+ * spread is near 0 and its attention near uniform.
  *
  * <p>Loss terms: {@code mlm} (sum of the MLM losses, gradient stopped between the generator blocks
  * as trained), {@code mlm-full-gradient} (the same losses without the stops), {@code rtd} (lambda x
@@ -53,9 +53,14 @@ public final class GeneratorDiagnostics {
      *     queries, over heads
      * @param uniformEntropy the entropy of uniform attention over the real keys, for comparison
      */
-    public record Report(Map<String, Map<String, Double>> gradientNorms, List<Double> mlmLosses,
-            List<Double> mlmLossesAtMask, double rtdLoss,
-            List<Double> featureSpread, List<Double> predictionSpread, List<Double> attentionEntropy,
+    public record Report(
+            Map<String, Map<String, Double>> gradientNorms,
+            List<Double> mlmLosses,
+            List<Double> mlmLossesAtMask,
+            double rtdLoss,
+            List<Double> featureSpread,
+            List<Double> predictionSpread,
+            List<Double> attentionEntropy,
             double uniformEntropy) {}
 
     /**
@@ -65,17 +70,31 @@ public final class GeneratorDiagnostics {
      *
      * @param maskId the id of {@code [MASK]} (for the loss at the positions that hold it)
      */
-    public static Report measure(Amos amos, NDManager manager, NDList batch, float rtdWeight, long maskId, long seed) {
+    public static Report measure(
+            Amos amos, NDManager manager, NDList batch, float rtdWeight, long maskId, long seed) {
         ParameterStore ps = new ParameterStore(manager, false);
         Map<String, List<Parameter>> groups = groups(amos);
         Map<String, Map<String, Double>> norms = new LinkedHashMap<>();
-        norms.put("mlm", gradientNorms(amos, groups, seed, () -> sum(forward(amos, ps, batch).mlmLosses())));
+        norms.put(
+                "mlm",
+                gradientNorms(amos, groups, seed, () -> sum(forward(amos, ps, batch).mlmLosses())));
         if (amos.generator() != null) {
-            norms.put("mlm-full-gradient", gradientNorms(amos, groups, seed, () -> sum(fullGradientMlm(amos, ps, batch))));
+            norms.put(
+                    "mlm-full-gradient",
+                    gradientNorms(amos, groups, seed, () -> sum(fullGradientMlm(amos, ps, batch))));
         }
         if (amos.objective().kind() != Objective.Kind.MLM) {
-            norms.put("rtd", gradientNorms(amos, groups, seed, () -> forward(amos, ps, batch).rtdLoss().mul(rtdWeight)));
-            norms.put("total", gradientNorms(amos, groups, seed, () -> forward(amos, ps, batch).loss(rtdWeight)));
+            norms.put(
+                    "rtd",
+                    gradientNorms(
+                            amos,
+                            groups,
+                            seed,
+                            () -> forward(amos, ps, batch).rtdLoss().mul(rtdWeight)));
+            norms.put(
+                    "total",
+                    gradientNorms(
+                            amos, groups, seed, () -> forward(amos, ps, batch).loss(rtdWeight)));
         }
         try (NDScope scope = new NDScope()) {
             Engine.getInstance().setRandomSeed((int) seed);
@@ -94,11 +113,22 @@ public final class GeneratorDiagnostics {
             List<Double> featureSpread = new ArrayList<>();
             List<Double> entropy = new ArrayList<>();
             double uniform = attention(amos, ps, batch, featureSpread, entropy);
-            return new Report(norms, losses, lossesAtMask, rtd, featureSpread, predictionSpread, entropy, uniform);
+            return new Report(
+                    norms,
+                    losses,
+                    lossesAtMask,
+                    rtd,
+                    featureSpread,
+                    predictionSpread,
+                    entropy,
+                    uniform);
         }
     }
 
-    /** Parameter groups: E, the generator's embeddings and each of its blocks, the head, v, the discriminator. */
+    /**
+     * Parameter groups: E, the generator's embeddings and each of its blocks, the head, v, the
+     * discriminator.
+     */
     static Map<String, List<Parameter>> groups(Amos amos) {
         Map<String, List<Parameter>> g = new LinkedHashMap<>();
         Parameter e = amos.discriminator().tokenEmbedding();
@@ -115,7 +145,9 @@ public final class GeneratorDiagnostics {
                 for (int layer = from; layer <= mlm[k]; layer++) {
                     block.addAll(unseen(gen.layer(layer - 1), seen));
                 }
-                g.put((full ? "generator layers " : "generator block ") + from + "-" + mlm[k], block);
+                g.put(
+                        (full ? "generator layers " : "generator block ") + from + "-" + mlm[k],
+                        block);
                 from = mlm[k] + 1;
             }
             g.put("generator embeddings", unseen(gen, seen));
@@ -143,10 +175,11 @@ public final class GeneratorDiagnostics {
         return out;
     }
 
-    private static Map<String, Double> gradientNorms(Amos amos, Map<String, List<Parameter>> groups, long seed,
-            Supplier<NDArray> loss) {
+    private static Map<String, Double> gradientNorms(
+            Amos amos, Map<String, List<Parameter>> groups, long seed, Supplier<NDArray> loss) {
         zeroGradients(amos);
-        try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        try (NDScope scope = new NDScope();
+                GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             Engine.getInstance().setRandomSeed((int) seed);
             gc.backward(loss.get());
         }
@@ -182,7 +215,13 @@ public final class GeneratorDiagnostics {
     /** The MLM losses of the generator with no gradient stop between its blocks. */
     private static List<NDArray> fullGradientMlm(Amos amos, ParameterStore ps, NDList b) {
         Encoder gen = amos.generator();
-        List<NDArray> hidden = gen.layers(ps, gen.embed(ps, gen.lookup(ps, b.get(0), true), true), b.get(1), true, Set.of());
+        List<NDArray> hidden =
+                gen.layers(
+                        ps,
+                        gen.embed(ps, gen.lookup(ps, b.get(0), true), true),
+                        b.get(1),
+                        true,
+                        Set.of());
         NDArray labels = b.get(2).flatten().get(b.get(3));
         List<NDArray> losses = new ArrayList<>();
         for (int layer : amos.mlmLayers()) {
@@ -218,7 +257,11 @@ public final class GeneratorDiagnostics {
      * Fills the feature spread per MLM layer and the attention entropy per generator layer (of the
      * encoder for mlm) at the masked queries; returns the uniform-attention entropy.
      */
-    private static double attention(Amos amos, ParameterStore ps, NDList b, List<Double> featureSpread,
+    private static double attention(
+            Amos amos,
+            ParameterStore ps,
+            NDList b,
+            List<Double> featureSpread,
             List<Double> entropy) {
         Encoder enc = amos.generator() != null ? amos.generator() : amos.discriminator();
         NDArray ids = b.get(0);
@@ -226,8 +269,12 @@ public final class GeneratorDiagnostics {
         NDArray positions = b.get(3);
         NDArray x = enc.embed(ps, enc.lookup(ps, ids, false), false);
         List<NDArray> hidden = enc.layers(ps, x, mask, false, Set.of());
-        for (int layer : amos.generator() != null ? amos.mlmLayers() : new int[] {enc.config().numLayers()}) {
-            featureSpread.add(featureSpread(TensorOps.gatherRows(hidden.get(layer - 1), positions)));
+        for (int layer :
+                amos.generator() != null
+                        ? amos.mlmLayers()
+                        : new int[] {enc.config().numLayers()}) {
+            featureSpread.add(
+                    featureSpread(TensorOps.gatherRows(hidden.get(layer - 1), positions)));
         }
         Shape s = ids.getShape();
         long batch = s.get(0), seq = s.get(1);
@@ -235,7 +282,10 @@ public final class GeneratorDiagnostics {
             NDArray in = i == 0 ? x : hidden.get(i - 1);
             NDArray p = enc.attentionProbabilities(ps, i, in, mask); // (B, heads, S, S)
             long heads = p.getShape().get(1);
-            NDArray rows = p.transpose(0, 2, 1, 3).reshape(batch * seq, heads, seq).get(positions); // (M, heads, S)
+            NDArray rows =
+                    p.transpose(0, 2, 1, 3)
+                            .reshape(batch * seq, heads, seq)
+                            .get(positions); // (M, heads, S)
             NDArray h = rows.mul(rows.add(1e-12f).log()).sum(new int[] {2}).neg().mean();
             entropy.add((double) h.getFloat());
         }
@@ -247,15 +297,31 @@ public final class GeneratorDiagnostics {
     /** The report as aligned text lines. */
     public static List<String> format(Report r, Function<Double, String> number) {
         List<String> lines = new ArrayList<>();
-        lines.add("MLM loss at [MASK] per MLM layer: " + join(r.mlmLossesAtMask(), number)
-                + "   all masked positions: " + join(r.mlmLosses(), number)
-                + (Double.isNaN(r.rtdLoss()) ? "" : "   RTD loss: " + number.apply(r.rtdLoss())));
-        lines.add("feature spread at masked positions (0 = identical): " + join(r.featureSpread(), number));
-        lines.add("prediction spread (TV from the mean prediction; 0 = unigram plateau): " + join(r.predictionSpread(), number));
-        lines.add("attention entropy per layer at masked queries (nats): " + join(r.attentionEntropy(), number)
-                + "   uniform: " + number.apply(r.uniformEntropy()));
+        lines.add(
+                "MLM loss at [MASK] per MLM layer: "
+                        + join(r.mlmLossesAtMask(), number)
+                        + "   all masked positions: "
+                        + join(r.mlmLosses(), number)
+                        + (Double.isNaN(r.rtdLoss())
+                                ? ""
+                                : "   RTD loss: " + number.apply(r.rtdLoss())));
+        lines.add(
+                "feature spread at masked positions (0 = identical): "
+                        + join(r.featureSpread(), number));
+        lines.add(
+                "prediction spread (TV from the mean prediction; 0 = unigram plateau): "
+                        + join(r.predictionSpread(), number));
+        lines.add(
+                "attention entropy per layer at masked queries (nats): "
+                        + join(r.attentionEntropy(), number)
+                        + "   uniform: "
+                        + number.apply(r.uniformEntropy()));
         List<String> terms = new ArrayList<>(r.gradientNorms().keySet());
-        lines.add(String.format("%-32s", "gradient L2 norm") + terms.stream().map(t -> String.format("%18s", t)).reduce("", String::concat));
+        lines.add(
+                String.format("%-32s", "gradient L2 norm")
+                        + terms.stream()
+                                .map(t -> String.format("%18s", t))
+                                .reduce("", String::concat));
         for (String group : r.gradientNorms().get(terms.get(0)).keySet()) {
             StringBuilder sb = new StringBuilder(String.format("%-32s", group));
             for (String t : terms) {

@@ -29,7 +29,9 @@ public final class GumbelSoftmaxReversal {
     private final float tau;
     private boolean reverseGradient = true;
 
-    /** @param tau the softmax temperature of the backward pass (AMOS: 0.3) */
+    /**
+     * @param tau the softmax temperature of the backward pass (AMOS: 0.3)
+     */
     public GumbelSoftmaxReversal(float tau) {
         if (!(tau > 0)) {
             throw new IllegalArgumentException("tau must be > 0, got " + tau);
@@ -37,7 +39,9 @@ public final class GumbelSoftmaxReversal {
         this.tau = tau;
     }
 
-    /** @return the softmax temperature of the backward pass */
+    /**
+     * @return the softmax temperature of the backward pass
+     */
     public float tau() {
         return tau;
     }
@@ -52,20 +56,22 @@ public final class GumbelSoftmaxReversal {
     }
 
     /**
-     * The sample without materializing the one-hot: [delta (M, V), sampled ids (M,)] where delta
-     * is exactly 0 in value and carries the straight-through gradient (reversed when the reversal
-     * is on), so that {@code y = one_hot(sampled) + delta}. The forward pass of AMOS uses this to
-     * read {@code y E} as {@code E[sampled] + delta E}: the same value and gradients as the dense
+     * The sample without materializing the one-hot: [delta (M, V), sampled ids (M,)] where delta is
+     * exactly 0 in value and carries the straight-through gradient (reversed when the reversal is
+     * on), so that {@code y = one_hot(sampled) + delta}. The forward pass of AMOS uses this to read
+     * {@code y E} as {@code E[sampled] + delta E}: the same value and gradients as the dense
      * product, without the one-hot and the (V x M) product for E's gradient.
      */
     public NDList sampleStraightThrough(NDArray logits) {
-        NDArray noise = TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice());
+        NDArray noise =
+                TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice());
         NDArray z = logits.toType(DataType.FLOAT32, false).add(noise);
         NDArray sampled = z.argMax(-1);
         NDArray soft = z.div(ScalarConstants.of(z, tau)).softmax(-1);
         // soft - stopgrad(soft) is exactly 0 in value with soft's gradient; the reversal (identity
         // forward, x(-1) backward) is the same expression with the sign flipped.
-        NDArray delta = reverseGradient ? soft.stopGradient().sub(soft) : soft.sub(soft.stopGradient());
+        NDArray delta =
+                reverseGradient ? soft.stopGradient().sub(soft) : soft.sub(soft.stopGradient());
         return new NDList(delta, sampled);
     }
 }

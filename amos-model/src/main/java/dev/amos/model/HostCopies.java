@@ -19,14 +19,14 @@ import java.util.Set;
  *
  * <p>DJL 0.25 reads the bytes of a GPU array ({@code Parameter.save}, {@code NDArray.encode}) by
  * copying it to the CPU into a new sub-manager of the array's own manager, and never closes that
- * copy: each checkpoint of a GPU run would keep one host copy of every weight and moment (about
- * 3x the parameter bytes). Here the arrays are attached, for the duration of the save only, to a
+ * copy: each checkpoint of a GPU run would keep one host copy of every weight and moment (about 3x
+ * the parameter bytes). Here the arrays are attached, for the duration of the save only, to a
  * scratch CPU manager ({@code NDArray.tempAttach}), so DJL's copies land in it and are closed with
  * it, and the arrays go back to their managers.
  *
- * <p>On the CPU DJL makes no copy at all; {@link #copyOnCpuForTests} makes this class copy
- * anyway, through the same {@code toDevice} call DJL uses, so a CPU test exercises the path a GPU
- * run takes.
+ * <p>On the CPU DJL makes no copy at all; {@link #copyOnCpuForTests} makes this class copy anyway,
+ * through the same {@code toDevice} call DJL uses, so a CPU test exercises the path a GPU run
+ * takes.
  */
 public final class HostCopies {
 
@@ -41,8 +41,8 @@ public final class HostCopies {
     private HostCopies() {}
 
     /**
-     * Makes every save copy each array to the host even when it is already there (as DJL does
-     * for a GPU array), so that tests on a CPU machine cover the copying path.
+     * Makes every save copy each array to the host even when it is already there (as DJL does for a
+     * GPU array), so that tests on a CPU machine cover the copying path.
      */
     public static void copyOnCpuForTests(boolean on) {
         copyOnCpu = on;
@@ -61,7 +61,8 @@ public final class HostCopies {
             for (NDArray array : distinct) {
                 array.tempAttach(scratch);
                 if (copyOnCpu) {
-                    array.toDevice(Device.cpu(), true); // what DJL does for a GPU array; lands in scratch
+                    array.toDevice(
+                            Device.cpu(), true); // what DJL does for a GPU array; lands in scratch
                 }
             }
             save.run();

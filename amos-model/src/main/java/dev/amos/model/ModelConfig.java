@@ -25,8 +25,8 @@ import java.util.stream.Collectors;
  * shapes are refused with a message naming the file and key.
  *
  * <p>JSON keys are the snake_case form of the component names ({@code hiddenSize} is {@code
- * hidden_size}). See <a href="https://arxiv.org/abs/2204.03243">Meng et al. 2022</a>, section 3, and
- * docs/method.md (the paper mapped to the code).
+ * hidden_size}). See <a href="https://arxiv.org/abs/2204.03243">Meng et al. 2022</a>, section 3,
+ * and docs/method.md (the paper mapped to the code).
  *
  * @param name preset name, e.g. {@code amos-tiny}
  * @param vocabSize token vocabulary size V (the tokenizer's)
@@ -43,12 +43,14 @@ import java.util.stream.Collectors;
  * @param attentionDropout dropout on attention probabilities of the discriminator
  * @param layerNormEps LayerNorm epsilon (1e-5)
  * @param initStd standard deviation of the normal init of all weight matrices (0.02)
- * @param mlmLayers 1-based generator layers read by the shared MLM head, ascending (4, 6, 8);
- *     the generator depth is the last one
- * @param generatorHiddenSize AMOS generator width; 0 means H (the paper: as wide as the discriminator)
+ * @param mlmLayers 1-based generator layers read by the shared MLM head, ascending (4, 6, 8); the
+ *     generator depth is the last one
+ * @param generatorHiddenSize AMOS generator width; 0 means H (the paper: as wide as the
+ *     discriminator)
  * @param generatorHeads AMOS generator heads; 0 means numHeads
  * @param generatorFfnSize AMOS generator FFN width; 0 means ffnSize
- * @param electraGeneratorDivisor the ELECTRA baseline generator is H / divisor wide (4 small, 3 base)
+ * @param electraGeneratorDivisor the ELECTRA baseline generator is H / divisor wide (4 small, 3
+ *     base)
  * @param gumbelTau temperature of the straight-through Gumbel-softmax (0.3)
  * @param seqLen default training sequence length
  */
@@ -89,8 +91,20 @@ public record ModelConfig(
 
     /** The discriminator encoder's shape. */
     public EncoderConfig discriminator() {
-        return new EncoderConfig(vocabSize, tokenEmbeddingSize(), hiddenSize, numLayers, numHeads, ffnSize,
-                maxPositions, relPosBuckets, maxRelPos, dropout, attentionDropout, layerNormEps, initStd);
+        return new EncoderConfig(
+                vocabSize,
+                tokenEmbeddingSize(),
+                hiddenSize,
+                numLayers,
+                numHeads,
+                ffnSize,
+                maxPositions,
+                relPosBuckets,
+                maxRelPos,
+                dropout,
+                attentionDropout,
+                layerNormEps,
+                initStd);
     }
 
     /** The AMOS generator encoder: same width as the discriminator by default, dropout 0. */
@@ -98,16 +112,40 @@ public record ModelConfig(
         int h = generatorHiddenSize > 0 ? generatorHiddenSize : hiddenSize;
         int heads = generatorHeads > 0 ? generatorHeads : numHeads;
         int ffn = generatorFfnSize > 0 ? generatorFfnSize : ffnSize;
-        return new EncoderConfig(vocabSize, tokenEmbeddingSize(), h, depth, heads, ffn,
-                maxPositions, relPosBuckets, maxRelPos, 0f, 0f, layerNormEps, initStd);
+        return new EncoderConfig(
+                vocabSize,
+                tokenEmbeddingSize(),
+                h,
+                depth,
+                heads,
+                ffn,
+                maxPositions,
+                relPosBuckets,
+                maxRelPos,
+                0f,
+                0f,
+                layerNormEps,
+                initStd);
     }
 
     /** The ELECTRA baseline generator: same depth as the discriminator, 1/divisor of its width. */
     public EncoderConfig electraGenerator() {
         int d = electraGeneratorDivisor;
         int heads = Math.max(1, numHeads / d);
-        return new EncoderConfig(vocabSize, tokenEmbeddingSize(), hiddenSize / d, numLayers, heads, ffnSize / d,
-                maxPositions, relPosBuckets, maxRelPos, 0f, 0f, layerNormEps, initStd);
+        return new EncoderConfig(
+                vocabSize,
+                tokenEmbeddingSize(),
+                hiddenSize / d,
+                numLayers,
+                heads,
+                ffnSize / d,
+                maxPositions,
+                relPosBuckets,
+                maxRelPos,
+                0f,
+                0f,
+                layerNormEps,
+                initStd);
     }
 
     /** Refuses impossible shapes; {@code source} names the file for the message. */
@@ -115,32 +153,71 @@ public record ModelConfig(
         require(source, "vocab_size", vocabSize > 0, "a positive integer");
         require(source, "hidden_size", hiddenSize > 0, "a positive integer");
         require(source, "num_layers", numLayers > 0, "a positive integer");
-        require(source, "num_heads", numHeads > 0 && hiddenSize % numHeads == 0,
+        require(
+                source,
+                "num_heads",
+                numHeads > 0 && hiddenSize % numHeads == 0,
                 "a positive divisor of hidden_size " + hiddenSize);
         require(source, "ffn_size", ffnSize > 0, "a positive integer");
-        require(source, "embedding_size", embeddingSize >= 0, "0 (= hidden_size) or a positive integer");
+        require(
+                source,
+                "embedding_size",
+                embeddingSize >= 0,
+                "0 (= hidden_size) or a positive integer");
         require(source, "max_positions", maxPositions > 1, "an integer > 1");
-        // The released AMOS/COCO-LM code asserts only rel_pos_bins % 2 == 0 (its buckets use integer halves).
-        require(source, "rel_pos_buckets", relPosBuckets >= 4 && relPosBuckets % 2 == 0, "an even number >= 4");
-        require(source, "max_rel_pos", maxRelPos > relPosBuckets / 4 + 1, "an integer > rel_pos_buckets / 4 + 1");
+        // The released AMOS/COCO-LM code asserts only rel_pos_bins % 2 == 0 (its buckets use
+        // integer halves).
+        require(
+                source,
+                "rel_pos_buckets",
+                relPosBuckets >= 4 && relPosBuckets % 2 == 0,
+                "an even number >= 4");
+        require(
+                source,
+                "max_rel_pos",
+                maxRelPos > relPosBuckets / 4 + 1,
+                "an integer > rel_pos_buckets / 4 + 1");
         require(source, "dropout", dropout >= 0 && dropout < 1, "a probability in [0, 1)");
-        require(source, "attention_dropout", attentionDropout >= 0 && attentionDropout < 1, "a probability in [0, 1)");
+        require(
+                source,
+                "attention_dropout",
+                attentionDropout >= 0 && attentionDropout < 1,
+                "a probability in [0, 1)");
         require(source, "layer_norm_eps", layerNormEps > 0, "a positive number");
         require(source, "init_std", initStd > 0, "a positive number");
-        require(source, "mlm_layers", mlmLayers != null && mlmLayers.length > 0, "a non-empty array of layer numbers");
+        require(
+                source,
+                "mlm_layers",
+                mlmLayers != null && mlmLayers.length > 0,
+                "a non-empty array of layer numbers");
         for (int i = 0; i < mlmLayers.length; i++) {
-            require(source, "mlm_layers", mlmLayers[i] >= 1 && (i == 0 || mlmLayers[i] > mlmLayers[i - 1]),
+            require(
+                    source,
+                    "mlm_layers",
+                    mlmLayers[i] >= 1 && (i == 0 || mlmLayers[i] > mlmLayers[i - 1]),
                     "ascending 1-based layer numbers, got " + Arrays.toString(mlmLayers));
         }
         EncoderConfig g = amosGenerator(generatorLayers());
-        require(source, "generator_heads", g.hiddenSize() % g.numHeads() == 0,
+        require(
+                source,
+                "generator_heads",
+                g.hiddenSize() % g.numHeads() == 0,
                 "a divisor of the generator width " + g.hiddenSize());
-        require(source, "electra_generator_divisor", electraGeneratorDivisor >= 1
-                && hiddenSize % electraGeneratorDivisor == 0
-                && (hiddenSize / electraGeneratorDivisor) % Math.max(1, numHeads / electraGeneratorDivisor) == 0,
+        require(
+                source,
+                "electra_generator_divisor",
+                electraGeneratorDivisor >= 1
+                        && hiddenSize % electraGeneratorDivisor == 0
+                        && (hiddenSize / electraGeneratorDivisor)
+                                        % Math.max(1, numHeads / electraGeneratorDivisor)
+                                == 0,
                 "a divisor of hidden_size giving a width divisible by its heads");
         require(source, "gumbel_tau", gumbelTau > 0, "a positive temperature");
-        require(source, "seq_len", seqLen > 2 && seqLen <= maxPositions, "an integer in [3, max_positions]");
+        require(
+                source,
+                "seq_len",
+                seqLen > 2 && seqLen <= maxPositions,
+                "an integer in [3, max_positions]");
         return this;
     }
 
@@ -158,8 +235,12 @@ public record ModelConfig(
         if (!nameOrFile.endsWith(".json")) {
             file = modelsDir.resolve(nameOrFile + ".json");
             if (!Files.isRegularFile(file)) {
-                throw new BadInputException("unknown preset \"" + nameOrFile + "\" (expected one of: "
-                        + String.join(", ", presets(modelsDir)) + ", or a .json file)");
+                throw new BadInputException(
+                        "unknown preset \""
+                                + nameOrFile
+                                + "\" (expected one of: "
+                                + String.join(", ", presets(modelsDir))
+                                + ", or a .json file)");
             }
         }
         return load(file);
@@ -188,8 +269,13 @@ public record ModelConfig(
         Map<String, RecordComponent> byKey = componentsByKey();
         for (String key : json.keySet()) {
             if (!byKey.containsKey(key)) {
-                throw new BadInputException(source + ": unknown key \"" + key + "\" (expected one of: "
-                        + String.join(", ", byKey.keySet()) + ")");
+                throw new BadInputException(
+                        source
+                                + ": unknown key \""
+                                + key
+                                + "\" (expected one of: "
+                                + String.join(", ", byKey.keySet())
+                                + ")");
             }
         }
         Object[] values = new Object[byKey.size()];
@@ -204,13 +290,17 @@ public record ModelConfig(
             values[i++] = convert(v, types[i - 1], source, e.getKey());
         }
         try {
-            return ((ModelConfig) ModelConfig.class.getDeclaredConstructor(types).newInstance(values)).validate(source);
+            return ((ModelConfig)
+                            ModelConfig.class.getDeclaredConstructor(types).newInstance(values))
+                    .validate(source);
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    /** A copy with {@code key=value} overrides (the CLI's {@code --set}); unknown keys are errors. */
+    /**
+     * A copy with {@code key=value} overrides (the CLI's {@code --set}); unknown keys are errors.
+     */
     public ModelConfig with(Map<String, String> overrides) {
         if (overrides.isEmpty()) {
             return this;
@@ -222,11 +312,16 @@ public record ModelConfig(
             try {
                 v = raw.startsWith("[") ? JsonParser.parseString(raw) : new JsonPrimitive(raw);
             } catch (JsonParseException ex) {
-                throw new BadInputException("--set " + e.getKey() + ": invalid value \"" + raw + "\"");
+                throw new BadInputException(
+                        "--set " + e.getKey() + ": invalid value \"" + raw + "\"");
             }
             if (!json.has(e.getKey())) {
-                throw new BadInputException("--set: unknown model key \"" + e.getKey() + "\" (expected one of: "
-                        + String.join(", ", componentsByKey().keySet()) + ")");
+                throw new BadInputException(
+                        "--set: unknown model key \""
+                                + e.getKey()
+                                + "\" (expected one of: "
+                                + String.join(", ", componentsByKey().keySet())
+                                + ")");
             }
             json.add(e.getKey(), v);
         }
@@ -260,8 +355,11 @@ public record ModelConfig(
     /** Preset names available in {@code modelsDir}. */
     public static List<String> presets(Path modelsDir) {
         try (var files = Files.list(modelsDir)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json") && !n.equals("tokenizer.json"))
-                    .map(n -> n.substring(0, n.length() - 5)).sorted().collect(Collectors.toList());
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".json") && !n.equals("tokenizer.json"))
+                    .map(n -> n.substring(0, n.length() - 5))
+                    .sorted()
+                    .collect(Collectors.toList());
         } catch (IOException e) {
             return List.of();
         }
@@ -295,7 +393,10 @@ public record ModelConfig(
                 return v.getAsFloat();
             }
             if (type == int[].class) {
-                JsonArray a = v.isJsonArray() ? v.getAsJsonArray() : JsonParser.parseString(v.getAsString()).getAsJsonArray();
+                JsonArray a =
+                        v.isJsonArray()
+                                ? v.getAsJsonArray()
+                                : JsonParser.parseString(v.getAsString()).getAsJsonArray();
                 List<Integer> out = new ArrayList<>();
                 for (JsonElement x : a) {
                     out.add((Integer) convert(x, int.class, source, key));
@@ -303,9 +404,14 @@ public record ModelConfig(
                 return out.stream().mapToInt(Integer::intValue).toArray();
             }
         } catch (RuntimeException e) {
-            String expected = type == int.class ? "an integer" : type == float.class ? "a number"
-                    : type == int[].class ? "an array of integers" : "a string";
-            throw new BadInputException(source + ": \"" + key + "\" must be " + expected + ", got " + v);
+            String expected =
+                    type == int.class
+                            ? "an integer"
+                            : type == float.class
+                                    ? "a number"
+                                    : type == int[].class ? "an array of integers" : "a string";
+            throw new BadInputException(
+                    source + ": \"" + key + "\" must be " + expected + ", got " + v);
         }
         throw new IllegalStateException("unsupported config type " + type);
     }

@@ -51,13 +51,17 @@ public record Objective(Kind kind, Ablation ablation, int singleLayer) {
         try {
             kind = Kind.valueOf(objective.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new BadInputException("--objective: unknown objective \"" + objective + "\" (expected amos, electra or mlm)");
+            throw new BadInputException(
+                    "--objective: unknown objective \""
+                            + objective
+                            + "\" (expected amos, electra or mlm)");
         }
         if (ablation == null || ablation.isBlank() || ablation.equals("none")) {
             return new Objective(kind, Ablation.NONE, 0);
         }
         if (kind != Kind.AMOS) {
-            throw new BadInputException("--ablation " + ablation + " applies to --objective amos only");
+            throw new BadInputException(
+                    "--ablation " + ablation + " applies to --objective amos only");
         }
         String a = ablation.trim().toLowerCase(Locale.ROOT);
         int k = 0;
@@ -69,7 +73,10 @@ public record Objective(Kind kind, Ablation ablation, int singleLayer) {
                 k = -1;
             }
             if (k < 1) {
-                throw new BadInputException("--ablation: expected single-layer=K with K a generator layer >= 1, got \"" + ablation + "\"");
+                throw new BadInputException(
+                        "--ablation: expected single-layer=K with K a generator layer >= 1, got \""
+                                + ablation
+                                + "\"");
             }
             return new Objective(kind, Ablation.SINGLE_LAYER, k);
         }
@@ -78,19 +85,23 @@ public record Objective(Kind kind, Ablation ablation, int singleLayer) {
                 return new Objective(kind, x, 0);
             }
         }
-        throw new BadInputException("--ablation: unknown ablation \"" + ablation
-                + "\" (expected uniform, random-layer, layer-switch, full-gradient or single-layer=K)");
+        throw new BadInputException(
+                "--ablation: unknown ablation \""
+                        + ablation
+                        + "\" (expected uniform, random-layer, layer-switch, full-gradient or single-layer=K)");
     }
 
     /** True when the discriminator's loss reaches the mixture through the gradient reversal. */
     public boolean adversarial() {
-        return kind == Kind.AMOS && (ablation == Ablation.NONE || ablation == Ablation.FULL_GRADIENT);
+        return kind == Kind.AMOS
+                && (ablation == Ablation.NONE || ablation == Ablation.FULL_GRADIENT);
     }
 
     /** The 1-based generator layers read by the MLM head under this objective. */
     public int[] mlmLayers(ModelConfig c) {
         return switch (kind) {
-            case AMOS -> ablation == Ablation.SINGLE_LAYER ? new int[] {singleLayer} : c.mlmLayers();
+            case AMOS ->
+                    ablation == Ablation.SINGLE_LAYER ? new int[] {singleLayer} : c.mlmLayers();
             case ELECTRA -> new int[] {c.numLayers()};
             case MLM -> new int[] {c.numLayers()};
         };

@@ -3,8 +3,8 @@ package dev.amos.model;
 import java.util.Locale;
 
 /**
- * How a sentence vector is pooled from an encoder's last hidden states: read by embedding,
- * serving and Spark at run time and recorded in exported models.
+ * How a sentence vector is pooled from an encoder's last hidden states: read by embedding, serving
+ * and Spark at run time and recorded in exported models.
  */
 public enum Pooling {
     /** The hidden state of the first token: {@code hidden[:, 0]}. */

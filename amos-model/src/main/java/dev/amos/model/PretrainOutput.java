@@ -64,12 +64,16 @@ public record PretrainOutput(
      */
     public static NDArray maskedInputIs(NDList input, long tokenId) {
         NDArray atPositions = input.get(0).flatten().get(input.get(3));
-        return atPositions.eq(ScalarConstants.of(atPositions, tokenId)).toType(DataType.FLOAT32, false);
+        return atPositions
+                .eq(ScalarConstants.of(atPositions, tokenId))
+                .toType(DataType.FLOAT32, false);
     }
 
     /** RTD = mean sigmoid BCE over non-pad tokens; null for mlm. */
     public NDArray rtdLoss() {
-        return rtdLogits == null ? null : TensorOps.binaryCrossEntropy(rtdLogits, rtdLabels, padWeights());
+        return rtdLogits == null
+                ? null
+                : TensorOps.binaryCrossEntropy(rtdLogits, rtdLabels, padWeights());
     }
 
     /** loss = sum_k MLM_k + lambda RTD (AMOS eq. 6; the sum over heads, not the mean). */
@@ -87,7 +91,11 @@ public record PretrainOutput(
      * @param mlmTargetLogProbabilities the per-position terms MLM_k averages, (M, 1) per MLM layer
      *     ({@link #mlmTargetLogProbabilities()})
      */
-    public record Losses(List<NDArray> mlm, NDArray rtd, NDArray total, List<NDArray> mlmTargetLogProbabilities) {
+    public record Losses(
+            List<NDArray> mlm,
+            NDArray rtd,
+            NDArray total,
+            List<NDArray> mlmTargetLogProbabilities) {
 
         /**
          * The MLM loss of each MLM layer over part of the masked positions, from the terms the loss
@@ -116,7 +124,11 @@ public record PretrainOutput(
             total = total == null ? l : total.add(l);
         }
         NDArray rtd = rtdLoss();
-        return new Losses(mlm, rtd, rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight))), terms);
+        return new Losses(
+                mlm,
+                rtd,
+                rtd == null ? total : total.add(rtd.mul(ScalarConstants.of(rtd, rtdWeight))),
+                terms);
     }
 
     /** Share of non-pad tokens whose RTD prediction is right (scalar); null for mlm. */
@@ -124,14 +136,17 @@ public record PretrainOutput(
         if (rtdLogits == null) {
             return null;
         }
-        NDArray predicted = rtdLogits.gt(ScalarConstants.of(rtdLogits, 0f)).toType(DataType.FLOAT32, false);
+        NDArray predicted =
+                rtdLogits.gt(ScalarConstants.of(rtdLogits, 0f)).toType(DataType.FLOAT32, false);
         NDArray w = padWeights();
         return predicted.eq(rtdLabels).toType(DataType.FLOAT32, false).mul(w).sum().div(w.sum());
     }
 
     /** Share of masked tokens whose sample differs from the original (scalar); null for mlm. */
     public NDArray replacedFraction() {
-        return sampled == null ? null : sampled.neq(mlmLabels).toType(DataType.FLOAT32, false).mean();
+        return sampled == null
+                ? null
+                : sampled.neq(mlmLabels).toType(DataType.FLOAT32, false).mean();
     }
 
     /** Mean gamma per MLM layer over masked tokens (K,); null for electra and mlm. */
@@ -168,8 +183,14 @@ public record PretrainOutput(
         for (int k = 0; list.contains("mlm_logits_" + k); k++) {
             logits.add(list.get("mlm_logits_" + k));
         }
-        return new PretrainOutput(logits, list.get("mlm_labels"), find(list, "rtd_logits"), find(list, "rtd_labels"),
-                list.get("attention_mask"), find(list, "mixture_weights"), find(list, "sampled"));
+        return new PretrainOutput(
+                logits,
+                list.get("mlm_labels"),
+                find(list, "rtd_logits"),
+                find(list, "rtd_labels"),
+                list.get("attention_mask"),
+                find(list, "mixture_weights"),
+                find(list, "sampled"));
     }
 
     private static NDArray find(NDList list, String name) {

@@ -1,20 +1,20 @@
 package dev.amos.model;
 
 /**
- * T5-style bucketed relative positions, exactly as in the released COCO-LM / AMOS code
- * ({@code relative_position_bucket} in <a href="https://github.com/microsoft/COCO-LM">COCO-LM</a>,
- * reused by AMOS, Meng et al., ICLR 2022, <a href="https://arxiv.org/abs/2204.03243">arXiv
+ * T5-style bucketed relative positions, exactly as in the released COCO-LM / AMOS code ({@code
+ * relative_position_bucket} in <a href="https://github.com/microsoft/COCO-LM">COCO-LM</a>, reused
+ * by AMOS, Meng et al., ICLR 2022, <a href="https://arxiv.org/abs/2204.03243">arXiv
  * 2204.03243</a>).
  *
  * <p>For a relative position {@code r = keyIndex - queryIndex}: half of the buckets go to each
  * sign; inside one half, distances below {@code maxExact = numBuckets / 4} get their own bucket and
- * larger ones are binned logarithmically up to {@code maxDistance}, beyond which all share the
- * last bucket. The signed value is then shifted by the minimum over the {@code maxPositions x
+ * larger ones are binned logarithmically up to {@code maxDistance}, beyond which all share the last
+ * bucket. The signed value is then shifted by the minimum over the {@code maxPositions x
  * maxPositions} grid so that bucket indices start at 0 (the model does {@code rp_bucket -=
  * rp_bucket.min()}).
  *
- * <p>The logarithm is computed in double precision; the released code uses float32. Both give
- * the same buckets: the ratio is an exact integer only at {@code n = maxExact} (log 1 = 0) and at
+ * <p>The logarithm is computed in double precision; the released code uses float32. Both give the
+ * same buckets: the ratio is an exact integer only at {@code n = maxExact} (log 1 = 0) and at
  * {@code n = maxDistance - 1}, where the result is clamped to the last bucket anyway.
  */
 public final class RelativePositionBuckets {
@@ -38,7 +38,8 @@ public final class RelativePositionBuckets {
         if (n < maxExact) {
             value = n;
         } else {
-            double logRatio = Math.log((double) n / maxExact) / Math.log((maxDistance - 1.0) / maxExact);
+            double logRatio =
+                    Math.log((double) n / maxExact) / Math.log((maxDistance - 1.0) / maxExact);
             long large = maxExact + (long) Math.ceil(logRatio * (halfBuckets - 1 - maxExact));
             value = Math.min(halfBuckets - 1, large);
         }
@@ -46,9 +47,9 @@ public final class RelativePositionBuckets {
     }
 
     /**
-     * The bucket index (from 0) of relative position {@code r} in a model with {@code
-     * maxPositions} positions: {@link #signedBucket} minus its minimum over the grid, which is the
-     * bucket of {@code r = -(maxPositions - 1)} since the bucket grows with {@code r}.
+     * The bucket index (from 0) of relative position {@code r} in a model with {@code maxPositions}
+     * positions: {@link #signedBucket} minus its minimum over the grid, which is the bucket of
+     * {@code r = -(maxPositions - 1)} since the bucket grows with {@code r}.
      *
      * @param r key index minus query index, with {@code |r| < maxPositions}
      */
@@ -58,9 +59,14 @@ public final class RelativePositionBuckets {
         }
         if (Math.abs(r) >= maxPositions) {
             throw new IllegalArgumentException(
-                    "relative position " + r + " is outside a grid of " + maxPositions + " positions");
+                    "relative position "
+                            + r
+                            + " is outside a grid of "
+                            + maxPositions
+                            + " positions");
         }
-        return signedBucket(r, numBuckets, maxDistance) - minimumBucket(maxPositions, numBuckets, maxDistance);
+        return signedBucket(r, numBuckets, maxDistance)
+                - minimumBucket(maxPositions, numBuckets, maxDistance);
     }
 
     /**
@@ -74,7 +80,8 @@ public final class RelativePositionBuckets {
         long offset = minimumBucket(maxPositions, numBuckets, maxDistance);
         long[] bySignedDistance = new long[2 * maxPositions - 1];
         for (int r = -(maxPositions - 1); r < maxPositions; r++) {
-            bySignedDistance[r + maxPositions - 1] = signedBucket(r, numBuckets, maxDistance) - offset;
+            bySignedDistance[r + maxPositions - 1] =
+                    signedBucket(r, numBuckets, maxDistance) - offset;
         }
         long[] matrix = new long[maxPositions * maxPositions];
         for (int q = 0; q < maxPositions; q++) {
@@ -91,12 +98,16 @@ public final class RelativePositionBuckets {
 
     private static void validate(int numBuckets, int maxDistance) {
         if (numBuckets < 4 || numBuckets % 2 != 0) {
-            throw new IllegalArgumentException("numBuckets must be even and >= 4, got " + numBuckets);
+            throw new IllegalArgumentException(
+                    "numBuckets must be even and >= 4, got " + numBuckets);
         }
         int maxExact = numBuckets / 4;
         if (maxDistance - 1 <= maxExact) {
             throw new IllegalArgumentException(
-                    "maxDistance must exceed numBuckets/4 + 1 = " + (maxExact + 1) + ", got " + maxDistance);
+                    "maxDistance must exceed numBuckets/4 + 1 = "
+                            + (maxExact + 1)
+                            + ", got "
+                            + maxDistance);
         }
     }
 }

@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * the number as a new 0-dim array on {@code x}'s device and closes it after the op: on CUDA that is
  * a host-to-device copy and a stream synchronisation per call, about 35 per AMOS step. {@code
  * x.op(ScalarConstants.of(x, 0.5f))} runs the very same tensor-tensor kernel (same data type, same
- * value, so the same bits) with a constant uploaded once. The constants live for the process in
- * one manager per device; use this only for values fixed by the configuration (a handful), never
- * for data-dependent numbers.
+ * value, so the same bits) with a constant uploaded once. The constants live for the process in one
+ * manager per device; use this only for values fixed by the configuration (a handful), never for
+ * data-dependent numbers.
  */
 public final class ScalarConstants {
 
@@ -36,7 +36,8 @@ public final class ScalarConstants {
     public static NDArray of(NDArray like, Number value) {
         Device device = like.getDevice();
         String engine = like.getManager().getEngine().getEngineName();
-        // the value's class is part of the key: 1f (float32) and 1.0 (float64) are different constants
+        // the value's class is part of the key: 1f (float32) and 1.0 (float64) are different
+        // constants
         Key key = new Key(device, engine, List.of(value.getClass().getName(), value));
         return CONSTANTS.computeIfAbsent(key, k -> create(device, engine, value));
     }
@@ -47,8 +48,9 @@ public final class ScalarConstants {
     }
 
     private static NDArray create(Device device, String engine, Number value) {
-        NDManager manager = MANAGERS.computeIfAbsent(List.of(device, engine),
-                k -> NDManager.newBaseManager(device, engine));
+        NDManager manager =
+                MANAGERS.computeIfAbsent(
+                        List.of(device, engine), k -> NDManager.newBaseManager(device, engine));
         NDArray constant = manager.create(value);
         // created inside a step's NDScope it would otherwise be closed with that step
         NDScope.unregister(constant);

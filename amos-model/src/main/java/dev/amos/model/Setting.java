@@ -2,8 +2,8 @@ package dev.amos.model;
 
 /**
  * One numeric setting of a config, declared once with all that the code around it needs: its key
- * (in config files and messages), the CLI option that sets it, its type, default, range and
- * {@code --help} text. The enums of the config tables implement it ({@code TrainKey}, {@code
+ * (in config files and messages), the CLI option that sets it, its type, default, range and {@code
+ * --help} text. The enums of the config tables implement it ({@code TrainKey}, {@code
  * FinetuneKey}); the configs check ranges with {@link #check}, the CLI generates its options from
  * it, so a setting is added in one place.
  */
@@ -18,7 +18,10 @@ public interface Setting {
     /** {@code Integer.class}, {@code Long.class}, {@code Float.class} or {@code Double.class}. */
     Class<? extends Number> type();
 
-    /** The default; null when it is derived from other settings (then {@link #description()} says how). */
+    /**
+     * The default; null when it is derived from other settings (then {@link #description()} says
+     * how).
+     */
     Number defaultValue();
 
     /** The allowed values, checked by {@link #check}. */
@@ -67,8 +70,8 @@ public interface Setting {
     }
 
     /**
-     * The {@code --help} text: the description with its range in words and its default, e.g.
-     * {@code Optimizer steps, >= 1 (default: 300).}
+     * The {@code --help} text: the description with its range in words and its default, e.g. {@code
+     * Optimizer steps, >= 1 (default: 300).}
      */
     default String help() {
         String text = description().replace("{range}", range().describe(integral()));

@@ -9,14 +9,16 @@ import ai.djl.nn.Block;
 
 /**
  * Tensor surgery used by the pretraining forward pass and the losses, in one place (as
- * google-research/electra's {@code pretrain_helpers.py}): gather and scatter of masked rows,
- * Gumbel noise, masked cross-entropy and binary cross-entropy.
+ * google-research/electra's {@code pretrain_helpers.py}): gather and scatter of masked rows, Gumbel
+ * noise, masked cross-entropy and binary cross-entropy.
  */
 public final class TensorOps {
 
     private TensorOps() {}
 
-    /** Rows {@code flatPositions} (M,) of {@code x} (B, S, D) taken as a (B*S, D) matrix: (M, D). */
+    /**
+     * Rows {@code flatPositions} (M,) of {@code x} (B, S, D) taken as a (B*S, D) matrix: (M, D).
+     */
     public static NDArray gatherRows(NDArray x, NDArray flatPositions) {
         Shape s = x.getShape();
         return x.reshape(s.get(0) * s.get(1), s.get(2)).get(flatPositions);
@@ -36,7 +38,9 @@ public final class TensorOps {
 
     /** {@code ids} (B, S) with the flat positions (M,) set to {@code values} (M,); no gradient. */
     public static NDArray scatterIds(NDArray ids, NDArray flatPositions, NDArray values) {
-        return ids.flatten().scatter(flatPositions, values.toType(ids.getDataType(), false), 0).reshape(ids.getShape());
+        return ids.flatten()
+                .scatter(flatPositions, values.toType(ids.getDataType(), false), 0)
+                .reshape(ids.getShape());
     }
 
     /** Standard Gumbel noise -log(-log(U)), U ~ Uniform(0, 1), float32. */
@@ -84,7 +88,10 @@ public final class TensorOps {
      */
     public static NDArray binaryCrossEntropy(NDArray logits, NDArray labels, NDArray weights) {
         NDArray z = logits.toType(DataType.FLOAT32, false);
-        NDArray loss = z.maximum(ScalarConstants.of(z, 0f)).sub(z.mul(labels)).add(z.abs().neg().exp().add(ScalarConstants.of(z, 1f)).log());
+        NDArray loss =
+                z.maximum(ScalarConstants.of(z, 0f))
+                        .sub(z.mul(labels))
+                        .add(z.abs().neg().exp().add(ScalarConstants.of(z, 1f)).log());
         return loss.mul(weights).sum().div(weights.sum());
     }
 

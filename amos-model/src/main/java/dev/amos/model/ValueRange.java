@@ -16,7 +16,8 @@ import java.math.BigDecimal;
 public record ValueRange(double min, double max, boolean minOpen, boolean maxOpen) {
 
     /** Every finite number. */
-    public static final ValueRange ANY = new ValueRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, false, false);
+    public static final ValueRange ANY =
+            new ValueRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, false, false);
 
     /** {@code >= min}. */
     public static ValueRange atLeast(double min) {
@@ -45,7 +46,9 @@ public record ValueRange(double min, double max, boolean minOpen, boolean maxOpe
 
     /** Whether {@code value} is finite and within the bounds. */
     public boolean contains(double value) {
-        return Double.isFinite(value) && (minOpen ? value > min : value >= min) && (maxOpen ? value < max : value <= max);
+        return Double.isFinite(value)
+                && (minOpen ? value > min : value >= min)
+                && (maxOpen ? value < max : value <= max);
     }
 
     /**
@@ -58,17 +61,30 @@ public record ValueRange(double min, double max, boolean minOpen, boolean maxOpe
      */
     public void check(String name, Number value, boolean integral) {
         if (!contains(value.doubleValue())) {
-            throw new BadInputException(name + ": expected " + (integral ? "an integer " : "a number ")
-                    + describe(integral) + ", got " + value);
+            throw new BadInputException(
+                    name
+                            + ": expected "
+                            + (integral ? "an integer " : "a number ")
+                            + describe(integral)
+                            + ", got "
+                            + value);
         }
     }
 
-    /** The allowed values in words: {@code >= 1}, {@code > 0}, {@code in [0, 1]}, {@code in (0, 1)}, {@code (any)}. */
+    /**
+     * The allowed values in words: {@code >= 1}, {@code > 0}, {@code in [0, 1]}, {@code in (0, 1)},
+     * {@code (any)}.
+     */
     public String describe(boolean integral) {
         boolean lower = min != Double.NEGATIVE_INFINITY;
         boolean upper = max != Double.POSITIVE_INFINITY;
         if (lower && upper) {
-            return "in " + (minOpen ? "(" : "[") + number(min, integral) + ", " + number(max, integral) + (maxOpen ? ")" : "]");
+            return "in "
+                    + (minOpen ? "(" : "[")
+                    + number(min, integral)
+                    + ", "
+                    + number(max, integral)
+                    + (maxOpen ? ")" : "]");
         }
         if (lower) {
             return (minOpen ? "> " : ">= ") + number(min, integral);
@@ -80,6 +96,8 @@ public record ValueRange(double min, double max, boolean minOpen, boolean maxOpe
     }
 
     private static String number(double x, boolean integral) {
-        return integral ? Long.toString((long) x) : new BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString();
+        return integral
+                ? Long.toString((long) x)
+                : new BigDecimal(Double.toString(x)).stripTrailingZeros().toPlainString();
     }
 }

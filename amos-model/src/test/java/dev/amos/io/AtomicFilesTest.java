@@ -15,11 +15,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The shared file plumbing: atomic writes and folder swaps, SHA-256, the line reader's two policies. */
+/**
+ * The shared file plumbing: atomic writes and folder swaps, SHA-256, the line reader's two
+ * policies.
+ */
 class AtomicFilesTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private List<String> names() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
@@ -31,10 +33,15 @@ class AtomicFilesTest {
     void aFailedWriteLeavesTheGoodFileAndNoTemporary() throws IOException {
         Path file = dir.resolve("state.bin");
         AtomicFiles.write(file, out -> out.write("good".getBytes(StandardCharsets.UTF_8)));
-        assertThrows(IOException.class, () -> AtomicFiles.write(file, out -> {
-            out.write("half".getBytes(StandardCharsets.UTF_8));
-            throw new IOException("disk full");
-        }));
+        assertThrows(
+                IOException.class,
+                () ->
+                        AtomicFiles.write(
+                                file,
+                                out -> {
+                                    out.write("half".getBytes(StandardCharsets.UTF_8));
+                                    throw new IOException("disk full");
+                                }));
         assertEquals("good", Files.readString(file));
         assertEquals(List.of("state.bin"), names());
     }
@@ -58,10 +65,24 @@ class AtomicFilesTest {
 
     @Test
     void sha256AndTheLineReadersTwoUtf8Policies() throws IOException {
-        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        assertEquals(
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
                 Sha256.of("abc".getBytes(StandardCharsets.US_ASCII)));
-        Path file = Files.write(dir.resolve("t.tsv"), new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, 'a', '\r', '\n',
-            'b', (byte) 0xFF, '\n', 'c'});
+        Path file =
+                Files.write(
+                        dir.resolve("t.tsv"),
+                        new byte[] {
+                            (byte) 0xEF,
+                            (byte) 0xBB,
+                            (byte) 0xBF,
+                            'a',
+                            '\r',
+                            '\n',
+                            'b',
+                            (byte) 0xFF,
+                            '\n',
+                            'c'
+                        });
         assertEquals(Sha256.of(Files.readAllBytes(file)), Sha256.of(file));
         try (LineReader lenient = new LineReader(file)) {
             assertEquals("a", lenient.readLine(), "BOM and CR dropped");
@@ -75,7 +96,9 @@ class AtomicFilesTest {
         try (LineReader strict = new LineReader(file, true)) {
             assertEquals("a", strict.readLine());
             BadInputException e = assertThrows(BadInputException.class, strict::readLine);
-            assertTrue(e.getMessage().contains(file + ":2") && e.getMessage().contains("invalid byte sequence"),
+            assertTrue(
+                    e.getMessage().contains(file + ":2")
+                            && e.getMessage().contains("invalid byte sequence"),
                     e.getMessage());
         }
     }

@@ -13,18 +13,31 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The folder lock: one holder at a time, the holder's PID named, and gone with a SIGKILLed holder. */
+/**
+ * The folder lock: one holder at a time, the holder's PID named, and gone with a SIGKILLed holder.
+ */
 class FolderLockTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
-    /** Starts another JVM that holds the lock of {@code dir} ({@link FolderLock#main}) and waits until it does. */
+    /**
+     * Starts another JVM that holds the lock of {@code dir} ({@link FolderLock#main}) and waits
+     * until it does.
+     */
     static Process holdInAnotherProcess(Path dir) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), FolderLock.class.getName(),
-                dir.toString()).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        Process p =
+                new ProcessBuilder(
+                                java,
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                FolderLock.class.getName(),
+                                dir.toString())
+                        .redirectErrorStream(true)
+                        .start();
+        BufferedReader out =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         assertEquals("locked", out.readLine(), "the holder process did not take the lock");
         return p;
     }
@@ -34,7 +47,8 @@ class FolderLockTest {
         Path dir = tmp.resolve("run");
         Process holder = holdInAnotherProcess(dir);
         try {
-            BadInputException e = assertThrows(BadInputException.class, () -> FolderLock.acquire(dir));
+            BadInputException e =
+                    assertThrows(BadInputException.class, () -> FolderLock.acquire(dir));
             assertTrue(e.getMessage().contains("PID " + holder.pid()), e.getMessage());
             assertTrue(e.getMessage().startsWith(dir.toString()), e.getMessage());
         } finally {
@@ -50,8 +64,11 @@ class FolderLockTest {
     void aLockIsExclusiveWithinOneProcessAndReusableAfterClose() throws Exception {
         Path dir = tmp.resolve("run");
         try (FolderLock first = FolderLock.acquire(dir)) {
-            BadInputException e = assertThrows(BadInputException.class, () -> FolderLock.acquire(dir));
-            assertTrue(e.getMessage().contains("PID " + ProcessHandle.current().pid()), e.getMessage());
+            BadInputException e =
+                    assertThrows(BadInputException.class, () -> FolderLock.acquire(dir));
+            assertTrue(
+                    e.getMessage().contains("PID " + ProcessHandle.current().pid()),
+                    e.getMessage());
         }
         FolderLock.acquire(dir).close();
     }

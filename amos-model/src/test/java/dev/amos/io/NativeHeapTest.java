@@ -13,23 +13,36 @@ class NativeHeapTest {
     private static final long GIB = 1L << 30;
 
     private static Map<String, String> heap() {
-        return new HashMap<>(Map.of("MALLOC_MMAP_MAX_", "0", "MALLOC_TRIM_THRESHOLD_", "17179869184", "MALLOC_ARENA_MAX", "1"));
+        return new HashMap<>(
+                Map.of(
+                        "MALLOC_MMAP_MAX_",
+                        "0",
+                        "MALLOC_TRIM_THRESHOLD_",
+                        "17179869184",
+                        "MALLOC_ARENA_MAX",
+                        "1"));
     }
 
     @Test
     void theLaunchersHeapSettingKeepsFreedMemoryUpToItsTrimThreshold() {
         assertTrue(NativeHeap.keepsFreedMemory(heap(), 3 * GIB));
         assertTrue(NativeHeap.keepsFreedMemory(heap(), 16 * GIB));
-        assertFalse(NativeHeap.keepsFreedMemory(heap(), 17 * GIB), "a free above the trim threshold hands pages back");
+        assertFalse(
+                NativeHeap.keepsFreedMemory(heap(), 17 * GIB),
+                "a free above the trim threshold hands pages back");
     }
 
     @Test
     void anyOtherSettingReturnsFreedMemory() {
         assertFalse(NativeHeap.keepsFreedMemory(Map.of(), GIB), "glibc's defaults");
-        assertFalse(NativeHeap.keepsFreedMemory(Map.of("MALLOC_MMAP_THRESHOLD_", "1048576"), GIB), "AMOS_MALLOC=mmap");
+        assertFalse(
+                NativeHeap.keepsFreedMemory(Map.of("MALLOC_MMAP_THRESHOLD_", "1048576"), GIB),
+                "AMOS_MALLOC=mmap");
         Map<String, String> arenas = heap();
         arenas.remove("MALLOC_ARENA_MAX");
-        assertFalse(NativeHeap.keepsFreedMemory(arenas, GIB), "per-thread arenas unmap their heaps when they empty");
+        assertFalse(
+                NativeHeap.keepsFreedMemory(arenas, GIB),
+                "per-thread arenas unmap their heaps when they empty");
         Map<String, String> mapped = heap();
         mapped.put("MALLOC_MMAP_MAX_", "65536");
         assertFalse(NativeHeap.keepsFreedMemory(mapped, GIB), "large blocks mmapped");

@@ -18,11 +18,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The rules of {@link OutputFolder} and {@link OutputFile}: what is refused, what a swap leaves. */
+/**
+ * The rules of {@link OutputFolder} and {@link OutputFile}: what is refused, what a swap leaves.
+ */
 class OutputFolderTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void stagedWriterSwapsInTheWholeFolderAndMarksItsKind() throws IOException {
@@ -30,7 +31,10 @@ class OutputFolderTest {
         write(out, "a.txt", "new", FolderKind.EXPORT, false);
         assertEquals(FolderKind.EXPORT, AmosFolder.read(out).kind());
         assertEquals("new", Files.readString(out.resolve("a.txt")));
-        assertEquals(List.of("export"), siblings(), "no staging or set-aside folder is left beside the target");
+        assertEquals(
+                List.of("export"),
+                siblings(),
+                "no staging or set-aside folder is left beside the target");
     }
 
     @Test
@@ -38,7 +42,10 @@ class OutputFolderTest {
         Path run = tmp.resolve("run");
         write(run, "config.json", "{}", FolderKind.RUN, false);
         Map<String, String> before = snapshot(run);
-        BadInputException e = assertThrows(BadInputException.class, () -> write(run, "a.txt", "x", FolderKind.EXPORT, true));
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () -> write(run, "a.txt", "x", FolderKind.EXPORT, true));
         assertTrue(e.getMessage().contains("a pretraining run"), e.getMessage());
         assertEquals(before, snapshot(run));
     }
@@ -47,52 +54,77 @@ class OutputFolderTest {
     void refusesAForeignFolderAFileAndTheSameKindWithoutOverwrite() throws IOException {
         Path foreign = Files.createDirectories(tmp.resolve("mine"));
         Files.writeString(foreign.resolve("notes.txt"), "keep");
-        assertThrows(BadInputException.class, () -> write(foreign, "a.txt", "x", FolderKind.EXPORT, true));
+        assertThrows(
+                BadInputException.class,
+                () -> write(foreign, "a.txt", "x", FolderKind.EXPORT, true));
         assertEquals("keep", Files.readString(foreign.resolve("notes.txt")));
         assertEquals(List.of("notes.txt"), names(foreign));
 
         Path file = Files.writeString(tmp.resolve("file"), "keep");
-        assertThrows(BadInputException.class, () -> write(file, "a.txt", "x", FolderKind.EXPORT, true));
+        assertThrows(
+                BadInputException.class, () -> write(file, "a.txt", "x", FolderKind.EXPORT, true));
 
         Path export = tmp.resolve("export");
         write(export, "a.txt", "old", FolderKind.EXPORT, false);
-        BadInputException e = assertThrows(BadInputException.class, () -> write(export, "a.txt", "x", FolderKind.EXPORT, false));
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () -> write(export, "a.txt", "x", FolderKind.EXPORT, false));
         assertTrue(e.getMessage().contains("--overwrite"), e.getMessage());
         write(export, "b.txt", "new", FolderKind.EXPORT, true);
-        assertEquals(List.of(AmosFolder.MARKER, "b.txt"), names(export), "the old set is gone whole, not mixed");
+        assertEquals(
+                List.of(AmosFolder.MARKER, "b.txt"),
+                names(export),
+                "the old set is gone whole, not mixed");
     }
 
     @Test
     void refusesTheInputItsParentItsChildAndFoldersInsideOtherAmosFolders() throws IOException {
         Path input = Files.createDirectories(tmp.resolve("in/model"));
         for (Path target : List.of(input, input.resolve("out"), tmp.resolve("in"))) {
-            assertThrows(BadInputException.class,
-                    () -> OutputFolder.check(target, FolderKind.EXPORT, true, "--out", input), target.toString());
+            assertThrows(
+                    BadInputException.class,
+                    () -> OutputFolder.check(target, FolderKind.EXPORT, true, "--out", input),
+                    target.toString());
         }
         Path run = tmp.resolve("run");
         write(run, "config.json", "{}", FolderKind.RUN, false);
-        BadInputException e = assertThrows(BadInputException.class,
-                () -> OutputFolder.check(run.resolve("sub/export"), FolderKind.EXPORT, true, "--out"));
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () ->
+                                OutputFolder.check(
+                                        run.resolve("sub/export"),
+                                        FolderKind.EXPORT,
+                                        true,
+                                        "--out"));
         assertTrue(e.getMessage().contains("is inside"), e.getMessage());
         Path glue = tmp.resolve("glue");
         try (OutputFolder g = OutputFolder.inPlace(glue, FolderKind.GLUE, false, "--out", null)) {
-            OutputFolder.check(glue.resolve("RTE"), FolderKind.FINETUNE, false, "--out"); // a GLUE run holds its fine-tunes
+            OutputFolder.check(
+                    glue.resolve("RTE"),
+                    FolderKind.FINETUNE,
+                    false,
+                    "--out"); // a GLUE run holds its fine-tunes
         }
     }
 
     @Test
-    void aWriterKilledBetweenTheTwoRenamesLeavesTheOldFolderWhichTheNextWriterPutsBack() throws IOException {
+    void aWriterKilledBetweenTheTwoRenamesLeavesTheOldFolderWhichTheNextWriterPutsBack()
+            throws IOException {
         Path out = tmp.resolve("export");
         write(out, "a.txt", "old", FolderKind.EXPORT, false);
         Map<String, String> old = snapshot(out);
         Files.move(out, tmp.resolve(".export.amos-old-1-5")); // what the kill left
         Files.createDirectories(tmp.resolve(".export.amos-staging-1-6"));
         Files.writeString(tmp.resolve(".export.amos-staging-1-6/a.txt"), "half");
-        assertThrows(BadInputException.class, () -> write(out, "a.txt", "x", FolderKind.EXPORT, false));
+        assertThrows(
+                BadInputException.class, () -> write(out, "a.txt", "x", FolderKind.EXPORT, false));
         assertEquals(old, snapshot(out), "the previous export is back, whole");
         write(out, "a.txt", "new", FolderKind.EXPORT, true);
         assertEquals("new", Files.readString(out.resolve("a.txt")));
-        assertEquals(List.of("export"), siblings(), "the killed writer's staging folder is removed");
+        assertEquals(
+                List.of("export"), siblings(), "the killed writer's staging folder is removed");
     }
 
     /**
@@ -104,7 +136,12 @@ class OutputFolderTest {
      */
     @Test
     void atEachRenameOfASwapTheTargetIsTheOldSetOrTheNewSet() throws IOException {
-        for (String state : List.of("staging half", "staging complete", "between renames", "after second rename")) {
+        for (String state :
+                List.of(
+                        "staging half",
+                        "staging complete",
+                        "between renames",
+                        "after second rename")) {
             Path root = Files.createDirectories(tmp.resolve(state.replace(' ', '-')));
             Path out = root.resolve("export");
             write(out, "old.txt", "old", FolderKind.EXPORT, false);
@@ -122,29 +159,39 @@ class OutputFolderTest {
             if (state.equals("after second rename")) {
                 Files.move(staging, out);
             }
-            Map<String, String> seen = Files.exists(out) ? snapshot(out) : snapshot(root.resolve(".export.amos-old-7-2"));
+            Map<String, String> seen =
+                    Files.exists(out)
+                            ? snapshot(out)
+                            : snapshot(root.resolve(".export.amos-old-7-2"));
             assertTrue(seen.equals(oldSet) || seen.equals(newSet), state + ": " + seen);
 
             try (OutputFolder next = OutputFolder.staged(out, FolderKind.EXPORT, true, "--out")) {
                 Map<String, String> now = snapshot(out);
                 assertEquals(state.equals("after second rename") ? newSet : oldSet, now, state);
             }
-            assertEquals(List.of("export"), names(root), state + ": nothing is left beside the target");
+            assertEquals(
+                    List.of("export"), names(root), state + ": nothing is left beside the target");
         }
     }
 
     @Test
     void aWriterThatFailsLeavesNoTrace() throws IOException {
         Path out = tmp.resolve("never");
-        assertThrows(IllegalStateException.class, () -> {
-            try (OutputFolder f = OutputFolder.staged(out, FolderKind.IMPORT, false, "--out")) {
-                Files.writeString(f.dir().resolve("half"), "x");
-                throw new IllegalStateException("bad weights");
-            }
-        });
+        assertThrows(
+                IllegalStateException.class,
+                () -> {
+                    try (OutputFolder f =
+                            OutputFolder.staged(out, FolderKind.IMPORT, false, "--out")) {
+                        Files.writeString(f.dir().resolve("half"), "x");
+                        throw new IllegalStateException("bad weights");
+                    }
+                });
         assertEquals(List.of(), siblings());
-        try (OutputFolder f = OutputFolder.inPlace(out, FolderKind.FINETUNE, false, "--out", null)) {
-            assertTrue(Files.isRegularFile(out.resolve(AmosFolder.MARKER)), "an in-place writer marks its folder first");
+        try (OutputFolder f =
+                OutputFolder.inPlace(out, FolderKind.FINETUNE, false, "--out", null)) {
+            assertTrue(
+                    Files.isRegularFile(out.resolve(AmosFolder.MARKER)),
+                    "an in-place writer marks its folder first");
         }
         assertFalse(Files.exists(out), "an in-place writer that wrote nothing leaves nothing");
     }
@@ -152,10 +199,13 @@ class OutputFolderTest {
     @Test
     void inPlaceOverwriteStartsAfresh() throws IOException {
         Path out = tmp.resolve("ft");
-        try (OutputFolder f = OutputFolder.inPlace(out, FolderKind.FINETUNE, false, "--out", null)) {
+        try (OutputFolder f =
+                OutputFolder.inPlace(out, FolderKind.FINETUNE, false, "--out", null)) {
             Files.writeString(f.dir().resolve("results.json"), "{}");
         }
-        assertThrows(BadInputException.class, () -> OutputFolder.inPlace(out, FolderKind.FINETUNE, false, "--out", null));
+        assertThrows(
+                BadInputException.class,
+                () -> OutputFolder.inPlace(out, FolderKind.FINETUNE, false, "--out", null));
         try (OutputFolder f = OutputFolder.inPlace(out, FolderKind.FINETUNE, true, "--out", null)) {
             assertEquals(List.of(AmosFolder.MARKER), names(out));
             Files.writeString(f.dir().resolve("results.json"), "{\"new\": 1}");
@@ -183,10 +233,12 @@ class OutputFolderTest {
     @Test
     void outputFileRefusesItsInputAFolderAndAnExistingFileWithoutOverwrite() throws IOException {
         Path input = Files.writeString(tmp.resolve("texts.txt"), "a\n");
-        assertThrows(BadInputException.class, () -> OutputFile.check(input, true, "--output", input));
+        assertThrows(
+                BadInputException.class, () -> OutputFile.check(input, true, "--output", input));
         assertThrows(BadInputException.class, () -> OutputFile.check(tmp, true, "--output"));
         Path out = Files.writeString(tmp.resolve("vectors.jsonl"), "old\n");
-        assertThrows(BadInputException.class, () -> OutputFile.check(out, false, "--output", input));
+        assertThrows(
+                BadInputException.class, () -> OutputFile.check(out, false, "--output", input));
         OutputFile.check(out, true, "--output", input);
         Path dead = tmp.resolve(".vectors.jsonl." + Long.MAX_VALUE / 4 + ".abc.tmp");
         Files.writeString(dead, "half");
@@ -194,7 +246,9 @@ class OutputFolderTest {
         assertFalse(Files.exists(dead));
     }
 
-    private static void write(Path target, String name, String text, FolderKind kind, boolean overwrite) throws IOException {
+    private static void write(
+            Path target, String name, String text, FolderKind kind, boolean overwrite)
+            throws IOException {
         try (OutputFolder f = OutputFolder.staged(target, kind, overwrite, "--out")) {
             Files.writeString(f.dir().resolve(name), text);
             f.commit(new JsonObject());
@@ -207,15 +261,23 @@ class OutputFolderTest {
 
     private static List<String> names(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(FolderLock.FILE)).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.equals(FolderLock.FILE))
+                    .sorted()
+                    .toList();
         }
     }
 
     private static Map<String, String> snapshot(Path dir) throws IOException {
         Map<String, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(FolderLock.FILE)).toList()) {
-                out.put(dir.relativize(p).toString(), new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+            for (Path p :
+                    s.filter(Files::isRegularFile)
+                            .filter(p -> !p.getFileName().toString().equals(FolderLock.FILE))
+                            .toList()) {
+                out.put(
+                        dir.relativize(p).toString(),
+                        new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
             }
         }
         return out;

@@ -26,8 +26,14 @@ class AmosLifecycleTest {
     private static float[] forward(Amos amos, NDManager m, boolean training, long seed) {
         TinyBatch b = TinyBatch.of(m, 200, 12, 1, 12, 8, 5);
         Engine.getInstance().setRandomSeed((int) seed);
-        PretrainOutput out = amos.forward(new ParameterStore(m, false), b.inputIds, b.attentionMask, b.originalIds,
-                b.maskedPositions, training);
+        PretrainOutput out =
+                amos.forward(
+                        new ParameterStore(m, false),
+                        b.inputIds,
+                        b.attentionMask,
+                        b.originalIds,
+                        b.maskedPositions,
+                        training);
         List<Float> all = new ArrayList<>();
         for (float x : out.rtdLogits().toFloatArray()) {
             all.add(x);
@@ -58,7 +64,11 @@ class AmosLifecycleTest {
                 b.initialize(m, DataType.FLOAT32, new Shape(1, 12));
                 BlockFiles.load(b, m, file);
                 assertArrayEquals(forward(a, m, false, 5), forward(b, m, false, 5), 0f);
-                assertArrayEquals(forward(a, m, true, 6), forward(b, m, true, 6), 0f, "same seed, same dropout");
+                assertArrayEquals(
+                        forward(a, m, true, 6),
+                        forward(b, m, true, 6),
+                        0f,
+                        "same seed, same dropout");
                 // the discriminator alone (what fine-tuning and serving load)
                 Path enc = dir.resolve("encoder.params");
                 BlockFiles.save(a.discriminator(), enc);
@@ -67,8 +77,12 @@ class AmosLifecycleTest {
                 BlockFiles.load(e, m, enc);
                 TinyBatch t = TinyBatch.of(m, 200, 12, 2, 12, 4);
                 ParameterStore ps = new ParameterStore(m, false);
-                assertArrayEquals(a.discriminator().encode(ps, t.originalIds, t.attentionMask, false).toFloatArray(),
-                        e.encode(ps, t.originalIds, t.attentionMask, false).toFloatArray(), 0f);
+                assertArrayEquals(
+                        a.discriminator()
+                                .encode(ps, t.originalIds, t.attentionMask, false)
+                                .toFloatArray(),
+                        e.encode(ps, t.originalIds, t.attentionMask, false).toFloatArray(),
+                        0f);
             }
         }
     }
@@ -82,9 +96,12 @@ class AmosLifecycleTest {
             TinyBatch t = TinyBatch.of(m, 200, 12, 2, 12, 4);
             ParameterStore ps = new ParameterStore(m, false);
             float[] first = e.encode(ps, t.originalIds, t.attentionMask, false).toFloatArray();
-            assertArrayEquals(first, e.encode(ps, t.originalIds, t.attentionMask, false).toFloatArray(), 0f);
+            assertArrayEquals(
+                    first, e.encode(ps, t.originalIds, t.attentionMask, false).toFloatArray(), 0f);
             float[] train = e.encode(ps, t.originalIds, t.attentionMask, true).toFloatArray();
-            assertTrue(maxAbsDiff(first, train) > 1e-3, "dropout 0.1 must change training-mode outputs");
+            assertTrue(
+                    maxAbsDiff(first, train) > 1e-3,
+                    "dropout 0.1 must change training-mode outputs");
         }
     }
 
@@ -97,9 +114,15 @@ class AmosLifecycleTest {
             ParameterStore ps = new ParameterStore(m, false);
             TinyBatch padded = TinyBatch.of(m, 200, 12, 4, 7);
             NDArray ids7 = padded.originalIds.get(":, :7");
-            float[] alone = e.encode(ps, ids7, padded.attentionMask.get(":, :7"), false).toFloatArray();
-            float[] withPad = e.encode(ps, padded.originalIds, padded.attentionMask, false).get(":, :7").toFloatArray();
-            assertTrue(maxAbsDiff(alone, withPad) < 1e-5, "padding leaked into real tokens: " + maxAbsDiff(alone, withPad));
+            float[] alone =
+                    e.encode(ps, ids7, padded.attentionMask.get(":, :7"), false).toFloatArray();
+            float[] withPad =
+                    e.encode(ps, padded.originalIds, padded.attentionMask, false)
+                            .get(":, :7")
+                            .toFloatArray();
+            assertTrue(
+                    maxAbsDiff(alone, withPad) < 1e-5,
+                    "padding leaked into real tokens: " + maxAbsDiff(alone, withPad));
         }
     }
 
@@ -116,9 +139,26 @@ class AmosLifecycleTest {
             float lastLoss = 0;
             for (int step = 1; step <= 20; step++) {
                 try (NDManager batchManager = m.newSubManager()) {
-                    TinyBatch b = TinyBatch.of(batchManager, tiny.vocabSize(), tiny.seqLen(), 1, 64, 64, 40, 17);
-                    try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        PretrainOutput out = amos.forward(ps, b.inputIds, b.attentionMask, b.originalIds, b.maskedPositions, true);
+                    TinyBatch b =
+                            TinyBatch.of(
+                                    batchManager,
+                                    tiny.vocabSize(),
+                                    tiny.seqLen(),
+                                    1,
+                                    64,
+                                    64,
+                                    40,
+                                    17);
+                    try (NDScope scope = new NDScope();
+                            GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        PretrainOutput out =
+                                amos.forward(
+                                        ps,
+                                        b.inputIds,
+                                        b.attentionMask,
+                                        b.originalIds,
+                                        b.maskedPositions,
+                                        true);
                         NDArray loss = out.loss(50f);
                         gc.backward(loss);
                         lastLoss = loss.getFloat();
@@ -140,7 +180,12 @@ class AmosLifecycleTest {
             for (int step = 3; step <= 20; step++) {
                 assertEquals(counts[2], counts[step], "live arrays grew at step " + step);
             }
-            assertTrue(lastLoss < firstLoss, "20 SGD steps on one batch must lower the loss: " + firstLoss + " -> " + lastLoss);
+            assertTrue(
+                    lastLoss < firstLoss,
+                    "20 SGD steps on one batch must lower the loss: "
+                            + firstLoss
+                            + " -> "
+                            + lastLoss);
         }
     }
 

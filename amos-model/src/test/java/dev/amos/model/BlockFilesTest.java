@@ -11,7 +11,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Weights whose shapes differ from the block's config are refused by name, before anyone uses them. */
+/**
+ * Weights whose shapes differ from the block's config are refused by name, before anyone uses them.
+ */
 class BlockFilesTest {
 
     @Test
@@ -24,15 +26,29 @@ class BlockFilesTest {
             BlockFiles.save(saved, file);
 
             // only the feed-forward width differs: the first mismatch is deep inside layer 0
-            Encoder wider = Encoder.owning(TinyBatch.config().with(Map.of("ffn_size", "48")).discriminator());
-            BadInputException e = assertThrows(BadInputException.class, () -> BlockFiles.load(wider, m, file, config));
-            assertEquals(file + ": parameter layer0.ffn.in.weight has shape (32, 16), the model config (" + config
-                    + ") expects (48, 16)", e.getMessage());
+            Encoder wider =
+                    Encoder.owning(
+                            TinyBatch.config().with(Map.of("ffn_size", "48")).discriminator());
+            BadInputException e =
+                    assertThrows(
+                            BadInputException.class, () -> BlockFiles.load(wider, m, file, config));
+            assertEquals(
+                    file
+                            + ": parameter layer0.ffn.in.weight has shape (32, 16), the model config ("
+                            + config
+                            + ") expects (48, 16)",
+                    e.getMessage());
 
-            Encoder narrower = Encoder.owning(TinyBatch.config().with(Map.of("hidden_size", "8")).discriminator());
-            narrower.initialize(m, DataType.FLOAT32, new Shape(1, 12)); // initialized first, as diagnose does
-            BadInputException h = assertThrows(BadInputException.class, () -> BlockFiles.load(narrower, m, file));
-            assertEquals(file + ": parameter token_embedding has shape (200, 16), the model config expects (200, 8)",
+            Encoder narrower =
+                    Encoder.owning(
+                            TinyBatch.config().with(Map.of("hidden_size", "8")).discriminator());
+            narrower.initialize(
+                    m, DataType.FLOAT32, new Shape(1, 12)); // initialized first, as diagnose does
+            BadInputException h =
+                    assertThrows(BadInputException.class, () -> BlockFiles.load(narrower, m, file));
+            assertEquals(
+                    file
+                            + ": parameter token_embedding has shape (200, 16), the model config expects (200, 8)",
                     h.getMessage());
         }
     }

@@ -26,22 +26,45 @@ class EncoderExportTest {
     @Test
     void exportedArchiveReproducesTheJavaEncoderOnAPaddedBatch(@TempDir Path dir) throws Exception {
         // De 16 != H 24 covers the embedding projection
-        EncoderConfig c = new EncoderConfig(200, 16, 24, 2, 2, 48, 32, 32, 128, 0.1f, 0.1f, 1e-5f, 0.02f);
+        EncoderConfig c =
+                new EncoderConfig(200, 16, 24, 2, 2, 48, 32, 32, 128, 0.1f, 0.1f, 1e-5f, 0.02f);
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(4);
             Encoder encoder = Encoder.owning(c);
             encoder.initialize(m, DataType.FLOAT32, new Shape(1, 9));
             TinyBatch batch = TinyBatch.of(m, 200, 9, 8, 9, 4, 6);
-            NDArray hidden = encoder.encode(new ParameterStore(m, false), batch.originalIds, batch.attentionMask, false);
-            EncoderExportSpec spec = new EncoderExportSpec(c.vocabSize(), c.embeddingSize(), c.hiddenSize(), c.numLayers(),
-                    c.numHeads(), c.ffnSize(), c.maxPositions(), c.relPosBuckets(), c.maxRelPos(), c.layerNormEps(),
-                    Pooling.CLS, false, 0);
+            NDArray hidden =
+                    encoder.encode(
+                            new ParameterStore(m, false),
+                            batch.originalIds,
+                            batch.attentionMask,
+                            false);
+            EncoderExportSpec spec =
+                    new EncoderExportSpec(
+                            c.vocabSize(),
+                            c.embeddingSize(),
+                            c.hiddenSize(),
+                            c.numLayers(),
+                            c.numHeads(),
+                            c.ffnSize(),
+                            c.maxPositions(),
+                            c.relPosBuckets(),
+                            c.maxRelPos(),
+                            c.layerNormEps(),
+                            Pooling.CLS,
+                            false,
+                            0);
             Map<String, NDArray> weights = encoder.namedTensors();
             Path file = dir.resolve("encoder.pt");
             EncoderTorchScriptExporter.export(file, spec, weights);
-            Criteria<NDList, NDList> criteria = Criteria.builder().setTypes(NDList.class, NDList.class)
-                    .optModelPath(file).optEngine("PyTorch").build();
-            try (ZooModel<NDList, NDList> model = criteria.loadModel(); Predictor<NDList, NDList> p = model.newPredictor()) {
+            Criteria<NDList, NDList> criteria =
+                    Criteria.builder()
+                            .setTypes(NDList.class, NDList.class)
+                            .optModelPath(file)
+                            .optEngine("PyTorch")
+                            .build();
+            try (ZooModel<NDList, NDList> model = criteria.loadModel();
+                    Predictor<NDList, NDList> p = model.newPredictor()) {
                 NDList out = p.predict(new NDList(batch.originalIds, batch.attentionMask));
                 float[] expected = hidden.toFloatArray();
                 float[] actual = out.get(0).toFloatArray();

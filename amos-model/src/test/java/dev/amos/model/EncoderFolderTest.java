@@ -15,17 +15,32 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link EncoderFolder}: what it writes it reads back, a run stands for its discriminator/, a swapped tokenizer is refused. */
+/**
+ * {@link EncoderFolder}: what it writes it reads back, a run stands for its discriminator/, a
+ * swapped tokenizer is refused.
+ */
 class EncoderFolderTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void writesReadsAndRefusesATokenizerItWasNotTrainedWith() throws IOException {
-        Path repo = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
-        ModelConfig model = ModelConfig.load(repo.resolve("models/amos-tiny.json")).with(Map.of(
-                "hidden_size", "32", "num_layers", "1", "num_heads", "2", "ffn_size", "64", "max_positions", "64"));
+        Path repo =
+                Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+        ModelConfig model =
+                ModelConfig.load(repo.resolve("models/amos-tiny.json"))
+                        .with(
+                                Map.of(
+                                        "hidden_size",
+                                        "32",
+                                        "num_layers",
+                                        "1",
+                                        "num_heads",
+                                        "2",
+                                        "ffn_size",
+                                        "64",
+                                        "max_positions",
+                                        "64"));
         String tokenizer = Files.readString(repo.resolve("models/tokenizer.json"));
         Path dir = tmp.resolve("run").resolve(EncoderFolder.IN_RUN);
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -40,15 +55,19 @@ class EncoderFolderTest {
         assertEquals(model.toJson(), read.model().toJson());
         assertEquals("electra", read.objective());
         assertEquals(64, read.maxLength());
-        assertEquals("kept", EncoderFolder.readJsonObject(read.configFile()).get("note").getAsString());
+        assertEquals(
+                "kept", EncoderFolder.readJsonObject(read.configFile()).get("note").getAsString());
 
         Files.writeString(read.tokenizer(), tokenizer.replace("\"[MASK]\"", "\"[MASQ]\""));
         BadInputException e = assertThrows(BadInputException.class, () -> EncoderFolder.open(dir));
         assertTrue(e.getMessage().startsWith(read.tokenizer() + ": sha256 "), e.getMessage());
-        assertTrue(e.getMessage().contains("not the tokenizer this encoder was trained with"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("not the tokenizer this encoder was trained with"),
+                e.getMessage());
 
         JsonObject config = EncoderFolder.readJsonObject(read.configFile());
-        config.remove(EncoderFolder.TOKENIZER_SHA256); // a folder written before the hash was recorded
+        config.remove(
+                EncoderFolder.TOKENIZER_SHA256); // a folder written before the hash was recorded
         Files.writeString(read.configFile(), config.toString());
         assertEquals(dir, EncoderFolder.open(dir).dir());
     }

@@ -38,29 +38,59 @@ class EncoderOnnxExportTest {
     private static final float TOLERANCE = 1e-4f;
     private static final int MAX_POSITIONS = 64;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     /** max_rel_pos 12 with 32 buckets: distances from 12 to 63 share the outermost buckets. */
     private static EncoderConfig config(int embeddingSize, int hidden) {
-        return new EncoderConfig(200, embeddingSize, hidden, 2, 2, 48, MAX_POSITIONS, 32, 12, 0.1f, 0.1f, 1e-5f, 0.02f);
+        return new EncoderConfig(
+                200,
+                embeddingSize,
+                hidden,
+                2,
+                2,
+                48,
+                MAX_POSITIONS,
+                32,
+                12,
+                0.1f,
+                0.1f,
+                1e-5f,
+                0.02f);
     }
 
     private static EncoderExportSpec spec(EncoderConfig c, Pooling pooling, boolean normalize) {
-        return new EncoderExportSpec(c.vocabSize(), c.embeddingSize(), c.hiddenSize(), c.numLayers(), c.numHeads(),
-                c.ffnSize(), c.maxPositions(), c.relPosBuckets(), c.maxRelPos(), c.layerNormEps(), pooling, normalize, 0);
+        return new EncoderExportSpec(
+                c.vocabSize(),
+                c.embeddingSize(),
+                c.hiddenSize(),
+                c.numLayers(),
+                c.numHeads(),
+                c.ffnSize(),
+                c.maxPositions(),
+                c.relPosBuckets(),
+                c.maxRelPos(),
+                c.layerNormEps(),
+                pooling,
+                normalize,
+                0);
     }
 
     @Test
     void projectedEncoderMatchesTheJavaEncoderAtSeveralBatchSizesAndLengths() throws Exception {
         EncoderConfig c = config(16, 24); // De 16 != H 24: the embedding projection is in the graph
-        try (NDManager m = NDManager.newBaseManager(); OrtEnvironment env = OrtEnvironment.getEnvironment()) {
+        try (NDManager m = NDManager.newBaseManager();
+                OrtEnvironment env = OrtEnvironment.getEnvironment()) {
             Encoder encoder = randomEncoder(m, c, 5);
             Path file = export(encoder, spec(c, Pooling.MEAN, false), false);
-            try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
-                assertEquals(Set.of(EncoderOnnxExporter.INPUT_IDS, EncoderOnnxExporter.ATTENTION_MASK),
+            try (OrtSession session =
+                    env.createSession(file.toString(), new OrtSession.SessionOptions())) {
+                assertEquals(
+                        Set.of(EncoderOnnxExporter.INPUT_IDS, EncoderOnnxExporter.ATTENTION_MASK),
                         session.getInputNames());
-                assertEquals(List.of(EncoderOnnxExporter.LAST_HIDDEN_STATE, EncoderOnnxExporter.SENTENCE_EMBEDDING),
+                assertEquals(
+                        List.of(
+                                EncoderOnnxExporter.LAST_HIDDEN_STATE,
+                                EncoderOnnxExporter.SENTENCE_EMBEDDING),
                         List.copyOf(session.getOutputNames()));
                 int[][] batches = {{MAX_POSITIONS}, {40, 17, 2}, {23, 23, 9, 1, 14}, {5}};
                 for (int[] lengths : batches) {
@@ -69,7 +99,9 @@ class EncoderOnnxExportTest {
                     float[][][] expected = javaHidden(m, encoder, batch, seq, c.hiddenSize());
                     float[][][] actual = run(env, session, batch, false);
                     float worst = maxDiffOnRealTokens(expected, actual, lengths);
-                    assertTrue(worst <= TOLERANCE, "lengths " + Arrays.toString(lengths) + ": " + worst);
+                    assertTrue(
+                            worst <= TOLERANCE,
+                            "lengths " + Arrays.toString(lengths) + ": " + worst);
                 }
             }
         }
@@ -78,12 +110,18 @@ class EncoderOnnxExportTest {
     @Test
     void unprojectedEncoderWithTokenTypeIdsAcceptsThemAndIgnoresThem() throws Exception {
         EncoderConfig c = config(32, 32);
-        try (NDManager m = NDManager.newBaseManager(); OrtEnvironment env = OrtEnvironment.getEnvironment()) {
+        try (NDManager m = NDManager.newBaseManager();
+                OrtEnvironment env = OrtEnvironment.getEnvironment()) {
             Encoder encoder = randomEncoder(m, c, 6);
             Path file = export(encoder, spec(c, Pooling.CLS, true), true);
-            try (OrtSession session = env.createSession(file.toString(), new OrtSession.SessionOptions())) {
-                assertEquals(Set.of(EncoderOnnxExporter.INPUT_IDS, EncoderOnnxExporter.ATTENTION_MASK,
-                        EncoderOnnxExporter.TOKEN_TYPE_IDS), session.getInputNames());
+            try (OrtSession session =
+                    env.createSession(file.toString(), new OrtSession.SessionOptions())) {
+                assertEquals(
+                        Set.of(
+                                EncoderOnnxExporter.INPUT_IDS,
+                                EncoderOnnxExporter.ATTENTION_MASK,
+                                EncoderOnnxExporter.TOKEN_TYPE_IDS),
+                        session.getInputNames());
                 int[] lengths = {MAX_POSITIONS, 31, 3};
                 TinyBatch batch = TinyBatch.of(m, c.vocabSize(), MAX_POSITIONS, 7, lengths);
                 float[][][] expected = javaHidden(m, encoder, batch, MAX_POSITIONS, c.hiddenSize());
@@ -100,15 +138,43 @@ class EncoderOnnxExportTest {
             Encoder encoder = randomEncoder(m, c, 7);
             Map<String, NDArray> weights = new HashMap<>(encoder.namedTensors());
             weights.remove("layers.1.ffn.out.bias");
-            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                    () -> EncoderOnnxExporter.write(OutputStream.nullOutputStream(), spec(c, Pooling.MEAN, false),
-                            weights, false, Map.of()));
-            assertTrue(missing.getMessage().contains("layers.1.ffn.out.bias"), missing.getMessage());
-            EncoderExportSpec wider = new EncoderExportSpec(200, 32, 32, 2, 2, 64, MAX_POSITIONS, 32, 12, 1e-5,
-                    Pooling.MEAN, false, 0);
-            IllegalArgumentException shape = assertThrows(IllegalArgumentException.class,
-                    () -> EncoderOnnxExporter.write(OutputStream.nullOutputStream(), wider, encoder.namedTensors(),
-                            false, Map.of()));
+            IllegalArgumentException missing =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    EncoderOnnxExporter.write(
+                                            OutputStream.nullOutputStream(),
+                                            spec(c, Pooling.MEAN, false),
+                                            weights,
+                                            false,
+                                            Map.of()));
+            assertTrue(
+                    missing.getMessage().contains("layers.1.ffn.out.bias"), missing.getMessage());
+            EncoderExportSpec wider =
+                    new EncoderExportSpec(
+                            200,
+                            32,
+                            32,
+                            2,
+                            2,
+                            64,
+                            MAX_POSITIONS,
+                            32,
+                            12,
+                            1e-5,
+                            Pooling.MEAN,
+                            false,
+                            0);
+            IllegalArgumentException shape =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    EncoderOnnxExporter.write(
+                                            OutputStream.nullOutputStream(),
+                                            wider,
+                                            encoder.namedTensors(),
+                                            false,
+                                            Map.of()));
             assertTrue(shape.getMessage().contains("ffn.in.weight"), shape.getMessage());
         }
     }
@@ -122,17 +188,25 @@ class EncoderOnnxExportTest {
         return encoder;
     }
 
-    private Path export(Encoder encoder, EncoderExportSpec spec, boolean tokenTypeIds) throws Exception {
+    private Path export(Encoder encoder, EncoderExportSpec spec, boolean tokenTypeIds)
+            throws Exception {
         Path file = dir.resolve("model-" + System.nanoTime() + ".onnx");
         try (OutputStream out = Files.newOutputStream(file)) {
-            EncoderOnnxExporter.write(out, spec, encoder.namedTensors(), tokenTypeIds, Map.of("test", "yes"));
+            EncoderOnnxExporter.write(
+                    out, spec, encoder.namedTensors(), tokenTypeIds, Map.of("test", "yes"));
         }
         return file;
     }
 
-    private static float[][][] javaHidden(NDManager m, Encoder encoder, TinyBatch batch, int seq, int hidden) {
-        float[] flat = encoder.encode(new ParameterStore(m, false), batch.originalIds, batch.attentionMask, false)
-                .toFloatArray();
+    private static float[][][] javaHidden(
+            NDManager m, Encoder encoder, TinyBatch batch, int seq, int hidden) {
+        float[] flat =
+                encoder.encode(
+                                new ParameterStore(m, false),
+                                batch.originalIds,
+                                batch.attentionMask,
+                                false)
+                        .toFloatArray();
         int b = (int) batch.originalIds.getShape().get(0);
         float[][][] out = new float[b][seq][hidden];
         for (int i = 0; i < b; i++) {
@@ -143,7 +217,8 @@ class EncoderOnnxExportTest {
         return out;
     }
 
-    private static float[][][] run(OrtEnvironment env, OrtSession session, TinyBatch batch, boolean tokenTypes)
+    private static float[][][] run(
+            OrtEnvironment env, OrtSession session, TinyBatch batch, boolean tokenTypes)
             throws OrtException {
         long[][] ids = rows(batch.originalIds);
         long[][] mask = rows(batch.attentionMask);
@@ -152,11 +227,14 @@ class EncoderOnnxExportTest {
             inputs.put(EncoderOnnxExporter.INPUT_IDS, OnnxTensor.createTensor(env, ids));
             inputs.put(EncoderOnnxExporter.ATTENTION_MASK, OnnxTensor.createTensor(env, mask));
             if (tokenTypes) {
-                inputs.put(EncoderOnnxExporter.TOKEN_TYPE_IDS, OnnxTensor.createTensor(env, new long[ids.length][ids[0].length]));
+                inputs.put(
+                        EncoderOnnxExporter.TOKEN_TYPE_IDS,
+                        OnnxTensor.createTensor(env, new long[ids.length][ids[0].length]));
             }
             try (OrtSession.Result result = session.run(inputs)) {
                 float[][][] hidden = (float[][][]) result.get(0).getValue();
-                assertArrayEquals(new long[] {ids.length, ids[0].length, hidden[0][0].length},
+                assertArrayEquals(
+                        new long[] {ids.length, ids[0].length, hidden[0][0].length},
                         new long[] {hidden.length, hidden[0].length, hidden[0][0].length});
                 return hidden;
             }
@@ -176,7 +254,8 @@ class EncoderOnnxExportTest {
         return out;
     }
 
-    private static float maxDiffOnRealTokens(float[][][] expected, float[][][] actual, int[] lengths) {
+    private static float maxDiffOnRealTokens(
+            float[][][] expected, float[][][] actual, int[] lengths) {
         float worst = 0;
         for (int i = 0; i < lengths.length; i++) {
             for (int t = 0; t < lengths[i]; t++) {

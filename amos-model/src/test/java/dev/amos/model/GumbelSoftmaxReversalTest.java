@@ -37,7 +37,8 @@ class GumbelSoftmaxReversalTest {
                 assertEquals(p[k], freq[k], 0.01, "token " + k);
                 chi2 += n * Math.pow(freq[k] - p[k], 2) / p[k];
             }
-            assertTrue(chi2 < 18.47, "chi-square " + chi2 + " exceeds the 0.999 quantile for 4 dof");
+            assertTrue(
+                    chi2 < 18.47, "chi-square " + chi2 + " exceeds the 0.999 quantile for 4 dof");
             // the forward value is exactly the one-hot of the sample
             float[] y = out.get(0).get("0:1000").toFloatArray();
             for (int i = 0; i < 1000; i++) {
@@ -75,10 +76,14 @@ class GumbelSoftmaxReversalTest {
         }
     }
 
-    /** [y = one_hot(sampled) + delta, sampled]: the sample as {@link Amos} reads it ({@code y E = E[sampled] + delta E}). */
+    /**
+     * [y = one_hot(sampled) + delta, sampled]: the sample as {@link Amos} reads it ({@code y E =
+     * E[sampled] + delta E}).
+     */
     private static NDList sample(GumbelSoftmaxReversal sampler, NDArray logits) {
         NDList s = sampler.sampleStraightThrough(logits);
-        NDArray hard = s.get(1).oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
+        NDArray hard =
+                s.get(1).oneHot((int) logits.getShape().getLastDimension(), DataType.FLOAT32);
         return new NDList(hard.add(s.get(0)), s.get(1));
     }
 
@@ -96,7 +101,10 @@ class GumbelSoftmaxReversalTest {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDList out = sample(new GumbelSoftmaxReversal(tau).setReverseGradient(reverse), logits);
             gc.backward(out.get(0).mul(weights).sum());
-            return new Run(out.get(1).toLongArray(), out.get(0).toFloatArray(), logits.getGradient().toFloatArray());
+            return new Run(
+                    out.get(1).toLongArray(),
+                    out.get(0).toFloatArray(),
+                    logits.getGradient().toFloatArray());
         }
     }
 }

@@ -20,10 +20,10 @@ import java.util.SplittableRandom;
 
 /**
  * A learnable toy language and a minimal training loop, to check in seconds that an objective's
- * networks learn at all: every token is followed by {@code next[token]} (a fixed permutation of
- * the words) with probability {@code 1 - noise}, else by a uniform word. Ids: 0 pad, 1 [CLS],
- * 2 [SEP], 3 [MASK], words from 4. A masked token is predictable from either neighbour; the loss
- * floor is far below the unigram loss ln(words).
+ * networks learn at all: every token is followed by {@code next[token]} (a fixed permutation of the
+ * words) with probability {@code 1 - noise}, else by a uniform word. Ids: 0 pad, 1 [CLS], 2 [SEP],
+ * 3 [MASK], words from 4. A masked token is predictable from either neighbour; the loss floor is
+ * far below the unigram loss ln(words).
  */
 final class SyntheticLanguage {
 
@@ -95,37 +95,72 @@ final class SyntheticLanguage {
             }
         }
         Shape shape = new Shape(batch, seq);
-        return new NDList(m.create(corrupted, shape), m.create(attention, shape), m.create(original, shape),
+        return new NDList(
+                m.create(corrupted, shape),
+                m.create(attention, shape),
+                m.create(original, shape),
                 m.create(masked.stream().mapToLong(Long::longValue).toArray()));
     }
 
-    /** A model config for this language: amos-tiny's shape (2 x 64 discriminator, generator 3 x 64), no dropout. */
+    /**
+     * A model config for this language: amos-tiny's shape (2 x 64 discriminator, generator 3 x 64),
+     * no dropout.
+     */
     ModelConfig config(int seq, Map<String, String> overrides) {
-        Map<String, String> m = new java.util.LinkedHashMap<>(Map.of("vocab_size", String.valueOf(vocabSize()),
-                "max_positions", String.valueOf(Math.max(seq, 8)), "seq_len", String.valueOf(seq), "dropout", "0",
-                "attention_dropout", "0"));
+        Map<String, String> m =
+                new java.util.LinkedHashMap<>(
+                        Map.of(
+                                "vocab_size",
+                                String.valueOf(vocabSize()),
+                                "max_positions",
+                                String.valueOf(Math.max(seq, 8)),
+                                "seq_len",
+                                String.valueOf(seq),
+                                "dropout",
+                                "0",
+                                "attention_dropout",
+                                "0"));
         m.putAll(overrides);
         return TinyBatch.preset("amos-tiny").with(m);
     }
 
     /**
-     * Trains {@code amos} for {@code steps} Adam steps at learning rate {@code lr}, gradients clipped to global norm 2, (loss = sum of
-     * the MLM losses + {@code rtdWeight} x RTD) and returns, per step, [best MLM loss, RTD loss, trivial RTD loss of the batch].
+     * Trains {@code amos} for {@code steps} Adam steps at learning rate {@code lr}, gradients
+     * clipped to global norm 2, (loss = sum of the MLM losses + {@code rtdWeight} x RTD) and
+     * returns, per step, [best MLM loss, RTD loss, trivial RTD loss of the batch].
      */
-    List<double[]> train(Amos amos, NDManager manager, int steps, int batch, int seq, float lr, float rtdWeight, long seed) {
+    List<double[]> train(
+            Amos amos,
+            NDManager manager,
+            int steps,
+            int batch,
+            int seq,
+            float lr,
+            float rtdWeight,
+            long seed) {
         Engine.getInstance().setRandomSeed((int) seed);
         amos.initialize(manager, DataType.FLOAT32, new Shape(batch, seq));
-        Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(lr)).optBeta2(0.98f).optEpsilon(1e-6f).build();
+        Optimizer adam =
+                Optimizer.adam()
+                        .optLearningRateTracker(Tracker.fixed(lr))
+                        .optBeta2(0.98f)
+                        .optEpsilon(1e-6f)
+                        .build();
         ParameterStore ps = new ParameterStore(manager, false);
         SplittableRandom r = new SplittableRandom(seed);
         List<double[]> log = new ArrayList<>();
         for (int step = 0; step < steps; step++) {
-            try (NDScope scope = new NDScope(); GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            try (NDScope scope = new NDScope();
+                    GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDList b = batch(manager, batch, seq, 0.15, r);
                 PretrainOutput out = amos.forward(ps, b.get(0), b.get(1), b.get(2), b.get(3), true);
-                double best = out.mlmLosses().stream().mapToDouble(NDArray::getFloat).min().orElseThrow();
+                double best =
+                        out.mlmLosses().stream().mapToDouble(NDArray::getFloat).min().orElseThrow();
                 double rtd = out.rtdLoss() == null ? Double.NaN : out.rtdLoss().getFloat();
-                double trivial = out.rtdLabels() == null ? Double.NaN : binaryEntropy(out.rtdLabels().mean().getFloat());
+                double trivial =
+                        out.rtdLabels() == null
+                                ? Double.NaN
+                                : binaryEntropy(out.rtdLabels().mean().getFloat());
                 gc.backward(out.loss(rtdWeight));
                 log.add(new double[] {best, rtd, trivial});
             }
@@ -136,7 +171,8 @@ final class SyntheticLanguage {
                 }
             }
             float scale = (float) Math.min(1.0, 2.0 / (Math.sqrt(squares) + 1e-6));
-            for (Pair<String, Parameter> p : amos.getParameters()) { // outside the scope: Adam's moments persist
+            for (Pair<String, Parameter> p :
+                    amos.getParameters()) { // outside the scope: Adam's moments persist
                 NDArray w = p.getValue().getArray();
                 try (NDArray g = w.getGradient()) {
                     g.muli(scale);

@@ -22,14 +22,18 @@ final class TinyBatch {
     final NDArray originalIds;
     final NDArray maskedPositions;
 
-    private TinyBatch(NDArray inputIds, NDArray attentionMask, NDArray originalIds, NDArray maskedPositions) {
+    private TinyBatch(
+            NDArray inputIds, NDArray attentionMask, NDArray originalIds, NDArray maskedPositions) {
         this.inputIds = inputIds;
         this.attentionMask = attentionMask;
         this.originalIds = originalIds;
         this.maskedPositions = maskedPositions;
     }
 
-    /** Sequences of the given real lengths (incl. [CLS]/[SEP]) padded to seqLen; ~30% of inner tokens masked. */
+    /**
+     * Sequences of the given real lengths (incl. [CLS]/[SEP]) padded to seqLen; ~30% of inner
+     * tokens masked.
+     */
     static TinyBatch of(NDManager m, int vocab, int seqLen, long seed, int... lengths) {
         Random rnd = new Random(seed);
         int b = lengths.length;
@@ -40,7 +44,8 @@ final class TinyBatch {
         for (int i = 0; i < b; i++) {
             for (int j = 0; j < lengths[i]; j++) {
                 int p = i * seqLen + j;
-                long tok = j == 0 ? CLS : j == lengths[i] - 1 ? SEP : 104 + rnd.nextInt(vocab - 104);
+                long tok =
+                        j == 0 ? CLS : j == lengths[i] - 1 ? SEP : 104 + rnd.nextInt(vocab - 104);
                 orig[p] = tok;
                 ids[p] = tok;
                 att[p] = 1;
@@ -51,14 +56,28 @@ final class TinyBatch {
             }
         }
         Shape s = new Shape(b, seqLen);
-        return new TinyBatch(m.create(ids, s), m.create(att, s), m.create(orig, s),
+        return new TinyBatch(
+                m.create(ids, s),
+                m.create(att, s),
+                m.create(orig, s),
                 m.create(masked.stream().mapToLong(Long::longValue).toArray()));
     }
 
     /** A 3-block generator (MLM heads at 1, 2, 3) over a 2-layer discriminator, vocab 200. */
     static ModelConfig config() {
-        return preset("amos-tiny").with(Map.of("vocab_size", "200", "hidden_size", "16", "ffn_size", "32",
-                "max_positions", "32", "seq_len", "16"));
+        return preset("amos-tiny")
+                .with(
+                        Map.of(
+                                "vocab_size",
+                                "200",
+                                "hidden_size",
+                                "16",
+                                "ffn_size",
+                                "32",
+                                "max_positions",
+                                "32",
+                                "seq_len",
+                                "16"));
     }
 
     static ModelConfig preset(String name) {

@@ -8,8 +8,8 @@ import java.util.function.Function;
 
 /**
  * Streams a partition through a model in batches: pulls up to {@code batchSize} input rows, maps
- * the whole batch at once, then hands out the results one by one. Only one batch of rows is held
- * at a time, so a partition of any size runs in constant memory.
+ * the whole batch at once, then hands out the results one by one. Only one batch of rows is held at
+ * a time, so a partition of any size runs in constant memory.
  *
  * @param <I> input row type
  * @param <O> output row type

@@ -14,8 +14,8 @@ import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 
 /**
- * {@link AmosSpark#classify} on one partition: the JVM's shared fine-tuned model, batches of
- * {@code batchSize} rows encoded and run exactly as {@code amos eval} runs a dev split ({@link
+ * {@link AmosSpark#classify} on one partition: the JVM's shared fine-tuned model, batches of {@code
+ * batchSize} rows encoded and run exactly as {@code amos eval} runs a dev split ({@link
  * GlueDataset} + {@link FineTunedModel#outputs}), each row returned with its prediction.
  */
 final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
@@ -28,7 +28,8 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
     private final int textBIndex;
     private final int batchSize;
 
-    ClassifyPartition(ModelFolder model, GlueTask task, int textIndex, int textBIndex, int batchSize) {
+    ClassifyPartition(
+            ModelFolder model, GlueTask task, int textIndex, int textBIndex, int batchSize) {
         this.model = model;
         this.task = task;
         this.textIndex = textIndex;
@@ -53,8 +54,13 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         List<GlueExample> examples = new ArrayList<>(batch.size());
         for (Row row : batch) {
             if (hasInput(row)) {
-                examples.add(new GlueExample("", row.getString(textIndex),
-                        textBIndex < 0 ? null : row.getString(textBIndex), -1, Float.NaN));
+                examples.add(
+                        new GlueExample(
+                                "",
+                                row.getString(textIndex),
+                                textBIndex < 0 ? null : row.getString(textBIndex),
+                                -1,
+                                Float.NaN));
             }
         }
         float[][] outputs = outputs(classifier, examples);
@@ -62,25 +68,36 @@ final class ClassifyPartition implements MapPartitionsFunction<Row, Row> {
         int next = 0;
         for (Row row : batch) {
             if (!hasInput(row)) {
-                out.add(task.isRegression() ? EmbedPartition.append(row, (Object) null)
-                        : EmbedPartition.append(row, null, null));
+                out.add(
+                        task.isRegression()
+                                ? EmbedPartition.append(row, (Object) null)
+                                : EmbedPartition.append(row, null, null));
             } else if (task.isRegression()) {
                 out.add(EmbedPartition.append(row, outputs[next++][0]));
             } else {
                 float[] logits = outputs[next++];
                 int label = FineTunedModel.labels(new float[][] {logits})[0];
-                out.add(EmbedPartition.append(row, task.labels().get(label), FineTunedModel.probabilities(logits)[label]));
+                out.add(
+                        EmbedPartition.append(
+                                row,
+                                task.labels().get(label),
+                                FineTunedModel.probabilities(logits)[label]));
             }
         }
         return out;
     }
 
-    private float[][] outputs(ExecutorModels.LoadedClassifier classifier, List<GlueExample> examples) {
+    private float[][] outputs(
+            ExecutorModels.LoadedClassifier classifier, List<GlueExample> examples) {
         if (examples.isEmpty()) {
             return new float[0][];
         }
-        GlueDataset dataset = GlueDataset.builder().setExamples(task, examples).setEncoder(classifier.encoder())
-                .setSampling(examples.size(), false).build();
+        GlueDataset dataset =
+                GlueDataset.builder()
+                        .setExamples(task, examples)
+                        .setEncoder(classifier.encoder())
+                        .setSampling(examples.size(), false)
+                        .build();
         try (NDManager manager = NDManager.newBaseManager()) {
             return FineTunedModel.outputs(classifier.model().classifier(), dataset, manager);
         } catch (IOException e) {

@@ -33,7 +33,8 @@ final class EmbedPartition implements MapPartitionsFunction<Row, Row> {
             return rows; // an empty partition loads no model
         }
         TextEmbedder embedder = ExecutorModels.embedder(model, options.pooling, options.normalize);
-        return new BatchingIterator<>(rows, options.batchSize, batch -> embedBatch(embedder, batch));
+        return new BatchingIterator<>(
+                rows, options.batchSize, batch -> embedBatch(embedder, batch));
     }
 
     private List<Row> embedBatch(TextEmbedder embedder, List<Row> batch) {

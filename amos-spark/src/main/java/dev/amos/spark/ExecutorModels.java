@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The models of one JVM (a Spark executor, or the driver in local mode): each model folder is
- * loaded once, on first use by any task, and shared by all later tasks and task threads of the
- * JVM (the weights are read-only; {@link TextEmbedder#embed} and {@link LoadedClassifier} are
+ * loaded once, on first use by any task, and shared by all later tasks and task threads of the JVM
+ * (the weights are read-only; {@link TextEmbedder#embed} and {@link LoadedClassifier} are
  * thread-safe). They live as long as the JVM and are closed by a shutdown hook.
  */
 final class ExecutorModels {
@@ -23,36 +23,46 @@ final class ExecutorModels {
     private static final AtomicInteger LOADS = new AtomicInteger();
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorModels::closeAll, "amos-models-close"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(ExecutorModels::closeAll, "amos-models-close"));
     }
 
     private ExecutorModels() {}
 
     /** The embedder of {@code folder} with the given pooling, loaded on first use in this JVM. */
     static TextEmbedder embedder(ModelFolder folder, Pooling pooling, boolean normalize) {
-        return EMBEDDERS.computeIfAbsent(folder.key() + "|" + pooling + "|" + normalize, key -> {
-            LOADS.incrementAndGet();
-            try {
-                return TextEmbedder.load(folder.localDir(), pooling, normalize);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load the model " + folder.localDir(), e);
-            }
-        });
+        return EMBEDDERS.computeIfAbsent(
+                folder.key() + "|" + pooling + "|" + normalize,
+                key -> {
+                    LOADS.incrementAndGet();
+                    try {
+                        return TextEmbedder.load(folder.localDir(), pooling, normalize);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(
+                                "cannot load the model " + folder.localDir(), e);
+                    }
+                });
     }
 
     /** The fine-tuned classifier of {@code folder}, loaded on first use in this JVM. */
     static LoadedClassifier classifier(ModelFolder folder) {
-        return CLASSIFIERS.computeIfAbsent(folder.key(), key -> {
-            LOADS.incrementAndGet();
-            try {
-                FineTunedModel model = FineTunedModel.load(folder.localDir());
-                model.classifier().freezeParameters(true); // inference only: no autograd graph
-                return new LoadedClassifier(model,
-                        GluePairEncoder.load(model.tokenizer(), model.config().maxLength()));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot load the model " + folder.localDir(), e);
-            }
-        });
+        return CLASSIFIERS.computeIfAbsent(
+                folder.key(),
+                key -> {
+                    LOADS.incrementAndGet();
+                    try {
+                        FineTunedModel model = FineTunedModel.load(folder.localDir());
+                        model.classifier()
+                                .freezeParameters(true); // inference only: no autograd graph
+                        return new LoadedClassifier(
+                                model,
+                                GluePairEncoder.load(
+                                        model.tokenizer(), model.config().maxLength()));
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(
+                                "cannot load the model " + folder.localDir(), e);
+                    }
+                });
     }
 
     /** How many models this JVM has loaded (to check "once per JVM" in tests). */
@@ -66,7 +76,8 @@ final class ExecutorModels {
     }
 
     /** A fine-tuned model with its pair encoder (both thread-safe for inference). */
-    record LoadedClassifier(FineTunedModel model, GluePairEncoder encoder) implements AutoCloseable {
+    record LoadedClassifier(FineTunedModel model, GluePairEncoder encoder)
+            implements AutoCloseable {
         @Override
         public void close() {
             encoder.close();

@@ -48,8 +48,10 @@ final class ModelFolder implements Serializable {
         if (uri == null || "file".equals(uri.getScheme().toLowerCase(Locale.ROOT))) {
             Path dir = uri == null ? Path.of(location) : Path.of(uri);
             if (!Files.isDirectory(dir)) {
-                throw BadInputException.of(dir, "no such model folder (expected it at this path on the driver"
-                        + " and on every executor, e.g. on shared storage)");
+                throw BadInputException.of(
+                        dir,
+                        "no such model folder (expected it at this path on the driver"
+                                + " and on every executor, e.g. on shared storage)");
             }
             String absolute = dir.toAbsolutePath().normalize().toString();
             return new Resolved(new ModelFolder(absolute, null), Path.of(absolute), null);
@@ -66,7 +68,8 @@ final class ModelFolder implements Serializable {
             spark.sparkContext().addFile(location, true);
             return new Resolved(new ModelFolder(null, remote.getName()), copied, local);
         } catch (IOException e) {
-            throw new BadInputException(location + ": cannot read the model folder (" + e.getMessage() + ")", e);
+            throw new BadInputException(
+                    location + ": cannot read the model folder (" + e.getMessage() + ")", e);
         }
     }
 
@@ -80,7 +83,10 @@ final class ModelFolder implements Serializable {
         return localPath != null ? "local:" + localPath : "spark-files:" + sparkFileName;
     }
 
-    /** Whether {@code location} starts with a scheme of two letters or more (so not a Windows drive). */
+    /**
+     * Whether {@code location} starts with a scheme of two letters or more (so not a Windows
+     * drive).
+     */
     private static boolean isUri(String location) {
         return location.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*");
     }
@@ -89,7 +95,8 @@ final class ModelFolder implements Serializable {
         try {
             return new URI(location);
         } catch (URISyntaxException e) {
-            throw new BadInputException(location + ": not a valid model folder URI (" + e.getMessage() + ")");
+            throw new BadInputException(
+                    location + ": not a valid model folder URI (" + e.getMessage() + ")");
         }
     }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
@@ -24,11 +23,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The spark-submit main class in local[2]: text in, JSON lines out, as {@code amos embed}; bad input exit 2. */
+/**
+ * The spark-submit main class in local[2]: text in, JSON lines out, as {@code amos embed}; bad
+ * input exit 2.
+ */
 class AmosSparkMainTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void embedsATextFileToJsonLinesInInputOrder() throws Exception {
@@ -36,16 +37,32 @@ class AmosSparkMainTest {
         Path input = tmp.resolve("texts.txt");
         Files.write(input, Fixtures.TEXTS, StandardCharsets.UTF_8);
         Path output = tmp.resolve("vectors");
-        Files.createDirectories(output.resolve("stale")); // an earlier amos spark output is replaced whole
+        Files.createDirectories(
+                output.resolve("stale")); // an earlier amos spark output is replaced whole
         OutputFolder.writeMarker(output, FolderKind.SPARK_OUTPUT, null);
-        int code = AmosSparkMain.run("embed", "--master", "local[2]", "--model", run.toString(), "--input",
-                input.toString(), "--output", output.toString(), "--batch-size", "4", "--overwrite");
+        int code =
+                AmosSparkMain.run(
+                        "embed",
+                        "--master",
+                        "local[2]",
+                        "--model",
+                        run.toString(),
+                        "--input",
+                        input.toString(),
+                        "--output",
+                        output.toString(),
+                        "--batch-size",
+                        "4",
+                        "--overwrite");
         assertEquals(0, code);
         assertFalse(Files.exists(output.resolve("stale")));
         assertEquals(FolderKind.SPARK_OUTPUT, AmosFolder.read(output).kind());
         List<JsonObject> lines = new ArrayList<>();
         try (Stream<Path> parts = Files.list(output)) {
-            for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList()) {
+            for (Path part :
+                    parts.filter(p -> p.getFileName().toString().startsWith("part-"))
+                            .sorted()
+                            .toList()) {
                 for (String line : Files.readAllLines(part)) {
                     lines.add(JsonParser.parseString(line).getAsJsonObject());
                 }
@@ -55,7 +72,8 @@ class AmosSparkMainTest {
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.MEAN, false)) {
             float[][] expected = embedder.embed(Fixtures.TEXTS);
             for (int i = 0; i < lines.size(); i++) {
-                assertEquals(Fixtures.TEXTS.get(i), lines.get(i).get("text").getAsString(), "line " + i);
+                assertEquals(
+                        Fixtures.TEXTS.get(i), lines.get(i).get("text").getAsString(), "line " + i);
                 JsonArray vector = lines.get(i).getAsJsonArray("embedding");
                 float[] actual = new float[vector.size()];
                 for (int j = 0; j < actual.length; j++) {
@@ -74,16 +92,33 @@ class AmosSparkMainTest {
         int code;
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-            code = AmosSparkMain.run("embed", "--master", "local[2]", "--model", tmp.resolve("nope").toString(),
-                    "--input", input.toString(), "--output", tmp.resolve("out").toString());
+            code =
+                    AmosSparkMain.run(
+                            "embed",
+                            "--master",
+                            "local[2]",
+                            "--model",
+                            tmp.resolve("nope").toString(),
+                            "--input",
+                            input.toString(),
+                            "--output",
+                            tmp.resolve("out").toString());
         } finally {
             System.setErr(err);
         }
         assertEquals(2, code);
-        List<String> amosLines = captured.toString(StandardCharsets.UTF_8).lines()
-                .filter(l -> l.startsWith("amos spark:")).toList();
-        assertEquals(List.of("amos spark: " + tmp.resolve("nope") + ": --model takes a pretraining run, its discriminator/"
-                + " or an amos import folder; no such folder"), amosLines);
+        List<String> amosLines =
+                captured.toString(StandardCharsets.UTF_8)
+                        .lines()
+                        .filter(l -> l.startsWith("amos spark:"))
+                        .toList();
+        assertEquals(
+                List.of(
+                        "amos spark: "
+                                + tmp.resolve("nope")
+                                + ": --model takes a pretraining run, its discriminator/"
+                                + " or an amos import folder; no such folder"),
+                amosLines);
         assertFalse(Files.exists(tmp.resolve("out")));
     }
 
@@ -100,7 +135,12 @@ class AmosSparkMainTest {
         Files.writeString(photos.resolve("a.jpg"), "jpeg");
         String[][] cases = {
             {"--master", "lokal[2]", "--output", tmp.resolve("o4").toString()},
-            {"--input", tmp.resolve("no-such-input.txt").toString(), "--output", tmp.resolve("o5").toString()},
+            {
+                "--input",
+                tmp.resolve("no-such-input.txt").toString(),
+                "--output",
+                tmp.resolve("o5").toString()
+            },
             {"--output", model.toString()},
             {"--output", model.resolve("discriminator").resolve("out").toString()},
             {"--output", earlier.toString()},
@@ -112,7 +152,8 @@ class AmosSparkMainTest {
             {"--output", file.resolve("below-a-file").toString()},
         };
         for (String[] extra : cases) {
-            List<String> args = new java.util.ArrayList<>(List.of("embed", "--model", model.toString()));
+            List<String> args =
+                    new java.util.ArrayList<>(List.of("embed", "--model", model.toString()));
             List<String> given = List.of(extra);
             if (!given.contains("--master")) {
                 args.addAll(List.of("--master", "local[1]"));
@@ -133,7 +174,10 @@ class AmosSparkMainTest {
             }
             String text = captured.toString(StandardCharsets.UTF_8);
             assertEquals(2, code, args + ": " + text);
-            assertEquals(1, text.strip().lines().count(), args + ": " + text); // nothing from Spark: it never started
+            assertEquals(
+                    1,
+                    text.strip().lines().count(),
+                    args + ": " + text); // nothing from Spark: it never started
             assertTrue(text.startsWith("amos spark: "), text);
             assertFalse(text.contains("Exception"), text);
             assertEquals(before, sizes(tmp), args + " touched nothing");

@@ -30,7 +30,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link AmosSpark} in local[2] against {@code amos embed} ({@link TextEmbedder}) and {@code amos eval} ({@link FineTunedModel}). */
+/**
+ * {@link AmosSpark} in local[2] against {@code amos embed} ({@link TextEmbedder}) and {@code amos
+ * eval} ({@link FineTunedModel}).
+ */
 class AmosSparkTest {
 
     /**
@@ -41,8 +44,7 @@ class AmosSparkTest {
      */
     private static final float OUTPUT_TOLERANCE = 2e-4f;
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
 
     static SparkSession spark;
     static Path run;
@@ -67,8 +69,11 @@ class AmosSparkTest {
                 rows.add(RowFactory.create(100, null));
             }
         }
-        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("text", DataTypes.StringType);
-        return spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 3), schema);
+        StructType schema =
+                new StructType().add("id", DataTypes.IntegerType).add("text", DataTypes.StringType);
+        return spark.createDataFrame(
+                JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 3),
+                schema);
     }
 
     @Test
@@ -78,9 +83,19 @@ class AmosSparkTest {
             expected = embedder.embed(Fixtures.TEXTS);
         }
         int loadsBefore = ExecutorModels.loads();
-        AmosSpark.Options options = AmosSpark.options().optPooling(Pooling.MEAN).optNormalize(true).optBatchSize(3).build();
-        List<Row> out = new ArrayList<>(AmosSpark.embed(texts(), "text", run.toString(), options).collectAsList());
-        assertEquals(1, ExecutorModels.loads() - loadsBefore, "one model load for 3 partitions and 2 task threads");
+        AmosSpark.Options options =
+                AmosSpark.options()
+                        .optPooling(Pooling.MEAN)
+                        .optNormalize(true)
+                        .optBatchSize(3)
+                        .build();
+        List<Row> out =
+                new ArrayList<>(
+                        AmosSpark.embed(texts(), "text", run.toString(), options).collectAsList());
+        assertEquals(
+                1,
+                ExecutorModels.loads() - loadsBefore,
+                "one model load for 3 partitions and 2 task threads");
         assertEquals(Fixtures.TEXTS.size() + 1, out.size());
         out.sort(Comparator.comparingInt(r -> r.getInt(0)));
         for (Row row : out) {
@@ -102,8 +117,13 @@ class AmosSparkTest {
         // the vectors are not all alike, so equality above means something
         assertTrue(Fixtures.maxAbsDiff(expected[0], expected[2]) > 1e-2);
         // cls pooling is another model instance, and another vector
-        List<Row> cls = AmosSpark.embed(texts().filter("id = 0"), "text", run.toString(),
-                AmosSpark.options().optPooling(Pooling.CLS).build()).collectAsList();
+        List<Row> cls =
+                AmosSpark.embed(
+                                texts().filter("id = 0"),
+                                "text",
+                                run.toString(),
+                                AmosSpark.options().optPooling(Pooling.CLS).build())
+                        .collectAsList();
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.CLS, false)) {
             float[] want = embedder.embed("hello world");
             List<Float> got = cls.get(0).getList(2);
@@ -121,8 +141,14 @@ class AmosSparkTest {
             expected = embedder.embed(Fixtures.TEXTS);
         }
         String uri = OtherSchemeFileSystem.SCHEME + "://" + remoteRun.toAbsolutePath();
-        List<Row> out = new ArrayList<>(AmosSpark.embed(texts().filter("id < 100"), "text", uri,
-                AmosSpark.options().build()).collectAsList());
+        List<Row> out =
+                new ArrayList<>(
+                        AmosSpark.embed(
+                                        texts().filter("id < 100"),
+                                        "text",
+                                        uri,
+                                        AmosSpark.options().build())
+                                .collectAsList());
         out.sort(Comparator.comparingInt(r -> r.getInt(0)));
         assertEquals(Fixtures.TEXTS.size(), out.size());
         for (Row row : out) {
@@ -131,11 +157,21 @@ class AmosSparkTest {
             for (int j = 0; j < actual.length; j++) {
                 actual[j] = got.get(j);
             }
-            assertTrue(Fixtures.maxAbsDiff(expected[row.getInt(0)], actual) <= 1e-5f, "text " + row.getInt(0));
+            assertTrue(
+                    Fixtures.maxAbsDiff(expected[row.getInt(0)], actual) <= 1e-5f,
+                    "text " + row.getInt(0));
         }
-        BadInputException missing = assertThrows(BadInputException.class, () -> AmosSpark.embed(texts(), "text",
-                OtherSchemeFileSystem.SCHEME + "://" + tmp.resolve("nothing-here").toAbsolutePath(),
-                AmosSpark.options().build()));
+        BadInputException missing =
+                assertThrows(
+                        BadInputException.class,
+                        () ->
+                                AmosSpark.embed(
+                                        texts(),
+                                        "text",
+                                        OtherSchemeFileSystem.SCHEME
+                                                + "://"
+                                                + tmp.resolve("nothing-here").toAbsolutePath(),
+                                        AmosSpark.options().build()));
         assertTrue(missing.getMessage().contains("no such model folder"), missing.getMessage());
     }
 
@@ -153,13 +189,31 @@ class AmosSparkTest {
             rows.add(RowFactory.create(i, dev.get(i).textA()));
         }
         rows.add(RowFactory.create(-1, null));
-        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("sentence", DataTypes.StringType);
-        Dataset<Row> input = spark.createDataFrame(
-                JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 2), schema);
-        List<Row> out = AmosSpark.classify(input, "sentence", ft.toString(), AmosSpark.options().optBatchSize(8).build())
-                .collectAsList();
-        assertEquals(List.of("id", "sentence", "prediction", "score"),
-                List.of(AmosSpark.classify(input, "sentence", ft.toString(), AmosSpark.options().build()).columns()));
+        StructType schema =
+                new StructType()
+                        .add("id", DataTypes.IntegerType)
+                        .add("sentence", DataTypes.StringType);
+        Dataset<Row> input =
+                spark.createDataFrame(
+                        JavaSparkContext.fromSparkContext(spark.sparkContext())
+                                .parallelize(rows, 2),
+                        schema);
+        List<Row> out =
+                AmosSpark.classify(
+                                input,
+                                "sentence",
+                                ft.toString(),
+                                AmosSpark.options().optBatchSize(8).build())
+                        .collectAsList();
+        assertEquals(
+                List.of("id", "sentence", "prediction", "score"),
+                List.of(
+                        AmosSpark.classify(
+                                        input,
+                                        "sentence",
+                                        ft.toString(),
+                                        AmosSpark.options().build())
+                                .columns()));
         int both = 0;
         for (Row row : out) {
             int id = row.getInt(0);
@@ -188,41 +242,79 @@ class AmosSparkTest {
         for (int i = 0; i < dev.size(); i++) {
             rows.add(RowFactory.create(i, dev.get(i).textA(), dev.get(i).textB()));
         }
-        StructType schema = new StructType().add("id", DataTypes.IntegerType)
-                .add("a", DataTypes.StringType).add("b", DataTypes.StringType);
+        StructType schema =
+                new StructType()
+                        .add("id", DataTypes.IntegerType)
+                        .add("a", DataTypes.StringType)
+                        .add("b", DataTypes.StringType);
         Dataset<Row> input = spark.createDataFrame(rows, schema);
-        BadInputException noB = assertThrows(BadInputException.class,
-                () -> AmosSpark.classify(input, "a", ft.toString(), AmosSpark.options().build()));
+        BadInputException noB =
+                assertThrows(
+                        BadInputException.class,
+                        () ->
+                                AmosSpark.classify(
+                                        input, "a", ft.toString(), AmosSpark.options().build()));
         assertTrue(noB.getMessage().contains("second sentence column"), noB.getMessage());
-        List<Row> out = AmosSpark.classify(input, "a", ft.toString(), AmosSpark.options().optTextBCol("b").build())
-                .collectAsList();
+        List<Row> out =
+                AmosSpark.classify(
+                                input,
+                                "a",
+                                ft.toString(),
+                                AmosSpark.options().optTextBCol("b").build())
+                        .collectAsList();
         for (Row row : out) {
-            assertEquals(expected[row.getInt(0)][0], row.getFloat(3), OUTPUT_TOLERANCE, "example " + row.getInt(0));
+            assertEquals(
+                    expected[row.getInt(0)][0],
+                    row.getFloat(3),
+                    OUTPUT_TOLERANCE,
+                    "example " + row.getInt(0));
         }
     }
 
     @Test
     void missingModelFolderFailsWithOneLineBeforeAnyTask() throws Exception {
         AtomicInteger tasks = new AtomicInteger();
-        SparkListener listener = new SparkListener() {
-            @Override
-            public void onTaskStart(SparkListenerTaskStart taskStart) {
-                tasks.incrementAndGet();
-            }
-        };
+        SparkListener listener =
+                new SparkListener() {
+                    @Override
+                    public void onTaskStart(SparkListenerTaskStart taskStart) {
+                        tasks.incrementAndGet();
+                    }
+                };
         spark.sparkContext().addSparkListener(listener);
         try {
             Path missing = tmp.resolve("no-such-model");
-            BadInputException e = assertThrows(BadInputException.class,
-                    () -> AmosSpark.embed(texts(), "text", missing.toString(), AmosSpark.options().build()));
+            BadInputException e =
+                    assertThrows(
+                            BadInputException.class,
+                            () ->
+                                    AmosSpark.embed(
+                                            texts(),
+                                            "text",
+                                            missing.toString(),
+                                            AmosSpark.options().build()));
             assertTrue(e.getMessage().startsWith(missing.toString()), e.getMessage());
             assertTrue(e.getMessage().contains("no such model folder"), e.getMessage());
             assertEquals(-1, e.getMessage().indexOf('\n'), "one line");
-            BadInputException notRun = assertThrows(BadInputException.class,
-                    () -> AmosSpark.embed(texts(), "text", tmp.toString(), AmosSpark.options().build()));
+            BadInputException notRun =
+                    assertThrows(
+                            BadInputException.class,
+                            () ->
+                                    AmosSpark.embed(
+                                            texts(),
+                                            "text",
+                                            tmp.toString(),
+                                            AmosSpark.options().build()));
             assertTrue(notRun.getMessage().contains("not a pretraining run"), notRun.getMessage());
-            BadInputException column = assertThrows(BadInputException.class,
-                    () -> AmosSpark.embed(texts(), "body", run.toString(), AmosSpark.options().build()));
+            BadInputException column =
+                    assertThrows(
+                            BadInputException.class,
+                            () ->
+                                    AmosSpark.embed(
+                                            texts(),
+                                            "body",
+                                            run.toString(),
+                                            AmosSpark.options().build()));
             assertTrue(column.getMessage().contains("no column \"body\""), column.getMessage());
             spark.sparkContext().listenerBus().waitUntilEmpty();
             assertEquals(0, tasks.get(), "no task ran");

@@ -33,8 +33,8 @@ import java.util.concurrent.Executors;
 /**
  * {@code amos bench}: the time of full training steps (mask, forward, backward, clip, AdamW) of a
  * preset and objective on an in-memory batch, after warm-up, with tokens/s, analytic model FLOPs
- * ({@link Flops}), achieved FLOP/s and MFU against {@code peakFlops}: on a CPU the caller measures it
- * in the same process ({@link GemmPeak}), on a GPU it is the device's datasheet figure.
+ * ({@link Flops}), achieved FLOP/s and MFU against {@code peakFlops}: on a CPU the caller measures
+ * it in the same process ({@link GemmPeak}), on a GPU it is the device's datasheet figure.
  */
 public final class Bench {
 
@@ -51,19 +51,36 @@ public final class Bench {
 
     /**
      * One measurement as a JSON line. With {@code corpus} (packed examples), steps alternate
-     * between the in-memory batch and batches of the real data pipeline (sampling, host masking
-     * and batch creation on other threads), and both medians are reported: the data pipeline
-     * costs nothing when they agree.
+     * between the in-memory batch and batches of the real data pipeline (sampling, host masking and
+     * batch creation on other threads), and both medians are reported: the data pipeline costs
+     * nothing when they agree.
      *
      * @param corpus packed examples of a real corpus, or null for the in-memory batch only
      * @param profiler started before the first measured step and stopped after the last (an
      *     engine's op-by-op profiler, which adds its own overhead to the measured times), or null
      */
-    public static JsonObject trainingSteps(ModelConfig config, Objective objective, int batchSize, int seqLen,
-            int steps, int warmup, Device device, double peakFlops, PackedExamples corpus, Profiler profiler) {
-        TrainConfig tc = TrainConfig.builder().optSteps(steps + warmup).optBatchSize(batchSize).optSeqLen(seqLen)
-                .optWarmupSteps(0).optSeed(1).build();
-        SpecialTokens special = new SpecialTokens(0, 100, 101, 102, 103, config.vocabSize(), List.of(0, 100, 101, 102, 103));
+    public static JsonObject trainingSteps(
+            ModelConfig config,
+            Objective objective,
+            int batchSize,
+            int seqLen,
+            int steps,
+            int warmup,
+            Device device,
+            double peakFlops,
+            PackedExamples corpus,
+            Profiler profiler) {
+        TrainConfig tc =
+                TrainConfig.builder()
+                        .optSteps(steps + warmup)
+                        .optBatchSize(batchSize)
+                        .optSeqLen(seqLen)
+                        .optWarmupSteps(0)
+                        .optSeed(1)
+                        .build();
+        SpecialTokens special =
+                new SpecialTokens(
+                        0, 100, 101, 102, 103, config.vocabSize(), List.of(0, 100, 101, 102, 103));
         Engine.getInstance().setRandomSeed(1);
         Amos amos = new Amos(config, objective);
         double[] millis = new double[steps];
@@ -71,28 +88,46 @@ public final class Bench {
         long faults = minorPageFaults() < 0 ? -1 : 0; // -1: not counted (no /proc)
         long firstStepGrowthMb = -1;
         String headroom = null;
-        ExecutorService prefetch = corpus == null ? null : Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "amos-bench-data");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService prefetch =
+                corpus == null
+                        ? null
+                        : Executors.newFixedThreadPool(
+                                2,
+                                r -> {
+                                    Thread t = new Thread(r, "amos-bench-data");
+                                    t.setDaemon(true);
+                                    return t;
+                                });
         try (Model model = Model.newInstance("bench", device)) {
             model.setBlock(amos);
             ParameterList params = amos.getParameters();
             try (AdamW adam = Pretrainer.newOptimizer(params, tc, 0);
-                    Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
-                            .optOptimizer(adam).optDevices(new Device[] {device}))) {
+                    Trainer trainer =
+                            model.newTrainer(
+                                    new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
+                                            .optOptimizer(adam)
+                                            .optDevices(new Device[] {device}))) {
                 Pretrainer.initialize(trainer, tc);
                 Masker masker = new Masker(PretrainingData.maskingFor(objective, tc), special, 1);
                 long[][] batch = syntheticBatch(batchSize, seqLen, config.vocabSize());
-                Iterator<Batch> real = corpus == null ? null : PretrainingDataset.builder().setExamples(corpus)
-                        .setMasker(masker).setSampling(new StepSampler(1, batchSize, 0, Long.MAX_VALUE))
-                        .optPrefetchNumber(PretrainingData.PREFETCH).build()
-                        .getData(trainer.getManager(), prefetch).iterator();
+                Iterator<Batch> real =
+                        corpus == null
+                                ? null
+                                : PretrainingDataset.builder()
+                                        .setExamples(corpus)
+                                        .setMasker(masker)
+                                        .setSampling(
+                                                new StepSampler(1, batchSize, 0, Long.MAX_VALUE))
+                                        .optPrefetchNumber(PretrainingData.PREFETCH)
+                                        .build()
+                                        .getData(trainer.getManager(), prefetch)
+                                        .iterator();
                 int rounds = corpus == null ? 1 : 2;
                 for (int i = 0; i < warmup + steps; i++) {
                     if (profiler != null && i == warmup) {
-                        headroom = profileHeadroom(trainer.getManager(), firstStepGrowthMb, steps * rounds);
+                        headroom =
+                                profileHeadroom(
+                                        trainer.getManager(), firstStepGrowthMb, steps * rounds);
                         profiler.start();
                     }
                     long rssBefore = i == 0 ? rssMb() : -1;
@@ -101,15 +136,23 @@ public final class Bench {
                         long t0 = System.nanoTime();
                         try (NDManager m = trainer.getManager().newSubManager();
                                 Batch b = round == 1 ? real.next() : null) {
-                            NDList data = b != null ? b.getData()
-                                    : masker.mask(batch[0], batch[1], batchSize, seqLen, i).toNDList(m);
-                            StepStats stats = TrainingLoop.forwardBackward(trainer, data, tc, masker, params, m, false);
+                            NDList data =
+                                    b != null
+                                            ? b.getData()
+                                            : masker.mask(batch[0], batch[1], batchSize, seqLen, i)
+                                                    .toNDList(m);
+                            StepStats stats =
+                                    TrainingLoop.forwardBackward(
+                                            trainer, data, tc, masker, params, m, false);
                             adam.setStep(i + 1);
                             trainer.step();
-                            stats.lossArray().getFloat(); // one sync per step: the time includes the device's work
+                            stats.lossArray()
+                                    .getFloat(); // one sync per step: the time includes the
+                            // device's work
                         }
                         if (i >= warmup) {
-                            (round == 0 ? millis : corpusMillis)[i - warmup] = (System.nanoTime() - t0) / 1e6;
+                            (round == 0 ? millis : corpusMillis)[i - warmup] =
+                                    (System.nanoTime() - t0) / 1e6;
                             faults += round == 0 && faults >= 0 ? minorPageFaults() - faults0 : 0;
                         }
                     }
@@ -173,9 +216,9 @@ public final class Bench {
      * profiled step cannot reuse what the last one freed and takes fresh memory, which faults page
      * by page on first write, inflating the ops that write new large arrays (docs/performance.md,
      * "The profiler's distortion"). Where malloc keeps freed memory resident ({@link
-     * dev.amos.io.NativeHeap#keepsFreedMemory}), faulting in as much as the profiled steps will take
-     * (the first step's growth of the resident set, once per profiled step, at most half of the
-     * memory available) and freeing it leaves that memory at the heap's top for them.
+     * dev.amos.io.NativeHeap#keepsFreedMemory}), faulting in as much as the profiled steps will
+     * take (the first step's growth of the resident set, once per profiled step, at most half of
+     * the memory available) and freeing it leaves that memory at the heap's top for them.
      */
     static String profileHeadroom(NDManager manager, long firstStepGrowthMb, int profiledSteps) {
         if (firstStepGrowthMb < 0) {
@@ -205,14 +248,15 @@ public final class Bench {
 
     /**
      * The process's minor page faults so far (all threads; /proc/self/stat), or -1 where /proc is
-     * absent. A step that reuses freed heap memory faults little; one that gets
-     * fresh pages from the kernel faults once per 4 KiB page on its first writes.
+     * absent. A step that reuses freed heap memory faults little; one that gets fresh pages from
+     * the kernel faults once per 4 KiB page on its first writes.
      */
     public static long minorPageFaults() {
         try {
             String stat = Files.readString(Path.of("/proc/self/stat"));
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[7]); // field 10 of proc(5), minflt: the 8th after the command
+            return Long.parseLong(
+                    fields[7]); // field 10 of proc(5), minflt: the 8th after the command
         } catch (IOException | RuntimeException e) {
             return -1;
         }

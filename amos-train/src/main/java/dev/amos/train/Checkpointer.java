@@ -12,9 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Writes a checkpoint every {@code checkpointEvery} steps and at the last step (after the
- * optimizer update of that step), keeping the newest {@code keepCheckpoints}. A skipped
- * (non-finite) step is never checkpointed, so the last checkpoint is always a good one.
+ * Writes a checkpoint every {@code checkpointEvery} steps and at the last step (after the optimizer
+ * update of that step), keeping the newest {@code keepCheckpoints}. A skipped (non-finite) step is
+ * never checkpointed, so the last checkpoint is always a good one.
  */
 public final class Checkpointer extends StepListener {
 
@@ -25,7 +25,8 @@ public final class Checkpointer extends StepListener {
     private final Objective objective;
     private long lastSaved = -1;
 
-    public Checkpointer(Path runDir, Amos amos, AdamW optimizer, TrainConfig config, Objective objective) {
+    public Checkpointer(
+            Path runDir, Amos amos, AdamW optimizer, TrainConfig config, Objective objective) {
         this.runDir = runDir;
         this.amos = amos;
         this.optimizer = optimizer;
@@ -54,20 +55,28 @@ public final class Checkpointer extends StepListener {
             return;
         }
         try {
-            Checkpoints.save(runDir, step.step(), config.keepCheckpoints(), dir -> {
-                Checkpoints.saveModel(amos, dir);
-                optimizer.saveState(dir.resolve(Checkpoints.OPTIMIZER));
-                JsonObject s = new JsonObject();
-                s.addProperty("step", step.step());
-                s.addProperty("skipped_steps", step.skippedSteps());
-                s.addProperty("elapsed_seconds", step.elapsedSeconds());
-                s.addProperty("objective", objective.label());
-                s.addProperty("seed", config.seed());
-                Files.writeString(dir.resolve(Checkpoints.STATE), s.toString(), StandardCharsets.UTF_8);
-            });
+            Checkpoints.save(
+                    runDir,
+                    step.step(),
+                    config.keepCheckpoints(),
+                    dir -> {
+                        Checkpoints.saveModel(amos, dir);
+                        optimizer.saveState(dir.resolve(Checkpoints.OPTIMIZER));
+                        JsonObject s = new JsonObject();
+                        s.addProperty("step", step.step());
+                        s.addProperty("skipped_steps", step.skippedSteps());
+                        s.addProperty("elapsed_seconds", step.elapsedSeconds());
+                        s.addProperty("objective", objective.label());
+                        s.addProperty("seed", config.seed());
+                        Files.writeString(
+                                dir.resolve(Checkpoints.STATE),
+                                s.toString(),
+                                StandardCharsets.UTF_8);
+                    });
             lastSaved = step.step();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + step.step() + " under " + runDir, e);
+            throw new UncheckedIOException(
+                    "cannot write checkpoint " + step.step() + " under " + runDir, e);
         }
     }
 }

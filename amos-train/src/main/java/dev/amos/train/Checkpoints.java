@@ -1,10 +1,10 @@
 package dev.amos.train;
 
 import ai.djl.nn.Block;
-import dev.amos.io.AtomicFiles;
-import dev.amos.io.Sha256;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.amos.io.AtomicFiles;
+import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import java.io.IOException;
@@ -22,8 +22,8 @@ import java.util.stream.Stream;
  * Checkpoint folders {@code RUN/checkpoints/step-N/}: {@code model.params} (all networks and the
  * mixture), {@code optimizer.bin} (moments and step), {@code state.json} (step, counters, clock)
  * and {@code manifest.json} (size and sha256 of each file). A checkpoint is written into a hidden
- * temporary folder and renamed into place, so a folder named {@code step-N} is always complete;
- * the manifest catches later corruption, and resume falls back to the previous good checkpoint.
+ * temporary folder and renamed into place, so a folder named {@code step-N} is always complete; the
+ * manifest catches later corruption, and resume falls back to the previous good checkpoint.
  *
  * <p>No RNG state is stored: data order, masks, dropout and Gumbel noise are pure functions of
  * (seed, step), so the step is enough to continue exactly.
@@ -47,7 +47,8 @@ public final class Checkpoints {
      *
      * @param checkpoint the checkpoint resumed from, or null for a new run
      */
-    public record Start(long step, long skippedSteps, double elapsedSeconds, Checkpoint checkpoint) {
+    public record Start(
+            long step, long skippedSteps, double elapsedSeconds, Checkpoint checkpoint) {
 
         /** A new run. */
         public static final Start NEW = new Start(0, 0, 0, null);
@@ -55,8 +56,11 @@ public final class Checkpoints {
         /** The start of a run resumed from {@code checkpoint}. */
         public static Start of(Checkpoint checkpoint) throws IOException {
             JsonObject s = checkpoint.state();
-            return new Start(s.get("step").getAsLong(), s.get("skipped_steps").getAsLong(),
-                    s.get("elapsed_seconds").getAsDouble(), checkpoint);
+            return new Start(
+                    s.get("step").getAsLong(),
+                    s.get("skipped_steps").getAsLong(),
+                    s.get("elapsed_seconds").getAsDouble(),
+                    checkpoint);
         }
     }
 
@@ -101,14 +105,16 @@ public final class Checkpoints {
     }
 
     /**
-     * Retention: keeps {@code written} (the newest verified checkpoint: it was just written) and the
-     * newest {@code keep - 1} checkpoints older than it, ordered by the step their manifest records,
-     * never by folder name (a folder renamed to {@code step-900} holding step 20 is as old as step
-     * 20). A folder whose manifest cannot be read counts as the oldest. A folder whose manifest
-     * records a step after {@code step} (one that resume skipped as damaged or untrusted; the run
-     * is redoing those steps) is left alone: it is replaced when the run writes that step again.
+     * Retention: keeps {@code written} (the newest verified checkpoint: it was just written) and
+     * the newest {@code keep - 1} checkpoints older than it, ordered by the step their manifest
+     * records, never by folder name (a folder renamed to {@code step-900} holding step 20 is as old
+     * as step 20). A folder whose manifest cannot be read counts as the oldest. A folder whose
+     * manifest records a step after {@code step} (one that resume skipped as damaged or untrusted;
+     * the run is redoing those steps) is left alone: it is replaced when the run writes that step
+     * again.
      */
-    static void deleteOlderThanKept(Path runDir, Path written, long step, int keep) throws IOException {
+    static void deleteOlderThanKept(Path runDir, Path written, long step, int keep)
+            throws IOException {
         List<Checkpoint> older = new ArrayList<>();
         for (Checkpoint c : list(runDir)) {
             long recorded = manifestStep(c.dir());
@@ -125,7 +131,9 @@ public final class Checkpoints {
     /** The step a checkpoint folder's manifest records, or -1 when it cannot be read. */
     static long manifestStep(Path dir) {
         try {
-            JsonObject manifest = JsonParser.parseString(Files.readString(dir.resolve(MANIFEST))).getAsJsonObject();
+            JsonObject manifest =
+                    JsonParser.parseString(Files.readString(dir.resolve(MANIFEST)))
+                            .getAsJsonObject();
             return manifest.get("step").getAsLong();
         } catch (IOException | RuntimeException e) {
             return -1;
@@ -170,7 +178,8 @@ public final class Checkpoints {
      * step its folder name says. Each newer one that does not is reported on {@code log} in one
      * line ("falling back") and skipped.
      */
-    public static Optional<Checkpoint> latestValid(Path runDir, PrintStream log) throws IOException {
+    public static Optional<Checkpoint> latestValid(Path runDir, PrintStream log)
+            throws IOException {
         List<Checkpoint> all = list(runDir);
         for (int i = all.size() - 1; i >= 0; i--) {
             Checkpoint c = all.get(i);
@@ -179,8 +188,12 @@ public final class Checkpoints {
             if (problem == null) {
                 return Optional.of(c);
             }
-            log.println("amos: checkpoint " + c.dir() + (damage != null ? " is damaged (" : " is not trusted (") + problem
-                    + "); falling back to the previous one");
+            log.println(
+                    "amos: checkpoint "
+                            + c.dir()
+                            + (damage != null ? " is damaged (" : " is not trusted (")
+                            + problem
+                            + "); falling back to the previous one");
         }
         return Optional.empty();
     }
@@ -196,10 +209,15 @@ public final class Checkpoints {
             return damage;
         }
         String name = dir.getFileName().toString();
-        return name.matches("step-\\d+") ? verifyStep(dir, Long.parseLong(name.substring(5))) : null;
+        return name.matches("step-\\d+")
+                ? verifyStep(dir, Long.parseLong(name.substring(5)))
+                : null;
     }
 
-    /** Null when every file of the manifest is present with its size and checksum, else what is wrong. */
+    /**
+     * Null when every file of the manifest is present with its size and checksum, else what is
+     * wrong.
+     */
     private static String verifyFiles(Path dir) throws IOException {
         Path manifestFile = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifestFile)) {
@@ -207,7 +225,10 @@ public final class Checkpoints {
         }
         JsonObject files;
         try {
-            files = JsonParser.parseString(Files.readString(manifestFile)).getAsJsonObject().getAsJsonObject("files");
+            files =
+                    JsonParser.parseString(Files.readString(manifestFile))
+                            .getAsJsonObject()
+                            .getAsJsonObject("files");
         } catch (RuntimeException e) {
             return MANIFEST + " is not valid JSON";
         }
@@ -226,7 +247,11 @@ public final class Checkpoints {
                 return name + " is missing";
             }
             if (Files.size(f) != e.get("size").getAsLong()) {
-                return name + " has " + Files.size(f) + " bytes, expected " + e.get("size").getAsLong();
+                return name
+                        + " has "
+                        + Files.size(f)
+                        + " bytes, expected "
+                        + e.get("size").getAsLong();
             }
             if (!Sha256.of(f).equals(e.get("sha256").getAsString())) {
                 return name + " fails its sha256 checksum";
@@ -266,7 +291,10 @@ public final class Checkpoints {
 
     /** A clear error for a run folder whose checkpoints are all damaged or untrusted. */
     public static BadInputException nothingToResume(Path runDir) {
-        return BadInputException.of(runDir, "--resume: no complete checkpoint under " + root(runDir)
-                + " (each one fails its manifest; the lines above say why)");
+        return BadInputException.of(
+                runDir,
+                "--resume: no complete checkpoint under "
+                        + root(runDir)
+                        + " (each one fails its manifest; the lines above say why)");
     }
 }

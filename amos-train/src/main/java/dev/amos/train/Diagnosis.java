@@ -1,10 +1,10 @@
 package dev.amos.train;
 
 import ai.djl.engine.Engine;
-import ai.djl.training.dataset.Batch;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.dataset.Batch;
 import dev.amos.model.Amos;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
@@ -48,15 +48,28 @@ public final class Diagnosis {
      * @param masking the objective's masking (null) or amos|electra|mlm
      * @param seed seed of the initialization, batches, masks and noise
      */
-    public record Options(Path run, long step, ModelConfig model, Objective objective, List<Path> corpus, Path tokenizer,
-            Path cacheDir, int batches, int batchSize, int seqLen, float rtdWeight, String masking, long seed,
+    public record Options(
+            Path run,
+            long step,
+            ModelConfig model,
+            Objective objective,
+            List<Path> corpus,
+            Path tokenizer,
+            Path cacheDir,
+            int batches,
+            int batchSize,
+            int seqLen,
+            float rtdWeight,
+            String masking,
+            long seed,
             PrintStream log) {}
 
     /**
      * What {@link #run} measured: the corpus's unigram loss ({@link ShardCache#unigramLoss}, the
      * plateau of the loss at {@code [MASK]}) and one report per batch.
      */
-    public record Result(double unigramLoss, long examples, List<GeneratorDiagnostics.Report> reports) {}
+    public record Result(
+            double unigramLoss, long examples, List<GeneratorDiagnostics.Report> reports) {}
 
     private Diagnosis() {}
 
@@ -70,37 +83,81 @@ public final class Diagnosis {
             RunFolder run = RunFolder.forResume(o.run());
             config = run.modelConfig();
             if (o.seqLen() > config.maxPositions()) {
-                throw new BadInputException("--seq-len " + o.seqLen() + " exceeds max_positions " + config.maxPositions()
-                        + " of the run in " + o.run() + ": expected --seq-len in [3, " + config.maxPositions() + "]");
+                throw new BadInputException(
+                        "--seq-len "
+                                + o.seqLen()
+                                + " exceeds max_positions "
+                                + config.maxPositions()
+                                + " of the run in "
+                                + o.run()
+                                + ": expected --seq-len in [3, "
+                                + config.maxPositions()
+                                + "]");
             }
             objective = run.objective();
             tokenizerFile = run.verifiedTokenizer();
-            Checkpoints.Checkpoint c = o.step() == 0
-                    ? Checkpoints.latestValid(run.dir(), o.log()).orElseThrow(() -> BadInputException.of(run.dir(),
-                            "no complete checkpoint under " + Checkpoints.root(run.dir()) + " to diagnose"))
-                    : Checkpoints.list(run.dir()).stream().filter(x -> x.step() == o.step()).findFirst()
-                            .orElseThrow(() -> BadInputException.of(run.dir(), "no checkpoint of step " + o.step()));
-            String problem = o.step() == 0 ? null : Checkpoints.verify(c.dir()); // latestValid verified its own
+            Checkpoints.Checkpoint c =
+                    o.step() == 0
+                            ? Checkpoints.latestValid(run.dir(), o.log())
+                                    .orElseThrow(
+                                            () ->
+                                                    BadInputException.of(
+                                                            run.dir(),
+                                                            "no complete checkpoint under "
+                                                                    + Checkpoints.root(run.dir())
+                                                                    + " to diagnose"))
+                            : Checkpoints.list(run.dir()).stream()
+                                    .filter(x -> x.step() == o.step())
+                                    .findFirst()
+                                    .orElseThrow(
+                                            () ->
+                                                    BadInputException.of(
+                                                            run.dir(),
+                                                            "no checkpoint of step " + o.step()));
+            String problem =
+                    o.step() == 0
+                            ? null
+                            : Checkpoints.verify(c.dir()); // latestValid verified its own
             if (problem != null) {
-                throw BadInputException.of(c.dir(), "--step " + o.step() + ": the checkpoint fails its manifest (" + problem
-                        + "); diagnose another --step, or the latest valid one without --step");
+                throw BadInputException.of(
+                        c.dir(),
+                        "--step "
+                                + o.step()
+                                + ": the checkpoint fails its manifest ("
+                                + problem
+                                + "); diagnose another --step, or the latest valid one without --step");
             }
             checkpoint = c.dir().resolve(Checkpoints.MODEL);
             o.log().println("amos: diagnosing " + checkpoint.getParent());
         }
         CorpusTokenizer tokenizer = CorpusTokenizer.load(tokenizerFile);
-        ShardCache cache = new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(o.corpus(), tokenizerFile))).progress(o.log());
+        ShardCache cache =
+                new ShardCache(o.cacheDir().resolve(ShardCache.cacheKey(o.corpus(), tokenizerFile)))
+                        .progress(o.log());
         TokenShards shards = cache.prepare(o.corpus(), tokenizer).shards();
-        PackedExamples examples = new ExamplePacker(o.seqLen(), tokenizer.specialTokens()).pack(shards, o.seed());
+        PackedExamples examples =
+                new ExamplePacker(o.seqLen(), tokenizer.specialTokens()).pack(shards, o.seed());
         double unigram = cache.unigramLoss(shards, tokenizer.specialTokens());
         if (examples.size() < (long) o.batches() * o.batchSize()) {
-            throw new BadInputException("--corpus yields " + examples.size() + " sequences of " + o.seqLen()
-                    + " tokens; " + o.batches() + " batches of " + o.batchSize() + " need " + (long) o.batches() * o.batchSize());
+            throw new BadInputException(
+                    "--corpus yields "
+                            + examples.size()
+                            + " sequences of "
+                            + o.seqLen()
+                            + " tokens; "
+                            + o.batches()
+                            + " batches of "
+                            + o.batchSize()
+                            + " need "
+                            + (long) o.batches() * o.batchSize());
         }
         if (o.batches() == 0) {
             return new Result(unigram, examples.size(), List.of());
         }
-        MaskingConfig base = o.masking() == null ? MaskingConfig.forObjective(objective.kind().name()) : MaskingConfig.forObjective(o.masking());
+        MaskingConfig base =
+                o.masking() == null
+                        ? MaskingConfig.forObjective(objective.kind().name())
+                        : MaskingConfig.forObjective(o.masking());
         Masker masker = new Masker(base, tokenizer.specialTokens(), o.seed());
         Engine.getInstance().setRandomSeed((int) o.seed());
         List<GeneratorDiagnostics.Report> reports = new ArrayList<>();
@@ -111,13 +168,28 @@ public final class Diagnosis {
                 BlockFiles.load(amos, manager, checkpoint, o.run().resolve(RunFolder.CONFIG));
                 amos.getParameters().values().forEach(p -> p.getArray().setRequiresGradient(true));
             }
-            PretrainingDataset data = PretrainingDataset.builder().setExamples(examples).setMasker(masker)
-                    .setSampling(o.batchSize(), false).build();
+            PretrainingDataset data =
+                    PretrainingDataset.builder()
+                            .setExamples(examples)
+                            .setMasker(masker)
+                            .setSampling(o.batchSize(), false)
+                            .build();
             for (int b = 0; b < o.batches(); b++) {
-                List<Long> indices = LongStream.range((long) b * o.batchSize(), (long) (b + 1) * o.batchSize()).boxed().toList();
-                try (Batch batch = data.batch(manager, indices, -1 - b)) { // the held-out batching of Validation
-                    reports.add(GeneratorDiagnostics.measure(amos, batch.getManager(), batch.getData(), o.rtdWeight(),
-                            tokenizer.specialTokens().mask(), o.seed() + b));
+                List<Long> indices =
+                        LongStream.range((long) b * o.batchSize(), (long) (b + 1) * o.batchSize())
+                                .boxed()
+                                .toList();
+                try (Batch batch =
+                        data.batch(
+                                manager, indices, -1 - b)) { // the held-out batching of Validation
+                    reports.add(
+                            GeneratorDiagnostics.measure(
+                                    amos,
+                                    batch.getManager(),
+                                    batch.getData(),
+                                    o.rtdWeight(),
+                                    tokenizer.specialTokens().mask(),
+                                    o.seed() + b));
                 }
             }
         }

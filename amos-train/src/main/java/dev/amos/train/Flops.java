@@ -5,8 +5,8 @@ import dev.amos.model.ModelConfig;
 import dev.amos.model.Objective;
 
 /**
- * Model FLOPs per token of a pretraining step, counted analytically (a multiply-add = 2 FLOPs;
- * the backward pass = 2x the forward, so a training step = 3x forward; elementwise work, softmax,
+ * Model FLOPs per token of a pretraining step, counted analytically (a multiply-add = 2 FLOPs; the
+ * backward pass = 2x the forward, so a training step = 3x forward; elementwise work, softmax,
  * LayerNorm and the optimizer are not counted). Formulas, per token, for sequence length S:
  *
  * <pre>
@@ -32,24 +32,32 @@ public final class Flops {
     }
 
     /** Training FLOPs per token (3x forward) of a step of {@code objective}. */
-    public static double trainingPerToken(ModelConfig c, Objective objective, int seqLen, double maskShare) {
+    public static double trainingPerToken(
+            ModelConfig c, Objective objective, int seqLen, double maskShare) {
         double de = c.tokenEmbeddingSize();
         double v = c.vocabSize();
         double disc = encoder(c.discriminator(), seqLen);
         int[] heads = objective.mlmLayers(c);
-        double forward = switch (objective.kind()) {
-            case MLM -> disc + maskShare * 2 * (c.hiddenSize() * de + de * v);
-            case ELECTRA -> {
-                EncoderConfig g = c.electraGenerator();
-                yield encoder(g, seqLen) + maskShare * 2 * (g.hiddenSize() * de + de * v) + disc
-                        + 2.0 * c.hiddenSize() * c.hiddenSize() + 2.0 * c.hiddenSize();
-            }
-            case AMOS -> {
-                EncoderConfig g = c.amosGenerator(heads[heads.length - 1]);
-                yield encoder(g, seqLen) + heads.length * maskShare * 2 * (g.hiddenSize() * de + de * v)
-                        + maskShare * 2 * v * de + disc + 2.0 * c.hiddenSize();
-            }
-        };
+        double forward =
+                switch (objective.kind()) {
+                    case MLM -> disc + maskShare * 2 * (c.hiddenSize() * de + de * v);
+                    case ELECTRA -> {
+                        EncoderConfig g = c.electraGenerator();
+                        yield encoder(g, seqLen)
+                                + maskShare * 2 * (g.hiddenSize() * de + de * v)
+                                + disc
+                                + 2.0 * c.hiddenSize() * c.hiddenSize()
+                                + 2.0 * c.hiddenSize();
+                    }
+                    case AMOS -> {
+                        EncoderConfig g = c.amosGenerator(heads[heads.length - 1]);
+                        yield encoder(g, seqLen)
+                                + heads.length * maskShare * 2 * (g.hiddenSize() * de + de * v)
+                                + maskShare * 2 * v * de
+                                + disc
+                                + 2.0 * c.hiddenSize();
+                    }
+                };
         return 3 * forward;
     }
 

@@ -11,20 +11,24 @@ import java.util.function.LongSupplier;
 
 /**
  * The practical GEMM peak of a device, the figure {@code mfu} divides by on a CPU: the FLOP/s of an
- * n x n x n float32 matrix product through the engine, run a few times untimed (warm-up: thread team,
- * kernel dispatch, first touch of the output), then timed several times. The peak is the median of
- * the fastest {@code best} timed runs: a run can only be slowed by other work on the machine, never
- * sped up, so the fastest runs are the machine's own figure, and their median keeps one lucky run
- * from setting it. The range of all timed runs says how steady the machine was meanwhile.
+ * n x n x n float32 matrix product through the engine, run a few times untimed (warm-up: thread
+ * team, kernel dispatch, first touch of the output), then timed several times. The peak is the
+ * median of the fastest {@code best} timed runs: a run can only be slowed by other work on the
+ * machine, never sped up, so the fastest runs are the machine's own figure, and their median keeps
+ * one lucky run from setting it. The range of all timed runs says how steady the machine was
+ * meanwhile.
  */
 public final class GemmPeak {
 
     /** Matrix size of the default measurement (2048^3: 17.2 GFLOP, well past every cache). */
     public static final int DEFAULT_SIZE = 2048;
+
     /** Untimed runs before the timed ones. */
     public static final int DEFAULT_WARMUP = 2;
+
     /** Timed runs. */
     public static final int DEFAULT_TIMED = 8;
+
     /** How many of the fastest timed runs the peak is the median of. */
     public static final int DEFAULT_BEST = 3;
 
@@ -41,10 +45,14 @@ public final class GemmPeak {
         this.runFlops = runFlops;
         double[] fastest = runFlops.clone();
         Arrays.sort(fastest);
-        this.flops = Bench.quantile(Arrays.copyOfRange(fastest, fastest.length - best, fastest.length), 0.5);
+        this.flops =
+                Bench.quantile(
+                        Arrays.copyOfRange(fastest, fastest.length - best, fastest.length), 0.5);
     }
 
-    /** The default measurement: 2 warm-up and 8 timed 2048^3 products, peak = median of the best 3. */
+    /**
+     * The default measurement: 2 warm-up and 8 timed 2048^3 products, peak = median of the best 3.
+     */
     public static GemmPeak measure(Device device) {
         return measure(device, DEFAULT_SIZE, DEFAULT_WARMUP, DEFAULT_TIMED, DEFAULT_BEST);
     }
@@ -57,11 +65,17 @@ public final class GemmPeak {
         try (NDManager m = NDManager.newBaseManager(device)) {
             NDArray a = m.randomNormal(new Shape(size, size));
             NDArray b = m.randomNormal(new Shape(size, size));
-            return time(size, warmup, timed, best, System::nanoTime, () -> {
-                try (NDScope scope = new NDScope()) {
-                    a.matMul(b).sum().getFloat();
-                }
-            });
+            return time(
+                    size,
+                    warmup,
+                    timed,
+                    best,
+                    System::nanoTime,
+                    () -> {
+                        try (NDScope scope = new NDScope()) {
+                            a.matMul(b).sum().getFloat();
+                        }
+                    });
         }
     }
 
@@ -71,10 +85,18 @@ public final class GemmPeak {
      *
      * @throws IllegalArgumentException when a count is out of range ({@code 1 <= best <= timed})
      */
-    static GemmPeak time(int size, int warmup, int timed, int best, LongSupplier nanoClock, Runnable product) {
+    static GemmPeak time(
+            int size, int warmup, int timed, int best, LongSupplier nanoClock, Runnable product) {
         if (size < 1 || warmup < 0 || timed < 1 || best < 1 || best > timed) {
-            throw new IllegalArgumentException("expected size >= 1, warmup >= 0 and 1 <= best <= timed, got size "
-                    + size + ", warmup " + warmup + ", timed " + timed + ", best " + best);
+            throw new IllegalArgumentException(
+                    "expected size >= 1, warmup >= 0 and 1 <= best <= timed, got size "
+                            + size
+                            + ", warmup "
+                            + warmup
+                            + ", timed "
+                            + timed
+                            + ", best "
+                            + best);
         }
         for (int i = 0; i < warmup; i++) {
             product.run();
@@ -135,14 +157,22 @@ public final class GemmPeak {
 
     /** E.g. "fp32 GEMM 2048^3: median of the best 3 of 8 timed runs after 2 warm-up". */
     public String describe() {
-        return "fp32 GEMM " + size + "^3: median of the best " + best + " of " + runFlops.length
-                + " timed runs after " + warmup + " warm-up";
+        return "fp32 GEMM "
+                + size
+                + "^3: median of the best "
+                + best
+                + " of "
+                + runFlops.length
+                + " timed runs after "
+                + warmup
+                + " warm-up";
     }
 
     /** E.g. "363.1 GFLOP/s (timed runs 301.4-370.2; fp32 GEMM 2048^3: ...)". */
     @Override
     public String toString() {
-        return String.format("%.1f GFLOP/s (timed runs %.1f-%.1f; %s)", flops / 1e9, minFlops() / 1e9,
-                maxFlops() / 1e9, describe());
+        return String.format(
+                "%.1f GFLOP/s (timed runs %.1f-%.1f; %s)",
+                flops / 1e9, minFlops() / 1e9, maxFlops() / 1e9, describe());
     }
 }

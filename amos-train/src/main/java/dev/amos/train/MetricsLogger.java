@@ -3,6 +3,7 @@ package dev.amos.train;
 import ai.djl.training.Trainer;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.amos.train.report.MetricsLog;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,20 +11,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import dev.amos.train.report.MetricsLog;
 
 /**
  * Appends one JSON object to {@code metrics.jsonl} for each logged step ({@link
- * StepRecord#logged()}: every {@code logEvery} steps, the last step and validated steps), with
- * the contract's keys ({@code step, lr, loss, mlm_loss, rtd_loss, rtd_accuracy,
- * replaced_fraction, mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code
- * mlm_loss_at_mask} (per head, the MLM loss at the masked positions whose input is {@code [MASK]}),
- * {@code mlm_loss_kept} (per head, at those kept or randomized; only when the masking keeps or
- * randomizes), {@code skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the
- * step's update) and, when validated, {@code valid_mlm_loss}, {@code valid_mlm_loss_at_mask} and
- * {@code valid_rtd_loss}. It reads only the step
- * record. The file is opened at the first logged step (DJL's trainer calls {@code
- * onTrainingBegin} when it is built, before the run is known to start).
+ * StepRecord#logged()}: every {@code logEvery} steps, the last step and validated steps), with the
+ * contract's keys ({@code step, lr, loss, mlm_loss, rtd_loss, rtd_accuracy, replaced_fraction,
+ * mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code mlm_loss_at_mask} (per head,
+ * the MLM loss at the masked positions whose input is {@code [MASK]}), {@code mlm_loss_kept} (per
+ * head, at those kept or randomized; only when the masking keeps or randomizes), {@code
+ * skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the step's update) and,
+ * when validated, {@code valid_mlm_loss}, {@code valid_mlm_loss_at_mask} and {@code
+ * valid_rtd_loss}. It reads only the step record. The file is opened at the first logged step
+ * (DJL's trainer calls {@code onTrainingBegin} when it is built, before the run is known to start).
  */
 public final class MetricsLogger extends StepListener {
 
@@ -73,7 +72,8 @@ public final class MetricsLogger extends StepListener {
         line.addProperty("elapsed_seconds", Math.round(step.elapsedSeconds() * 1000) / 1000.0);
         line.addProperty("skipped_steps", step.skippedSteps());
         line.addProperty("grad_norm", round(v.gradNorm()));
-        line.addProperty("rss_mb", Bench.rssMb()); // same point of every logged step: after the update
+        line.addProperty(
+                "rss_mb", Bench.rssMb()); // same point of every logged step: after the update
         if (step.valid() != null) {
             line.addProperty("valid_mlm_loss", step.valid().mlm());
             line.addProperty("valid_mlm_loss_at_mask", step.valid().mlmAtMask());
@@ -84,13 +84,21 @@ public final class MetricsLogger extends StepListener {
         return line;
     }
 
-    /** Appends a line; the first one drops the lines after the start step (a resumed run rewrites them). */
+    /**
+     * Appends a line; the first one drops the lines after the start step (a resumed run rewrites
+     * them).
+     */
     private void write(JsonObject line) {
         try {
             if (out == null) {
-                MetricsLog.truncateAfter(file, startStep); // checked up front by Pretrainer on resume
-                out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
+                MetricsLog.truncateAfter(
+                        file, startStep); // checked up front by Pretrainer on resume
+                out =
+                        Files.newBufferedWriter(
+                                file,
+                                StandardCharsets.UTF_8,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.APPEND);
             }
             out.write(line.toString());
             out.newLine();

@@ -12,8 +12,8 @@ import java.util.function.LongPredicate;
 
 /**
  * What {@link Pretrainer#run} trains, on what, and where. A new run needs the model, corpus,
- * tokenizer and output folder; a resumed run ({@link Builder#optResume}) needs only the folder
- * (its {@code config.json} is authoritative).
+ * tokenizer and output folder; a resumed run ({@link Builder#optResume}) needs only the folder (its
+ * {@code config.json} is authoritative).
  *
  * <pre>{@code
  * PretrainOptions o = PretrainOptions.builder().setModel(config, Objective.AMOS).setCorpus(files)
@@ -60,7 +60,9 @@ public final class PretrainOptions {
         nanLossAt = b.nanLossAt;
     }
 
-    /** @return a builder: CPU, training defaults, log to stderr, no validation */
+    /**
+     * @return a builder: CPU, training defaults, log to stderr, no validation
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -114,7 +116,9 @@ public final class PretrainOptions {
         return validCorpus;
     }
 
-    /** @return steps between validations; 0: every checkpoint */
+    /**
+     * @return steps between validations; 0: every checkpoint
+     */
     public int validEvery() {
         return validEvery;
     }
@@ -123,25 +127,31 @@ public final class PretrainOptions {
         return validBatches;
     }
 
-    /** @return the weights a new run starts from, or null (fresh initialization) */
+    /**
+     * @return the weights a new run starts from, or null (fresh initialization)
+     */
     public InitSource initFrom() {
         return initFrom;
     }
 
-    /** @return the new total of steps of a resumed run that is extended, or null (its own steps) */
+    /**
+     * @return the new total of steps of a resumed run that is extended, or null (its own steps)
+     */
     public Integer extendTo() {
         return extendTo;
     }
 
-    /** @return the steps whose loss is made NaN (fault injection), or null (none) */
+    /**
+     * @return the steps whose loss is made NaN (fault injection), or null (none)
+     */
     LongPredicate nanLossAt() {
         return nanLossAt;
     }
 
     /**
      * The validation settings against the run ({@link Builder#build()} checks them; {@code amos
-     * train} before any work): {@code every} in [0, the steps] and, when above 0, a held-out corpus;
-     * a resumed run may validate on its own corpus, every so many steps of its own.
+     * train} before any work): {@code every} in [0, the steps] and, when above 0, a held-out
+     * corpus; a resumed run may validate on its own corpus, every so many steps of its own.
      *
      * @param every steps between validations; 0: every checkpoint
      * @param validCorpus the held-out files
@@ -149,21 +159,31 @@ public final class PretrainOptions {
      * @param resume whether the run is resumed
      * @throws BadInputException naming {@code --valid-every} and what was expected
      */
-    public static void checkValidation(int every, List<Path> validCorpus, TrainConfig training, boolean resume) {
+    public static void checkValidation(
+            int every, List<Path> validCorpus, TrainConfig training, boolean resume) {
         if (every < 0) {
             throw new BadInputException("--valid-every must be >= 0");
         }
         if (!resume && validCorpus.isEmpty() && every > 0) {
-            throw new BadInputException("--valid-every needs --valid-corpus (the held-out text to validate on)");
+            throw new BadInputException(
+                    "--valid-every needs --valid-corpus (the held-out text to validate on)");
         }
         if (!resume && every > training.steps()) {
-            throw new BadInputException("--valid-every " + every + " exceeds --steps " + training.steps()
-                    + ": no validation would run; expected --valid-every in [0, " + training.steps()
-                    + "] (0 = every checkpoint)");
+            throw new BadInputException(
+                    "--valid-every "
+                            + every
+                            + " exceeds --steps "
+                            + training.steps()
+                            + ": no validation would run; expected --valid-every in [0, "
+                            + training.steps()
+                            + "] (0 = every checkpoint)");
         }
     }
 
-    /** Builds {@link PretrainOptions}: {@code setX} are required (for a new run), {@code optX} optional. */
+    /**
+     * Builds {@link PretrainOptions}: {@code setX} are required (for a new run), {@code optX}
+     * optional.
+     */
     public static final class Builder {
         private ModelConfig model;
         private Objective objective;
@@ -242,7 +262,9 @@ public final class PretrainOptions {
             return this;
         }
 
-        /** A new run replaces an earlier run in the output folder (never a folder of another kind). */
+        /**
+         * A new run replaces an earlier run in the output folder (never a folder of another kind).
+         */
         public Builder optOverwrite(boolean overwrite) {
             this.overwrite = overwrite;
             return this;
@@ -288,8 +310,8 @@ public final class PretrainOptions {
 
         /**
          * @return the options
-         * @throws BadInputException when validation settings are out of range or, for a new run, need
-         *     a held-out corpus or more steps
+         * @throws BadInputException when validation settings are out of range or, for a new run,
+         *     need a held-out corpus or more steps
          */
         public PretrainOptions build() {
             Objects.requireNonNull(outDir, "set the output folder");
@@ -300,10 +322,12 @@ public final class PretrainOptions {
                 Objects.requireNonNull(tokenizer, "set the tokenizer");
             }
             if (overwrite && resume) {
-                throw new BadInputException("--overwrite starts the run afresh; --resume continues it: give one of them");
+                throw new BadInputException(
+                        "--overwrite starts the run afresh; --resume continues it: give one of them");
             }
             if (initFrom != null && resume) {
-                throw new BadInputException("--init-from starts a new run; --resume continues one: give one of them");
+                throw new BadInputException(
+                        "--init-from starts a new run; --resume continues one: give one of them");
             }
             if (extendTo != null && !resume) {
                 throw new IllegalArgumentException("optExtendTo needs optResume");

@@ -43,18 +43,34 @@ public final class Pretrainer {
     /**
      * What a run trains, from the options of a new run or the {@code config.json} of a resumed one.
      *
-     * @param tokenizer tokenizer.json or vocab.txt (a resumed run's own tokenizer.json, checked against
-     *     the hash its config.json records)
+     * @param tokenizer tokenizer.json or vocab.txt (a resumed run's own tokenizer.json, checked
+     *     against the hash its config.json records)
      */
-    record RunSpec(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus,
-            List<Path> validCorpus, Path tokenizer) {
+    record RunSpec(
+            ModelConfig model,
+            Objective objective,
+            TrainConfig training,
+            List<Path> corpus,
+            List<Path> validCorpus,
+            Path tokenizer) {
 
         static RunSpec of(PretrainOptions o, RunFolder run) throws IOException {
             if (!o.resume()) {
-                return new RunSpec(o.model(), o.objective(), o.training(), o.corpus(), o.validCorpus(), o.tokenizer());
+                return new RunSpec(
+                        o.model(),
+                        o.objective(),
+                        o.training(),
+                        o.corpus(),
+                        o.validCorpus(),
+                        o.tokenizer());
             }
-            return new RunSpec(run.modelConfig(), run.objective(), run.trainConfig(), run.corpus(),
-                    o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus(), run.verifiedTokenizer());
+            return new RunSpec(
+                    run.modelConfig(),
+                    run.objective(),
+                    run.trainConfig(),
+                    run.corpus(),
+                    o.validCorpus().isEmpty() ? run.validCorpus() : o.validCorpus(),
+                    run.verifiedTokenizer());
         }
     }
 
@@ -62,7 +78,8 @@ public final class Pretrainer {
 
     /** Runs (or resumes) a pretraining run; see the class comment. */
     public static Result run(PretrainOptions o) throws IOException {
-        try (OutputFolder folder = RunFolder.lock(o.outDir(), o.resume(), o.overwrite(), inputs(o))) {
+        try (OutputFolder folder =
+                RunFolder.lock(o.outDir(), o.resume(), o.overwrite(), inputs(o))) {
             return runLocked(o);
         }
     }
@@ -87,22 +104,33 @@ public final class Pretrainer {
         RunSpec spec = RunSpec.of(o, run);
         Checkpoints.Start start = Checkpoints.Start.NEW;
         if (o.resume()) { // everything a resume trusts is verified before anything is written
-            o.log().println("amos: resuming " + run.dir() + " (its config.json holds the model, corpus and training settings)");
+            o.log()
+                    .println(
+                            "amos: resuming "
+                                    + run.dir()
+                                    + " (its config.json holds the model, corpus and training settings)");
             start = resumeStart(run, o.log());
-            if (Files.exists(run.dir().resolve(RunFolder.METRICS))) { // a bad line but the last: exit 2, nothing rewritten
+            if (Files.exists(
+                    run.dir().resolve(RunFolder.METRICS))) { // a bad line but the last: exit 2,
+                // nothing rewritten
                 MetricsLog.read(run.dir().resolve(RunFolder.METRICS));
             }
             spec = extend(o, run, spec, start.step());
         }
         // a run resumed before its first checkpoint starts again from the weights it started from
-        InitSource init = o.resume() && start.checkpoint() == null && run.initFrom() != null
-                ? InitSource.open(run.initFrom()) : o.initFrom();
+        InitSource init =
+                o.resume() && start.checkpoint() == null && run.initFrom() != null
+                        ? InitSource.open(run.initFrom())
+                        : o.initFrom();
         PretrainingData data = PretrainingData.prepare(spec, o.cacheDir(), start.step(), o.log());
-        ExecutorService prefetch = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "amos-data");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService prefetch =
+                Executors.newFixedThreadPool(
+                        2,
+                        r -> {
+                            Thread t = new Thread(r, "amos-data");
+                            t.setDaemon(true);
+                            return t;
+                        });
         try {
             return train(o, run, spec, data, start, init, prefetch);
         } catch (TranslateException e) {
@@ -117,22 +145,29 @@ public final class Pretrainer {
      * before it wrote any checkpoint (the steps it logged are redone). Checkpoint folders that are
      * all damaged or untrusted are refused: they are the user's to look at.
      */
-    private static Checkpoints.Start resumeStart(RunFolder run, PrintStream log) throws IOException {
+    private static Checkpoints.Start resumeStart(RunFolder run, PrintStream log)
+            throws IOException {
         if (Checkpoints.list(run.dir()).isEmpty()) {
-            log.println("amos: " + run.dir() + " has no checkpoint yet (the run was stopped before its first one);"
-                    + " starting it again from step 0");
+            log.println(
+                    "amos: "
+                            + run.dir()
+                            + " has no checkpoint yet (the run was stopped before its first one);"
+                            + " starting it again from step 0");
             return Checkpoints.Start.NEW;
         }
-        Checkpoints.Start start = Checkpoints.Start.of(Checkpoints.latestValid(run.dir(), log)
-                .orElseThrow(() -> Checkpoints.nothingToResume(run.dir())));
+        Checkpoints.Start start =
+                Checkpoints.Start.of(
+                        Checkpoints.latestValid(run.dir(), log)
+                                .orElseThrow(() -> Checkpoints.nothingToResume(run.dir())));
         log.println("amos: resuming from " + start.checkpoint().dir().getFileName());
         return start;
     }
 
     /** The learning-rate rule of an extended run, as printed and recorded in config.json. */
-    static final String EXTENSION_LR_RULE = "re-planned as if the run had been started with the new --steps:"
-            + " the same warmup (no second one), then linear decay from the peak to 0 at the new last step;"
-            + " the steps after the resumed one follow it";
+    static final String EXTENSION_LR_RULE =
+            "re-planned as if the run had been started with the new --steps:"
+                    + " the same warmup (no second one), then linear decay from the peak to 0 at the new last step;"
+                    + " the steps after the resumed one follow it";
 
     /**
      * {@code --resume --steps N}: continues a run to N steps in total (N above the steps done) on
@@ -140,73 +175,142 @@ public final class Pretrainer {
      * and old) are printed; {@link #train} records the change in config.json once the weights
      * loaded.
      */
-    private static RunSpec extend(PretrainOptions o, RunFolder run, RunSpec spec, long done) throws IOException {
+    private static RunSpec extend(PretrainOptions o, RunFolder run, RunSpec spec, long done)
+            throws IOException {
         TrainConfig before = spec.training();
         if (o.extendTo() == null) {
             return spec;
         }
         int steps = o.extendTo();
         if (steps <= done) {
-            throw BadInputException.of(run.dir(), "--steps " + steps + ": the run has done " + done
-                    + " steps already (its last checkpoint); give more than " + done + " to extend it");
+            throw BadInputException.of(
+                    run.dir(),
+                    "--steps "
+                            + steps
+                            + ": the run has done "
+                            + done
+                            + " steps already (its last checkpoint); give more than "
+                            + done
+                            + " to extend it");
         }
         if (steps == before.steps()) {
             return spec;
         }
         TrainConfig extended = before.toBuilder().optSteps(steps).build();
         int next = (int) done + 1;
-        o.log().printf(Locale.ROOT, "amos: extending the run from %d to %d steps (resumed at step %d); learning"
-                + " rate %s: step %d at %.3g (the %d-step schedule had %.3g)%n", before.steps(), steps, done,
-                EXTENSION_LR_RULE, next, schedule(extended).getNewValue(next), before.steps(),
-                schedule(before).getNewValue(next));
-        return new RunSpec(spec.model(), spec.objective(), extended, spec.corpus(), spec.validCorpus(), spec.tokenizer());
+        o.log()
+                .printf(
+                        Locale.ROOT,
+                        "amos: extending the run from %d to %d steps (resumed at step %d); learning"
+                                + " rate %s: step %d at %.3g (the %d-step schedule had %.3g)%n",
+                        before.steps(),
+                        steps,
+                        done,
+                        EXTENSION_LR_RULE,
+                        next,
+                        schedule(extended).getNewValue(next),
+                        before.steps(),
+                        schedule(before).getNewValue(next));
+        return new RunSpec(
+                spec.model(),
+                spec.objective(),
+                extended,
+                spec.corpus(),
+                spec.validCorpus(),
+                spec.tokenizer());
     }
 
-    /** The model piece: the networks, optimizer, trainer and listeners; then the loop and the outputs. */
-    private static Result train(PretrainOptions o, RunFolder run, RunSpec spec, PretrainingData data,
-            Checkpoints.Start start, InitSource init, ExecutorService prefetch) throws IOException, TranslateException {
+    /**
+     * The model piece: the networks, optimizer, trainer and listeners; then the loop and the
+     * outputs.
+     */
+    private static Result train(
+            PretrainOptions o,
+            RunFolder run,
+            RunSpec spec,
+            PretrainingData data,
+            Checkpoints.Start start,
+            InitSource init,
+            ExecutorService prefetch)
+            throws IOException, TranslateException {
         TrainConfig tc = spec.training();
         Engine.getInstance().setRandomSeed((int) tc.seed());
         Amos amos = new Amos(spec.model(), spec.objective());
         try (Model model = Model.newInstance("amos", o.device())) {
             model.setBlock(amos);
             if (start.checkpoint() != null) {
-                BlockFiles.load(amos, model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.MODEL),
+                BlockFiles.load(
+                        amos,
+                        model.getNDManager(),
+                        start.checkpoint().dir().resolve(Checkpoints.MODEL),
                         run.dir().resolve(RunFolder.CONFIG));
             } else if (init != null) { // a new run, or one resumed before its first checkpoint
                 init.loadInto(amos, spec.objective(), model.getNDManager(), o.log());
             }
             ParameterList params = amos.getParameters();
             try (AdamW adam = newOptimizer(params, tc, start.step())) {
-                Checkpointer checkpointer = new Checkpointer(run.dir(), amos, adam, tc, spec.objective());
-                DefaultTrainingConfig config = new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
-                        .optOptimizer(adam)
-                        .optDevices(new Device[] {o.device()})
-                        .addTrainingListeners(
-                                new MetricsLogger(run.dir().resolve(RunFolder.METRICS), start.step()),
-                                new ProgressListener(start.step(), tc.steps(), o.log()),
-                                checkpointer);
+                Checkpointer checkpointer =
+                        new Checkpointer(run.dir(), amos, adam, tc, spec.objective());
+                DefaultTrainingConfig config =
+                        new DefaultTrainingConfig(new PretrainLoss(tc.rtdWeight()))
+                                .optOptimizer(adam)
+                                .optDevices(new Device[] {o.device()})
+                                .addTrainingListeners(
+                                        new MetricsLogger(
+                                                run.dir().resolve(RunFolder.METRICS), start.step()),
+                                        new ProgressListener(start.step(), tc.steps(), o.log()),
+                                        checkpointer);
                 try (Trainer trainer = model.newTrainer(config)) {
                     initialize(trainer, tc);
-                    run.requireFreeSpace(RunFolder.parameterCount(params),
-                            o.resume() ? 1 : tc.keepCheckpoints() + 1, RunFolder::usableSpace);
-                    // only once inputs, weights and disk proved good: no half-made run, no config of a refused resume
+                    run.requireFreeSpace(
+                            RunFolder.parameterCount(params),
+                            o.resume() ? 1 : tc.keepCheckpoints() + 1,
+                            RunFolder::usableSpace);
+                    // only once inputs, weights and disk proved good: no half-made run, no config
+                    // of a refused resume
                     if (!o.resume()) {
-                        run.writeConfig(spec.model(), spec.objective(), tc, spec.corpus(), spec.validCorpus(), data.tokenizer(),
+                        run.writeConfig(
+                                spec.model(),
+                                spec.objective(),
+                                tc,
+                                spec.corpus(),
+                                spec.validCorpus(),
+                                data.tokenizer(),
                                 o.initFrom() == null ? null : o.initFrom().dir());
                     } else if (tc.steps() != run.trainConfig().steps()) {
                         run.recordExtension(start.step(), tc, EXTENSION_LR_RULE);
                     }
-                    if (start.checkpoint() != null && Files.exists(start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER))) {
-                        adam.loadState(model.getNDManager(), start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER));
+                    if (start.checkpoint() != null
+                            && Files.exists(
+                                    start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER))) {
+                        adam.loadState(
+                                model.getNDManager(),
+                                start.checkpoint().dir().resolve(Checkpoints.OPTIMIZER));
                     }
-                    Validation validation = data.valid() == null ? null : new Validation(data.valid(),
-                            o.validEvery() > 0 ? o.validEvery() : tc.checkpointEvery(), o.validBatches(), tc.batchSize(),
-                            tc.seed());
-                    TrainingLoop loop = new TrainingLoop(trainer, adam, amos, tc,
-                            data.train().getData(trainer.getManager(), prefetch).iterator(), data.train().masker(),
-                            validation, checkpointer,
-                            start, o.log(), o.nanLossAt());
+                    Validation validation =
+                            data.valid() == null
+                                    ? null
+                                    : new Validation(
+                                            data.valid(),
+                                            o.validEvery() > 0
+                                                    ? o.validEvery()
+                                                    : tc.checkpointEvery(),
+                                            o.validBatches(),
+                                            tc.batchSize(),
+                                            tc.seed());
+                    TrainingLoop loop =
+                            new TrainingLoop(
+                                    trainer,
+                                    adam,
+                                    amos,
+                                    tc,
+                                    data.train().getData(trainer.getManager(), prefetch).iterator(),
+                                    data.train().masker(),
+                                    validation,
+                                    checkpointer,
+                                    start,
+                                    o.log(),
+                                    o.nanLossAt());
                     boolean stopped = loop.run();
                     run.writeDiscriminator(amos, spec.model(), spec.objective(), data.tokenizer());
                     writeReport(run.dir(), data.unigramLoss(), o.log());
@@ -223,7 +327,9 @@ public final class Pretrainer {
         trainer.initialize(batch, batch, batch, new Shape(masked));
     }
 
-    /** The run's learning rate: linear warmup to the peak, then linear decay to 0 at the last step. */
+    /**
+     * The run's learning rate: linear warmup to the peak, then linear decay to 0 at the last step.
+     */
     static LinearWarmupDecay schedule(TrainConfig tc) {
         return LinearWarmupDecay.toZero(tc.learningRate(), tc.warmupSteps(), tc.steps());
     }

@@ -1,13 +1,13 @@
 package dev.amos.train;
 
-import dev.amos.io.ProgressBar;
 import ai.djl.training.Trainer;
+import dev.amos.io.ProgressBar;
 import java.io.PrintStream;
 
 /**
  * The console progress bar of a run: step, and at logged steps loss, RTD accuracy and tokens/s,
- * with the ETA. It reads only the step record (and the device only through {@link
- * StepStats#read()} at logged steps, a value any other listener of that step shares).
+ * with the ETA. It reads only the step record (and the device only through {@link StepStats#read()}
+ * at logged steps, a value any other listener of that step shares).
  */
 public final class ProgressListener extends StepListener {
 
@@ -38,11 +38,14 @@ public final class ProgressListener extends StepListener {
     protected void onStep(Trainer trainer, StepRecord step) {
         if (step.logged()) {
             StepStats.Values v = step.stats().read();
-            figures = String.format("loss %.3f", v.loss())
-                    + (v.hasRtd() ? String.format(" rtd-acc %.3f", v.rtdAccuracy()) : "")
-                    + String.format(" %.0f tok/s", step.tokensPerSecond());
+            figures =
+                    String.format("loss %.3f", v.loss())
+                            + (v.hasRtd() ? String.format(" rtd-acc %.3f", v.rtdAccuracy()) : "")
+                            + String.format(" %.0f tok/s", step.tokensPerSecond());
         }
-        bar.update(step.step(), step.skippedSteps() > 0 ? figures + " skipped " + step.skippedSteps() : figures);
+        bar.update(
+                step.step(),
+                step.skippedSteps() > 0 ? figures + " skipped " + step.skippedSteps() : figures);
     }
 
     @Override

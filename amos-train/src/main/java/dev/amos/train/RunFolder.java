@@ -1,11 +1,5 @@
 package dev.amos.train;
 
-import dev.amos.io.AtomicFiles;
-import dev.amos.io.AmosFolder;
-import dev.amos.io.FolderKind;
-import dev.amos.io.FolderLock;
-import dev.amos.io.OutputFolder;
-import dev.amos.io.Sha256;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import com.google.gson.GsonBuilder;
@@ -13,6 +7,12 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.amos.io.AmosFolder;
+import dev.amos.io.AtomicFiles;
+import dev.amos.io.FolderKind;
+import dev.amos.io.FolderLock;
+import dev.amos.io.OutputFolder;
+import dev.amos.io.Sha256;
 import dev.amos.model.Amos;
 import dev.amos.model.BadInputException;
 import dev.amos.model.EncoderFolder;
@@ -37,8 +37,12 @@ public final class RunFolder {
 
     public static final String CONFIG = "config.json";
     public static final String TOKENIZER = "tokenizer.json";
-    /** One JSON object per logged step ({@link MetricsLogger}, read by {@code report.MetricsLog}). */
+
+    /**
+     * One JSON object per logged step ({@link MetricsLogger}, read by {@code report.MetricsLog}).
+     */
     public static final String METRICS = "metrics.jsonl";
+
     public static final String DISCRIMINATOR = EncoderFolder.IN_RUN;
 
     private final Path dir;
@@ -53,10 +57,10 @@ public final class RunFolder {
     }
 
     /**
-     * Takes the run folder's lock ({@link FolderLock}, through {@link OutputFolder}) before anything
-     * in it is read or written, so a second {@code amos train} or {@code --resume} on a live run
-     * stops at once, naming the PID that holds it. A new run's folder is checked as every amos
-     * output is ({@link OutputFolder#inPlace}: new, empty, or an earlier run with {@code
+     * Takes the run folder's lock ({@link FolderLock}, through {@link OutputFolder}) before
+     * anything in it is read or written, so a second {@code amos train} or {@code --resume} on a
+     * live run stops at once, naming the PID that holds it. A new run's folder is checked as every
+     * amos output is ({@link OutputFolder#inPlace}: new, empty, or an earlier run with {@code
      * overwrite}); a resumed one must be a pretraining run ({@link AmosFolder#require}).
      *
      * @param dir the run folder
@@ -65,7 +69,8 @@ public final class RunFolder {
      * @param inputs what the new run reads (corpus, tokenizer, --init-from): never the run folder
      * @return the held folder; close it to release the lock
      */
-    public static OutputFolder lock(Path dir, boolean resume, boolean overwrite, Path... inputs) throws IOException {
+    public static OutputFolder lock(Path dir, boolean resume, boolean overwrite, Path... inputs)
+            throws IOException {
         if (!resume) {
             JsonObject fields = new JsonObject();
             return OutputFolder.inPlace(dir, FolderKind.RUN, overwrite, "--out", fields, inputs);
@@ -74,8 +79,12 @@ public final class RunFolder {
         OutputFolder folder = OutputFolder.adding(dir, FolderKind.RUN, "--out", null);
         if (!Files.isRegularFile(dir.resolve(CONFIG))) {
             folder.close();
-            throw BadInputException.of(dir, "--resume: the run was stopped before it wrote its config.json; start it"
-                    + " again with amos train --out " + dir + " --overwrite");
+            throw BadInputException.of(
+                    dir,
+                    "--resume: the run was stopped before it wrote its config.json; start it"
+                            + " again with amos train --out "
+                            + dir
+                            + " --overwrite");
         }
         return folder;
     }
@@ -83,8 +92,10 @@ public final class RunFolder {
     /** A new run: the folder may exist but must not hold a run yet, and must be writable. */
     public static RunFolder create(Path dir) throws IOException {
         if (Files.exists(dir.resolve(CONFIG))) {
-            throw BadInputException.of(dir, "already holds a run (config.json); use --resume to continue it, --overwrite"
-                    + " to start it afresh, or another --out");
+            throw BadInputException.of(
+                    dir,
+                    "already holds a run (config.json); use --resume to continue it, --overwrite"
+                            + " to start it afresh, or another --out");
         }
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw BadInputException.of(dir, "--out must be a folder, this is a file");
@@ -94,7 +105,8 @@ public final class RunFolder {
             Path probe = Files.createTempFile(dir, ".write-test", ".tmp");
             Files.delete(probe);
         } catch (IOException e) {
-            throw BadInputException.of(dir, "output folder is not writable (" + e.getMessage() + ")");
+            throw BadInputException.of(
+                    dir, "output folder is not writable (" + e.getMessage() + ")");
         }
         return new RunFolder(dir);
     }
@@ -115,11 +127,18 @@ public final class RunFolder {
         long needed = requiredBytes(parameters, checkpoints);
         long free = usableSpace.applyAsLong(dir);
         if (free < needed) {
-            throw BadInputException.of(dir, String.format(Locale.ROOT,
-                    "not enough free disk space: %.1f MB free, expected at least %.1f MB (%d checkpoint(s) of %.1f MB"
-                            + " + final model + %d MB margin); free space, choose another --out or lower"
-                            + " --keep-checkpoints", free / 1e6, needed / 1e6, checkpoints,
-                    checkpointBytes(parameters) / 1e6, SPACE_MARGIN_BYTES >> 20));
+            throw BadInputException.of(
+                    dir,
+                    String.format(
+                            Locale.ROOT,
+                            "not enough free disk space: %.1f MB free, expected at least %.1f MB (%d checkpoint(s) of %.1f MB"
+                                    + " + final model + %d MB margin); free space, choose another --out or lower"
+                                    + " --keep-checkpoints",
+                            free / 1e6,
+                            needed / 1e6,
+                            checkpoints,
+                            checkpointBytes(parameters) / 1e6,
+                            SPACE_MARGIN_BYTES >> 20));
         }
     }
 
@@ -131,17 +150,24 @@ public final class RunFolder {
         return parameters * Float.BYTES * 3;
     }
 
-    /** Bytes a run needs free: {@code checkpoints} checkpoints, the final encoder and the margin. */
+    /**
+     * Bytes a run needs free: {@code checkpoints} checkpoints, the final encoder and the margin.
+     */
     static long requiredBytes(long parameters, int checkpoints) {
-        return checkpointBytes(parameters) * checkpoints + parameters * Float.BYTES + SPACE_MARGIN_BYTES;
+        return checkpointBytes(parameters) * checkpoints
+                + parameters * Float.BYTES
+                + SPACE_MARGIN_BYTES;
     }
 
-    /** Usable bytes of the file store holding {@code path} (Long.MAX_VALUE when it cannot be read). */
+    /**
+     * Usable bytes of the file store holding {@code path} (Long.MAX_VALUE when it cannot be read).
+     */
     static long usableSpace(Path path) {
         try {
             return Files.getFileStore(path).getUsableSpace();
         } catch (IOException e) {
-            return Long.MAX_VALUE; // an unreadable store is not a reason to refuse; writes will tell
+            return Long
+                    .MAX_VALUE; // an unreadable store is not a reason to refuse; writes will tell
         }
     }
 
@@ -173,8 +199,15 @@ public final class RunFolder {
      * Writes config.json (model, objective, training, corpus, and {@code init_from} when the run
      * started from other weights) and the tokenizer.
      */
-    void writeConfig(ModelConfig model, Objective objective, TrainConfig training, List<Path> corpus,
-            List<Path> validCorpus, CorpusTokenizer tokenizer, Path initFrom) throws IOException {
+    void writeConfig(
+            ModelConfig model,
+            Objective objective,
+            TrainConfig training,
+            List<Path> corpus,
+            List<Path> validCorpus,
+            CorpusTokenizer tokenizer,
+            Path initFrom)
+            throws IOException {
         JsonObject c = new JsonObject();
         c.add("model", model.toJson());
         c.addProperty("objective", objective.kind().name().toLowerCase());
@@ -187,12 +220,15 @@ public final class RunFolder {
         JsonArray valid = new JsonArray();
         validCorpus.forEach(p -> valid.add(p.toAbsolutePath().normalize().toString()));
         c.add("valid_corpus", valid);
-        c.addProperty("tokenizer_sha256", tokenizer.tokenizerJsonSha256()); // of the tokenizer.json written below
+        c.addProperty(
+                "tokenizer_sha256",
+                tokenizer.tokenizerJsonSha256()); // of the tokenizer.json written below
         if (initFrom != null) {
             c.addProperty("init_from", initFrom.toAbsolutePath().normalize().toString());
         }
         config = c;
-        // the tokenizer first: a config.json (what makes the folder a run) always has its tokenizer beside it
+        // the tokenizer first: a config.json (what makes the folder a run) always has its tokenizer
+        // beside it
         writeText(dir.resolve(TOKENIZER), tokenizer.tokenizerJson());
         writeJson(dir.resolve(CONFIG), c);
     }
@@ -219,15 +255,18 @@ public final class RunFolder {
 
     /** The model config of the run. */
     public ModelConfig modelConfig() {
-        return ModelConfig.fromJson(config.getAsJsonObject("model"), dir.resolve(CONFIG).toString());
+        return ModelConfig.fromJson(
+                config.getAsJsonObject("model"), dir.resolve(CONFIG).toString());
     }
 
     public Objective objective() {
-        return Objective.parse(config.get("objective").getAsString(), config.get("ablation").getAsString());
+        return Objective.parse(
+                config.get("objective").getAsString(), config.get("ablation").getAsString());
     }
 
     public TrainConfig trainConfig() {
-        return TrainConfig.fromJson(config.getAsJsonObject("training"), dir.resolve(CONFIG).toString());
+        return TrainConfig.fromJson(
+                config.getAsJsonObject("training"), dir.resolve(CONFIG).toString());
     }
 
     /** The corpus files of the run (absolute). */
@@ -241,35 +280,47 @@ public final class RunFolder {
     }
 
     /**
-     * The sha256 of the run's tokenizer.json (the file written beside config.json; for a run started
-     * from a vocab.txt, of the tokenizer.json made from it), or null when not recorded.
+     * The sha256 of the run's tokenizer.json (the file written beside config.json; for a run
+     * started from a vocab.txt, of the tokenizer.json made from it), or null when not recorded.
      */
     public String tokenizerSha256() {
         return config.has("tokenizer_sha256") ? config.get("tokenizer_sha256").getAsString() : null;
     }
 
     /**
-     * The run's {@code tokenizer.json}, once its sha256 proved equal to the {@code tokenizer_sha256}
-     * of config.json: a run trained on other token ids must not go on with these.
+     * The run's {@code tokenizer.json}, once its sha256 proved equal to the {@code
+     * tokenizer_sha256} of config.json: a run trained on other token ids must not go on with these.
      *
-     * @throws BadInputException naming the file and both hashes when they differ, or what is missing
+     * @throws BadInputException naming the file and both hashes when they differ, or what is
+     *     missing
      */
     public Path verifiedTokenizer() throws IOException {
         Path file = dir.resolve(TOKENIZER);
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "missing: the run's tokenizer (the one its config.json records by"
-                    + " tokenizer_sha256); restore it from a copy of the run");
+            throw BadInputException.of(
+                    file,
+                    "missing: the run's tokenizer (the one its config.json records by"
+                            + " tokenizer_sha256); restore it from a copy of the run");
         }
         String recorded = tokenizerSha256();
         if (recorded == null) {
-            throw BadInputException.of(dir.resolve(CONFIG), "no tokenizer_sha256: the run's tokenizer.json cannot be"
-                    + " verified (expected the config.json that 'amos train' wrote)");
+            throw BadInputException.of(
+                    dir.resolve(CONFIG),
+                    "no tokenizer_sha256: the run's tokenizer.json cannot be"
+                            + " verified (expected the config.json that 'amos train' wrote)");
         }
         String actual = Sha256.of(file);
         if (!actual.equals(recorded)) {
-            throw BadInputException.of(file, "sha256 " + actual + " differs from tokenizer_sha256 " + recorded + " in "
-                    + CONFIG + ": not the tokenizer this run was trained with (its token ids would be remapped);"
-                    + " restore the run's own tokenizer.json, or start a new run");
+            throw BadInputException.of(
+                    file,
+                    "sha256 "
+                            + actual
+                            + " differs from tokenizer_sha256 "
+                            + recorded
+                            + " in "
+                            + CONFIG
+                            + ": not the tokenizer this run was trained with (its token ids would be remapped);"
+                            + " restore the run's own tokenizer.json, or start a new run");
         }
         return file;
     }
@@ -293,9 +344,21 @@ public final class RunFolder {
      * discriminator/ ({@link FolderKind#ENCODER}): encoder.params, config.json (model + objective),
      * tokenizer.json, built beside it and swapped in whole.
      */
-    void writeDiscriminator(Amos amos, ModelConfig model, Objective objective, CorpusTokenizer tokenizer) throws IOException {
-        OutputFolder.writeInside(dir.resolve(DISCRIMINATOR), FolderKind.ENCODER, null, d -> EncoderFolder.write(d,
-                amos.discriminator(), model, objective.label(), null, tokenizer.tokenizerJson()));
+    void writeDiscriminator(
+            Amos amos, ModelConfig model, Objective objective, CorpusTokenizer tokenizer)
+            throws IOException {
+        OutputFolder.writeInside(
+                dir.resolve(DISCRIMINATOR),
+                FolderKind.ENCODER,
+                null,
+                d ->
+                        EncoderFolder.write(
+                                d,
+                                amos.discriminator(),
+                                model,
+                                objective.label(),
+                                null,
+                                tokenizer.tokenizerJson()));
     }
 
     static void writeJson(Path file, JsonObject json) throws IOException {

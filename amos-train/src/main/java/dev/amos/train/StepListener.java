@@ -35,10 +35,11 @@ public abstract class StepListener extends TrainingListenerAdapter {
      * @param step the step just done
      */
     static void notifyStep(Trainer trainer, StepRecord step) {
-        trainer.notifyListeners(listener -> {
-            if (listener instanceof StepListener s) {
-                s.onStep(trainer, step);
-            }
-        });
+        trainer.notifyListeners(
+                listener -> {
+                    if (listener instanceof StepListener s) {
+                        s.onStep(trainer, step);
+                    }
+                });
     }
 }

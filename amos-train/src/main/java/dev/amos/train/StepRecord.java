@@ -1,8 +1,8 @@
 package dev.amos.train;
 
 /**
- * What one optimizer step did, handed to every {@link StepListener} by the loop: the one record
- * all of them read, so no listener depends on another's order or fields. Everything but {@link
+ * What one optimizer step did, handed to every {@link StepListener} by the loop: the one record all
+ * of them read, so no listener depends on another's order or fields. Everything but {@link
  * #stats()} is known on the host; the statistics stay on the device until {@link StepStats#read()}
  * (the first reader pays the sync, the rest read the cache). It is valid only during the call (the
  * arrays of the statistics are closed with the step).
@@ -24,13 +24,23 @@ public final class StepRecord {
      * Held-out losses measured at this step ({@link Validation}).
      *
      * @param mlm the deepest MLM head's loss, over every masked position
-     * @param mlmAtMask the deepest MLM head's loss over the masked positions whose input is {@code [MASK]}
+     * @param mlmAtMask the deepest MLM head's loss over the masked positions whose input is {@code
+     *     [MASK]}
      * @param rtd the discriminator's loss; NaN for mlm
      */
     public record ValidLosses(double mlm, double mlmAtMask, double rtd) {}
 
-    StepRecord(long step, long totalSteps, float learningRate, boolean skipped, long skippedSteps, double elapsedSeconds,
-            double tokensPerSecond, boolean logged, StepStats stats, ValidLosses valid) {
+    StepRecord(
+            long step,
+            long totalSteps,
+            float learningRate,
+            boolean skipped,
+            long skippedSteps,
+            double elapsedSeconds,
+            double tokensPerSecond,
+            boolean logged,
+            StepStats stats,
+            ValidLosses valid) {
         this.step = step;
         this.totalSteps = totalSteps;
         this.learningRate = learningRate;
@@ -43,37 +53,51 @@ public final class StepRecord {
         this.valid = valid;
     }
 
-    /** @return the step just finished (1-based) */
+    /**
+     * @return the step just finished (1-based)
+     */
     public long step() {
         return step;
     }
 
-    /** @return the steps of the run */
+    /**
+     * @return the steps of the run
+     */
     public long totalSteps() {
         return totalSteps;
     }
 
-    /** @return whether this is the run's last step */
+    /**
+     * @return whether this is the run's last step
+     */
     public boolean last() {
         return step == totalSteps;
     }
 
-    /** @return the learning rate applied at this step */
+    /**
+     * @return the learning rate applied at this step
+     */
     public float learningRate() {
         return learningRate;
     }
 
-    /** @return whether the update was skipped (a NaN or Inf loss or gradient) */
+    /**
+     * @return whether the update was skipped (a NaN or Inf loss or gradient)
+     */
     public boolean skipped() {
         return skipped;
     }
 
-    /** @return steps skipped so far in the run (resumed runs included) */
+    /**
+     * @return steps skipped so far in the run (resumed runs included)
+     */
     public long skippedSteps() {
         return skippedSteps;
     }
 
-    /** @return training seconds so far, those before a resume included */
+    /**
+     * @return training seconds so far, those before a resume included
+     */
     public double elapsedSeconds() {
         return elapsedSeconds;
     }
@@ -98,12 +122,16 @@ public final class StepRecord {
         return logged;
     }
 
-    /** @return the step's statistics (on the device until read) */
+    /**
+     * @return the step's statistics (on the device until read)
+     */
     public StepStats stats() {
         return stats;
     }
 
-    /** @return the held-out losses of this step, or null when it was not validated */
+    /**
+     * @return the held-out losses of this step, or null when it was not validated
+     */
     public ValidLosses valid() {
         return valid;
     }

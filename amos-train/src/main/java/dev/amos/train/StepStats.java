@@ -14,11 +14,11 @@ import dev.amos.model.TensorOps;
  * listeners read a logged step, the device is read once, and steps nobody logs are never read.
  *
  * <p>Arrays (named): {@code loss}, {@code mlm_loss} (K,), {@code grad_norm}, and for the RTD
- * objectives {@code rtd_loss}, {@code rtd_accuracy}, {@code replaced_fraction}, and for AMOS
- * {@code mixture_weights} (K,). The split of the MLM loss by input ({@link
- * Values#mlmLossAtMask()}, {@link Values#mlmLossKept()}) is kept as the loss's own per-position
- * terms and the (M,) flags of which masked positions hold {@code [MASK]}, and reduced only when
- * read, so steps nobody logs pay nothing for it.
+ * objectives {@code rtd_loss}, {@code rtd_accuracy}, {@code replaced_fraction}, and for AMOS {@code
+ * mixture_weights} (K,). The split of the MLM loss by input ({@link Values#mlmLossAtMask()}, {@link
+ * Values#mlmLossKept()}) is kept as the loss's own per-position terms and the (M,) flags of which
+ * masked positions hold {@code [MASK]}, and reduced only when read, so steps nobody logs pay
+ * nothing for it.
  */
 public final class StepStats {
 
@@ -39,7 +39,8 @@ public final class StepStats {
      *
      * @param out the step's (last micro-batch's) forward output
      * @param terms the loss terms of {@code out} as the loss computed them (logged, not recomputed)
-     * @param loss the loss trained on ({@code terms.total()}, or what the NaN injection of tests made of it)
+     * @param loss the loss trained on ({@code terms.total()}, or what the NaN injection of tests
+     *     made of it)
      * @param gradNorm the global gradient norm before clipping (0 before the last micro-batch)
      * @param atMask (M,) 1 where the masked position's input is {@code [MASK]} ({@link
      *     PretrainOutput#maskedInputIs}), for the loss at {@code [MASK]}; null to log no split
@@ -48,8 +49,14 @@ public final class StepStats {
      * @param keep the manager that outlives the scope (the step's)
      * @return the figures, unread
      */
-    public static StepStats collect(PretrainOutput out, PretrainOutput.Losses terms, NDArray loss, NDArray gradNorm,
-            NDArray atMask, boolean keepsTokens, NDManager keep) {
+    public static StepStats collect(
+            PretrainOutput out,
+            PretrainOutput.Losses terms,
+            NDArray loss,
+            NDArray gradNorm,
+            NDArray atMask,
+            boolean keepsTokens,
+            NDManager keep) {
         NDList stats = new NDList();
         add(stats, "loss", loss);
         add(stats, "mlm_loss", NDArrays.stack(new NDList(terms.mlm())));
@@ -81,19 +88,24 @@ public final class StepStats {
         list.add(copy);
     }
 
-    /** @return the loss still on the device (the loop adds it to the gradient norm for its finite check) */
+    /**
+     * @return the loss still on the device (the loop adds it to the gradient norm for its finite
+     *     check)
+     */
     NDArray lossArray() {
         return arrays.get("loss");
     }
 
-    /** @return the gradient norm still on the device */
+    /**
+     * @return the gradient norm still on the device
+     */
     NDArray gradNormArray() {
         return arrays.get("grad_norm");
     }
 
     /**
-     * The figures on the host, read from the device at the first call (while the step's manager
-     * is open) and cached.
+     * The figures on the host, read from the device at the first call (while the step's manager is
+     * open) and cached.
      *
      * @return the values
      */
@@ -108,13 +120,26 @@ public final class StepStats {
                     kept = lossWhere(mask.onesLike().sub(mask));
                 }
             }
-            values = new Values(scalar("loss"), floats("mlm_loss"), atMask, kept, scalar("grad_norm"), scalar("rtd_loss"),
-                    scalar("rtd_accuracy"), scalar("replaced_fraction"), floats("mixture_weights"), arrays.contains("rtd_loss"));
+            values =
+                    new Values(
+                            scalar("loss"),
+                            floats("mlm_loss"),
+                            atMask,
+                            kept,
+                            scalar("grad_norm"),
+                            scalar("rtd_loss"),
+                            scalar("rtd_accuracy"),
+                            scalar("replaced_fraction"),
+                            floats("mixture_weights"),
+                            arrays.contains("rtd_loss"));
         }
         return values;
     }
 
-    /** The MLM loss of each head over the positions of weight 1, from the loss's own per-position terms. */
+    /**
+     * The MLM loss of each head over the positions of weight 1, from the loss's own per-position
+     * terms.
+     */
     private float[] lossWhere(NDArray weights) {
         NDList perHead = new NDList();
         for (int k = 0; arrays.contains(TARGET_LOG_PROB + k); k++) {
@@ -136,8 +161,8 @@ public final class StepStats {
      *
      * @param loss {@code sum_k MLM_k + lambda RTD} (per micro-batch, the last one)
      * @param mlmLoss MLM loss per generator head (K,), over every masked position
-     * @param mlmLossAtMask MLM loss per head over the masked positions whose input is {@code [MASK]}
-     *     (what a network must predict from context); null when not collected
+     * @param mlmLossAtMask MLM loss per head over the masked positions whose input is {@code
+     *     [MASK]} (what a network must predict from context); null when not collected
      * @param mlmLossKept MLM loss per head over the masked positions whose input was kept or
      *     replaced by a random token (a network can copy a kept one); null when the masking keeps
      *     none (AMOS) or the split was not collected, NaN when a step's batch has none
@@ -148,6 +173,15 @@ public final class StepStats {
      * @param mixtureWeights mean mixture weight per head (K,); null but for AMOS
      * @param hasRtd whether the objective has a discriminator (electra, amos)
      */
-    public record Values(float loss, float[] mlmLoss, float[] mlmLossAtMask, float[] mlmLossKept, float gradNorm,
-            float rtdLoss, float rtdAccuracy, float replacedFraction, float[] mixtureWeights, boolean hasRtd) {}
+    public record Values(
+            float loss,
+            float[] mlmLoss,
+            float[] mlmLossAtMask,
+            float[] mlmLossKept,
+            float gradNorm,
+            float rtdLoss,
+            float rtdAccuracy,
+            float replacedFraction,
+            float[] mixtureWeights,
+            boolean hasRtd) {}
 }

@@ -22,6 +22,7 @@ public final class TrainConfig {
 
     /** Warmup when none is set: this share of the steps. */
     public static final double DEFAULT_WARMUP_FRACTION = 0.1;
+
     /** Held-out batches per validation (not part of config.json: it does not change training). */
     public static final int DEFAULT_VALID_BATCHES = 16;
 
@@ -35,12 +36,16 @@ public final class TrainConfig {
         validate();
     }
 
-    /** @return a builder holding the defaults */
+    /**
+     * @return a builder holding the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder holding this config's values */
+    /**
+     * @return a builder holding this config's values
+     */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.values.putAll(values);
@@ -53,8 +58,14 @@ public final class TrainConfig {
         int steps = steps();
         int warmup = warmupSteps();
         if (warmup > steps) {
-            throw new BadInputException("--warmup " + warmup + " exceeds --steps " + steps + ": expected --warmup in [0, "
-                    + steps + "]");
+            throw new BadInputException(
+                    "--warmup "
+                            + warmup
+                            + " exceeds --steps "
+                            + steps
+                            + ": expected --warmup in [0, "
+                            + steps
+                            + "]");
         }
     }
 
@@ -133,7 +144,10 @@ public final class TrainConfig {
         return values.get(TrainKey.SEED).longValue();
     }
 
-    /** Steps between metrics lines (these, the last and validated steps are the only ones whose statistics are read from the device). */
+    /**
+     * Steps between metrics lines (these, the last and validated steps are the only ones whose
+     * statistics are read from the device).
+     */
     public int logEvery() {
         return values.get(TrainKey.LOG_EVERY).intValue();
     }
@@ -158,7 +172,10 @@ public final class TrainConfig {
         return (long) batchSize() * accumulate() * seqLen();
     }
 
-    /** The config as {@code config.json}'s {@code training} object: every {@link TrainKey}, in its order. */
+    /**
+     * The config as {@code config.json}'s {@code training} object: every {@link TrainKey}, in its
+     * order.
+     */
     public JsonObject toJson() {
         JsonObject j = new JsonObject();
         values.forEach((key, value) -> j.add(key.key(), new JsonPrimitive(value)));
@@ -175,8 +192,17 @@ public final class TrainConfig {
         for (Map.Entry<String, JsonElement> e : json.entrySet()) {
             TrainKey key = TrainKey.byKey(e.getKey());
             if (key == null) {
-                throw new BadInputException(source + ": unknown training key \"" + e.getKey() + "\" (expected one of: "
-                        + String.join(", ", Arrays.stream(TrainKey.values()).map(TrainKey::key).toList()) + ")");
+                throw new BadInputException(
+                        source
+                                + ": unknown training key \""
+                                + e.getKey()
+                                + "\" (expected one of: "
+                                + String.join(
+                                        ", ",
+                                        Arrays.stream(TrainKey.values())
+                                                .map(TrainKey::key)
+                                                .toList())
+                                + ")");
             }
             String name = source + ": training key \"" + key.key() + "\"";
             Number value;
@@ -185,7 +211,11 @@ public final class TrainConfig {
             } catch (RuntimeException ex) {
                 throw new BadInputException(name + ": expected a number, got " + e.getValue());
             }
-            key.range().check(key.option() != null ? name + " (" + key.option() + ")" : name, value, key.integral());
+            key.range()
+                    .check(
+                            key.option() != null ? name + " (" + key.option() + ")" : name,
+                            value,
+                            key.integral());
             b.opt(key, value);
         }
         try {
@@ -195,7 +225,10 @@ public final class TrainConfig {
         }
     }
 
-    /** Builds a {@link TrainConfig}; every key starts at its default ({@link TrainKey#defaultValue()}). */
+    /**
+     * Builds a {@link TrainConfig}; every key starts at its default ({@link
+     * TrainKey#defaultValue()}).
+     */
     public static final class Builder {
         /** The values set; a key without one (only warmup) is derived at build. */
         private final EnumMap<TrainKey, Number> values = new EnumMap<>(TrainKey.class);
@@ -289,7 +322,9 @@ public final class TrainConfig {
             return opt(TrainKey.MAX_SKIPPED_STEPS, maxSkippedSteps);
         }
 
-        /** @return the config; a {@link BadInputException} when a value is out of range */
+        /**
+         * @return the config; a {@link BadInputException} when a value is out of range
+         */
         public TrainConfig build() {
             return new TrainConfig(this);
         }

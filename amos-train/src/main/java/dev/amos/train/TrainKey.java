@@ -23,46 +23,162 @@ import dev.amos.model.ValueRange;
  * then linear decay to 0.
  */
 public enum TrainKey implements Setting {
-    STEPS("steps", "--steps", Integer.class, 300, atLeast(1), OnResume.APPLIED, "Optimizer steps, {range}"),
-    BATCH_SIZE("batch_size", "--batch-size", Integer.class, 32, atLeast(1), OnResume.COMPARED,
+    STEPS(
+            "steps",
+            "--steps",
+            Integer.class,
+            300,
+            atLeast(1),
+            OnResume.APPLIED,
+            "Optimizer steps, {range}"),
+    BATCH_SIZE(
+            "batch_size",
+            "--batch-size",
+            Integer.class,
+            32,
+            atLeast(1),
+            OnResume.COMPARED,
             "Sequences per micro-batch, {range}, at most the corpus's sequences"),
-    ACCUMULATE("accumulate", "--accumulate", Integer.class, 1, atLeast(1), OnResume.COMPARED,
+    ACCUMULATE(
+            "accumulate",
+            "--accumulate",
+            Integer.class,
+            1,
+            atLeast(1),
+            OnResume.COMPARED,
             "Micro-batches per step, {range}"),
-    SEQ_LEN("seq_len", "--seq-len", Integer.class, 128, atLeast(3), OnResume.COMPARED,
+    SEQ_LEN(
+            "seq_len",
+            "--seq-len",
+            Integer.class,
+            128,
+            atLeast(3),
+            OnResume.COMPARED,
             "Tokens per sequence, {range}, at most the model's max_positions (default: the preset's seq_len)"),
-    LEARNING_RATE("lr", "--lr", Float.class, 5e-4f, above(0), OnResume.COMPARED, "Peak learning rate, {range}"),
+    LEARNING_RATE(
+            "lr",
+            "--lr",
+            Float.class,
+            5e-4f,
+            above(0),
+            OnResume.COMPARED,
+            "Peak learning rate, {range}"),
     /** Default: {@link TrainConfig#DEFAULT_WARMUP_FRACTION} of the steps. */
-    WARMUP("warmup", "--warmup", Integer.class, null, atLeast(0), OnResume.COMPARED,
+    WARMUP(
+            "warmup",
+            "--warmup",
+            Integer.class,
+            null,
+            atLeast(0),
+            OnResume.COMPARED,
             "Warmup steps, {range}, at most --steps (default: "
-                    + Math.round(TrainConfig.DEFAULT_WARMUP_FRACTION * 100) + "% of --steps)"),
-    WEIGHT_DECAY("weight_decay", "--weight-decay", Float.class, 0.01f, atLeast(0), OnResume.COMPARED,
+                    + Math.round(TrainConfig.DEFAULT_WARMUP_FRACTION * 100)
+                    + "% of --steps)"),
+    WEIGHT_DECAY(
+            "weight_decay",
+            "--weight-decay",
+            Float.class,
+            0.01f,
+            atLeast(0),
+            OnResume.COMPARED,
             "Decoupled weight decay, {range}"),
-    ADAM_BETA1("adam_beta1", null, Float.class, 0.9f, closedOpen(0, 1), OnResume.COMPARED,
+    ADAM_BETA1(
+            "adam_beta1",
+            null,
+            Float.class,
+            0.9f,
+            closedOpen(0, 1),
+            OnResume.COMPARED,
             "Adam's first-moment decay, {range}"),
-    ADAM_BETA2("adam_beta2", null, Float.class, 0.98f, closedOpen(0, 1), OnResume.COMPARED,
+    ADAM_BETA2(
+            "adam_beta2",
+            null,
+            Float.class,
+            0.98f,
+            closedOpen(0, 1),
+            OnResume.COMPARED,
             "Adam's second-moment decay, {range}"),
-    ADAM_EPSILON("adam_epsilon", null, Float.class, 1e-6f, above(0), OnResume.COMPARED, "Adam's epsilon, {range}"),
-    CLIP_NORM("clip_norm", "--clip", Float.class, 2.0f, above(0), OnResume.COMPARED,
+    ADAM_EPSILON(
+            "adam_epsilon",
+            null,
+            Float.class,
+            1e-6f,
+            above(0),
+            OnResume.COMPARED,
+            "Adam's epsilon, {range}"),
+    CLIP_NORM(
+            "clip_norm",
+            "--clip",
+            Float.class,
+            2.0f,
+            above(0),
+            OnResume.COMPARED,
             "Global gradient-norm clip, {range}"),
-    RTD_WEIGHT("rtd_weight", "--rtd-weight", Float.class, 50f, atLeast(0), OnResume.COMPARED,
+    RTD_WEIGHT(
+            "rtd_weight",
+            "--rtd-weight",
+            Float.class,
+            50f,
+            atLeast(0),
+            OnResume.COMPARED,
             "Lambda, weight of the RTD loss, {range}"),
-    MASK_PROBABILITY("mask_probability", "--mask-prob", Float.class, 0.15f, open(0, 1), OnResume.COMPARED,
+    MASK_PROBABILITY(
+            "mask_probability",
+            "--mask-prob",
+            Float.class,
+            0.15f,
+            open(0, 1),
+            OnResume.COMPARED,
             "Share of tokens masked, {range}"),
-    SEED("seed", "--seed", Long.class, 42L, ValueRange.ANY, OnResume.COMPARED, "Seed of everything"),
-    LOG_EVERY("log_every", "--log-every", Integer.class, 10, atLeast(1), OnResume.COMPARED,
+    SEED(
+            "seed",
+            "--seed",
+            Long.class,
+            42L,
+            ValueRange.ANY,
+            OnResume.COMPARED,
+            "Seed of everything"),
+    LOG_EVERY(
+            "log_every",
+            "--log-every",
+            Integer.class,
+            10,
+            atLeast(1),
+            OnResume.COMPARED,
             "Steps between metrics lines, {range}"),
-    CHECKPOINT_EVERY("checkpoint_every", "--checkpoint-every", Integer.class, 500, atLeast(1), OnResume.COMPARED,
+    CHECKPOINT_EVERY(
+            "checkpoint_every",
+            "--checkpoint-every",
+            Integer.class,
+            500,
+            atLeast(1),
+            OnResume.COMPARED,
             "Steps between checkpoints, {range}"),
-    KEEP_CHECKPOINTS("keep_checkpoints", "--keep-checkpoints", Integer.class, 3, atLeast(1), OnResume.COMPARED,
+    KEEP_CHECKPOINTS(
+            "keep_checkpoints",
+            "--keep-checkpoints",
+            Integer.class,
+            3,
+            atLeast(1),
+            OnResume.COMPARED,
             "Checkpoints kept, {range}"),
-    MAX_SKIPPED_STEPS("max_skipped_steps", "--max-skipped", Integer.class, 20, atLeast(1), OnResume.COMPARED,
+    MAX_SKIPPED_STEPS(
+            "max_skipped_steps",
+            "--max-skipped",
+            Integer.class,
+            20,
+            atLeast(1),
+            OnResume.COMPARED,
             "Consecutive NaN/Inf steps before stopping, {range}");
 
     /** What {@code amos train --resume} does with the option when it is on the command line. */
     public enum OnResume {
         /** Applied to the resumed run ({@code --steps}: extends or re-plans it). */
         APPLIED,
-        /** Compared with the run's {@code config.json}; refused when it differs (the run keeps its value). */
+        /**
+         * Compared with the run's {@code config.json}; refused when it differs (the run keeps its
+         * value).
+         */
         COMPARED
     }
 
@@ -74,8 +190,14 @@ public enum TrainKey implements Setting {
     private final OnResume onResume;
     private final String description;
 
-    TrainKey(String key, String option, Class<? extends Number> type, Number defaultValue, ValueRange range,
-            OnResume onResume, String description) {
+    TrainKey(
+            String key,
+            String option,
+            Class<? extends Number> type,
+            Number defaultValue,
+            ValueRange range,
+            OnResume onResume,
+            String description) {
         this.key = key;
         this.option = option;
         this.type = type;

@@ -10,9 +10,9 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import dev.amos.io.NativeHeap;
-import dev.amos.model.ScalarConstants;
 import dev.amos.model.Amos;
 import dev.amos.model.PretrainOutput;
+import dev.amos.model.ScalarConstants;
 import dev.amos.train.data.Masker;
 import dev.amos.train.data.Seeds;
 import dev.amos.train.optim.AdamW;
@@ -26,11 +26,11 @@ import java.util.function.LongPredicate;
 /**
  * The pretraining loop on DJL's {@link Trainer}: per step, {@code accumulate} micro-batches of
  * forward ({@code trainer.forward}), the trainer's loss ({@link PretrainLoss}) and backward, then
- * global-norm clipping, one finite check (the only device read of an unlogged step), the AdamW update ({@code
- * adamW.setStep(step); trainer.step()}) or a skipped update, validation when due, and one {@link
- * StepRecord} to every {@link StepListener} of the trainer's config. SIGINT/SIGTERM stop it after a
- * checkpoint. DJL's {@code Trainer} itself calls {@code onTrainingBegin} when it is built and {@code
- * onTrainingEnd} when it is closed.
+ * global-norm clipping, one finite check (the only device read of an unlogged step), the AdamW
+ * update ({@code adamW.setStep(step); trainer.step()}) or a skipped update, validation when due,
+ * and one {@link StepRecord} to every {@link StepListener} of the trainer's config. SIGINT/SIGTERM
+ * stop it after a checkpoint. DJL's {@code Trainer} itself calls {@code onTrainingBegin} when it is
+ * built and {@code onTrainingEnd} when it is closed.
  *
  * <p>Every step's randomness is a pure function of (seed, step): the batch ({@link
  * dev.amos.train.data.StepSampler}), its masks ({@link Masker}), and dropout and Gumbel noise (the
@@ -64,8 +64,17 @@ final class TrainingLoop {
      * @param nanLossAt fault injection ({@link PretrainOptions.Builder#optNanLossAt}): the steps
      *     whose loss is made NaN, or null for none
      */
-    TrainingLoop(Trainer trainer, AdamW optimizer, Amos amos, TrainConfig tc, Iterator<Batch> batches, Masker masker,
-            Validation validation, Checkpointer checkpointer, Checkpoints.Start start, PrintStream log,
+    TrainingLoop(
+            Trainer trainer,
+            AdamW optimizer,
+            Amos amos,
+            TrainConfig tc,
+            Iterator<Batch> batches,
+            Masker masker,
+            Validation validation,
+            Checkpointer checkpointer,
+            Checkpoints.Start start,
+            PrintStream log,
             LongPredicate nanLossAt) {
         this.trainer = trainer;
         this.optimizer = optimizer;
@@ -88,7 +97,8 @@ final class TrainingLoop {
      * Trains to the last step.
      *
      * @return whether a stop signal ended the run early
-     * @throws Pretrainer.NonFiniteTrainingException after {@code maxSkippedSteps} non-finite steps in a row
+     * @throws Pretrainer.NonFiniteTrainingException after {@code maxSkippedSteps} non-finite steps
+     *     in a row
      */
     boolean run() {
         StopSignal stop = StopSignal.install();
@@ -96,13 +106,19 @@ final class TrainingLoop {
             while (step < tc.steps()) {
                 StepRecord done = step();
                 if (consecutiveSkips >= tc.maxSkippedSteps()) {
-                    throw new Pretrainer.NonFiniteTrainingException("stopping: " + consecutiveSkips
-                            + " consecutive steps had a NaN or Inf loss or gradient (last good checkpoint kept under "
-                            + Checkpoints.root(checkpointer.runDir()) + "); lower --lr or check the data");
+                    throw new Pretrainer.NonFiniteTrainingException(
+                            "stopping: "
+                                    + consecutiveSkips
+                                    + " consecutive steps had a NaN or Inf loss or gradient (last good checkpoint kept under "
+                                    + Checkpoints.root(checkpointer.runDir())
+                                    + "); lower --lr or check the data");
                 }
                 if (stop.requested()) {
                     checkpointer.save(done);
-                    log.println("\namos: interrupted; checkpoint written at step " + step + " (continue with --resume)");
+                    log.println(
+                            "\namos: interrupted; checkpoint written at step "
+                                    + step
+                                    + " (continue with --resume)");
                     stop.acknowledge();
                     return true;
                 }
@@ -113,7 +129,9 @@ final class TrainingLoop {
         }
     }
 
-    /** @return the step the loop has finished */
+    /**
+     * @return the step the loop has finished
+     */
     long finishedStep() {
         return step;
     }
@@ -127,22 +145,42 @@ final class TrainingLoop {
             StepStats stats = null;
             for (int micro = 0; micro < tc.accumulate(); micro++) {
                 try (Batch batch = batches.next()) {
-                    stats = forwardBackward(trainer, batch.getData(), tc, masker,
-                            micro == tc.accumulate() - 1 ? params : null, stepManager,
-                            nanLossAt != null && nanLossAt.test(next));
+                    stats =
+                            forwardBackward(
+                                    trainer,
+                                    batch.getData(),
+                                    tc,
+                                    masker,
+                                    micro == tc.accumulate() - 1 ? params : null,
+                                    stepManager,
+                                    nanLossAt != null && nanLossAt.test(next));
                 }
             }
             // the one device read of every step (logged steps also read their statistics, validated
-            // ones the held-out losses): NaN/Inf in the loss or any gradient makes the sum non-finite
-            boolean finite = Float.isFinite(stats.gradNormArray().add(stats.lossArray()).getFloat());
+            // ones the held-out losses): NaN/Inf in the loss or any gradient makes the sum
+            // non-finite
+            boolean finite =
+                    Float.isFinite(stats.gradNormArray().add(stats.lossArray()).getFloat());
             update(finite, next);
             step = next;
-            StepRecord.ValidLosses valid = validation != null && validation.due(step, tc.steps())
-                    ? validation.measure(trainer) : null;
+            StepRecord.ValidLosses valid =
+                    validation != null && validation.due(step, tc.steps())
+                            ? validation.measure(trainer)
+                            : null;
             boolean logged = step % tc.logEvery() == 0 || step == tc.steps() || valid != null;
             double elapsed = previousSeconds + (System.nanoTime() - startNanos) / 1e9;
-            StepRecord record = new StepRecord(step, tc.steps(), optimizer.learningRate(Math.toIntExact(step)), !finite, skippedSteps,
-                    elapsed, logged ? throughput.close(step, elapsed) : 0, logged, stats, valid);
+            StepRecord record =
+                    new StepRecord(
+                            step,
+                            tc.steps(),
+                            optimizer.learningRate(Math.toIntExact(step)),
+                            !finite,
+                            skippedSteps,
+                            elapsed,
+                            logged ? throughput.close(step, elapsed) : 0,
+                            logged,
+                            stats,
+                            valid);
             StepListener.notifyStep(trainer, record);
             return record;
         } finally {
@@ -159,7 +197,8 @@ final class TrainingLoop {
             GradientClipping.zeroGradients(params);
             skippedSteps++;
             consecutiveSkips++;
-            log.println("\namos: step " + next + " has a non-finite loss or gradient; update skipped");
+            log.println(
+                    "\namos: step " + next + " has a non-finite loss or gradient; update skipped");
         }
     }
 
@@ -170,21 +209,36 @@ final class TrainingLoop {
      * nanLoss} the loss is multiplied by NaN (fault injection; see {@link
      * PretrainOptions.Builder#optNanLossAt}).
      */
-    static StepStats forwardBackward(Trainer trainer, NDList data, TrainConfig tc, Masker masker,
-            ParameterList clipParams, NDManager keep, boolean nanLoss) {
-        try (NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
+    static StepStats forwardBackward(
+            Trainer trainer,
+            NDList data,
+            TrainConfig tc,
+            Masker masker,
+            ParameterList clipParams,
+            NDManager keep,
+            boolean nanLoss) {
+        try (NDScope scope = new NDScope();
+                GradientCollector gc = trainer.newGradientCollector()) {
             NDList predictions = trainer.forward(data);
             PretrainOutput out = PretrainOutput.fromList(predictions);
-            // the loss with its terms, which are logged as computed for it (not evaluated a second time)
+            // the loss with its terms, which are logged as computed for it (not evaluated a second
+            // time)
             PretrainOutput.Losses terms = ((PretrainLoss) trainer.getLoss()).terms(out);
             NDArray loss = terms.total();
             if (nanLoss) {
                 loss = loss.mul(ScalarConstants.of(loss, Float.NaN));
             }
-            gc.backward(tc.accumulate() == 1 ? loss : loss.div(ScalarConstants.of(loss, tc.accumulate())));
-            NDArray norm = clipParams == null ? loss.zerosLike() : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
+            gc.backward(
+                    tc.accumulate() == 1
+                            ? loss
+                            : loss.div(ScalarConstants.of(loss, tc.accumulate())));
+            NDArray norm =
+                    clipParams == null
+                            ? loss.zerosLike()
+                            : GradientClipping.clipGlobalNorm(clipParams, tc.clipNorm());
             NDArray atMask = PretrainOutput.maskedInputIs(data, masker.specialTokens().mask());
-            return StepStats.collect(out, terms, loss, norm, atMask, masker.config().keepsOrRandomizes(), keep);
+            return StepStats.collect(
+                    out, terms, loss, norm, atMask, masker.config().keepsOrRandomizes(), keep);
         }
     }
 
@@ -196,14 +250,17 @@ final class TrainingLoop {
 
         static StopSignal install() {
             StopSignal s = new StopSignal();
-            s.hook = new Thread(() -> {
-                s.requested = true;
-                try {
-                    s.done.await(120, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "amos-stop");
+            s.hook =
+                    new Thread(
+                            () -> {
+                                s.requested = true;
+                                try {
+                                    s.done.await(120, TimeUnit.SECONDS);
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            },
+                            "amos-stop");
             Runtime.getRuntime().addShutdownHook(s.hook);
             return s;
         }

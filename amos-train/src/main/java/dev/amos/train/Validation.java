@@ -15,11 +15,11 @@ import java.util.stream.LongStream;
 /**
  * Held-out MLM and RTD loss every {@code every} steps (and at the last step), in eval mode, on the
  * same fixed batches and masks each time, so curves compare across steps and objectives. The
- * batches are the held-out dataset's own ({@link PretrainingDataset#batch}): batch {@code b}
- * holds sequences {@code b * B .. b * B + B - 1} with the masks of step {@code -1 - b}. The MLM
- * loss reported is the deepest head's (the only head of electra and mlm), over every masked
- * position and over those whose input is {@code [MASK]} (the two differ where the masking keeps or
- * randomizes tokens); the RTD loss is NaN for mlm. The loop puts the result in the step's {@link StepRecord}.
+ * batches are the held-out dataset's own ({@link PretrainingDataset#batch}): batch {@code b} holds
+ * sequences {@code b * B .. b * B + B - 1} with the masks of step {@code -1 - b}. The MLM loss
+ * reported is the deepest head's (the only head of electra and mlm), over every masked position and
+ * over those whose input is {@code [MASK]} (the two differ where the masking keeps or randomizes
+ * tokens); the RTD loss is NaN for mlm. The loop puts the result in the step's {@link StepRecord}.
  */
 final class Validation {
 
@@ -44,7 +44,9 @@ final class Validation {
         this.seed = seed;
     }
 
-    /** @return whether {@code step} of {@code totalSteps} is measured */
+    /**
+     * @return whether {@code step} of {@code totalSteps} is measured
+     */
     boolean due(long step, long totalSteps) {
         return step % every == 0 || step == totalSteps;
     }
@@ -58,12 +60,17 @@ final class Validation {
         Engine.getInstance().setRandomSeed(Seeds.engine(seed, -1));
         try (NDManager manager = trainer.getManager().newSubManager()) {
             for (int b = 0; b < batches; b++) {
-                List<Long> indices = LongStream.range((long) b * batchSize, (long) (b + 1) * batchSize).boxed().toList();
-                try (Batch batch = examples.batch(manager, indices, -1 - b); NDScope scope = new NDScope()) {
+                List<Long> indices =
+                        LongStream.range((long) b * batchSize, (long) (b + 1) * batchSize)
+                                .boxed()
+                                .toList();
+                try (Batch batch = examples.batch(manager, indices, -1 - b);
+                        NDScope scope = new NDScope()) {
                     PretrainOutput out = PretrainOutput.fromList(trainer.evaluate(batch.getData()));
                     PretrainOutput.Losses terms = out.losses(0f);
                     mlm += terms.mlm().get(terms.mlm().size() - 1).getFloat();
-                    List<NDArray> split = terms.mlmWhere(PretrainOutput.maskedInputIs(batch.getData(), maskId));
+                    List<NDArray> split =
+                            terms.mlmWhere(PretrainOutput.maskedInputIs(batch.getData(), maskId));
                     atMask += split.get(split.size() - 1).getFloat();
                     NDArray r = terms.rtd();
                     rtd += r == null ? Double.NaN : r.getFloat();

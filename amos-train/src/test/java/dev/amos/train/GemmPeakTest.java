@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
-/** {@link GemmPeak}: warm-up runs are not timed, the peak is the median of the fastest timed runs. */
+/**
+ * {@link GemmPeak}: warm-up runs are not timed, the peak is the median of the fastest timed runs.
+ */
 class GemmPeakTest {
 
     /** 2 * 1000^3 FLOPs per run: a run of d seconds is 2/d GFLOP/s. */
@@ -24,15 +26,22 @@ class GemmPeakTest {
     private static GemmPeak timeFake(int warmup, int timed, int best, double... seconds) {
         AtomicLong now = new AtomicLong();
         AtomicInteger calls = new AtomicInteger();
-        GemmPeak peak = GemmPeak.time(N, warmup, timed, best, now::get,
-                () -> now.addAndGet(Math.round(seconds[calls.getAndIncrement()] * 1e9)));
+        GemmPeak peak =
+                GemmPeak.time(
+                        N,
+                        warmup,
+                        timed,
+                        best,
+                        now::get,
+                        () -> now.addAndGet(Math.round(seconds[calls.getAndIncrement()] * 1e9)));
         assertEquals(warmup + timed, calls.get(), "every warm-up and timed run ran once");
         return peak;
     }
 
     @Test
     void thePeakIsTheMedianOfTheFastestTimedRuns() {
-        // timed runs of 4, 1, 8, 2, 16, 0.5 s -> 0.5, 2, 0.25, 1, 0.125, 4 GFLOP/s; the best 3 are 4, 2, 1
+        // timed runs of 4, 1, 8, 2, 16, 0.5 s -> 0.5, 2, 0.25, 1, 0.125, 4 GFLOP/s; the best 3 are
+        // 4, 2, 1
         GemmPeak p = timeFake(0, 6, 3, 4, 1, 8, 2, 16, 0.5);
         assertEquals(2e9, p.flops(), 1);
         assertEquals(0.125e9, p.minFlops(), 1);
@@ -63,7 +72,8 @@ class GemmPeakTest {
         assertEquals(2_000_000_000L, j.get("peak_flops").getAsLong());
         assertEquals(500_000_000L, j.get("peak_flops_min").getAsLong());
         assertEquals(4_000_000_000L, j.get("peak_flops_max").getAsLong());
-        assertEquals("fp32 GEMM 1000^3: median of the best 3 of 4 timed runs after 2 warm-up",
+        assertEquals(
+                "fp32 GEMM 1000^3: median of the best 3 of 4 timed runs after 2 warm-up",
                 j.get("peak_runs").getAsString());
     }
 
@@ -78,6 +88,8 @@ class GemmPeakTest {
     void aRealProductOnTheCpuGivesAPeakInsideItsRange() {
         GemmPeak p = GemmPeak.measure(Device.cpu(), 128, 1, 4, 2);
         assertEquals(4, p.runFlops().length);
-        assertTrue(p.flops() > 0 && p.minFlops() <= p.flops() && p.flops() <= p.maxFlops(), p.toString());
+        assertTrue(
+                p.flops() > 0 && p.minFlops() <= p.flops() && p.flops() <= p.maxFlops(),
+                p.toString());
     }
 }

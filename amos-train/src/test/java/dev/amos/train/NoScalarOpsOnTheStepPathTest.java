@@ -24,31 +24,50 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * No {@code x.op(Number)} on the training step's path: in DJL 0.25 each such call
- * uploads the number to {@code x}'s device (a host-to-device copy and a stream sync on CUDA). The
- * test reads the constant pools of the compiled classes of the model ({@code dev.amos.model}, its
- * export package and the diagnostics of {@code amos diagnose} aside) and of the loop and optimizer ({@code dev.amos.train}, {@code
- * dev.amos.train.optim}) and fails on any reference to an {@code NDArray}/{@code NDArrays} method
- * that takes a {@code Number}; use {@link dev.amos.model.ScalarConstants} instead.
+ * No {@code x.op(Number)} on the training step's path: in DJL 0.25 each such call uploads the
+ * number to {@code x}'s device (a host-to-device copy and a stream sync on CUDA). The test reads
+ * the constant pools of the compiled classes of the model ({@code dev.amos.model}, its export
+ * package and the diagnostics of {@code amos diagnose} aside) and of the loop and optimizer ({@code
+ * dev.amos.train}, {@code dev.amos.train.optim}) and fails on any reference to an {@code
+ * NDArray}/{@code NDArrays} method that takes a {@code Number}; use {@link
+ * dev.amos.model.ScalarConstants} instead.
  */
 class NoScalarOpsOnTheStepPathTest {
 
-    private static final List<String> OWNERS = List.of("ai/djl/ndarray/NDArray", "ai/djl/ndarray/NDArrays",
-            "ai/djl/internal/NDArrayEx", "ai/djl/pytorch/engine/PtNDArray");
+    private static final List<String> OWNERS =
+            List.of(
+                    "ai/djl/ndarray/NDArray",
+                    "ai/djl/ndarray/NDArrays",
+                    "ai/djl/internal/NDArrayEx",
+                    "ai/djl/pytorch/engine/PtNDArray");
 
     @Test
     void theStepPathCallsNoNDArrayMethodTakingANumber() throws IOException, URISyntaxException {
         TreeSet<String> found = new TreeSet<>();
-        Map<String, byte[]> all = new TreeMap<>(classes(Encoder.class, "dev/amos/model/", "dev/amos/model/export/",
-                "dev/amos/model/GeneratorDiagnostics")); // diagnostics run outside training
-        all.putAll(classes(GradientClipping.class, "dev/amos/train/", "dev/amos/train/data/", "dev/amos/train/report/",
-                "dev/amos/train/Diagnosis"));
+        Map<String, byte[]> all =
+                new TreeMap<>(
+                        classes(
+                                Encoder.class,
+                                "dev/amos/model/",
+                                "dev/amos/model/export/",
+                                "dev/amos/model/GeneratorDiagnostics")); // diagnostics run outside
+        // training
+        all.putAll(
+                classes(
+                        GradientClipping.class,
+                        "dev/amos/train/",
+                        "dev/amos/train/data/",
+                        "dev/amos/train/report/",
+                        "dev/amos/train/Diagnosis"));
         for (Map.Entry<String, byte[]> c : all.entrySet()) {
             found.addAll(numberOps(c.getKey(), new ByteArrayInputStream(c.getValue())));
         }
         int scanned = all.size();
         assertTrue(scanned > 20, "scanned " + scanned + " classes");
-        assertEquals(new TreeSet<String>(), found, "use ScalarConstants.of(x, value) instead of x.op(value)");
+        assertEquals(
+                new TreeSet<String>(),
+                found,
+                "use ScalarConstants.of(x, value) instead of x.op(value)");
     }
 
     /** The scanner itself: a class that calls x.mul(2f) is reported. */
@@ -58,7 +77,9 @@ class NoScalarOpsOnTheStepPathTest {
         try (InputStream in = Doubler.class.getClassLoader().getResourceAsStream(name)) {
             List<String> ops = numberOps(name, in);
             assertEquals(1, ops.size(), ops.toString());
-            assertTrue(ops.get(0).contains("ai/djl/ndarray/NDArray.mul(Ljava/lang/Number;)"), ops.toString());
+            assertTrue(
+                    ops.get(0).contains("ai/djl/ndarray/NDArray.mul(Ljava/lang/Number;)"),
+                    ops.toString());
         }
     }
 
@@ -68,8 +89,12 @@ class NoScalarOpsOnTheStepPathTest {
         }
     }
 
-    /** Class files (name -> bytes) under {@code prefix} of the folder or jar that holds {@code anchor}, except {@code skip}. */
-    private static Map<String, byte[]> classes(Class<?> anchor, String prefix, String... skip) throws IOException, URISyntaxException {
+    /**
+     * Class files (name -> bytes) under {@code prefix} of the folder or jar that holds {@code
+     * anchor}, except {@code skip}.
+     */
+    private static Map<String, byte[]> classes(Class<?> anchor, String prefix, String... skip)
+            throws IOException, URISyntaxException {
         Path root = Path.of(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
         Map<String, byte[]> out = new TreeMap<>();
         if (Files.isDirectory(root)) {
@@ -105,7 +130,10 @@ class NoScalarOpsOnTheStepPathTest {
         return false;
     }
 
-    /** Method references of {@code OWNERS} taking a {@code java.lang.Number}, from a class file's constant pool. */
+    /**
+     * Method references of {@code OWNERS} taking a {@code java.lang.Number}, from a class file's
+     * constant pool.
+     */
     static List<String> numberOps(String name, InputStream stream) throws IOException {
         try (DataInputStream in = new DataInputStream(stream)) {
             if (in.readInt() != 0xCAFEBABE) {
@@ -128,7 +156,8 @@ class NoScalarOpsOnTheStepPathTest {
                         i++;
                     }
                     case 7, 8, 16, 19, 20 -> refs[i] = new int[] {in.readUnsignedShort()};
-                    case 9, 10, 11, 12, 17, 18 -> refs[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
+                    case 9, 10, 11, 12, 17, 18 ->
+                            refs[i] = new int[] {in.readUnsignedShort(), in.readUnsignedShort()};
                     case 15 -> {
                         in.readUnsignedByte();
                         refs[i] = new int[] {in.readUnsignedShort()};

@@ -27,35 +27,59 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The crash-resume guarantee under CPU load (docs/reliability.md "Resume under load"):
- * an AMOS run of amos-tiny resumed at step 15 while busy threads keep every core loaded gives the
- * metrics of the uninterrupted, unloaded run at steps 16..30 (losses, mixture weights, gradient
- * norms to 1e-5 relative, the tolerance of {@code PretrainerTest}; the number of replaced tokens,
- * which the hard Gumbel argmax decides, exactly).
+ * The crash-resume guarantee under CPU load (docs/reliability.md "Resume under load"): an AMOS run
+ * of amos-tiny resumed at step 15 while busy threads keep every core loaded gives the metrics of
+ * the uninterrupted, unloaded run at steps 16..30 (losses, mixture weights, gradient norms to 1e-5
+ * relative, the tolerance of {@code PretrainerTest}; the number of replaced tokens, which the hard
+ * Gumbel argmax decides, exactly).
  */
 class ResumeUnderLoadTest {
 
-    private static final Path ROOT = Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
+    private static final Path ROOT =
+            Path.of(System.getProperty("amos.repo.root", "..")).toAbsolutePath().normalize();
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private PretrainOptions options(Path corpus, Path out, boolean resume) {
         ModelConfig tiny = ModelConfig.load("amos-tiny", ROOT.resolve("models"));
-        TrainConfig tc = TrainConfig.builder().optSteps(30).optBatchSize(4).optSeqLen(32).optLearningRate(1e-3f)
-                .optWarmupSteps(3).optSeed(11).optLogEvery(1).optCheckpointEvery(15).optKeepCheckpoints(3).build();
-        return PretrainOptions.builder().setModel(tiny, Objective.AMOS).optTraining(tc).setCorpus(List.of(corpus))
-                .setTokenizer(ROOT.resolve("models/tokenizer.json")).setOutDir(out).optResume(resume)
-                .setCacheDir(dir.resolve("cache")).optLog(new PrintStream(new ByteArrayOutputStream())).build();
+        TrainConfig tc =
+                TrainConfig.builder()
+                        .optSteps(30)
+                        .optBatchSize(4)
+                        .optSeqLen(32)
+                        .optLearningRate(1e-3f)
+                        .optWarmupSteps(3)
+                        .optSeed(11)
+                        .optLogEvery(1)
+                        .optCheckpointEvery(15)
+                        .optKeepCheckpoints(3)
+                        .build();
+        return PretrainOptions.builder()
+                .setModel(tiny, Objective.AMOS)
+                .optTraining(tc)
+                .setCorpus(List.of(corpus))
+                .setTokenizer(ROOT.resolve("models/tokenizer.json"))
+                .setOutDir(out)
+                .optResume(resume)
+                .setCacheDir(dir.resolve("cache"))
+                .optLog(new PrintStream(new ByteArrayOutputStream()))
+                .build();
     }
 
     @Test
     void resumedUnderLoadTheRunMatchesTheUninterruptedOne() throws Exception {
         Path corpus = dir.resolve("corpus.txt");
         List<String> lines = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(ROOT.resolve("data/wiki-sample.txt.gz"))), StandardCharsets.UTF_8))) {
-            for (String line = r.readLine(); line != null && lines.size() < 300; line = r.readLine()) {
+        try (BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(
+                                new GZIPInputStream(
+                                        Files.newInputStream(
+                                                ROOT.resolve("data/wiki-sample.txt.gz"))),
+                                StandardCharsets.UTF_8))) {
+            for (String line = r.readLine();
+                    line != null && lines.size() < 300;
+                    line = r.readLine()) {
                 lines.add(line);
             }
         }
@@ -66,19 +90,24 @@ class ResumeUnderLoadTest {
         copyTree(a, b);
         AtomicFiles.deleteTree(b.resolve("checkpoints/step-30"));
         AtomicFiles.deleteTree(b.resolve("discriminator"));
-        Files.write(b.resolve("metrics.jsonl"), Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 15));
+        Files.write(
+                b.resolve("metrics.jsonl"),
+                Files.readAllLines(b.resolve("metrics.jsonl")).subList(0, 15));
 
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong spins = new AtomicLong();
         List<Thread> load = new ArrayList<>();
         for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
-            Thread t = new Thread(() -> {
-                long n = 0;
-                while (!stop.get()) {
-                    n++;
-                }
-                spins.addAndGet(n);
-            }, "cpu-load-" + i);
+            Thread t =
+                    new Thread(
+                            () -> {
+                                long n = 0;
+                                while (!stop.get()) {
+                                    n++;
+                                }
+                                spins.addAndGet(n);
+                            },
+                            "cpu-load-" + i);
             t.setDaemon(true);
             t.start();
             load.add(t);
@@ -103,7 +132,11 @@ class ResumeUnderLoadTest {
                 List<Double> x = numbers(e.get(key));
                 List<Double> y = numbers(g.get(key));
                 for (int k = 0; k < x.size(); k++) {
-                    assertEquals(x.get(k), y.get(k), 1e-5 * Math.max(1, Math.abs(x.get(k))), "step " + (i + 1) + " " + key);
+                    assertEquals(
+                            x.get(k),
+                            y.get(k),
+                            1e-5 * Math.max(1, Math.abs(x.get(k))),
+                            "step " + (i + 1) + " " + key);
                 }
             }
             assertEquals(e.get("replaced_fraction"), g.get("replaced_fraction"), "step " + (i + 1));

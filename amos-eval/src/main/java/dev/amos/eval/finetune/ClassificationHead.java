@@ -36,8 +36,10 @@ public final class ClassificationHead extends AmosBlock {
     /** First-token states (B, H) -> outputs (B, K). */
     public NDArray apply(ParameterStore ps, NDArray firstToken, boolean training) {
         NDArray x = dropout(firstToken, training);
-        x = x.matMul(ps.getValue(denseWeight, x.getDevice(), training))
-                .add(ps.getValue(denseBias, x.getDevice(), training)).tanh();
+        x =
+                x.matMul(ps.getValue(denseWeight, x.getDevice(), training))
+                        .add(ps.getValue(denseBias, x.getDevice(), training))
+                        .tanh();
         x = dropout(x, training);
         return x.matMul(ps.getValue(outWeight, x.getDevice(), training))
                 .add(ps.getValue(outBias, x.getDevice(), training));

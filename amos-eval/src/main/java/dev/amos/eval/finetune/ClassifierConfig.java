@@ -23,7 +23,9 @@ public record ClassifierConfig(ModelConfig model, GlueTask task, int numLabels, 
         return new ClassifierConfig(model, task, task.outputSize(), maxLength);
     }
 
-    /** The JSON form: {@code {"model": {...}, "task": "RTE", "num_labels": 2, "max_length": 128}}. */
+    /**
+     * The JSON form: {@code {"model": {...}, "task": "RTE", "num_labels": 2, "max_length": 128}}.
+     */
     public JsonObject toJson() {
         JsonObject json = new JsonObject();
         json.add("model", model.toJson());
@@ -37,15 +39,23 @@ public record ClassifierConfig(ModelConfig model, GlueTask task, int numLabels, 
     public static ClassifierConfig fromJson(JsonObject json, Path file) {
         for (String key : new String[] {"model", "task", "num_labels", "max_length"}) {
             if (!json.has(key)) {
-                throw BadInputException.of(file, "missing \"" + key + "\" (expected a fine-tuned model config.json)");
+                throw BadInputException.of(
+                        file, "missing \"" + key + "\" (expected a fine-tuned model config.json)");
             }
         }
         ModelConfig model = ModelConfig.fromJson(json.getAsJsonObject("model"), file.toString());
         GlueTask task = GlueTask.parse(json.get("task").getAsString());
         int numLabels = json.get("num_labels").getAsInt();
         if (numLabels != task.outputSize()) {
-            throw BadInputException.of(file, "num_labels " + numLabels + " does not match task " + task
-                    + " (expected " + task.outputSize() + ")");
+            throw BadInputException.of(
+                    file,
+                    "num_labels "
+                            + numLabels
+                            + " does not match task "
+                            + task
+                            + " (expected "
+                            + task.outputSize()
+                            + ")");
         }
         return new ClassifierConfig(model, task, numLabels, json.get("max_length").getAsInt());
     }

@@ -26,7 +26,8 @@ public final class ClassifierLoss extends Loss {
         NDArray outputs = predictions.singletonOrThrow();
         NDArray gold = labels.singletonOrThrow();
         if (regression) {
-            NDArray diff = outputs.reshape(-1).sub(gold.toType(DataType.FLOAT32, false).reshape(-1));
+            NDArray diff =
+                    outputs.reshape(-1).sub(gold.toType(DataType.FLOAT32, false).reshape(-1));
             return diff.square().mean();
         }
         return TensorOps.crossEntropy(outputs, gold.toType(DataType.INT64, false).reshape(-1));

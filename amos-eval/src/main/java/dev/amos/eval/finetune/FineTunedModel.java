@@ -1,7 +1,6 @@
 package dev.amos.eval.finetune;
 
 import ai.djl.Device;
-import dev.amos.io.AtomicFiles;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -21,9 +20,10 @@ import dev.amos.eval.glue.GluePairEncoder;
 import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
-import dev.amos.model.BadInputException;
+import dev.amos.io.AtomicFiles;
 import dev.amos.io.FolderKind;
 import dev.amos.io.OutputFolder;
+import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,14 +57,21 @@ public final class FineTunedModel implements AutoCloseable {
      * FolderKind#CLASSIFIER}), replacing an existing one only once the new one is complete (written
      * beside it, then renamed).
      */
-    public static void save(SequenceClassifier classifier, Path tokenizerJson, Path dir) throws IOException {
+    public static void save(SequenceClassifier classifier, Path tokenizerJson, Path dir)
+            throws IOException {
         Files.createDirectories(dir.toAbsolutePath().getParent());
-        String json = new GsonBuilder().setPrettyPrinting().create().toJson(classifier.config().toJson()) + "\n";
-        OutputFolder.writeInside(dir, FolderKind.CLASSIFIER, null, staging -> {
-            BlockFiles.save(classifier, staging.resolve(PARAMS));
-            Files.writeString(staging.resolve(CONFIG), json, StandardCharsets.UTF_8);
-            Files.copy(tokenizerJson, staging.resolve(TOKENIZER));
-        });
+        String json =
+                new GsonBuilder().setPrettyPrinting().create().toJson(classifier.config().toJson())
+                        + "\n";
+        OutputFolder.writeInside(
+                dir,
+                FolderKind.CLASSIFIER,
+                null,
+                staging -> {
+                    BlockFiles.save(classifier, staging.resolve(PARAMS));
+                    Files.writeString(staging.resolve(CONFIG), json, StandardCharsets.UTF_8);
+                    Files.copy(tokenizerJson, staging.resolve(TOKENIZER));
+                });
     }
 
     /**
@@ -82,8 +89,10 @@ public final class FineTunedModel implements AutoCloseable {
         Path folder = Files.isRegularFile(dir.resolve(PARAMS)) ? dir : dir.resolve("best");
         for (String name : new String[] {PARAMS, CONFIG, TOKENIZER}) {
             if (!Files.isRegularFile(folder.resolve(name))) {
-                throw BadInputException.of(folder.resolve(name), "no such file (expected a fine-tuned model folder"
-                        + " written by 'amos finetune': OUT/best or OUT/seed-N/best)");
+                throw BadInputException.of(
+                        folder.resolve(name),
+                        "no such file (expected a fine-tuned model folder"
+                                + " written by 'amos finetune': OUT/best or OUT/seed-N/best)");
             }
         }
         Path configFile = folder.resolve(CONFIG);
@@ -122,8 +131,12 @@ public final class FineTunedModel implements AutoCloseable {
     /** The raw outputs (N, K) of {@code examples}, in order. */
     public float[][] outputs(List<GlueExample> examples, int batchSize) throws IOException {
         try (GluePairEncoder encoder = GluePairEncoder.load(tokenizer, config().maxLength())) {
-            GlueDataset dataset = GlueDataset.builder().setExamples(config().task(), examples).setEncoder(encoder)
-                    .setSampling(batchSize, false).build();
+            GlueDataset dataset =
+                    GlueDataset.builder()
+                            .setExamples(config().task(), examples)
+                            .setEncoder(encoder)
+                            .setSampling(batchSize, false)
+                            .build();
             return outputs(classifier, dataset, model.getNDManager());
         }
     }
@@ -132,14 +145,17 @@ public final class FineTunedModel implements AutoCloseable {
      * Runs {@code classifier} (inference mode) over {@code dataset} in record order and returns its
      * outputs (N, K) on the host.
      */
-    public static float[][] outputs(SequenceClassifier classifier, GlueDataset dataset, NDManager parent) throws IOException {
+    public static float[][] outputs(
+            SequenceClassifier classifier, GlueDataset dataset, NDManager parent)
+            throws IOException {
         int k = classifier.config().numLabels();
         float[][] out = new float[Math.toIntExact(dataset.size())][];
         int row = 0;
         try (NDManager manager = parent.newSubManager()) {
             ParameterStore ps = new ParameterStore(manager, false);
             for (Batch batch : dataset.getData(manager)) {
-                try (batch; NDScope scope = new NDScope()) {
+                try (batch;
+                        NDScope scope = new NDScope()) {
                     NDList data = batch.getData();
                     NDArray result = classifier.forward(ps, data.get(0), data.get(1), false);
                     float[] flat = result.toFloatArray();
@@ -200,7 +216,8 @@ public final class FineTunedModel implements AutoCloseable {
     }
 
     /** Scores outputs against the gold labels (or STS-B scores) of {@code examples}. */
-    public static GlueScore score(GlueTask task, GlueSplit split, float[][] outputs, List<GlueExample> examples) {
+    public static GlueScore score(
+            GlueTask task, GlueSplit split, float[][] outputs, List<GlueExample> examples) {
         return task.isRegression()
                 ? GlueMetrics.score(task, split, scores(outputs), GlueMetrics.scores(examples))
                 : GlueMetrics.score(task, split, labels(outputs), GlueMetrics.labels(examples));

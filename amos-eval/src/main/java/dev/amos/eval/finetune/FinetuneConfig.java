@@ -28,12 +28,16 @@ public final class FinetuneConfig {
         this.b = b;
     }
 
-    /** @return a builder holding the defaults */
+    /**
+     * @return a builder holding the defaults
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** @return a builder holding this config's values */
+    /**
+     * @return a builder holding this config's values
+     */
     public Builder toBuilder() {
         return b.copy();
     }
@@ -123,7 +127,10 @@ public final class FinetuneConfig {
         return b.log;
     }
 
-    /** Fine-tune on a seeded subsample of this many training examples; 0: all ({@link GlueFinetuner#subsample}). */
+    /**
+     * Fine-tune on a seeded subsample of this many training examples; 0: all ({@link
+     * GlueFinetuner#subsample}).
+     */
     public int trainLimit() {
         return b.values.get(FinetuneKey.TRAIN_LIMIT).intValue();
     }
@@ -133,14 +140,19 @@ public final class FinetuneConfig {
         return b.overwrite;
     }
 
-    /** Builds a {@link FinetuneConfig}: {@code setX} required, {@code optX} optional (defaults: {@link FinetuneKey}). */
+    /**
+     * Builds a {@link FinetuneConfig}: {@code setX} required, {@code optX} optional (defaults:
+     * {@link FinetuneKey}).
+     */
     public static final class Builder implements Cloneable {
         private Path pretrained;
         private GlueTask task;
         private Path glueDir;
         private Path outDir;
+
         /** Every {@link FinetuneKey}'s value, as its type. */
         private EnumMap<FinetuneKey, Number> values = new EnumMap<>(FinetuneKey.class);
+
         private Device device = Device.cpu();
         private PrintStream log = System.err;
         private boolean overwrite;
@@ -161,7 +173,10 @@ public final class FinetuneConfig {
             }
         }
 
-        /** Sets {@code key}; {@code null} restores its default. The range is checked by {@link #build()}. */
+        /**
+         * Sets {@code key}; {@code null} restores its default. The range is checked by {@link
+         * #build()}.
+         */
         public Builder opt(FinetuneKey key, Number value) {
             values.put(key, value != null ? key.coerce(value) : key.defaultValue());
             return this;
@@ -251,7 +266,8 @@ public final class FinetuneConfig {
 
         /**
          * @return the config
-         * @throws BadInputException when a value is out of its {@link FinetuneKey}'s range (named by its CLI option)
+         * @throws BadInputException when a value is out of its {@link FinetuneKey}'s range (named
+         *     by its CLI option)
          */
         public FinetuneConfig build() {
             Objects.requireNonNull(pretrained, "set the pretrained run");

@@ -1,9 +1,5 @@
 package dev.amos.eval.finetune;
 
-import dev.amos.model.EncoderFolder;
-import dev.amos.io.AtomicFiles;
-import dev.amos.io.FolderKind;
-import dev.amos.io.OutputFolder;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -27,8 +23,12 @@ import dev.amos.eval.glue.GlueReader;
 import dev.amos.eval.glue.GlueScore;
 import dev.amos.eval.glue.GlueSplit;
 import dev.amos.eval.glue.GlueTask;
-import dev.amos.model.BadInputException;
+import dev.amos.io.AtomicFiles;
+import dev.amos.io.FolderKind;
+import dev.amos.io.OutputFolder;
 import dev.amos.io.ProgressBar;
+import dev.amos.model.BadInputException;
+import dev.amos.model.EncoderFolder;
 import dev.amos.train.optim.AdamW;
 import dev.amos.train.optim.GradientClipping;
 import dev.amos.train.optim.LinearWarmupDecay;
@@ -48,9 +48,9 @@ import java.util.Set;
 import java.util.stream.IntStream;
 
 /**
- * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/method.md,
- * "Fine-tuning"; settings and defaults in {@link FinetuneConfig}): a {@link SequenceClassifier},
- * AdamW, linear warmup then decay to 0, optional clipping, dev evaluation every half epoch keeping the best
+ * Fine-tunes a pretrained encoder on one GLUE task as AMOS did (docs/method.md, "Fine-tuning";
+ * settings and defaults in {@link FinetuneConfig}): a {@link SequenceClassifier}, AdamW, linear
+ * warmup then decay to 0, optional clipping, dev evaluation every half epoch keeping the best
  * checkpoint, several seeds and their median (<a href="https://arxiv.org/abs/2204.06644">Meng et
  * al., ICLR 2022</a>).
  *
@@ -72,71 +72,136 @@ public final class GlueFinetuner {
     }
 
     /** All seeds of one task, and the median per metric. */
-    public record Result(GlueTask task, List<SeedResult> seeds, List<GlueScore> median, long bestSeed, Path outDir) {}
+    public record Result(
+            GlueTask task,
+            List<SeedResult> seeds,
+            List<GlueScore> median,
+            long bestSeed,
+            Path outDir) {}
 
-    /** The seed of the training subsample of {@link #subsample}, fixed so it never varies between runs. */
+    /**
+     * The seed of the training subsample of {@link #subsample}, fixed so it never varies between
+     * runs.
+     */
     static final long SUBSAMPLE_SEED = 20220425L;
 
     private GlueFinetuner() {}
 
     /**
      * Fine-tunes every seed, writes the output folder and returns the results. The output folder
-     * ({@link FolderKind#FINETUNE}, {@link OutputFolder#inPlace}) is checked before any work and held
-     * under its lock the whole time: a second fine-tune (or any other writer) into the same folder
-     * stops at once, naming this process.
+     * ({@link FolderKind#FINETUNE}, {@link OutputFolder#inPlace}) is checked before any work and
+     * held under its lock the whole time: a second fine-tune (or any other writer) into the same
+     * folder stops at once, naming this process.
      */
     public static Result run(FinetuneConfig o) throws IOException {
-        OutputFolder.check(o.outDir(), FolderKind.FINETUNE, o.overwrite(), "--out", o.pretrained(), o.glueDir());
+        OutputFolder.check(
+                o.outDir(),
+                FolderKind.FINETUNE,
+                o.overwrite(),
+                "--out",
+                o.pretrained(),
+                o.glueDir());
         EncoderFolder pretrained = EncoderFolder.open(o.pretrained());
         if (o.maxLength() > pretrained.model().maxPositions()) {
-            throw new BadInputException("--max-len " + o.maxLength() + " exceeds max_positions "
-                    + pretrained.model().maxPositions() + " of the model in " + o.pretrained());
+            throw new BadInputException(
+                    "--max-len "
+                            + o.maxLength()
+                            + " exceeds max_positions "
+                            + pretrained.model().maxPositions()
+                            + " of the model in "
+                            + o.pretrained());
         }
-        List<GlueExample> train = subsample(GlueReader.read(o.glueDir(), o.task(), GlueSplit.TRAIN), o.trainLimit());
+        List<GlueExample> train =
+                subsample(GlueReader.read(o.glueDir(), o.task(), GlueSplit.TRAIN), o.trainLimit());
         Map<GlueSplit, List<GlueExample>> dev = new LinkedHashMap<>();
         for (GlueSplit split : o.task().devSplits()) {
             List<GlueExample> rows = GlueReader.read(o.glueDir(), o.task(), split);
             if (rows.isEmpty()) {
-                throw BadInputException.of(GlueReader.path(o.glueDir(), o.task(), split), "no examples (expected the "
-                        + o.task().officialName() + " " + split.stem() + " split with at least one row)");
+                throw BadInputException.of(
+                        GlueReader.path(o.glueDir(), o.task(), split),
+                        "no examples (expected the "
+                                + o.task().officialName()
+                                + " "
+                                + split.stem()
+                                + " split with at least one row)");
             }
             dev.put(split, rows);
         }
         if (train.isEmpty()) {
-            throw BadInputException.of(GlueReader.path(o.glueDir(), o.task(), GlueSplit.TRAIN), "no training examples");
+            throw BadInputException.of(
+                    GlueReader.path(o.glueDir(), o.task(), GlueSplit.TRAIN),
+                    "no training examples");
         }
         JsonObject fields = new JsonObject();
         fields.addProperty("task", o.task().officialName());
         fields.addProperty("model", o.pretrained().toAbsolutePath().normalize().toString());
-        try (OutputFolder out = OutputFolder.inPlace(o.outDir(), FolderKind.FINETUNE, o.overwrite(), "--out", fields,
-                o.pretrained(), o.glueDir())) {
+        try (OutputFolder out =
+                OutputFolder.inPlace(
+                        o.outDir(),
+                        FolderKind.FINETUNE,
+                        o.overwrite(),
+                        "--out",
+                        fields,
+                        o.pretrained(),
+                        o.glueDir())) {
             return fineTune(o, pretrained, train, dev);
         }
     }
 
     /** The seeds, {@code best/} and {@code results.json}, under the output folder's lock. */
-    private static Result fineTune(FinetuneConfig o, EncoderFolder pretrained, List<GlueExample> train,
-            Map<GlueSplit, List<GlueExample>> dev) throws IOException {
+    private static Result fineTune(
+            FinetuneConfig o,
+            EncoderFolder pretrained,
+            List<GlueExample> train,
+            Map<GlueSplit, List<GlueExample>> dev)
+            throws IOException {
         List<SeedResult> results = new ArrayList<>();
-        try (GluePairEncoder encoder = GluePairEncoder.load(pretrained.tokenizer(), o.maxLength())) {
+        try (GluePairEncoder encoder =
+                GluePairEncoder.load(pretrained.tokenizer(), o.maxLength())) {
             Map<GlueSplit, GlueDataset> devSets = new LinkedHashMap<>();
-            dev.forEach((split, examples) -> devSets.put(split, GlueDataset.builder().setExamples(o.task(), examples)
-                    .setEncoder(encoder).setSampling(Math.max(o.batchSize(), 64), false).build()));
+            dev.forEach(
+                    (split, examples) ->
+                            devSets.put(
+                                    split,
+                                    GlueDataset.builder()
+                                            .setExamples(o.task(), examples)
+                                            .setEncoder(encoder)
+                                            .setSampling(Math.max(o.batchSize(), 64), false)
+                                            .build()));
             for (int i = 0; i < o.seeds(); i++) {
                 long seed = o.baseSeed() + i;
-                GlueDataset trainSet = GlueDataset.builder().setExamples(o.task(), train).setEncoder(encoder)
-                        .setShuffledSampling(o.batchSize(), seed).build();
+                GlueDataset trainSet =
+                        GlueDataset.builder()
+                                .setExamples(o.task(), train)
+                                .setEncoder(encoder)
+                                .setShuffledSampling(o.batchSize(), seed)
+                                .build();
                 SeedResult r = new SeedRun(o, pretrained, seed, trainSet, devSets).run();
-                o.log().printf("amos: %s seed %d: best %s at step %d (epoch %.1f)%n", o.task(), seed,
-                        format(flatten(r.best())), r.bestStep(), r.bestEpoch());
+                o.log()
+                        .printf(
+                                "amos: %s seed %d: best %s at step %d (epoch %.1f)%n",
+                                o.task(),
+                                seed,
+                                format(flatten(r.best())),
+                                r.bestStep(),
+                                r.bestEpoch());
                 results.add(r);
             }
         }
-        SeedResult top = results.stream().max((a, b) -> Double.compare(a.mainScore(), b.mainScore())).orElseThrow();
-        copyModel(o.outDir().resolve(seedDir(top.seed())).resolve("best"), o.outDir().resolve("best"));
-        Result result = new Result(o.task(), results, median(o.task(), results), top.seed(), o.outDir());
+        SeedResult top =
+                results.stream()
+                        .max((a, b) -> Double.compare(a.mainScore(), b.mainScore()))
+                        .orElseThrow();
+        copyModel(
+                o.outDir().resolve(seedDir(top.seed())).resolve("best"),
+                o.outDir().resolve("best"));
+        Result result =
+                new Result(o.task(), results, median(o.task(), results), top.seed(), o.outDir());
         writeResults(result);
-        o.log().printf("amos: %s median of %d seed(s): %s%n", o.task(), results.size(), format(flatten(result.median())));
+        o.log()
+                .printf(
+                        "amos: %s median of %d seed(s): %s%n",
+                        o.task(), results.size(), format(flatten(result.median())));
         return result;
     }
 
@@ -159,16 +224,27 @@ public final class GlueFinetuner {
         return "seed-" + seed;
     }
 
-    /** Metrics of several dev splits as one map: {@code metric}, or {@code split/metric} when there are several. */
+    /**
+     * Metrics of several dev splits as one map: {@code metric}, or {@code split/metric} when there
+     * are several.
+     */
     public static Map<String, Double> flatten(List<GlueScore> scores) {
         Map<String, Double> flat = new LinkedHashMap<>();
         for (GlueScore s : scores) {
-            s.metrics().forEach((k, v) -> flat.put(scores.size() == 1 ? k : s.split().stem() + "/" + k, v));
+            s.metrics()
+                    .forEach(
+                            (k, v) ->
+                                    flat.put(
+                                            scores.size() == 1 ? k : s.split().stem() + "/" + k,
+                                            v));
         }
         return flat;
     }
 
-    /** The median over seeds of every metric of every dev split (mean of the middle two for even counts). */
+    /**
+     * The median over seeds of every metric of every dev split (mean of the middle two for even
+     * counts).
+     */
     static List<GlueScore> median(GlueTask task, List<SeedResult> seeds) {
         List<GlueScore> out = new ArrayList<>();
         for (int s = 0; s < seeds.get(0).best().size(); s++) {
@@ -176,7 +252,11 @@ public final class GlueFinetuner {
             Map<String, Double> m = new LinkedHashMap<>();
             for (String metric : seeds.get(0).best().get(s).metrics().keySet()) {
                 int index = s;
-                double[] values = seeds.stream().mapToDouble(r -> r.best().get(index).metrics().get(metric)).sorted().toArray();
+                double[] values =
+                        seeds.stream()
+                                .mapToDouble(r -> r.best().get(index).metrics().get(metric))
+                                .sorted()
+                                .toArray();
                 int n = values.length;
                 m.put(metric, n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2);
             }
@@ -202,7 +282,9 @@ public final class GlueFinetuner {
         json.add("median", toJson(flatten(r.median())));
         json.addProperty("best_seed", r.bestSeed());
         String text = new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n";
-        AtomicFiles.write(r.outDir().resolve("results.json"), out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+        AtomicFiles.write(
+                r.outDir().resolve("results.json"),
+                out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     static JsonObject toJson(Map<String, Double> metrics) {
@@ -213,16 +295,30 @@ public final class GlueFinetuner {
 
     static String format(Map<String, Double> metrics) {
         StringBuilder b = new StringBuilder();
-        metrics.forEach((k, v) -> b.append(b.length() == 0 ? "" : ", ").append(k).append(' ').append(String.format("%.4f", v)));
+        metrics.forEach(
+                (k, v) ->
+                        b.append(b.length() == 0 ? "" : ", ")
+                                .append(k)
+                                .append(' ')
+                                .append(String.format("%.4f", v)));
         return b.toString();
     }
 
     private static void copyModel(Path from, Path to) throws IOException {
-        OutputFolder.writeInside(to, FolderKind.CLASSIFIER, null, staging -> {
-            for (String name : new String[] {FineTunedModel.PARAMS, FineTunedModel.CONFIG, FineTunedModel.TOKENIZER}) {
-                Files.copy(from.resolve(name), staging.resolve(name));
-            }
-        });
+        OutputFolder.writeInside(
+                to,
+                FolderKind.CLASSIFIER,
+                null,
+                staging -> {
+                    for (String name :
+                            new String[] {
+                                FineTunedModel.PARAMS,
+                                FineTunedModel.CONFIG,
+                                FineTunedModel.TOKENIZER
+                            }) {
+                        Files.copy(from.resolve(name), staging.resolve(name));
+                    }
+                });
     }
 
     /** One seed: the training loop with half-epoch evaluations. */
@@ -235,7 +331,12 @@ public final class GlueFinetuner {
         private final Path dir;
         private SeedResult best;
 
-        SeedRun(FinetuneConfig o, EncoderFolder pretrained, long seed, GlueDataset trainSet, Map<GlueSplit, GlueDataset> devSets) {
+        SeedRun(
+                FinetuneConfig o,
+                EncoderFolder pretrained,
+                long seed,
+                GlueDataset trainSet,
+                Map<GlueSplit, GlueDataset> devSets) {
             this.o = o;
             this.pretrained = pretrained;
             this.seed = seed;
@@ -246,43 +347,78 @@ public final class GlueFinetuner {
 
         SeedResult run() throws IOException {
             Files.createDirectories(dir);
-            int stepsPerEpoch = Math.toIntExact((trainSet.size() + o.batchSize() - 1) / o.batchSize());
+            int stepsPerEpoch =
+                    Math.toIntExact((trainSet.size() + o.batchSize() - 1) / o.batchSize());
             int totalSteps = stepsPerEpoch * o.epochs();
-            LinearWarmupDecay schedule = LinearWarmupDecay.withWarmupFraction(o.learningRate(), o.warmupFraction(), totalSteps, 0f);
-            Set<Integer> evalAt = new LinkedHashSet<>(List.of((stepsPerEpoch + 1) / 2, stepsPerEpoch));
+            LinearWarmupDecay schedule =
+                    LinearWarmupDecay.withWarmupFraction(
+                            o.learningRate(), o.warmupFraction(), totalSteps, 0f);
+            Set<Integer> evalAt =
+                    new LinkedHashSet<>(List.of((stepsPerEpoch + 1) / 2, stepsPerEpoch));
             Engine.getInstance().setRandomSeed((int) (seed & 0x7fffffff));
-            ClassifierConfig config = ClassifierConfig.of(pretrained.model(), o.task(), o.maxLength());
+            ClassifierConfig config =
+                    ClassifierConfig.of(pretrained.model(), o.task(), o.maxLength());
             SequenceClassifier classifier = new SequenceClassifier(config);
             try (Model model = Model.newInstance("amos-finetune", o.device());
-                    BufferedWriter metrics = Files.newBufferedWriter(dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
+                    BufferedWriter metrics =
+                            Files.newBufferedWriter(
+                                    dir.resolve("metrics.jsonl"), StandardCharsets.UTF_8)) {
                 model.setBlock(classifier);
                 classifier.initialize(model.getNDManager());
                 pretrained.loadInto(classifier.encoder(), model.getNDManager());
                 ParameterList params = classifier.getParameters();
-                try (AdamW adam = AdamW.builder(params).optLearningRateTracker(schedule).optBetas(o.beta1(), o.beta2())
-                                .optEpsilon(o.epsilon()).optWeightDecays(o.weightDecay()).build();
-                        Trainer trainer = model.newTrainer(new DefaultTrainingConfig(new ClassifierLoss(o.task()))
-                                .optOptimizer(adam).optDevices(new Device[] {o.device()}))) {
+                try (AdamW adam =
+                                AdamW.builder(params)
+                                        .optLearningRateTracker(schedule)
+                                        .optBetas(o.beta1(), o.beta2())
+                                        .optEpsilon(o.epsilon())
+                                        .optWeightDecays(o.weightDecay())
+                                        .build();
+                        Trainer trainer =
+                                model.newTrainer(
+                                        new DefaultTrainingConfig(new ClassifierLoss(o.task()))
+                                                .optOptimizer(adam)
+                                                .optDevices(new Device[] {o.device()}))) {
                     trainer.initialize(new Shape(1, 8), new Shape(1, 8));
                     long step = 0;
                     for (int epoch = 1; epoch <= o.epochs(); epoch++) {
-                        try (ProgressBar bar = new ProgressBar(o.task() + " seed " + seed + " epoch " + epoch + "/" + o.epochs(),
-                                stepsPerEpoch, o.log())) {
+                        try (ProgressBar bar =
+                                new ProgressBar(
+                                        o.task()
+                                                + " seed "
+                                                + seed
+                                                + " epoch "
+                                                + epoch
+                                                + "/"
+                                                + o.epochs(),
+                                        stepsPerEpoch,
+                                        o.log())) {
                             int inEpoch = 0;
                             String lossText = "";
                             for (Batch batch : trainer.iterateDataset(trainSet)) {
                                 step++;
                                 inEpoch++;
-                                boolean logStep = step % o.logEvery() == 0 || inEpoch == stepsPerEpoch;
+                                boolean logStep =
+                                        step % o.logEvery() == 0 || inEpoch == stepsPerEpoch;
                                 float loss = trainStep(trainer, adam, batch, params, step, logStep);
                                 if (logStep) {
                                     lossText = String.format("loss %.4f", loss);
-                                    writeLine(metrics, trainLine(step, epoch - 1 + (double) inEpoch / stepsPerEpoch,
-                                            schedule.getNewValue((int) step), loss));
+                                    writeLine(
+                                            metrics,
+                                            trainLine(
+                                                    step,
+                                                    epoch - 1 + (double) inEpoch / stepsPerEpoch,
+                                                    schedule.getNewValue((int) step),
+                                                    loss));
                                 }
                                 bar.update(inEpoch, lossText);
                                 if (evalAt.contains(inEpoch)) {
-                                    evaluate(classifier, model, step, epoch - 1 + (double) inEpoch / stepsPerEpoch, metrics);
+                                    evaluate(
+                                            classifier,
+                                            model,
+                                            step,
+                                            epoch - 1 + (double) inEpoch / stepsPerEpoch,
+                                            metrics);
                                 }
                             }
                         }
@@ -294,10 +430,18 @@ public final class GlueFinetuner {
             return best;
         }
 
-        private float trainStep(Trainer trainer, AdamW adam, Batch batch, ParameterList params, long step, boolean read) {
+        private float trainStep(
+                Trainer trainer,
+                AdamW adam,
+                Batch batch,
+                ParameterList params,
+                long step,
+                boolean read) {
             Engine.getInstance().setRandomSeed((int) ((seed * 0x9E3779B97F4A7C15L + step) >>> 33));
             float value = Float.NaN;
-            try (batch; NDScope scope = new NDScope(); GradientCollector gc = trainer.newGradientCollector()) {
+            try (batch;
+                    NDScope scope = new NDScope();
+                    GradientCollector gc = trainer.newGradientCollector()) {
                 NDList preds = trainer.forward(batch.getData());
                 NDArray loss = trainer.getLoss().evaluate(batch.getLabels(), preds);
                 gc.backward(loss);
@@ -313,12 +457,20 @@ public final class GlueFinetuner {
             return value;
         }
 
-        private void evaluate(SequenceClassifier classifier, Model model, long step, double epoch,
-                BufferedWriter metrics) throws IOException {
+        private void evaluate(
+                SequenceClassifier classifier,
+                Model model,
+                long step,
+                double epoch,
+                BufferedWriter metrics)
+                throws IOException {
             List<GlueScore> scores = new ArrayList<>();
             for (Map.Entry<GlueSplit, GlueDataset> e : devSets.entrySet()) {
-                float[][] outputs = FineTunedModel.outputs(classifier, e.getValue(), model.getNDManager());
-                scores.add(FineTunedModel.score(o.task(), e.getKey(), outputs, e.getValue().examples()));
+                float[][] outputs =
+                        FineTunedModel.outputs(classifier, e.getValue(), model.getNDManager());
+                scores.add(
+                        FineTunedModel.score(
+                                o.task(), e.getKey(), outputs, e.getValue().examples()));
             }
             JsonObject line = new JsonObject();
             line.addProperty("step", step);

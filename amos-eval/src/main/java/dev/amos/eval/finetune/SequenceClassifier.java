@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.amos.model.AmosBlock;
-import dev.amos.model.EncoderConfig;
 import dev.amos.model.Encoder;
+import dev.amos.model.EncoderConfig;
 
 /**
  * A pretrained encoder with a {@link ClassificationHead} on its first ([CLS]) token: the model of
@@ -27,11 +27,16 @@ public final class SequenceClassifier extends AmosBlock {
         this.config = config;
         EncoderConfig ec = config.model().discriminator();
         encoder = addChildBlock("encoder", Encoder.owning(ec));
-        head = addChildBlock("head", new ClassificationHead(ec.hiddenSize(), config.numLabels(), ec.dropout(),
-                ec.initStd()));
+        head =
+                addChildBlock(
+                        "head",
+                        new ClassificationHead(
+                                ec.hiddenSize(), config.numLabels(), ec.dropout(), ec.initStd()));
     }
 
-    /** Allocates all parameters in {@code manager} (shapes are fixed; the input shape is unused). */
+    /**
+     * Allocates all parameters in {@code manager} (shapes are fixed; the input shape is unused).
+     */
     public SequenceClassifier initialize(NDManager manager) {
         initialize(manager, DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
         return this;
@@ -47,13 +52,15 @@ public final class SequenceClassifier extends AmosBlock {
     }
 
     /** Outputs (B, K) of token ids (B, S) with attention mask (B, S). */
-    public NDArray forward(ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training) {
+    public NDArray forward(
+            ParameterStore ps, NDArray inputIds, NDArray attentionMask, boolean training) {
         NDArray hidden = encoder.encode(ps, inputIds, attentionMask, training);
         return head.apply(ps, hidden.get(":, 0, :"), training);
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         return new NDList(forward(ps, inputs.get(0), inputs.get(1), training));
     }
 

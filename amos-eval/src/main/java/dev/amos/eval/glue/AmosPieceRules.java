@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.List;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -36,8 +36,10 @@ public final class AmosPieceRules {
 
     /** SentencePiece's space marker as a piece of its own. */
     public static final String LONE_SPACE = "\u2581";
+
     /** Prefix of dictionary symbols that no text matches in the importer's tokenizer.json. */
     public static final String UNMATCHABLE = "\u0000";
+
     /** The BPE model's name for an unknown span. */
     static final String UNK = "<unk>";
 
@@ -53,26 +55,39 @@ public final class AmosPieceRules {
 
     private final Map<String, Long> unknownSpanIds;
     private final long unkId;
-    /** Unigram only: the pieces with their float32 scores and ids, for SentencePiece's own Viterbi. */
+
+    /**
+     * Unigram only: the pieces with their float32 scores and ids, for SentencePiece's own Viterbi.
+     */
     private final Map<String, Float> scores;
+
     private final Map<String, Long> pieceIds;
     private final int longestPiece;
     private final float unkScore;
 
-    private AmosPieceRules(Map<String, Long> unknownSpanIds, long unkId, Map<String, Float> scores,
+    private AmosPieceRules(
+            Map<String, Long> unknownSpanIds,
+            long unkId,
+            Map<String, Float> scores,
             Map<String, Long> pieceIds) {
         this.unknownSpanIds = unknownSpanIds;
         this.unkId = unkId;
         this.scores = scores;
         this.pieceIds = pieceIds;
         this.longestPiece = scores.keySet().stream().mapToInt(String::length).max().orElse(1);
-        this.unkScore = (float) scores.values().stream().mapToDouble(Float::doubleValue).min().orElse(0) - UNK_PENALTY;
+        this.unkScore =
+                (float) scores.values().stream().mapToDouble(Float::doubleValue).min().orElse(0)
+                        - UNK_PENALTY;
     }
 
-    /** The rules of {@code tokenizerJson} if amos import wrote it (a Metaspace tokenizer with fairseq ids). */
+    /**
+     * The rules of {@code tokenizerJson} if amos import wrote it (a Metaspace tokenizer with
+     * fairseq ids).
+     */
     public static Optional<AmosPieceRules> of(Path tokenizerJson) {
         try {
-            JsonObject json = JsonParser.parseString(Files.readString(tokenizerJson)).getAsJsonObject();
+            JsonObject json =
+                    JsonParser.parseString(Files.readString(tokenizerJson)).getAsJsonObject();
             JsonElement pre = json.get("pre_tokenizer");
             JsonObject model = json.getAsJsonObject("model");
             if (pre == null || !pre.toString().contains("\"Metaspace\"") || model == null) {
@@ -82,18 +97,24 @@ public final class AmosPieceRules {
             Map<String, Float> scores = new HashMap<>();
             Map<String, Long> ids = new HashMap<>();
             long unk = 3;
-            if (model.has("vocab") && model.get("vocab").isJsonArray()) { // Unigram: [piece, score] by id
+            if (model.has("vocab")
+                    && model.get("vocab").isJsonArray()) { // Unigram: [piece, score] by id
                 JsonArray vocab = model.getAsJsonArray("vocab");
                 Map<String, Double> all = new HashMap<>();
                 for (int id = 0; id < vocab.size(); id++) {
-                    all.putIfAbsent(vocab.get(id).getAsJsonArray().get(0).getAsString(),
+                    all.putIfAbsent(
+                            vocab.get(id).getAsJsonArray().get(0).getAsString(),
                             vocab.get(id).getAsJsonArray().get(1).getAsDouble());
                 }
                 for (int id = 0; id < vocab.size(); id++) {
                     String name = vocab.get(id).getAsJsonArray().get(0).getAsString();
                     put(spans, name, id);
-                    if (id > 3 && !name.startsWith(UNMATCHABLE) && !name.equals("<mask>") && !isLoneSpaceAlias(name, all)) {
-                        scores.putIfAbsent(name, (float) (double) all.get(name)); // sp.model's pieces
+                    if (id > 3
+                            && !name.startsWith(UNMATCHABLE)
+                            && !name.equals("<mask>")
+                            && !isLoneSpaceAlias(name, all)) {
+                        scores.putIfAbsent(
+                                name, (float) (double) all.get(name)); // sp.model's pieces
                         ids.putIfAbsent(name, (long) id);
                     }
                 }
@@ -109,7 +130,10 @@ public final class AmosPieceRules {
         }
     }
 
-    /** A {@code ▁Y} piece the importer added (see {@link #LONE_SPACE_ALIAS_BONUS}), no sp.model piece. */
+    /**
+     * A {@code ▁Y} piece the importer added (see {@link #LONE_SPACE_ALIAS_BONUS}), no sp.model
+     * piece.
+     */
     private static boolean isLoneSpaceAlias(String name, Map<String, Double> scores) {
         if (!name.startsWith(LONE_SPACE) || name.length() == LONE_SPACE.length()) {
             return false;
@@ -117,7 +141,9 @@ public final class AmosPieceRules {
         String y = name.substring(LONE_SPACE.length());
         Double space = scores.get(LONE_SPACE);
         Double sy = scores.get(y);
-        return space != null && sy != null && isPunctuation(y.codePointAt(0))
+        return space != null
+                && sy != null
+                && isPunctuation(y.codePointAt(0))
                 && Math.abs(scores.get(name) - (space + sy + LONE_SPACE_ALIAS_BONUS)) < 1e-9;
     }
 
@@ -132,7 +158,8 @@ public final class AmosPieceRules {
         long[] ids = encoding.getIds();
         String[] tokens = encoding.getTokens();
         CharSpan[] spans = encoding.getCharTokenSpans();
-        if (!scores.isEmpty()) { // Unigram: SentencePiece's Viterbi on the normalized text HF produced
+        if (!scores
+                .isEmpty()) { // Unigram: SentencePiece's Viterbi on the normalized text HF produced
             List<String> pieces = viterbi(String.join("", tokens));
             tokens = pieces.toArray(String[]::new);
             ids = new long[tokens.length];
@@ -148,10 +175,20 @@ public final class AmosPieceRules {
         int n = 0;
         for (int i = 0; i < ids.length; i++) {
             String token = tokens[i].startsWith(UNMATCHABLE) ? tokens[i].substring(1) : tokens[i];
-            boolean isUnknown = ids[i] == unkId || unknownSpanIds.containsKey(token) && unknownSpanIds.get(token) == ids[i];
-            // Unigram names an unknown span by its normalized text, BPE by "<unk>": then the original text
-            String text1 = ids[i] == unkId && UNK.equals(token) && spans != null && i < spans.length && spans[i] != null
-                    ? text.substring(spans[i].getStart(), spans[i].getEnd()) : token;
+            boolean isUnknown =
+                    ids[i] == unkId
+                            || unknownSpanIds.containsKey(token)
+                                    && unknownSpanIds.get(token) == ids[i];
+            // Unigram names an unknown span by its normalized text, BPE by "<unk>": then the
+            // original text
+            String text1 =
+                    ids[i] == unkId
+                                    && UNK.equals(token)
+                                    && spans != null
+                                    && i < spans.length
+                                    && spans[i] != null
+                            ? text.substring(spans[i].getStart(), spans[i].getEnd())
+                            : token;
             if (isUnknown && n > 0 && unknown[n - 1]) {
                 surface[n - 1] += text1;
                 fusedIds[n - 1] = unknownSpanIds.getOrDefault(surface[n - 1], unkId);
@@ -166,8 +203,12 @@ public final class AmosPieceRules {
         long[] kept = new long[n];
         int k = 0;
         for (int i = 0; i < n; i++) {
-            boolean skip = LONE_SPACE.equals(surface[i]) && !unknown[i]
-                    && (i == n - 1 || !surface[i + 1].isEmpty() && isPunctuation(surface[i + 1].codePointAt(0)));
+            boolean skip =
+                    LONE_SPACE.equals(surface[i])
+                            && !unknown[i]
+                            && (i == n - 1
+                                    || !surface[i + 1].isEmpty()
+                                            && isPunctuation(surface[i + 1].codePointAt(0)));
             if (!skip) {
                 kept[k++] = fusedIds[i];
             }
@@ -198,7 +239,9 @@ public final class AmosPieceRules {
                 if (score == null) {
                     continue;
                 }
-                double candidate = (double) score + best[start]; // sentencepiece: a double sum, stored as float
+                double candidate =
+                        (double) score
+                                + best[start]; // sentencepiece: a double sum, stored as float
                 if (from[end] == -1 || candidate > best[end]) {
                     best[end] = (float) candidate;
                     from[end] = start;
@@ -248,13 +291,21 @@ public final class AmosPieceRules {
 
     /** The reference's {@code _is_punctuation}. */
     public static boolean isPunctuation(int cp) {
-        if (cp >= 33 && cp <= 47 || cp >= 58 && cp <= 64 || cp >= 91 && cp <= 96 || cp >= 123 && cp <= 126) {
+        if (cp >= 33 && cp <= 47
+                || cp >= 58 && cp <= 64
+                || cp >= 91 && cp <= 96
+                || cp >= 123 && cp <= 126) {
             return true;
         }
         return switch (Character.getType(cp)) {
-            case Character.CONNECTOR_PUNCTUATION, Character.DASH_PUNCTUATION, Character.START_PUNCTUATION,
-                    Character.END_PUNCTUATION, Character.INITIAL_QUOTE_PUNCTUATION, Character.FINAL_QUOTE_PUNCTUATION,
-                    Character.OTHER_PUNCTUATION -> true;
+            case Character.CONNECTOR_PUNCTUATION,
+                    Character.DASH_PUNCTUATION,
+                    Character.START_PUNCTUATION,
+                    Character.END_PUNCTUATION,
+                    Character.INITIAL_QUOTE_PUNCTUATION,
+                    Character.FINAL_QUOTE_PUNCTUATION,
+                    Character.OTHER_PUNCTUATION ->
+                    true;
             default -> false;
         };
     }

@@ -14,8 +14,8 @@ import ai.djl.training.dataset.Record;
 import ai.djl.training.dataset.Sampler;
 import ai.djl.translate.TranslateException;
 import ai.djl.util.Progress;
-import java.io.IOException;
 import dev.amos.train.data.SeededShuffleSampler;
+import java.io.IOException;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -25,8 +25,8 @@ import java.util.concurrent.ExecutorService;
  * NDList(input_ids (S,) int64, attention_mask (S,) int64)} with S the example's own token count
  * ({@link GluePairEncoder}); its label is an int64 scalar label index, or for STS-B a float32
  * scalar score (-1 / NaN for unlabelled test rows). Batches are padded to their longest record by
- * {@link PadToLongestBatchifier}, giving {@code (batch, longest)} arrays and a {@code (batch,)} label,
- * built on the CPU and moved to the device of the manager that iterates them once per batch.
+ * {@link PadToLongestBatchifier}, giving {@code (batch, longest)} arrays and a {@code (batch,)}
+ * label, built on the CPU and moved to the device of the manager that iterates them once per batch.
  *
  * <p>All examples are tokenized once when the dataset is built. For training use {@link
  * Builder#setShuffledSampling(int, long)} (reproducible per-epoch shuffle); for evaluation DJL's
@@ -73,17 +73,29 @@ public final class GlueDataset extends RandomAccessDataset {
      * them: about five host-device syncs per example on a GPU.
      */
     @Override
-    public Iterable<Batch> getData(NDManager manager, Sampler sampler, ExecutorService executorService)
+    public Iterable<Batch> getData(
+            NDManager manager, Sampler sampler, ExecutorService executorService)
             throws IOException, TranslateException {
         prepare();
         Device target = device != null ? device : manager.getDevice();
-        return new DataIterable(this, hostManager(manager), sampler, dataBatchifier, labelBatchifier, pipeline,
-                targetPipeline, executorService, prefetchNumber, Device.cpu().equals(target) ? null : target);
+        return new DataIterable(
+                this,
+                hostManager(manager),
+                sampler,
+                dataBatchifier,
+                labelBatchifier,
+                pipeline,
+                targetPipeline,
+                executorService,
+                prefetchNumber,
+                Device.cpu().equals(target) ? null : target);
     }
 
     /** {@code manager} itself on the CPU, else a CPU sub-manager of it (closed with it). */
     static NDManager hostManager(NDManager manager) {
-        return Device.cpu().equals(manager.getDevice()) ? manager : manager.newSubManager(Device.cpu());
+        return Device.cpu().equals(manager.getDevice())
+                ? manager
+                : manager.newSubManager(Device.cpu());
     }
 
     @Override
@@ -95,9 +107,10 @@ public final class GlueDataset extends RandomAccessDataset {
         NDArray maskArray = manager.ones(new Shape(ids.length), DataType.INT64);
         maskArray.setName("attention_mask");
         GlueExample example = examples.get(row);
-        NDArray label = task.isRegression()
-                ? manager.create(example.score())
-                : manager.create((long) example.label());
+        NDArray label =
+                task.isRegression()
+                        ? manager.create(example.score())
+                        : manager.create((long) example.label());
         label.setName(task.isRegression() ? "score" : "label");
         return new Record(new NDList(idsArray, maskArray), new NDList(label));
     }
@@ -136,8 +149,8 @@ public final class GlueDataset extends RandomAccessDataset {
         }
 
         /**
-         * Batches of {@code batchSize} in a fresh permutation each epoch, reproducible from
-         * {@code seed} ({@link SeededShuffleSampler}); the last batch may be smaller.
+         * Batches of {@code batchSize} in a fresh permutation each epoch, reproducible from {@code
+         * seed} ({@link SeededShuffleSampler}); the last batch may be smaller.
          */
         public Builder setShuffledSampling(int batchSize, long seed) {
             return setSampling(new BatchSampler(new SeededShuffleSampler(seed), batchSize, false));

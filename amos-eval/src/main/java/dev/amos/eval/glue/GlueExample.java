@@ -7,8 +7,8 @@ package dev.amos.eval.glue;
  *     0-based data row number for files without one (CoLA/SST-2/MRPC train and dev)
  * @param textA the first (or only) sentence, exactly as in the file
  * @param textB the second sentence, or {@code null} for single-sentence tasks (CoLA, SST-2)
- * @param label the index into {@link GlueTask#labels()}, or -1 for unlabelled (test) rows and
- *     for STS-B
+ * @param label the index into {@link GlueTask#labels()}, or -1 for unlabelled (test) rows and for
+ *     STS-B
  * @param score the STS-B similarity in [0, 5], or {@code NaN} for classification tasks and
  *     unlabelled rows
  */

@@ -1,12 +1,12 @@
 package dev.amos.eval.glue;
 
 /**
- * The layout of one GLUE split file: where it lies below {@code GLUE_DIR}, whether it has a
- * header line, how many tab-separated fields every line has, and which (0-based) column holds the
- * example id, sentence A, sentence B and the label. A column of {@link #NONE} is absent.
+ * The layout of one GLUE split file: where it lies below {@code GLUE_DIR}, whether it has a header
+ * line, how many tab-separated fields every line has, and which (0-based) column holds the example
+ * id, sentence A, sentence B and the label. A column of {@link #NONE} is absent.
  *
- * <p>The files are the output of the standard GLUE download script: tab-separated, never quoted
- * (a {@code "} is an ordinary character), UTF-8, one example per line.
+ * <p>The files are the output of the standard GLUE download script: tab-separated, never quoted (a
+ * {@code "} is an ordinary character), UTF-8, one example per line.
  *
  * @param relativePath the path below {@code GLUE_DIR}, e.g. {@code MNLI/dev_matched.tsv}
  * @param hasHeader whether the first line is a header (CoLA train/dev have none)
@@ -32,7 +32,8 @@ public record GlueFileFormat(
     public GlueFileFormat {
         for (int column : new int[] {idColumn, textAColumn, textBColumn, labelColumn}) {
             if (column < NONE || column >= fieldCount) {
-                throw new IllegalArgumentException("column " + column + " outside 0.." + (fieldCount - 1));
+                throw new IllegalArgumentException(
+                        "column " + column + " outside 0.." + (fieldCount - 1));
             }
         }
         if (textAColumn == NONE) {

@@ -19,9 +19,9 @@ import java.util.stream.IntStream;
  * Matthews correlation when predictions or labels hold a single class, F1 with no positive
  * prediction and no positive label, Pearson/Spearman when either side is constant.
  *
- * <p>{@link #metricsFor} computes a task's {@link GlueTask#metrics()}; the number for the GLUE table
- * is {@link #mainScore}: CoLA Matthews correlation, STS-B Spearman correlation, accuracy for every
- * other task (the convention of the AMOS and COCO-LM papers' GLUE tables).
+ * <p>{@link #metricsFor} computes a task's {@link GlueTask#metrics()}; the number for the GLUE
+ * table is {@link #mainScore}: CoLA Matthews correlation, STS-B Spearman correlation, accuracy for
+ * every other task (the convention of the AMOS and COCO-LM papers' GLUE tables).
  */
 public final class GlueMetrics {
 
@@ -36,7 +36,8 @@ public final class GlueMetrics {
     /** The share of predictions equal to their label. */
     public static double accuracy(int[] predictions, int[] labels) {
         checkClasses(predictions, labels);
-        long correct = IntStream.range(0, labels.length).filter(i -> predictions[i] == labels[i]).count();
+        long correct =
+                IntStream.range(0, labels.length).filter(i -> predictions[i] == labels[i]).count();
         return (double) correct / labels.length;
     }
 
@@ -63,7 +64,11 @@ public final class GlueMetrics {
      */
     public static double matthewsCorrelation(int[] predictions, int[] labels) {
         checkClasses(predictions, labels);
-        int classes = 1 + Math.max(Arrays.stream(predictions).max().orElse(0), Arrays.stream(labels).max().orElse(0));
+        int classes =
+                1
+                        + Math.max(
+                                Arrays.stream(predictions).max().orElse(0),
+                                Arrays.stream(labels).max().orElse(0));
         double[] predictedCounts = new double[classes];
         double[] trueCounts = new double[classes];
         double correct = 0;
@@ -139,12 +144,16 @@ public final class GlueMetrics {
         checkRange(task, labels, "label");
         Map<String, Double> metrics = new LinkedHashMap<>();
         for (String metric : task.metrics()) {
-            metrics.put(metric, switch (metric) {
-                case ACCURACY -> accuracy(predictions, labels);
-                case F1 -> f1(predictions, labels);
-                case MCC -> matthewsCorrelation(predictions, labels);
-                default -> throw new IllegalStateException("no classification metric " + metric);
-            });
+            metrics.put(
+                    metric,
+                    switch (metric) {
+                        case ACCURACY -> accuracy(predictions, labels);
+                        case F1 -> f1(predictions, labels);
+                        case MCC -> matthewsCorrelation(predictions, labels);
+                        default ->
+                                throw new IllegalStateException(
+                                        "no classification metric " + metric);
+                    });
         }
         return Collections.unmodifiableMap(metrics);
     }
@@ -155,9 +164,11 @@ public final class GlueMetrics {
      * @throws IllegalArgumentException for a classification task, different lengths, no examples or
      *     NaN values
      */
-    public static Map<String, Double> metricsFor(GlueTask task, double[] predictions, double[] labels) {
+    public static Map<String, Double> metricsFor(
+            GlueTask task, double[] predictions, double[] labels) {
         if (!task.isRegression()) {
-            throw new IllegalArgumentException(task + " is a classification: pass label indices as int[]");
+            throw new IllegalArgumentException(
+                    task + " is a classification: pass label indices as int[]");
         }
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put(PEARSON, pearson(predictions, labels));
@@ -169,7 +180,8 @@ public final class GlueMetrics {
     public static double mainScore(GlueTask task, Map<String, Double> metrics) {
         Double value = metrics.get(task.mainMetric());
         if (value == null) {
-            throw new IllegalArgumentException("no " + task.mainMetric() + " among " + metrics.keySet());
+            throw new IllegalArgumentException(
+                    "no " + task.mainMetric() + " among " + metrics.keySet());
         }
         return value;
     }
@@ -180,7 +192,8 @@ public final class GlueMetrics {
     }
 
     /** Scores STS-B predictions on one split. */
-    public static GlueScore score(GlueTask task, GlueSplit split, double[] predictions, double[] labels) {
+    public static GlueScore score(
+            GlueTask task, GlueSplit split, double[] predictions, double[] labels) {
         return new GlueScore(task, split, metricsFor(task, predictions, labels));
     }
 
@@ -204,7 +217,8 @@ public final class GlueMetrics {
 
     private static void checkLengths(int predictions, int labels) {
         if (predictions != labels) {
-            throw new IllegalArgumentException(predictions + " predictions for " + labels + " labels");
+            throw new IllegalArgumentException(
+                    predictions + " predictions for " + labels + " labels");
         }
         if (labels == 0) {
             throw new IllegalArgumentException("no examples to score");
@@ -213,16 +227,25 @@ public final class GlueMetrics {
 
     private static void checkClasses(int[] predictions, int[] labels) {
         checkLengths(predictions.length, labels.length);
-        if (Arrays.stream(predictions).anyMatch(v -> v < 0) || Arrays.stream(labels).anyMatch(v -> v < 0)) {
-            throw new IllegalArgumentException("class indices must be >= 0 (unlabelled examples cannot be scored)");
+        if (Arrays.stream(predictions).anyMatch(v -> v < 0)
+                || Arrays.stream(labels).anyMatch(v -> v < 0)) {
+            throw new IllegalArgumentException(
+                    "class indices must be >= 0 (unlabelled examples cannot be scored)");
         }
     }
 
     private static void checkRange(GlueTask task, int[] values, String what) {
         for (int value : values) {
             if (value < 0 || value >= task.labels().size()) {
-                throw new IllegalArgumentException(task + " " + what + " " + value + " outside 0.."
-                        + (task.labels().size() - 1) + " (unlabelled examples cannot be scored)");
+                throw new IllegalArgumentException(
+                        task
+                                + " "
+                                + what
+                                + " "
+                                + value
+                                + " outside 0.."
+                                + (task.labels().size() - 1)
+                                + " (unlabelled examples cannot be scored)");
             }
         }
     }
@@ -230,7 +253,8 @@ public final class GlueMetrics {
     private static void checkScores(double[] x, double[] y) {
         checkLengths(x.length, y.length);
         if (Arrays.stream(x).anyMatch(Double::isNaN) || Arrays.stream(y).anyMatch(Double::isNaN)) {
-            throw new IllegalArgumentException("scores must not be NaN (unlabelled examples cannot be scored)");
+            throw new IllegalArgumentException(
+                    "scores must not be NaN (unlabelled examples cannot be scored)");
         }
     }
 }

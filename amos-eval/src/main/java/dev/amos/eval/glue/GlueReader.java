@@ -36,12 +36,20 @@ public final class GlueReader {
      * @throws BadInputException if the task has no such split, the file is missing or malformed
      * @throws IOException if reading fails
      */
-    public static List<GlueExample> read(Path glueDir, GlueTask task, GlueSplit split) throws IOException {
+    public static List<GlueExample> read(Path glueDir, GlueTask task, GlueSplit split)
+            throws IOException {
         GlueFileFormat format = task.format(split);
         Path file = glueDir.resolve(format.relativePath());
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "no such file (expected the " + task + " " + split
-                    + " split at GLUE_DIR/" + format.relativePath() + ", as the GLUE download script writes it)");
+            throw BadInputException.of(
+                    file,
+                    "no such file (expected the "
+                            + task
+                            + " "
+                            + split
+                            + " split at GLUE_DIR/"
+                            + format.relativePath()
+                            + ", as the GLUE download script writes it)");
         }
         return read(file, task, format);
     }
@@ -52,9 +60,11 @@ public final class GlueReader {
      * @throws BadInputException if the file is missing or malformed
      * @throws IOException if reading fails
      */
-    public static List<GlueExample> read(Path file, GlueTask task, GlueFileFormat format) throws IOException {
+    public static List<GlueExample> read(Path file, GlueTask task, GlueFileFormat format)
+            throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "no such file (expected a GLUE " + task + " .tsv file)");
+            throw BadInputException.of(
+                    file, "no such file (expected a GLUE " + task + " .tsv file)");
         }
         List<GlueExample> examples = new ArrayList<>();
         try (LineReader lines = new LineReader(file, true)) {
@@ -69,8 +79,12 @@ public final class GlueReader {
                     continue;
                 }
                 if (pendingEmptyLine != 0) {
-                    throw BadInputException.of(file, pendingEmptyLine, "expected " + format.fieldCount()
-                            + " tab-separated fields, found an empty line");
+                    throw BadInputException.of(
+                            file,
+                            pendingEmptyLine,
+                            "expected "
+                                    + format.fieldCount()
+                                    + " tab-separated fields, found an empty line");
                 }
                 String[] fields = split(file, lineNumber, line, format.fieldCount());
                 examples.add(toExample(file, lineNumber, fields, examples.size(), task, format));
@@ -81,21 +95,32 @@ public final class GlueReader {
 
     private static void checkHeader(Path file, GlueFileFormat format, String header) {
         if (header == null) {
-            throw BadInputException.of(file, 1, "empty file (expected a header line with "
-                    + format.fieldCount() + " tab-separated fields)");
+            throw BadInputException.of(
+                    file,
+                    1,
+                    "empty file (expected a header line with "
+                            + format.fieldCount()
+                            + " tab-separated fields)");
         }
         int found = countFields(header);
         if (found != format.fieldCount()) {
-            throw BadInputException.of(file, 1, "expected a header line with " + format.fieldCount()
-                    + " tab-separated fields, found " + found);
+            throw BadInputException.of(
+                    file,
+                    1,
+                    "expected a header line with "
+                            + format.fieldCount()
+                            + " tab-separated fields, found "
+                            + found);
         }
     }
 
     private static String[] split(Path file, long lineNumber, String line, int fieldCount) {
         int found = countFields(line);
         if (found != fieldCount) {
-            throw BadInputException.of(file, lineNumber, "expected " + fieldCount
-                    + " tab-separated fields, found " + found);
+            throw BadInputException.of(
+                    file,
+                    lineNumber,
+                    "expected " + fieldCount + " tab-separated fields, found " + found);
         }
         String[] fields = new String[fieldCount];
         int start = 0;
@@ -116,7 +141,12 @@ public final class GlueReader {
         return count;
     }
 
-    private static GlueExample toExample(Path file, long lineNumber, String[] fields, int row, GlueTask task,
+    private static GlueExample toExample(
+            Path file,
+            long lineNumber,
+            String[] fields,
+            int row,
+            GlueTask task,
             GlueFileFormat format) {
         String id = format.idColumn() == NONE ? String.valueOf(row) : fields[format.idColumn()];
         String textB = format.isPair() ? fields[format.textBColumn()] : null;
@@ -141,21 +171,43 @@ public final class GlueReader {
             score = Float.NaN;
         }
         if (!Float.isFinite(score)) {
-            throw BadInputException.of(file, lineNumber, "expected a number in column " + (column + 1)
-                    + " (the similarity score), found \"" + value + "\"");
+            throw BadInputException.of(
+                    file,
+                    lineNumber,
+                    "expected a number in column "
+                            + (column + 1)
+                            + " (the similarity score), found \""
+                            + value
+                            + "\"");
         }
         if (score < 0f || score > 5f) {
-            throw BadInputException.of(file, lineNumber, "expected a similarity score between 0 and 5 in column "
-                    + (column + 1) + ", found " + value);
+            throw BadInputException.of(
+                    file,
+                    lineNumber,
+                    "expected a similarity score between 0 and 5 in column "
+                            + (column + 1)
+                            + ", found "
+                            + value);
         }
         return score;
     }
 
-    private static int parseLabel(Path file, long lineNumber, int column, String value, GlueTask task) {
+    private static int parseLabel(
+            Path file, long lineNumber, int column, String value, GlueTask task) {
         int label = task.labelIndex(value);
         if (label < 0) {
-            throw BadInputException.of(file, lineNumber, "expected a " + task + " label in column " + (column + 1)
-                    + " (one of: " + String.join(", ", task.labels()) + "), found \"" + value + "\"");
+            throw BadInputException.of(
+                    file,
+                    lineNumber,
+                    "expected a "
+                            + task
+                            + " label in column "
+                            + (column + 1)
+                            + " (one of: "
+                            + String.join(", ", task.labels())
+                            + "), found \""
+                            + value
+                            + "\"");
         }
         return label;
     }

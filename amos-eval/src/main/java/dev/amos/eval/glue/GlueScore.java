@@ -9,8 +9,8 @@ import java.util.Map;
  *
  * @param task the task
  * @param split the split scored (MNLI matched and mismatched are separate scores)
- * @param metrics metric name to value, in the task's metric order: in [0, 1], correlations in
- *     [-1, 1] (see {@link GlueMetrics})
+ * @param metrics metric name to value, in the task's metric order: in [0, 1], correlations in [-1,
+ *     1] (see {@link GlueMetrics})
  */
 public record GlueScore(GlueTask task, GlueSplit split, Map<String, Double> metrics) {
 

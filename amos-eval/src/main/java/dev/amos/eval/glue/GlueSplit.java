@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 /**
  * A split of a GLUE task, named as the file stem in the standard GLUE layout ({@code
- * GLUE_DIR/<TASK>/<stem>.tsv}). MNLI has matched and mismatched dev/test splits; the diagnostic
- * set (AX, {@code GLUE_DIR/diagnostic/diagnostic.tsv}) is evaluated with the MNLI model and is
+ * GLUE_DIR/<TASK>/<stem>.tsv}). MNLI has matched and mismatched dev/test splits; the diagnostic set
+ * (AX, {@code GLUE_DIR/diagnostic/diagnostic.tsv}) is evaluated with the MNLI model and is
  * therefore a split of {@link GlueTask#MNLI}.
  *
  * <p>See Wang et al., "GLUE: A Multi-Task Benchmark and Analysis Platform for Natural Language
@@ -42,7 +42,10 @@ public enum GlueSplit {
 
     /** Whether this is an unlabelled split whose predictions go to the GLUE server. */
     public boolean isTest() {
-        return this == TEST || this == TEST_MATCHED || this == TEST_MISMATCHED || this == DIAGNOSTIC;
+        return this == TEST
+                || this == TEST_MATCHED
+                || this == TEST_MISMATCHED
+                || this == DIAGNOSTIC;
     }
 
     /**
@@ -57,8 +60,14 @@ public enum GlueSplit {
                 return split;
             }
         }
-        throw new BadInputException("unknown GLUE split \"" + name + "\" (expected one of: "
-                + Arrays.stream(values()).map(GlueSplit::stem).collect(Collectors.joining(", ")) + ")");
+        throw new BadInputException(
+                "unknown GLUE split \""
+                        + name
+                        + "\" (expected one of: "
+                        + Arrays.stream(values())
+                                .map(GlueSplit::stem)
+                                .collect(Collectors.joining(", "))
+                        + ")");
     }
 
     @Override

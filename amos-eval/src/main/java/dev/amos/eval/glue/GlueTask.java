@@ -23,10 +23,10 @@ import java.util.stream.Collectors;
  * the HF {@code datasets} export numbers MNLI differently; this only matters for foreign
  * checkpoints). STS-B is a regression on a similarity score in [0, 5].
  *
- * <p>Metrics (as in the GLUE paper and the AMOS/COCO-LM tables): CoLA Matthews correlation;
- * STS-B Pearson and Spearman; MRPC and QQP accuracy and F1; the others accuracy (MNLI on matched
- * and mismatched dev separately). The {@link #mainMetric()} is the number reported in the GLUE
- * table: CoLA MCC, STS-B Spearman, accuracy for every other task.
+ * <p>Metrics (as in the GLUE paper and the AMOS/COCO-LM tables): CoLA Matthews correlation; STS-B
+ * Pearson and Spearman; MRPC and QQP accuracy and F1; the others accuracy (MNLI on matched and
+ * mismatched dev separately). The {@link #mainMetric()} is the number reported in the GLUE table:
+ * CoLA MCC, STS-B Spearman, accuracy for every other task.
  *
  * <p>See Wang et al., ICLR 2019, <a href="https://arxiv.org/abs/1804.07461">arXiv:1804.07461</a>.
  */
@@ -34,10 +34,18 @@ public enum GlueTask {
     COLA("CoLA", binary(), List.of(GlueMetrics.MCC), GlueMetrics.MCC, colaFormats()),
     SST_2("SST-2", binary(), accuracy(), GlueMetrics.ACCURACY, sst2Formats()),
     MRPC("MRPC", binary(), accuracyAndF1(), GlueMetrics.ACCURACY, mrpcFormats()),
-    STS_B("STS-B", List.of(), List.of(GlueMetrics.PEARSON, GlueMetrics.SPEARMAN), GlueMetrics.SPEARMAN,
+    STS_B(
+            "STS-B",
+            List.of(),
+            List.of(GlueMetrics.PEARSON, GlueMetrics.SPEARMAN),
+            GlueMetrics.SPEARMAN,
             stsbFormats()),
     QQP("QQP", binary(), accuracyAndF1(), GlueMetrics.ACCURACY, qqpFormats()),
-    MNLI("MNLI", List.of("contradiction", "entailment", "neutral"), accuracy(), GlueMetrics.ACCURACY,
+    MNLI(
+            "MNLI",
+            List.of("contradiction", "entailment", "neutral"),
+            accuracy(),
+            GlueMetrics.ACCURACY,
             mnliFormats()),
     QNLI("QNLI", entailment(), accuracy(), GlueMetrics.ACCURACY, indexedPairFormats("QNLI")),
     RTE("RTE", entailment(), accuracy(), GlueMetrics.ACCURACY, indexedPairFormats("RTE")),
@@ -49,7 +57,11 @@ public enum GlueTask {
     private final String mainMetric;
     private final Map<GlueSplit, GlueFileFormat> formats;
 
-    GlueTask(String officialName, List<String> labels, List<String> metrics, String mainMetric,
+    GlueTask(
+            String officialName,
+            List<String> labels,
+            List<String> metrics,
+            String mainMetric,
             Map<GlueSplit, GlueFileFormat> formats) {
         this.officialName = officialName;
         this.labels = labels;
@@ -98,7 +110,9 @@ public enum GlueTask {
         return splits().stream().filter(GlueSplit::isDev).toList();
     }
 
-    /** The unlabelled test splits whose predictions are submitted (MNLI: also the AX diagnostic). */
+    /**
+     * The unlabelled test splits whose predictions are submitted (MNLI: also the AX diagnostic).
+     */
     public List<GlueSplit> testSplits() {
         return splits().stream().filter(GlueSplit::isTest).toList();
     }
@@ -111,9 +125,16 @@ public enum GlueTask {
     public GlueFileFormat format(GlueSplit split) {
         GlueFileFormat format = formats.get(split);
         if (format == null) {
-            throw new BadInputException("GLUE task " + officialName + " has no split \"" + split
-                    + "\" (expected one of: "
-                    + splits().stream().map(GlueSplit::stem).collect(Collectors.joining(", ")) + ")");
+            throw new BadInputException(
+                    "GLUE task "
+                            + officialName
+                            + " has no split \""
+                            + split
+                            + "\" (expected one of: "
+                            + splits().stream()
+                                    .map(GlueSplit::stem)
+                                    .collect(Collectors.joining(", "))
+                            + ")");
         }
         return format;
     }
@@ -129,8 +150,8 @@ public enum GlueTask {
     }
 
     /**
-     * Parses a task name case-insensitively, ignoring '-', '_' and spaces: {@code SST-2},
-     * {@code sst2}, {@code stsb}, {@code cola} ...
+     * Parses a task name case-insensitively, ignoring '-', '_' and spaces: {@code SST-2}, {@code
+     * sst2}, {@code stsb}, {@code cola} ...
      *
      * @throws BadInputException for an unknown task, listing the valid names
      */
@@ -141,8 +162,14 @@ public enum GlueTask {
                 return task;
             }
         }
-        throw new BadInputException("unknown GLUE task \"" + name + "\" (expected one of: "
-                + Arrays.stream(values()).map(GlueTask::officialName).collect(Collectors.joining(", ")) + ")");
+        throw new BadInputException(
+                "unknown GLUE task \""
+                        + name
+                        + "\" (expected one of: "
+                        + Arrays.stream(values())
+                                .map(GlueTask::officialName)
+                                .collect(Collectors.joining(", "))
+                        + ")");
     }
 
     @Override
@@ -170,12 +197,22 @@ public enum GlueTask {
         return List.of(GlueMetrics.ACCURACY, GlueMetrics.F1);
     }
 
-    private static GlueFileFormat file(String task, GlueSplit split, boolean header, int fields, int id,
-            int textA, int textB, int label) {
-        return new GlueFileFormat(task + "/" + split.stem() + ".tsv", header, fields, id, textA, textB, label);
+    private static GlueFileFormat file(
+            String task,
+            GlueSplit split,
+            boolean header,
+            int fields,
+            int id,
+            int textA,
+            int textB,
+            int label) {
+        return new GlueFileFormat(
+                task + "/" + split.stem() + ".tsv", header, fields, id, textA, textB, label);
     }
 
-    /** CoLA train/dev: no header; source, label, original label, sentence. Test: index, sentence. */
+    /**
+     * CoLA train/dev: no header; source, label, original label, sentence. Test: index, sentence.
+     */
     private static Map<GlueSplit, GlueFileFormat> colaFormats() {
         Map<GlueSplit, GlueFileFormat> map = new EnumMap<>(GlueSplit.class);
         map.put(GlueSplit.TRAIN, file("CoLA", GlueSplit.TRAIN, false, 4, NONE, 3, NONE, 1));
@@ -193,7 +230,9 @@ public enum GlueTask {
         return map;
     }
 
-    /** MRPC train/dev: {@code Quality #1ID #2ID #1String #2String}. Test: index instead of Quality. */
+    /**
+     * MRPC train/dev: {@code Quality #1ID #2ID #1String #2String}. Test: index instead of Quality.
+     */
     private static Map<GlueSplit, GlueFileFormat> mrpcFormats() {
         Map<GlueSplit, GlueFileFormat> map = new EnumMap<>(GlueSplit.class);
         map.put(GlueSplit.TRAIN, file("MRPC", GlueSplit.TRAIN, true, 5, NONE, 3, 4, 0));
@@ -211,7 +250,9 @@ public enum GlueTask {
         return map;
     }
 
-    /** QQP train/dev: id qid1 qid2 question1 question2 is_duplicate. Test: id question1 question2. */
+    /**
+     * QQP train/dev: id qid1 qid2 question1 question2 is_duplicate. Test: id question1 question2.
+     */
     private static Map<GlueSplit, GlueFileFormat> qqpFormats() {
         Map<GlueSplit, GlueFileFormat> map = new EnumMap<>(GlueSplit.class);
         map.put(GlueSplit.TRAIN, file("QQP", GlueSplit.TRAIN, true, 6, 0, 3, 4, 5));
@@ -223,16 +264,25 @@ public enum GlueTask {
     /**
      * MNLI: index promptID pairID genre sentence1_binary_parse sentence2_binary_parse
      * sentence1_parse sentence2_parse sentence1 sentence2, then train: label1 gold_label (12
-     * fields); dev: label1..label5 gold_label (16); test: nothing (10). AX: index sentence1 sentence2.
+     * fields); dev: label1..label5 gold_label (16); test: nothing (10). AX: index sentence1
+     * sentence2.
      */
     private static Map<GlueSplit, GlueFileFormat> mnliFormats() {
         Map<GlueSplit, GlueFileFormat> map = new EnumMap<>(GlueSplit.class);
         map.put(GlueSplit.TRAIN, file("MNLI", GlueSplit.TRAIN, true, 12, 0, 8, 9, 11));
         map.put(GlueSplit.DEV_MATCHED, file("MNLI", GlueSplit.DEV_MATCHED, true, 16, 0, 8, 9, 15));
-        map.put(GlueSplit.DEV_MISMATCHED, file("MNLI", GlueSplit.DEV_MISMATCHED, true, 16, 0, 8, 9, 15));
-        map.put(GlueSplit.TEST_MATCHED, file("MNLI", GlueSplit.TEST_MATCHED, true, 10, 0, 8, 9, NONE));
-        map.put(GlueSplit.TEST_MISMATCHED, file("MNLI", GlueSplit.TEST_MISMATCHED, true, 10, 0, 8, 9, NONE));
-        map.put(GlueSplit.DIAGNOSTIC, file("diagnostic", GlueSplit.DIAGNOSTIC, true, 3, 0, 1, 2, NONE));
+        map.put(
+                GlueSplit.DEV_MISMATCHED,
+                file("MNLI", GlueSplit.DEV_MISMATCHED, true, 16, 0, 8, 9, 15));
+        map.put(
+                GlueSplit.TEST_MATCHED,
+                file("MNLI", GlueSplit.TEST_MATCHED, true, 10, 0, 8, 9, NONE));
+        map.put(
+                GlueSplit.TEST_MISMATCHED,
+                file("MNLI", GlueSplit.TEST_MISMATCHED, true, 10, 0, 8, 9, NONE));
+        map.put(
+                GlueSplit.DIAGNOSTIC,
+                file("diagnostic", GlueSplit.DIAGNOSTIC, true, 3, 0, 1, 2, NONE));
         return map;
     }
 

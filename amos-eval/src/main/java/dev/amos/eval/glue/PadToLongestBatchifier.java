@@ -7,8 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.StackBatchifier;
 
 /**
- * Batches variable-length token records by padding every int64 vector of a batch to the longest
- * one in that batch (not to a fixed maximum: shorter batches run faster), then stacking them into
+ * Batches variable-length token records by padding every int64 vector of a batch to the longest one
+ * in that batch (not to a fixed maximum: shorter batches run faster), then stacking them into
  * {@code (batch, longest)}. The pad value is 0, which is both {@code [PAD]} and a masked position
  * in an attention mask. Arrays of any other rank or type are stacked as by {@link StackBatchifier},
  * which also provides unbatchify and split.

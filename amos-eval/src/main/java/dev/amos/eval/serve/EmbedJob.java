@@ -20,7 +20,9 @@ import java.util.function.LongConsumer;
  */
 public final class EmbedJob {
 
-    /** Batches per length-sorting window: bounds memory and the delay before the first output line. */
+    /**
+     * Batches per length-sorting window: bounds memory and the delay before the first output line.
+     */
     public static final int WINDOW_BATCHES = 16;
 
     private EmbedJob() {}
@@ -35,7 +37,12 @@ public final class EmbedJob {
      * @param progress called with the number of texts written after every window
      * @return the number of texts embedded
      */
-    public static long run(TextEmbedder embedder, BufferedReader in, Writer out, int batchSize, LongConsumer progress)
+    public static long run(
+            TextEmbedder embedder,
+            BufferedReader in,
+            Writer out,
+            int batchSize,
+            LongConsumer progress)
             throws IOException {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
@@ -58,8 +65,12 @@ public final class EmbedJob {
         return written;
     }
 
-    /** Embeds {@code texts} in batches of similar length, writes them in their order, clears the list. */
-    private static int writeWindow(TextEmbedder embedder, List<String> texts, int batchSize, Writer out)
+    /**
+     * Embeds {@code texts} in batches of similar length, writes them in their order, clears the
+     * list.
+     */
+    private static int writeWindow(
+            TextEmbedder embedder, List<String> texts, int batchSize, Writer out)
             throws IOException {
         Integer[] order = lengthOrder(texts);
         float[][] vectors = new float[texts.size()][];
@@ -83,7 +94,10 @@ public final class EmbedJob {
         return n;
     }
 
-    /** Indices of {@code texts}, longest first (by UTF-16 length, a cheap stand-in for tokens); ties keep input order. */
+    /**
+     * Indices of {@code texts}, longest first (by UTF-16 length, a cheap stand-in for tokens); ties
+     * keep input order.
+     */
     static Integer[] lengthOrder(List<String> texts) {
         Integer[] order = new Integer[texts.size()];
         for (int i = 0; i < order.length; i++) {
@@ -100,7 +114,8 @@ public final class EmbedJob {
         json.beginObject().name("text").value(text).name("embedding").beginArray();
         for (float v : vector) {
             if (!Float.isFinite(v)) {
-                throw new IllegalStateException("non-finite embedding value " + v + " for text: " + text);
+                throw new IllegalStateException(
+                        "non-finite embedding value " + v + " for text: " + text);
             }
             json.jsonValue(Float.toString(v)); // shortest exact float text, not widened to double
         }

@@ -15,8 +15,8 @@ import dev.amos.model.Pooling;
  * </pre>
  *
  * Mean pooling over real tokens is the usual sentence-embedding recipe of <a
- * href="https://arxiv.org/abs/1908.10084">Sentence-BERT</a>; cls pooling reads the first token as in
- * <a href="https://arxiv.org/abs/1810.04805">BERT</a>.
+ * href="https://arxiv.org/abs/1908.10084">Sentence-BERT</a>; cls pooling reads the first token as
+ * in <a href="https://arxiv.org/abs/1810.04805">BERT</a>.
  */
 public final class EmbeddingPooling {
 
@@ -34,11 +34,13 @@ public final class EmbeddingPooling {
      * @param normalize whether to L2-normalise each vector
      * @return the pooled vectors, float32 (B, H)
      */
-    public static NDArray pool(NDArray hidden, NDArray attentionMask, Pooling pooling, boolean normalize) {
-        NDArray pooled = switch (pooling) {
-            case CLS -> hidden.get(":, 0, :");
-            case MEAN -> meanPool(hidden, attentionMask);
-        };
+    public static NDArray pool(
+            NDArray hidden, NDArray attentionMask, Pooling pooling, boolean normalize) {
+        NDArray pooled =
+                switch (pooling) {
+                    case CLS -> hidden.get(":, 0, :");
+                    case MEAN -> meanPool(hidden, attentionMask);
+                };
         return normalize ? l2Normalize(pooled) : pooled;
     }
 

@@ -1,26 +1,26 @@
 package dev.amos.eval.serve;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.amos.eval.glue.AmosPieceRules;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
+import dev.amos.eval.glue.AmosPieceRules;
 import dev.amos.model.Pooling;
 import java.util.Arrays;
 
 /**
- * A DJL translator from a batch of texts to their sentence vectors, for a model whose forward
- * takes {@code [input_ids, attention_mask]} (int64, B x S) and returns the last hidden states
- * first (the Java {@link EncoderEmbeddingBlock} and the TorchScript export both do).
+ * A DJL translator from a batch of texts to their sentence vectors, for a model whose forward takes
+ * {@code [input_ids, attention_mask]} (int64, B x S) and returns the last hidden states first (the
+ * Java {@link EncoderEmbeddingBlock} and the TorchScript export both do).
  *
  * <p>Texts are tokenized with the run's HuggingFace tokenizer (truncated to its max length), padded
  * with id 0 to the longest text of the batch, and the vectors are pooled from the last hidden
- * states with the attention mask ({@link EmbeddingPooling}), so padding never changes a vector.
- * The translator holds no per-call state (the mask travels in the {@link TranslatorContext}) and
- * may be shared by any number of predictors.
+ * states with the attention mask ({@link EmbeddingPooling}), so padding never changes a vector. The
+ * translator holds no per-call state (the mask travels in the {@link TranslatorContext}) and may be
+ * shared by any number of predictors.
  */
 public final class EmbeddingTranslator implements NoBatchifyTranslator<String[], float[][]> {
 
@@ -48,8 +48,12 @@ public final class EmbeddingTranslator implements NoBatchifyTranslator<String[],
      * @param pieceRules the rules, or null for the tokenizer alone
      * @param maxLength tokens kept per text with {@code <s>} and {@code </s>} (used with rules)
      */
-    public EmbeddingTranslator(HuggingFaceTokenizer tokenizer, Pooling pooling, boolean normalize,
-            AmosPieceRules pieceRules, int maxLength) {
+    public EmbeddingTranslator(
+            HuggingFaceTokenizer tokenizer,
+            Pooling pooling,
+            boolean normalize,
+            AmosPieceRules pieceRules,
+            int maxLength) {
         this.tokenizer = tokenizer;
         this.pooling = pooling;
         this.normalize = normalize;
@@ -58,7 +62,9 @@ public final class EmbeddingTranslator implements NoBatchifyTranslator<String[],
     }
 
     private long[] ids(String text) {
-        return pieceRules == null ? tokenizer.encode(text).getIds() : pieceRules.single(tokenizer, text, maxLength);
+        return pieceRules == null
+                ? tokenizer.encode(text).getIds()
+                : pieceRules.single(tokenizer, text, maxLength);
     }
 
     @Override

@@ -2,8 +2,8 @@ package dev.amos.eval.serve;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -43,7 +43,8 @@ public final class EncoderEmbeddingBlock extends AbstractBlock {
     }
 
     @Override
-    protected NDList forwardInternal(ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         NDArray ids = inputs.get(0);
         NDArray mask = inputs.get(1);
         // Results of ops that start from a parameter attach to the model's manager and would live
@@ -60,7 +61,8 @@ public final class EncoderEmbeddingBlock extends AbstractBlock {
     }
 
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         encoder.initialize(manager, dataType, inputShapes);
     }
 
@@ -68,6 +70,8 @@ public final class EncoderEmbeddingBlock extends AbstractBlock {
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape ids = inputShapes[0];
         long hidden = encoder.config().hiddenSize();
-        return new Shape[] {new Shape(ids.get(0), ids.get(1), hidden), new Shape(ids.get(0), hidden)};
+        return new Shape[] {
+            new Shape(ids.get(0), ids.get(1), hidden), new Shape(ids.get(0), hidden)
+        };
     }
 }

@@ -1,7 +1,7 @@
 package dev.amos.eval.serve;
 
-import dev.amos.model.EncoderFolder;
 import dev.amos.model.BadInputException;
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.io.Reader;
@@ -19,7 +19,8 @@ import java.util.Properties;
  * @param normalize whether that output is L2-normalised
  * @param maxLength tokens kept per text
  */
-public record ExportedFolder(Path dir, String modelName, Pooling pooling, boolean normalize, int maxLength) {
+public record ExportedFolder(
+        Path dir, String modelName, Pooling pooling, boolean normalize, int maxLength) {
 
     public static final String SERVING_PROPERTIES = "serving.properties";
 
@@ -44,20 +45,32 @@ public record ExportedFolder(Path dir, String modelName, Pooling pooling, boolea
         }
         String factory = props.getProperty("translatorFactory", ModelExporter.TRANSLATOR_FACTORY);
         if (!ModelExporter.TRANSLATOR_FACTORY.equals(factory)) {
-            throw BadInputException.of(dir, "a classifier export (translatorFactory " + factory
-                    + "), not an encoder export: embed a pretraining run or an encoder export from 'amos export'");
+            throw BadInputException.of(
+                    dir,
+                    "a classifier export (translatorFactory "
+                            + factory
+                            + "), not an encoder export: embed a pretraining run or an encoder export from 'amos export'");
         }
         String name = props.getProperty("option.modelName", ModelExporter.MODEL_NAME);
         ExportedFolder folder;
         try {
-            folder = new ExportedFolder(dir, name, Pooling.fromName(props.getProperty("pooling", "mean")),
-                    Boolean.parseBoolean(props.getProperty("normalize", "false")),
-                    Integer.parseInt(props.getProperty("maxLength", String.valueOf(EncoderFolder.MAX_LENGTH_CAP))));
+            folder =
+                    new ExportedFolder(
+                            dir,
+                            name,
+                            Pooling.fromName(props.getProperty("pooling", "mean")),
+                            Boolean.parseBoolean(props.getProperty("normalize", "false")),
+                            Integer.parseInt(
+                                    props.getProperty(
+                                            "maxLength",
+                                            String.valueOf(EncoderFolder.MAX_LENGTH_CAP))));
         } catch (IllegalArgumentException e) {
-            throw BadInputException.of(file, "expected pooling=cls|mean and an integer maxLength: " + e.getMessage());
+            throw BadInputException.of(
+                    file, "expected pooling=cls|mean and an integer maxLength: " + e.getMessage());
         }
         if (!Files.isRegularFile(folder.modelFile())) {
-            throw BadInputException.of(dir, "exported folder without its model file " + name + ".pt");
+            throw BadInputException.of(
+                    dir, "exported folder without its model file " + name + ".pt");
         }
         if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
             throw BadInputException.of(dir, "exported folder without tokenizer.json");

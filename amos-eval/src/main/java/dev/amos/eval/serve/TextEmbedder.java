@@ -1,11 +1,9 @@
 package dev.amos.eval.serve;
 
-import dev.amos.model.EncoderFolder;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
-import dev.amos.eval.glue.AmosPieceRules;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -13,9 +11,11 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import com.google.gson.JsonObject;
+import dev.amos.eval.glue.AmosPieceRules;
 import dev.amos.model.BadInputException;
 import dev.amos.model.BlockFiles;
 import dev.amos.model.Encoder;
+import dev.amos.model.EncoderFolder;
 import dev.amos.model.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,9 +29,9 @@ import java.util.concurrent.ConcurrentLinkedDeque;
  * Sentence embeddings from an AMOS encoder, for services and for {@code amos embed}.
  *
  * <p>Loads either a pretraining run ({@code DIR} or {@code DIR/discriminator}: the Java encoder
- * wrapped in an {@link EncoderEmbeddingBlock} set on a {@code Model.newInstance(.., "PyTorch")})
- * or a folder written by {@code amos export} (the TorchScript {@code .pt}). Both give the same
- * vectors (pooling with the attention mask, optional L2 normalisation: {@link EmbeddingPooling}).
+ * wrapped in an {@link EncoderEmbeddingBlock} set on a {@code Model.newInstance(.., "PyTorch")}) or
+ * a folder written by {@code amos export} (the TorchScript {@code .pt}). Both give the same vectors
+ * (pooling with the attention mask, optional L2 normalisation: {@link EmbeddingPooling}).
  *
  * <p>It is built on DJL types: {@link #model()} is a {@link ZooModel} with an {@link
  * EmbeddingTranslator} ({@code String[] -> float[][]}); {@link #newBatchPredictor()} and {@link
@@ -57,12 +57,20 @@ public final class TextEmbedder implements AutoCloseable {
     private final boolean normalize;
     private final int dimension;
     private final int maxLength;
-    private final ConcurrentLinkedDeque<Predictor<String[], float[][]>> idle = new ConcurrentLinkedDeque<>();
+    private final ConcurrentLinkedDeque<Predictor<String[], float[][]>> idle =
+            new ConcurrentLinkedDeque<>();
     private final List<Predictor<String[], float[][]>> created = new ArrayList<>();
 
-    private TextEmbedder(Model model, HuggingFaceTokenizer tokenizer, Pooling pooling, boolean normalize,
-            int dimension, int maxLength, AmosPieceRules pieceRules) {
-        this.translator = new EmbeddingTranslator(tokenizer, pooling, normalize, pieceRules, maxLength);
+    private TextEmbedder(
+            Model model,
+            HuggingFaceTokenizer tokenizer,
+            Pooling pooling,
+            boolean normalize,
+            int dimension,
+            int maxLength,
+            AmosPieceRules pieceRules) {
+        this.translator =
+                new EmbeddingTranslator(tokenizer, pooling, normalize, pieceRules, maxLength);
         this.model = new ZooModel<>(model, translator);
         this.tokenizer = tokenizer;
         this.pooling = pooling;
@@ -72,7 +80,8 @@ public final class TextEmbedder implements AutoCloseable {
     }
 
     /** Loads {@code dir} on the CPU; see {@link #load(Path, Pooling, boolean, Device)}. */
-    public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize) throws IOException {
+    public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize)
+            throws IOException {
         return load(dir, pooling, normalize, Device.cpu());
     }
 
@@ -85,7 +94,8 @@ public final class TextEmbedder implements AutoCloseable {
      * @param device where the model runs
      * @throws BadInputException naming {@code dir} if it is neither
      */
-    public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device) throws IOException {
+    public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device)
+            throws IOException {
         return load(dir, pooling, normalize, device, 0);
     }
 
@@ -95,34 +105,53 @@ public final class TextEmbedder implements AutoCloseable {
      *
      * @param maxLength tokens kept per text (with the start and end markers), 3 to the model's
      *     positions; 0 for the folder's own (an export's recorded length, else min(512, positions))
-     * @throws BadInputException naming {@code dir} if it is neither, or {@code --max-len} if out of range
+     * @throws BadInputException naming {@code dir} if it is neither, or {@code --max-len} if out of
+     *     range
      */
-    public static TextEmbedder load(Path dir, Pooling pooling, boolean normalize, Device device, int maxLength)
+    public static TextEmbedder load(
+            Path dir, Pooling pooling, boolean normalize, Device device, int maxLength)
             throws IOException {
         refuseReleasedLayout(dir);
-        if (!ExportedFolder.isExported(dir) && Files.isRegularFile(dir.resolve(OnnxExporter.MODEL_FILE))) {
-            throw BadInputException.of(dir, "an ONNX export (" + OnnxExporter.MODEL_FILE + "): amos embed takes a run, an"
-                    + " import or a TorchScript export; run it in ONNX Runtime (docs/serving.md) or embed the folder it"
-                    + " was exported from");
+        if (!ExportedFolder.isExported(dir)
+                && Files.isRegularFile(dir.resolve(OnnxExporter.MODEL_FILE))) {
+            throw BadInputException.of(
+                    dir,
+                    "an ONNX export ("
+                            + OnnxExporter.MODEL_FILE
+                            + "): amos embed takes a run, an"
+                            + " import or a TorchScript export; run it in ONNX Runtime (docs/serving.md) or embed the folder it"
+                            + " was exported from");
         }
         int length = maxLength(dir, maxLength);
         if (ExportedFolder.isExported(dir)) {
             ExportedFolder folder = ExportedFolder.open(dir);
-            return loadExported(new ExportedFolder(folder.dir(), folder.modelName(), folder.pooling(), folder.normalize(),
-                    length), pooling, normalize, device);
+            return loadExported(
+                    new ExportedFolder(
+                            folder.dir(),
+                            folder.modelName(),
+                            folder.pooling(),
+                            folder.normalize(),
+                            length),
+                    pooling,
+                    normalize,
+                    device);
         }
         return loadRun(EncoderFolder.open(dir), pooling, normalize, device, length);
     }
 
     /**
-     * The tokens per text that {@link #load(Path, Pooling, boolean, Device, int)} uses for {@code dir}.
+     * The tokens per text that {@link #load(Path, Pooling, boolean, Device, int)} uses for {@code
+     * dir}.
      *
-     * @param requested 0 for the folder's own (an export's recorded length, else min(512, positions))
-     * @throws BadInputException naming {@code --max-len} unless {@code 3 <= requested <=} the model's positions
+     * @param requested 0 for the folder's own (an export's recorded length, else min(512,
+     *     positions))
+     * @throws BadInputException naming {@code --max-len} unless {@code 3 <= requested <=} the
+     *     model's positions
      */
     public static int maxLength(Path dir, int requested) {
         if (requested == 0) {
-            return ExportedFolder.isExported(dir) ? ExportedFolder.open(dir).maxLength()
+            return ExportedFolder.isExported(dir)
+                    ? ExportedFolder.open(dir).maxLength()
                     : EncoderFolder.open(dir).maxLength();
         }
         return EncoderFolder.checkMaxLength(requested, positions(dir), "--max-len");
@@ -140,24 +169,34 @@ public final class TextEmbedder implements AutoCloseable {
             ExportedFolder folder = ExportedFolder.open(dir);
             JsonObject config = EncoderFolder.readJsonObject(dir.resolve("config.json"));
             return config.get("model") instanceof JsonObject model && model.has("max_positions")
-                    ? model.get("max_positions").getAsInt() : folder.maxLength();
+                    ? model.get("max_positions").getAsInt()
+                    : folder.maxLength();
         }
         return EncoderFolder.open(dir).model().maxPositions();
     }
 
-    /** An {@code amos export --format hf} folder holds Microsoft's layout, which amos reads through {@code amos import}. */
+    /**
+     * An {@code amos export --format hf} folder holds Microsoft's layout, which amos reads through
+     * {@code amos import}.
+     */
     private static void refuseReleasedLayout(Path dir) {
-        if (!ExportedFolder.isExported(dir) && !EncoderFolder.isRunOrDiscriminator(dir)
+        if (!ExportedFolder.isExported(dir)
+                && !EncoderFolder.isRunOrDiscriminator(dir)
                 && Files.isRegularFile(dir.resolve("config.json"))
-                && (Files.isRegularFile(dir.resolve("pytorch_model.bin")) || Files.isRegularFile(dir.resolve("model.safetensors")))) {
-            throw BadInputException.of(dir, "a folder in Microsoft's released layout (pytorch_model.bin or model.safetensors,"
-                    + " config.json), as amos export --format hf writes: run 'amos import --from " + dir
-                    + " --out MODEL' and use MODEL");
+                && (Files.isRegularFile(dir.resolve("pytorch_model.bin"))
+                        || Files.isRegularFile(dir.resolve("model.safetensors")))) {
+            throw BadInputException.of(
+                    dir,
+                    "a folder in Microsoft's released layout (pytorch_model.bin or model.safetensors,"
+                            + " config.json), as amos export --format hf writes: run 'amos import --from "
+                            + dir
+                            + " --out MODEL' and use MODEL");
         }
     }
 
-    private static TextEmbedder loadRun(EncoderFolder run, Pooling pooling, boolean normalize, Device device,
-            int maxLength) throws IOException {
+    private static TextEmbedder loadRun(
+            EncoderFolder run, Pooling pooling, boolean normalize, Device device, int maxLength)
+            throws IOException {
         HuggingFaceTokenizer tokenizer = tokenizer(run.tokenizer(), maxLength);
         Model model = Model.newInstance(ModelExporter.MODEL_NAME, device, "PyTorch");
         try {
@@ -167,9 +206,17 @@ public final class TextEmbedder implements AutoCloseable {
             // weights first: initialize() then skips every loaded parameter instead of drawing
             // ~110M random numbers at amos-base that the file would overwrite
             BlockFiles.load(encoder, model.getNDManager(), run.params());
-            block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
-            block.freezeParameters(true); // inference only: no autograd graph, whatever the thread's grad mode
-            return new TextEmbedder(model, tokenizer, pooling, normalize, run.model().hiddenSize(), maxLength,
+            block.initialize(
+                    model.getNDManager(), DataType.FLOAT32, new Shape(1, 8), new Shape(1, 8));
+            block.freezeParameters(
+                    true); // inference only: no autograd graph, whatever the thread's grad mode
+            return new TextEmbedder(
+                    model,
+                    tokenizer,
+                    pooling,
+                    normalize,
+                    run.model().hiddenSize(),
+                    maxLength,
                     AmosPieceRules.of(run.tokenizer()).orElse(null));
         } catch (RuntimeException e) {
             model.close();
@@ -178,34 +225,60 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
-    private static TextEmbedder loadExported(ExportedFolder folder, Pooling pooling, boolean normalize, Device device)
+    private static TextEmbedder loadExported(
+            ExportedFolder folder, Pooling pooling, boolean normalize, Device device)
             throws IOException {
-        HuggingFaceTokenizer tokenizer = tokenizer(folder.dir().resolve("tokenizer.json"), folder.maxLength());
+        HuggingFaceTokenizer tokenizer =
+                tokenizer(folder.dir().resolve("tokenizer.json"), folder.maxLength());
         Model model = Model.newInstance(folder.modelName(), device, "PyTorch");
         try {
             model.load(folder.dir(), folder.modelName());
-            int dimension = ((Number) EncoderFolder.readJsonObject(folder.dir().resolve("config.json"))
-                    .getAsJsonObject("export").get("hidden_size").getAsNumber()).intValue();
-            return new TextEmbedder(model, tokenizer, pooling, normalize, dimension, folder.maxLength(),
+            int dimension =
+                    ((Number)
+                                    EncoderFolder.readJsonObject(
+                                                    folder.dir().resolve("config.json"))
+                                            .getAsJsonObject("export")
+                                            .get("hidden_size")
+                                            .getAsNumber())
+                            .intValue();
+            return new TextEmbedder(
+                    model,
+                    tokenizer,
+                    pooling,
+                    normalize,
+                    dimension,
+                    folder.maxLength(),
                     AmosPieceRules.of(folder.dir().resolve("tokenizer.json")).orElse(null));
         } catch (MalformedModelException | RuntimeException e) {
             model.close();
             tokenizer.close();
-            throw BadInputException.of(folder.modelFile(), "cannot load the exported model: " + e.getMessage());
+            throw BadInputException.of(
+                    folder.modelFile(), "cannot load the exported model: " + e.getMessage());
         }
     }
 
     /** The HF tokenizer of a run, truncating to {@code maxLength} tokens (with [CLS] and [SEP]). */
     static HuggingFaceTokenizer tokenizer(Path file, int maxLength) throws IOException {
         try {
-            if (AmosPieceRules.of(file).isPresent()) { // imported: the translator cuts after the reference's steps
-                return HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "false", "padding", "false"));
+            if (AmosPieceRules.of(file)
+                    .isPresent()) { // imported: the translator cuts after the reference's steps
+                return HuggingFaceTokenizer.newInstance(
+                        file, Map.of("truncation", "false", "padding", "false"));
             }
-            return HuggingFaceTokenizer.newInstance(file, Map.of("truncation", "true", "maxLength",
-                    String.valueOf(maxLength), "padding", "false"));
+            return HuggingFaceTokenizer.newInstance(
+                    file,
+                    Map.of(
+                            "truncation",
+                            "true",
+                            "maxLength",
+                            String.valueOf(maxLength),
+                            "padding",
+                            "false"));
         } catch (RuntimeException e) {
-            throw BadInputException.of(file, "cannot load the tokenizer (expected a HuggingFace tokenizer.json): "
-                    + e.getMessage());
+            throw BadInputException.of(
+                    file,
+                    "cannot load the tokenizer (expected a HuggingFace tokenizer.json): "
+                            + e.getMessage());
         }
     }
 

@@ -28,13 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fine-tuning end to end on a tiny encoder and synthetic GLUE-format files whose label is
- * trivially learnable (RTE: "not_entailment" exactly when the hypothesis contains "not").
+ * Fine-tuning end to end on a tiny encoder and synthetic GLUE-format files whose label is trivially
+ * learnable (RTE: "not_entailment" exactly when the hypothesis contains "not").
  */
 class GlueFinetunerTest {
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
 
     static Path run;
     static Path glue;
@@ -50,7 +49,9 @@ class GlueFinetunerTest {
 
     static void writeTinyRun(Path dir) throws IOException {
         Path repo = Path.of(System.getProperty("amos.repo.root", "."));
-        JsonObject json = JsonParser.parseString(Files.readString(repo.resolve("models/amos-tiny.json"))).getAsJsonObject();
+        JsonObject json =
+                JsonParser.parseString(Files.readString(repo.resolve("models/amos-tiny.json")))
+                        .getAsJsonObject();
         json.addProperty("hidden_size", 32);
         json.addProperty("num_layers", 1);
         json.addProperty("ffn_size", 64);
@@ -61,9 +62,13 @@ class GlueFinetunerTest {
         Path d = dir.resolve("discriminator");
         Files.createDirectories(d);
         try (NDManager manager = NDManager.newBaseManager()) {
-            ai.djl.engine.Engine.getInstance().setRandomSeed(5); // a fixed random "pretrained" encoder
+            ai.djl.engine.Engine.getInstance()
+                    .setRandomSeed(5); // a fixed random "pretrained" encoder
             Encoder encoder = Encoder.owning(model.discriminator());
-            encoder.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 8));
+            encoder.initialize(
+                    manager,
+                    ai.djl.ndarray.types.DataType.FLOAT32,
+                    new ai.djl.ndarray.types.Shape(1, 8));
             BlockFiles.save(encoder, d.resolve("encoder.params"));
         }
         JsonObject config = new JsonObject();
@@ -73,8 +78,12 @@ class GlueFinetunerTest {
         Files.copy(repo.resolve("models/tokenizer.json"), d.resolve("tokenizer.json"));
     }
 
-    private static final String[] SUBJECTS = {"the cat", "a man", "the dog", "my friend", "the girl", "a bird"};
-    private static final String[] VERBS = {"runs fast", "is happy", "sleeps", "eats food", "sings well", "walks home"};
+    private static final String[] SUBJECTS = {
+        "the cat", "a man", "the dog", "my friend", "the girl", "a bird"
+    };
+    private static final String[] VERBS = {
+        "runs fast", "is happy", "sleeps", "eats food", "sings well", "walks home"
+    };
 
     static void writeRte(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -85,9 +94,14 @@ class GlueFinetunerTest {
     }
 
     private static String rteRows(Random rnd, int n, boolean labelled) {
-        StringBuilder b = new StringBuilder(labelled ? "index\tsentence1\tsentence2\tlabel\n" : "index\tsentence1\tsentence2\n");
+        StringBuilder b =
+                new StringBuilder(
+                        labelled
+                                ? "index\tsentence1\tsentence2\tlabel\n"
+                                : "index\tsentence1\tsentence2\n");
         for (int i = 0; i < n; i++) {
-            String s = SUBJECTS[rnd.nextInt(SUBJECTS.length)] + " " + VERBS[rnd.nextInt(VERBS.length)];
+            String s =
+                    SUBJECTS[rnd.nextInt(SUBJECTS.length)] + " " + VERBS[rnd.nextInt(VERBS.length)];
             boolean negated = i % 2 == 0;
             String h = negated ? "it is not true that " + s : s;
             b.append(i).append('\t').append(s).append(" .\t").append(h).append(" .");
@@ -107,21 +121,40 @@ class GlueFinetunerTest {
     }
 
     private static String stsbRows(Random rnd, int n) {
-        StringBuilder b = new StringBuilder("index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n");
+        StringBuilder b =
+                new StringBuilder(
+                        "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n");
         for (int i = 0; i < n; i++) {
-            String s = SUBJECTS[rnd.nextInt(SUBJECTS.length)] + " " + VERBS[rnd.nextInt(VERBS.length)];
+            String s =
+                    SUBJECTS[rnd.nextInt(SUBJECTS.length)] + " " + VERBS[rnd.nextInt(VERBS.length)];
             boolean same = i % 2 == 0;
             String t = same ? s : "nothing " + VERBS[rnd.nextInt(VERBS.length)];
-            b.append(i).append("\tmain-captions\tMSRvid\t2012test\t0001\tnone\tnone\t").append(s).append('\t').append(t)
-                    .append('\t').append(same ? "5.000" : "0.500").append('\n');
+            b.append(i)
+                    .append("\tmain-captions\tMSRvid\t2012test\t0001\tnone\tnone\t")
+                    .append(s)
+                    .append('\t')
+                    .append(t)
+                    .append('\t')
+                    .append(same ? "5.000" : "0.500")
+                    .append('\n');
         }
         return b.toString();
     }
 
     private static FinetuneConfig options(GlueTask task, Path out, int seeds, int epochs) {
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        return FinetuneConfig.builder().setPretrained(run).setTask(task).setGlueDir(glue).setOutDir(out).optLog(quiet)
-                .optSeeds(seeds).optEpochs(epochs).optLearningRate(1e-3f).optBatchSize(8).optMaxLength(32).build();
+        return FinetuneConfig.builder()
+                .setPretrained(run)
+                .setTask(task)
+                .setGlueDir(glue)
+                .setOutDir(out)
+                .optLog(quiet)
+                .optSeeds(seeds)
+                .optEpochs(epochs)
+                .optLearningRate(1e-3f)
+                .optBatchSize(8)
+                .optMaxLength(32)
+                .build();
     }
 
     @Test
@@ -131,15 +164,21 @@ class GlueFinetunerTest {
 
         assertEquals(2, r.seeds().size());
         for (GlueFinetuner.SeedResult s : r.seeds()) {
-            assertTrue(s.mainScore() >= 0.85, "seed " + s.seed() + " dev accuracy " + s.mainScore());
-            assertTrue(Files.isRegularFile(out.resolve("seed-" + s.seed()).resolve("best/classifier.params")));
+            assertTrue(
+                    s.mainScore() >= 0.85, "seed " + s.seed() + " dev accuracy " + s.mainScore());
+            assertTrue(
+                    Files.isRegularFile(
+                            out.resolve("seed-" + s.seed()).resolve("best/classifier.params")));
         }
-        JsonObject results = JsonParser.parseString(Files.readString(out.resolve("results.json"))).getAsJsonObject();
+        JsonObject results =
+                JsonParser.parseString(Files.readString(out.resolve("results.json")))
+                        .getAsJsonObject();
         assertEquals("RTE", results.get("task").getAsString());
         assertEquals(2, results.getAsJsonArray("seeds").size());
         double a = r.seeds().get(0).mainScore();
         double b = r.seeds().get(1).mainScore();
-        assertEquals((a + b) / 2, results.getAsJsonObject("median").get("accuracy").getAsDouble(), 1e-9);
+        assertEquals(
+                (a + b) / 2, results.getAsJsonObject("median").get("accuracy").getAsDouble(), 1e-9);
         List<String> lines = Files.readAllLines(out.resolve("seed-1/metrics.jsonl"));
         assertTrue(lines.stream().anyMatch(l -> l.contains("\"loss\"") && l.contains("\"lr\"")));
         // 96 rows / 8 = 12 steps per epoch, 5 epochs, evaluated every half epoch: 10 dev lines
@@ -150,7 +189,8 @@ class GlueFinetunerTest {
         float[][] first;
         try (FineTunedModel m = FineTunedModel.load(out.resolve("seed-1"))) {
             first = m.outputs(dev, 8);
-            double accuracy = FineTunedModel.score(GlueTask.RTE, GlueSplit.DEV, first, dev).mainScore();
+            double accuracy =
+                    FineTunedModel.score(GlueTask.RTE, GlueSplit.DEV, first, dev).mainScore();
             assertEquals(r.seeds().get(0).mainScore(), accuracy, 1e-9);
         }
         try (FineTunedModel m = FineTunedModel.load(out.resolve("seed-1/best"))) {
@@ -159,12 +199,20 @@ class GlueFinetunerTest {
                 assertArrayEquals(first[i], again[i], 1e-5f);
             }
             List<GlueExample> test = GlueReader.read(glue, GlueTask.RTE, GlueSplit.TEST);
-            Path file = GlueSubmissionWriter.write(tmp.resolve("submission"), GlueTask.RTE, GlueSplit.TEST, test,
-                    FineTunedModel.labels(m.outputs(test, 4)));
+            Path file =
+                    GlueSubmissionWriter.write(
+                            tmp.resolve("submission"),
+                            GlueTask.RTE,
+                            GlueSplit.TEST,
+                            test,
+                            FineTunedModel.labels(m.outputs(test, 4)));
             List<String> rows = Files.readAllLines(file);
             assertEquals("index\tprediction", rows.get(0));
             assertEquals(11, rows.size());
-            assertTrue(rows.stream().skip(1).allMatch(l -> l.matches("\\d+\t(entailment|not_entailment)")));
+            assertTrue(
+                    rows.stream()
+                            .skip(1)
+                            .allMatch(l -> l.matches("\\d+\t(entailment|not_entailment)")));
         }
         assertTrue(Files.isRegularFile(out.resolve("best/config.json")));
     }

@@ -9,9 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The splits the GLUE samples in testdata/glue lack (QQP, MNLI, QNLI train: too large for the
- * store the samples were cut from), read from small test fixtures written in their exact official
- * layout.
+ * The splits the GLUE samples in testdata/glue lack (QQP, MNLI, QNLI train: too large for the store
+ * the samples were cut from), read from small test fixtures written in their exact official layout.
  */
 class GlueFixturesTest {
 
@@ -38,8 +37,14 @@ class GlueFixturesTest {
 
         List<GlueExample> test = read(GlueTask.QQP, GlueSplit.TEST);
         assertEquals(3, test.size());
-        assertEquals(new GlueExample("1", "Which one dissolve in water quikly sugar, salt, methane and carbon di oxide?",
-                "Which fish would survive in salt water?", -1, Float.NaN), test.get(1));
+        assertEquals(
+                new GlueExample(
+                        "1",
+                        "Which one dissolve in water quikly sugar, salt, methane and carbon di oxide?",
+                        "Which fish would survive in salt water?",
+                        -1,
+                        Float.NaN),
+                test.get(1));
     }
 
     @Test
@@ -47,7 +52,9 @@ class GlueFixturesTest {
         List<GlueExample> train = read(GlueTask.MNLI, GlueSplit.TRAIN);
         assertEquals(6, train.size());
         GlueExample first = train.get(0);
-        assertEquals("Conceptually cream skimming has two basic dimensions - product and geography.", first.textA());
+        assertEquals(
+                "Conceptually cream skimming has two basic dimensions - product and geography.",
+                first.textA());
         assertEquals("Product and geography are what make cream skimming work. ", first.textB());
         assertEquals(GlueTask.MNLI.labelIndex("neutral"), first.label());
         // label1 says entailment, gold_label (the last column) says contradiction
@@ -70,7 +77,9 @@ class GlueFixturesTest {
         List<GlueExample> mismatched = read(GlueTask.MNLI, GlueSplit.TEST_MISMATCHED);
         assertEquals(2, matched.size());
         assertEquals(3, mismatched.size());
-        assertEquals(new GlueExample("2", "Please join us.", "Nobody is invited.", -1, Float.NaN), mismatched.get(2));
+        assertEquals(
+                new GlueExample("2", "Please join us.", "Nobody is invited.", -1, Float.NaN),
+                mismatched.get(2));
         assertEquals("Hierbas is a name worth looking out for.", matched.get(0).textB());
     }
 
@@ -79,7 +88,8 @@ class GlueFixturesTest {
         List<GlueExample> train = read(GlueTask.QNLI, GlueSplit.TRAIN);
         assertEquals(List.of(1, 1, 0, 0), labels(train));
         assertEquals("What is the name of the \"Nazi\" party?", train.get(3).textA());
-        assertEquals("The National Socialist German Workers' Party, known as the \"Nazi Party, was founded in 1920.",
+        assertEquals(
+                "The National Socialist German Workers' Party, known as the \"Nazi Party, was founded in 1920.",
                 train.get(3).textB());
         assertEquals("3", train.get(3).id());
     }

@@ -43,7 +43,10 @@ class GluePairEncoderTest {
         encoder.close();
     }
 
-    /** BERT uncased WordPiece for plain ASCII text: lowercase, split punctuation, greedy longest match. */
+    /**
+     * BERT uncased WordPiece for plain ASCII text: lowercase, split punctuation, greedy longest
+     * match.
+     */
     private static List<Long> wordPieceIds(String text) {
         List<Long> ids = new ArrayList<>();
         String spaced = text.toLowerCase(Locale.ROOT).replaceAll("([\\p{Punct}])", " $1 ");
@@ -79,12 +82,16 @@ class GluePairEncoderTest {
         String b = "Unaffable hedgehogs don't sleep!";
         long[] expected = concat(wordPieceIds(a), wordPieceIds(b));
         assertEquals(101, expected[0]);
-        assertTrue(LongStream.of(expected).noneMatch(id -> id == 100), "no [UNK] in the expectation");
-        assertTrue(expected.length > 16, "the pair holds word pieces: " + expected.length + " tokens");
+        assertTrue(
+                LongStream.of(expected).noneMatch(id -> id == 100), "no [UNK] in the expectation");
+        assertTrue(
+                expected.length > 16, "the pair holds word pieces: " + expected.length + " tokens");
 
         GluePairEncoder.Encoded encoded = encoder.encode(new GlueExample("0", a, b, 0, Float.NaN));
         assertArrayEquals(expected, encoded.inputIds());
-        assertArrayEquals(LongStream.generate(() -> 1).limit(expected.length).toArray(), encoded.attentionMask());
+        assertArrayEquals(
+                LongStream.generate(() -> 1).limit(expected.length).toArray(),
+                encoded.attentionMask());
         assertEquals(101, encoder.clsId());
         assertEquals(102, encoder.sepId());
     }
@@ -99,60 +106,98 @@ class GluePairEncoderTest {
     @Test
     void longestFirstLengths() {
         assertArrayEquals(new int[] {3, 3}, GluePairEncoder.longestFirst(3, 3, 10), "fits");
-        assertArrayEquals(new int[] {8, 5}, GluePairEncoder.longestFirst(20, 5, 13), "only the longer is cut");
+        assertArrayEquals(
+                new int[] {8, 5},
+                GluePairEncoder.longestFirst(20, 5, 13),
+                "only the longer is cut");
         assertArrayEquals(new int[] {5, 8}, GluePairEncoder.longestFirst(5, 20, 13));
-        assertArrayEquals(new int[] {8, 7}, GluePairEncoder.longestFirst(12, 10, 15), "both cut, longer keeps odd");
-        assertArrayEquals(new int[] {7, 8}, GluePairEncoder.longestFirst(10, 10, 15), "tie: second keeps odd");
+        assertArrayEquals(
+                new int[] {8, 7},
+                GluePairEncoder.longestFirst(12, 10, 15),
+                "both cut, longer keeps odd");
+        assertArrayEquals(
+                new int[] {7, 8},
+                GluePairEncoder.longestFirst(10, 10, 15),
+                "tie: second keeps odd");
         assertArrayEquals(new int[] {2, 3}, GluePairEncoder.longestFirst(9, 9, 5));
-        assertArrayEquals(new int[] {126, 0}, GluePairEncoder.longestFirst(600, 0, 126), "single sentence");
+        assertArrayEquals(
+                new int[] {126, 0}, GluePairEncoder.longestFirst(600, 0, 126), "single sentence");
     }
 
     @Test
     void truncationMatchesTheHfTokenizersLongestFirstOnRealPairs() throws IOException {
-        List<GlueExample> examples = new ArrayList<>(
-                GlueReader.read(GlueTestPaths.sampleGlueDir(), GlueTask.RTE, GlueSplit.DEV).subList(0, 60));
-        examples.add(new GlueExample("tie", "one two three four five six", "seven eight nine ten eleven twelve",
-                0, Float.NaN));
+        List<GlueExample> examples =
+                new ArrayList<>(
+                        GlueReader.read(GlueTestPaths.sampleGlueDir(), GlueTask.RTE, GlueSplit.DEV)
+                                .subList(0, 60));
+        examples.add(
+                new GlueExample(
+                        "tie",
+                        "one two three four five six",
+                        "seven eight nine ten eleven twelve",
+                        0,
+                        Float.NaN));
         examples.add(new GlueExample("short-first", "yes .", "word ".repeat(100), 0, Float.NaN));
-        Map<String, String> options = Map.of("addSpecialTokens", "true", "truncation", "LONGEST_FIRST",
-                "maxLength", String.valueOf(MAX_LENGTH), "padding", "false");
+        Map<String, String> options =
+                Map.of(
+                        "addSpecialTokens",
+                        "true",
+                        "truncation",
+                        "LONGEST_FIRST",
+                        "maxLength",
+                        String.valueOf(MAX_LENGTH),
+                        "padding",
+                        "false");
         int truncated = 0;
         Map<String, String> tieOptions = new HashMap<>(options);
         tieOptions.put("maxLength", "12");
         try (GluePairEncoder tieEncoder = GluePairEncoder.load(GlueTestPaths.tokenizerJson(), 12);
-                HuggingFaceTokenizer reference = HuggingFaceTokenizer.newInstance(GlueTestPaths.tokenizerJson(),
-                        options);
-                HuggingFaceTokenizer tieReference = HuggingFaceTokenizer.newInstance(GlueTestPaths.tokenizerJson(),
-                        tieOptions)) {
+                HuggingFaceTokenizer reference =
+                        HuggingFaceTokenizer.newInstance(GlueTestPaths.tokenizerJson(), options);
+                HuggingFaceTokenizer tieReference =
+                        HuggingFaceTokenizer.newInstance(
+                                GlueTestPaths.tokenizerJson(), tieOptions)) {
             for (GlueExample example : examples) {
                 long[] ids = encoder.inputIds(example);
                 assertTrue(ids.length <= MAX_LENGTH);
-                assertArrayEquals(reference.encode(example.textA(), example.textB()).getIds(), ids, example.id());
+                assertArrayEquals(
+                        reference.encode(example.textA(), example.textB()).getIds(),
+                        ids,
+                        example.id());
                 truncated += ids.length == MAX_LENGTH ? 1 : 0;
             }
             // 6 + 6 tokens into 12 - 3 = 9: first keeps 4, second 5 ("seven eight nine ten eleven")
             long[] tie = tieEncoder.inputIds(examples.get(60));
-            assertArrayEquals(concat(wordPieceIds("one two three four"), wordPieceIds("seven eight nine ten eleven")),
+            assertArrayEquals(
+                    concat(
+                            wordPieceIds("one two three four"),
+                            wordPieceIds("seven eight nine ten eleven")),
                     tie);
             GlueExample tieExample = examples.get(60);
-            assertArrayEquals(tieReference.encode(tieExample.textA(), tieExample.textB()).getIds(), tie);
+            assertArrayEquals(
+                    tieReference.encode(tieExample.textA(), tieExample.textB()).getIds(), tie);
         }
         assertTrue(truncated > 20, "most RTE pairs exceed 32 tokens: " + truncated);
         long[] shortFirst = encoder.inputIds(examples.get(61));
-        assertArrayEquals(concat(wordPieceIds("yes ."), wordPieceIds("word ".repeat(MAX_LENGTH - 5))), shortFirst,
+        assertArrayEquals(
+                concat(wordPieceIds("yes ."), wordPieceIds("word ".repeat(MAX_LENGTH - 5))),
+                shortFirst,
                 "the short first sentence is kept whole");
     }
 
     @Test
     void batchEncodingEqualsOneByOne() throws IOException {
-        List<GlueExample> pairs = GlueReader.read(GlueTestPaths.sampleGlueDir(), GlueTask.MRPC, GlueSplit.DEV)
-                .subList(0, 40);
+        List<GlueExample> pairs =
+                GlueReader.read(GlueTestPaths.sampleGlueDir(), GlueTask.MRPC, GlueSplit.DEV)
+                        .subList(0, 40);
         List<long[]> batch = encoder.inputIds(pairs);
         for (int i = 0; i < pairs.size(); i++) {
             assertArrayEquals(encoder.inputIds(pairs.get(i)), batch.get(i));
         }
-        List<GlueExample> singles = List.of(new GlueExample("0", "a b", null, 0, Float.NaN),
-                new GlueExample("1", "c", null, 1, Float.NaN));
+        List<GlueExample> singles =
+                List.of(
+                        new GlueExample("0", "a b", null, 0, Float.NaN),
+                        new GlueExample("1", "c", null, 1, Float.NaN));
         assertEquals(4, encoder.inputIds(singles).get(0).length);
         assertFalse(encoder.inputIds(singles).isEmpty());
     }
@@ -160,8 +205,11 @@ class GluePairEncoderTest {
     @Test
     void missingTokenizerOrTinyMaxLengthIsBadInput() {
         Path missing = GlueTestPaths.repoRoot().resolve("models/no-such-tokenizer.json");
-        BadInputException error = assertThrows(BadInputException.class, () -> GluePairEncoder.load(missing, 128));
+        BadInputException error =
+                assertThrows(BadInputException.class, () -> GluePairEncoder.load(missing, 128));
         assertTrue(error.getMessage().startsWith(missing + ": no such file"), error.getMessage());
-        assertThrows(BadInputException.class, () -> GluePairEncoder.load(GlueTestPaths.tokenizerJson(), 2));
+        assertThrows(
+                BadInputException.class,
+                () -> GluePairEncoder.load(GlueTestPaths.tokenizerJson(), 2));
     }
 }

@@ -27,10 +27,12 @@ class GlueTaskTest {
 
     @Test
     void unknownTaskListsTheValidNames() {
-        BadInputException error = assertThrows(BadInputException.class, () -> GlueTask.parse("SQuAD"));
+        BadInputException error =
+                assertThrows(BadInputException.class, () -> GlueTask.parse("SQuAD"));
         assertTrue(error.getMessage().contains("\"SQuAD\""), error.getMessage());
-        assertTrue(error.getMessage().contains(
-                "CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI"), error.getMessage());
+        assertTrue(
+                error.getMessage().contains("CoLA, SST-2, MRPC, STS-B, QQP, MNLI, QNLI, RTE, WNLI"),
+                error.getMessage());
     }
 
     @Test
@@ -38,13 +40,21 @@ class GlueTaskTest {
         assertEquals(List.of("contradiction", "entailment", "neutral"), GlueTask.MNLI.labels());
         assertEquals(List.of("entailment", "not_entailment"), GlueTask.RTE.labels());
         assertEquals(List.of("entailment", "not_entailment"), GlueTask.QNLI.labels());
-        for (GlueTask task : List.of(GlueTask.COLA, GlueTask.SST_2, GlueTask.MRPC, GlueTask.QQP, GlueTask.WNLI)) {
+        for (GlueTask task :
+                List.of(
+                        GlueTask.COLA,
+                        GlueTask.SST_2,
+                        GlueTask.MRPC,
+                        GlueTask.QQP,
+                        GlueTask.WNLI)) {
             assertEquals(List.of("0", "1"), task.labels(), task.officialName());
         }
         assertTrue(GlueTask.STS_B.isRegression());
         assertEquals(1, GlueTask.STS_B.outputSize());
         assertEquals(3, GlueTask.MNLI.outputSize());
-        assertEquals(Arrays.stream(GlueTask.values()).filter(GlueTask::isRegression).toList(), List.of(GlueTask.STS_B));
+        assertEquals(
+                Arrays.stream(GlueTask.values()).filter(GlueTask::isRegression).toList(),
+                List.of(GlueTask.STS_B));
         assertEquals(1, GlueTask.RTE.labelIndex("not_entailment"));
         assertEquals(-1, GlueTask.RTE.labelIndex("neutral"));
     }
@@ -55,7 +65,13 @@ class GlueTaskTest {
         assertEquals(List.of("pearson", "spearman"), GlueTask.STS_B.metrics());
         assertEquals(List.of("accuracy", "f1"), GlueTask.MRPC.metrics());
         assertEquals(List.of("accuracy", "f1"), GlueTask.QQP.metrics());
-        for (GlueTask task : List.of(GlueTask.SST_2, GlueTask.MNLI, GlueTask.QNLI, GlueTask.RTE, GlueTask.WNLI)) {
+        for (GlueTask task :
+                List.of(
+                        GlueTask.SST_2,
+                        GlueTask.MNLI,
+                        GlueTask.QNLI,
+                        GlueTask.RTE,
+                        GlueTask.WNLI)) {
             assertEquals(List.of("accuracy"), task.metrics(), task.officialName());
             assertEquals("accuracy", task.mainMetric());
         }
@@ -66,8 +82,11 @@ class GlueTaskTest {
 
     @Test
     void splitsAndFileLayouts() {
-        assertEquals(List.of(GlueSplit.DEV_MATCHED, GlueSplit.DEV_MISMATCHED), GlueTask.MNLI.devSplits());
-        assertEquals(List.of(GlueSplit.TEST_MATCHED, GlueSplit.TEST_MISMATCHED, GlueSplit.DIAGNOSTIC),
+        assertEquals(
+                List.of(GlueSplit.DEV_MATCHED, GlueSplit.DEV_MISMATCHED),
+                GlueTask.MNLI.devSplits());
+        assertEquals(
+                List.of(GlueSplit.TEST_MATCHED, GlueSplit.TEST_MISMATCHED, GlueSplit.DIAGNOSTIC),
                 GlueTask.MNLI.testSplits());
         assertEquals(List.of(GlueSplit.DEV), GlueTask.RTE.devSplits());
         assertEquals(List.of(GlueSplit.TEST), GlueTask.COLA.testSplits());
@@ -78,7 +97,9 @@ class GlueTaskTest {
         assertEquals(8, mnliDev.textAColumn());
         assertEquals(9, mnliDev.textBColumn());
         assertEquals(15, mnliDev.labelColumn());
-        assertEquals("diagnostic/diagnostic.tsv", GlueTask.MNLI.format(GlueSplit.DIAGNOSTIC).relativePath());
+        assertEquals(
+                "diagnostic/diagnostic.tsv",
+                GlueTask.MNLI.format(GlueSplit.DIAGNOSTIC).relativePath());
 
         GlueFileFormat colaTrain = GlueTask.COLA.format(GlueSplit.TRAIN);
         assertFalse(colaTrain.hasHeader());
@@ -88,7 +109,8 @@ class GlueTaskTest {
         assertTrue(GlueTask.MRPC.isPair());
         assertFalse(GlueTask.SST_2.isPair());
 
-        BadInputException error = assertThrows(BadInputException.class, () -> GlueTask.MNLI.format(GlueSplit.DEV));
+        BadInputException error =
+                assertThrows(BadInputException.class, () -> GlueTask.MNLI.format(GlueSplit.DEV));
         assertTrue(error.getMessage().contains("dev_matched, dev_mismatched"), error.getMessage());
         assertEquals(GlueSplit.DEV_MISMATCHED, GlueSplit.parse("dev-mismatched"));
         assertThrows(BadInputException.class, () -> GlueSplit.parse("validation"));

@@ -20,17 +20,19 @@ import org.junit.jupiter.api.io.TempDir;
 /** A fine-tune's {@code best/} is replaced whole or not at all (no half-written best/). */
 class FineTunedSaveTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void aFailedSaveLeavesThePreviousBestWholeAndNoStagingFolder() throws IOException {
         Path best = TinyClassifier.create(tmp.resolve("best"), GlueTask.RTE, 1);
         byte[] params = Files.readAllBytes(best.resolve(FineTunedModel.PARAMS));
         try (NDManager manager = NDManager.newBaseManager()) {
-            SequenceClassifier other = new SequenceClassifier(ClassifierConfig.of(TinyRun.config(), GlueTask.RTE, 48))
-                    .initialize(manager);
-            assertThrows(IOException.class, () -> FineTunedModel.save(other, tmp.resolve("no-such-tokenizer.json"), best));
+            SequenceClassifier other =
+                    new SequenceClassifier(ClassifierConfig.of(TinyRun.config(), GlueTask.RTE, 48))
+                            .initialize(manager);
+            assertThrows(
+                    IOException.class,
+                    () -> FineTunedModel.save(other, tmp.resolve("no-such-tokenizer.json"), best));
         }
         assertArrayEquals(params, Files.readAllBytes(best.resolve(FineTunedModel.PARAMS)));
         try (FineTunedModel model = FineTunedModel.load(best)) {

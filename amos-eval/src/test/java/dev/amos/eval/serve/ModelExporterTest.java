@@ -32,8 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelExporterTest {
 
-    @TempDir
-    static Path dir;
+    @TempDir static Path dir;
 
     static Path run;
 
@@ -45,8 +44,10 @@ class ModelExporterTest {
     @Test
     void exportedTorchScriptGivesTheRunsVectorsOnAPaddedBatch() throws Exception {
         Path out = dir.resolve("export-mean");
-        ExportedFolder folder = ModelExporter.exportTorchScript(run, out, Pooling.MEAN, false, false);
-        for (String file : List.of("amos-encoder.pt", "serving.properties", "tokenizer.json", "config.json")) {
+        ExportedFolder folder =
+                ModelExporter.exportTorchScript(run, out, Pooling.MEAN, false, false);
+        for (String file :
+                List.of("amos-encoder.pt", "serving.properties", "tokenizer.json", "config.json")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
         }
         assertEquals(64, folder.maxLength());
@@ -56,13 +57,25 @@ class ModelExporterTest {
         }
         // 1. plain DJL: NDList in, (last_hidden, pooled) out; ids padded with 0, mask 0 on padding
         float[][] pooled = new float[TinyRun.TEXTS.size()][];
-        Criteria<NDList, NDList> raw = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(out).optEngine("PyTorch").build();
+        Criteria<NDList, NDList> raw =
+                Criteria.builder()
+                        .setTypes(NDList.class, NDList.class)
+                        .optModelPath(out)
+                        .optEngine("PyTorch")
+                        .build();
         try (ZooModel<NDList, NDList> model = raw.loadModel();
                 Predictor<NDList, NDList> predictor = model.newPredictor();
                 NDManager manager = NDManager.newBaseManager();
-                HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(out.resolve("tokenizer.json"),
-                        Map.of("truncation", "true", "maxLength", "64", "padding", "longest"))) {
+                HuggingFaceTokenizer tokenizer =
+                        HuggingFaceTokenizer.newInstance(
+                                out.resolve("tokenizer.json"),
+                                Map.of(
+                                        "truncation",
+                                        "true",
+                                        "maxLength",
+                                        "64",
+                                        "padding",
+                                        "longest"))) {
             Encoding[] encodings = tokenizer.batchEncode(TinyRun.TEXTS.toArray(new String[0]));
             int seq = encodings[0].getIds().length;
             long[][] ids = new long[encodings.length][];
@@ -73,7 +86,8 @@ class ModelExporterTest {
                 assertEquals(seq, ids[i].length);
             }
             assertEquals(64, seq, "the longest text must be truncated to max_positions");
-            NDList result = predictor.predict(new NDList(manager.create(ids), manager.create(mask)));
+            NDList result =
+                    predictor.predict(new NDList(manager.create(ids), manager.create(mask)));
             assertEquals(3, result.get(0).getShape().dimension());
             float[] flat = result.get(1).toFloatArray();
             for (int i = 0; i < pooled.length; i++) {
@@ -84,13 +98,20 @@ class ModelExporterTest {
         assertTrue(rawDiff <= 1e-5f, "TorchScript pooled output vs TextEmbedder: " + rawDiff);
 
         // 2. DJL's own TextEmbeddingTranslatorFactory, configured only by serving.properties
-        Criteria<String[], float[][]> hf = Criteria.builder().setTypes(String[].class, float[][].class)
-                .optModelPath(out).optEngine("PyTorch").optTranslatorFactory(new DeferredTranslatorFactory()).build();
+        Criteria<String[], float[][]> hf =
+                Criteria.builder()
+                        .setTypes(String[].class, float[][].class)
+                        .optModelPath(out)
+                        .optEngine("PyTorch")
+                        .optTranslatorFactory(new DeferredTranslatorFactory())
+                        .build();
         try (ZooModel<String[], float[][]> model = hf.loadModel();
                 Predictor<String[], float[][]> predictor = model.newPredictor()) {
             float[][] viaDjl = predictor.predict(TinyRun.TEXTS.toArray(new String[0]));
             float diff = TinyRun.maxAbsDiff(expected, viaDjl);
-            assertTrue(diff <= 1e-5f, "DJL TextEmbeddingTranslator on the export vs TextEmbedder: " + diff);
+            assertTrue(
+                    diff <= 1e-5f,
+                    "DJL TextEmbeddingTranslator on the export vs TextEmbedder: " + diff);
         }
 
         // 3. TextEmbedder on the exported folder
@@ -104,7 +125,8 @@ class ModelExporterTest {
     @Test
     void clsNormalizedExportMatchesAndServingPropertiesNameTheTranslator() throws Exception {
         Path out = dir.resolve("export-cls");
-        ModelExporter.exportTorchScript(run.resolve("discriminator"), out, Pooling.CLS, true, false);
+        ModelExporter.exportTorchScript(
+                run.resolve("discriminator"), out, Pooling.CLS, true, false);
         Properties props = new Properties();
         try (Reader reader = Files.newBufferedReader(out.resolve("serving.properties"))) {
             props.load(reader);
@@ -118,11 +140,18 @@ class ModelExporterTest {
         try (TextEmbedder embedder = TextEmbedder.load(run, Pooling.CLS, true)) {
             expected = embedder.embed(TinyRun.TEXTS);
         }
-        Criteria<String[], float[][]> hf = Criteria.builder().setTypes(String[].class, float[][].class)
-                .optModelPath(out).optEngine("PyTorch").optTranslatorFactory(new DeferredTranslatorFactory()).build();
+        Criteria<String[], float[][]> hf =
+                Criteria.builder()
+                        .setTypes(String[].class, float[][].class)
+                        .optModelPath(out)
+                        .optEngine("PyTorch")
+                        .optTranslatorFactory(new DeferredTranslatorFactory())
+                        .build();
         try (ZooModel<String[], float[][]> model = hf.loadModel();
                 Predictor<String[], float[][]> predictor = model.newPredictor()) {
-            float diff = TinyRun.maxAbsDiff(expected, predictor.predict(TinyRun.TEXTS.toArray(new String[0])));
+            float diff =
+                    TinyRun.maxAbsDiff(
+                            expected, predictor.predict(TinyRun.TEXTS.toArray(new String[0])));
             assertTrue(diff <= 1e-5f, "cls + normalize via DJL vs TextEmbedder: " + diff);
         }
     }
@@ -131,8 +160,12 @@ class ModelExporterTest {
     void exportingSomethingThatIsNotARunIsABadInputNamingTheFolder() throws Exception {
         Path notARun = Files.createDirectories(dir.resolve("not-a-run"));
         Path out = dir.resolve("never-written");
-        BadInputException e = assertThrows(BadInputException.class,
-                () -> ModelExporter.exportTorchScript(notARun, out, Pooling.MEAN, false, false));
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () ->
+                                ModelExporter.exportTorchScript(
+                                        notARun, out, Pooling.MEAN, false, false));
         assertTrue(e.getMessage().startsWith(notARun.toString()), e.getMessage());
         assertTrue(!Files.exists(out), "no output folder for a failed export");
     }

@@ -27,10 +27,9 @@ import java.util.Map;
  *
  * <p>Same work as {@code amos embed}: one text per line, the folder's {@code tokenizer.json}
  * truncating at {@code maxLength} tokens, windows of 16 batches embedded longest first (UTF-16
- * length, ties in input order), each batch padded with id 0 to its longest text, the graph's
- * {@code sentence_embedding} output (the export's pooling), one JSON line {@code {"text",
- * "embedding"}} per text in input order. The session has the default options but for the
- * intra-op thread count.
+ * length, ties in input order), each batch padded with id 0 to its longest text, the graph's {@code
+ * sentence_embedding} output (the export's pooling), one JSON line {@code {"text", "embedding"}}
+ * per text in input order. The session has the default options but for the intra-op thread count.
  *
  * <pre>
  * java -cp ... dev.amos.eval.serve.OnnxRuntimeEmbedPeer EXPORT_DIR TEXTS OUT.jsonl BATCH THREADS MAX_LEN
@@ -44,7 +43,8 @@ public final class OnnxRuntimeEmbedPeer {
 
     public static void main(String[] args) throws IOException, OrtException {
         if (args.length != 6) {
-            System.err.println("usage: OnnxRuntimeEmbedPeer EXPORT_DIR TEXTS OUT.jsonl BATCH THREADS MAX_LEN");
+            System.err.println(
+                    "usage: OnnxRuntimeEmbedPeer EXPORT_DIR TEXTS OUT.jsonl BATCH THREADS MAX_LEN");
             System.exit(2);
         }
         Path dir = Path.of(args[0]);
@@ -56,11 +56,22 @@ public final class OnnxRuntimeEmbedPeer {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setIntraOpNumThreads(threads);
-            try (OrtSession session = env.createSession(dir.resolve("model.onnx").toString(), options);
-                    HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(dir.resolve("tokenizer.json"),
-                            Map.of("truncation", "true", "maxLength", maxLen, "padding", "false"));
+            try (OrtSession session =
+                            env.createSession(dir.resolve("model.onnx").toString(), options);
+                    HuggingFaceTokenizer tokenizer =
+                            HuggingFaceTokenizer.newInstance(
+                                    dir.resolve("tokenizer.json"),
+                                    Map.of(
+                                            "truncation",
+                                            "true",
+                                            "maxLength",
+                                            maxLen,
+                                            "padding",
+                                            "false"));
                     BufferedReader in = Files.newBufferedReader(input, StandardCharsets.UTF_8);
-                    Writer out = new BufferedWriter(Files.newBufferedWriter(output, StandardCharsets.UTF_8))) {
+                    Writer out =
+                            new BufferedWriter(
+                                    Files.newBufferedWriter(output, StandardCharsets.UTF_8))) {
                 List<String> texts = new ArrayList<>();
                 int window = batch * WINDOW_BATCHES;
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -76,8 +87,14 @@ public final class OnnxRuntimeEmbedPeer {
         }
     }
 
-    private static void writeWindow(OrtEnvironment env, OrtSession session, HuggingFaceTokenizer tokenizer,
-            List<String> texts, int batch, Writer out) throws IOException, OrtException {
+    private static void writeWindow(
+            OrtEnvironment env,
+            OrtSession session,
+            HuggingFaceTokenizer tokenizer,
+            List<String> texts,
+            int batch,
+            Writer out)
+            throws IOException, OrtException {
         Integer[] order = new Integer[texts.size()];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -99,10 +116,15 @@ public final class OnnxRuntimeEmbedPeer {
                 Arrays.fill(mask, i * longest, i * longest + ids[i].length, 1L);
             }
             long[] shape = {ids.length, longest};
-            try (OnnxTensor idTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(padded), shape);
-                    OnnxTensor maskTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
-                    OrtSession.Result result = session.run(Map.of("input_ids", idTensor, "attention_mask", maskTensor))) {
-                float[][] pooled = (float[][]) result.get("sentence_embedding").orElseThrow().getValue();
+            try (OnnxTensor idTensor =
+                            OnnxTensor.createTensor(env, LongBuffer.wrap(padded), shape);
+                    OnnxTensor maskTensor =
+                            OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
+                    OrtSession.Result result =
+                            session.run(
+                                    Map.of("input_ids", idTensor, "attention_mask", maskTensor))) {
+                float[][] pooled =
+                        (float[][]) result.get("sentence_embedding").orElseThrow().getValue();
                 for (int i = from; i < to; i++) {
                     vectors[order[i]] = pooled[i - from];
                 }

@@ -30,8 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** TextEmbedder on a tiny random run: padding invariance, pooling math, threads, the embed core. */
 class TextEmbedderTest {
 
-    @TempDir
-    static Path dir;
+    @TempDir static Path dir;
 
     static TextEmbedder mean;
     static TextEmbedder clsNormalized;
@@ -61,9 +60,12 @@ class TextEmbedderTest {
             }
             assertEquals(32, batched[0].length);
             float diff = TinyRun.maxAbsDiff(batched, alone);
-            assertTrue(diff <= 1e-5f, embedder.pooling() + ": padded batch vs alone differ by " + diff);
+            assertTrue(
+                    diff <= 1e-5f,
+                    embedder.pooling() + ": padded batch vs alone differ by " + diff);
             // texts differ, so the vectors must (a mask bug or a constant output would not)
-            float spread = TinyRun.maxAbsDiff(new float[][] {batched[0]}, new float[][] {batched[3]});
+            float spread =
+                    TinyRun.maxAbsDiff(new float[][] {batched[0]}, new float[][] {batched[3]});
             assertTrue(spread > 1e-3f, "vectors of different texts are nearly equal: " + spread);
         }
     }
@@ -82,7 +84,9 @@ class TextEmbedderTest {
         for (float x : m[0]) {
             meanNorm += x * x;
         }
-        assertTrue(Math.abs(Math.sqrt(meanNorm) - 1) > 1e-3, "mean pooling without --normalize must not be unit length");
+        assertTrue(
+                Math.abs(Math.sqrt(meanNorm) - 1) > 1e-3,
+                "mean pooling without --normalize must not be unit length");
     }
 
     @Test
@@ -104,10 +108,11 @@ class TextEmbedderTest {
             CountDownLatch start = new CountDownLatch(1);
             List<Future<float[][]>> futures = new ArrayList<>();
             for (List<String> batch : batches) {
-                Callable<float[][]> task = () -> {
-                    start.await();
-                    return mean.embed(batch);
-                };
+                Callable<float[][]> task =
+                        () -> {
+                            start.await();
+                            return mean.embed(batch);
+                        };
                 futures.add(pool.submit(task));
             }
             start.countDown();
@@ -125,9 +130,13 @@ class TextEmbedderTest {
         String input = String.join("\n", TinyRun.TEXTS) + "\n";
         StringWriter out = new StringWriter();
         List<Long> progress = new ArrayList<>();
-        long n = EmbedJob.run(mean, new BufferedReader(new StringReader(input)), out, 3, progress::add);
+        long n =
+                EmbedJob.run(
+                        mean, new BufferedReader(new StringReader(input)), out, 3, progress::add);
         assertEquals(TinyRun.TEXTS.size(), n);
-        assertEquals(List.of(7L), progress); // one window (3 x EmbedJob.WINDOW_BATCHES texts) holds all seven
+        assertEquals(
+                List.of(7L),
+                progress); // one window (3 x EmbedJob.WINDOW_BATCHES texts) holds all seven
         String[] lines = out.toString().split("\n", -1);
         assertEquals(TinyRun.TEXTS.size() + 1, lines.length);
         assertEquals("", lines[lines.length - 1]);
@@ -153,7 +162,12 @@ class TextEmbedderTest {
         }
         StringWriter out = new StringWriter();
         List<Long> progress = new ArrayList<>();
-        EmbedJob.run(mean, new BufferedReader(new StringReader(String.join("\n", texts))), out, 3, progress::add);
+        EmbedJob.run(
+                mean,
+                new BufferedReader(new StringReader(String.join("\n", texts))),
+                out,
+                3,
+                progress::add);
         assertEquals(List.of(3L * EmbedJob.WINDOW_BATCHES, (long) texts.size()), progress);
         String[] lines = out.toString().split("\n");
         assertEquals(texts.size(), lines.length);
@@ -163,29 +177,49 @@ class TextEmbedderTest {
             float[] alone = mean.embed(List.of(texts.get(i)))[0];
             JsonArray embedding = row.getAsJsonArray("embedding");
             for (int j = 0; j < alone.length; j++) {
-                assertEquals(alone[j], embedding.get(j).getAsFloat(), 1e-5f, "line " + i + ", dim " + j);
+                assertEquals(
+                        alone[j], embedding.get(j).getAsFloat(), 1e-5f, "line " + i + ", dim " + j);
             }
         }
-        assertEquals(List.of(1, 0, 3, 2), List.of(EmbedJob.lengthOrder(List.of("bb", "ccc", "a", "dd")))); // longest first, ties in input order
+        assertEquals(
+                List.of(1, 0, 3, 2),
+                List.of(
+                        EmbedJob.lengthOrder(
+                                List.of(
+                                        "bb", "ccc", "a",
+                                        "dd")))); // longest first, ties in input order
     }
 
     @Test
     void embeddingManyBatchesLeavesNoArrayBehind() {
-        List<String> texts = List.of("the cat sat on the mat .", "a dog", "another short sentence about nothing at all");
+        List<String> texts =
+                List.of(
+                        "the cat sat on the mat .",
+                        "a dog",
+                        "another short sentence about nothing at all");
         mean.embed(texts); // warm: pools and caches
-        ai.djl.ndarray.BaseNDManager models = (ai.djl.ndarray.BaseNDManager) mean.model().getNDManager();
+        ai.djl.ndarray.BaseNDManager models =
+                (ai.djl.ndarray.BaseNDManager) mean.model().getNDManager();
         int before = models.getManagedArrays().size();
         for (int i = 0; i < 50; i++) {
             mean.embed(texts);
         }
-        assertEquals(before, models.getManagedArrays().size(), "arrays left on the model's manager after 50 batches");
+        assertEquals(
+                before,
+                models.getManagedArrays().size(),
+                "arrays left on the model's manager after 50 batches");
     }
 
     @Test
     void aFolderThatIsNotARunIsABadInputNamingIt() throws Exception {
         Path notARun = Files.createDirectories(dir.resolve("empty-folder"));
-        BadInputException e = assertThrows(BadInputException.class, () -> TextEmbedder.load(notARun, Pooling.MEAN, false));
-        assertTrue(e.getMessage().contains(notARun.toString()) && e.getMessage().contains("not a pretraining run"),
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () -> TextEmbedder.load(notARun, Pooling.MEAN, false));
+        assertTrue(
+                e.getMessage().contains(notARun.toString())
+                        && e.getMessage().contains("not a pretraining run"),
                 e.getMessage());
     }
 }

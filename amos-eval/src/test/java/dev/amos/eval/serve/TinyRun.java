@@ -15,21 +15,25 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** A fake pretraining run with a tiny random encoder (vocab of models/tokenizer.json, H 32, 2 layers). */
+/**
+ * A fake pretraining run with a tiny random encoder (vocab of models/tokenizer.json, H 32, 2
+ * layers).
+ */
 final class TinyRun {
 
-    static final List<String> TEXTS = List.of(
-            "hello world",
-            "a",
-            "",
-            "the quick brown fox jumps over the lazy dog while the cat watches from the window",
-            "AMOS trains an encoder against a mixture of generators.",
-            // longer than max_positions 64: truncated to 64 tokens
-            "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-                    + "seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four twenty-five "
-                    + "twenty-six twenty-seven twenty-eight twenty-nine thirty thirty-one thirty-two thirty-three "
-                    + "and then it keeps going for a while longer so that no tokenizer could fit it in sixty-four",
-            "short one");
+    static final List<String> TEXTS =
+            List.of(
+                    "hello world",
+                    "a",
+                    "",
+                    "the quick brown fox jumps over the lazy dog while the cat watches from the window",
+                    "AMOS trains an encoder against a mixture of generators.",
+                    // longer than max_positions 64: truncated to 64 tokens
+                    "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+                            + "seventeen eighteen nineteen twenty twenty-one twenty-two twenty-three twenty-four twenty-five "
+                            + "twenty-six twenty-seven twenty-eight twenty-nine thirty thirty-one thirty-two thirty-three "
+                            + "and then it keeps going for a while longer so that no tokenizer could fit it in sixty-four",
+                    "short one");
 
     private TinyRun() {}
 
@@ -38,9 +42,23 @@ final class TinyRun {
     }
 
     static ModelConfig config() {
-        return ModelConfig.load(repoRoot().resolve("models/amos-tiny.json")).with(Map.of(
-                "hidden_size", "32", "num_layers", "2", "num_heads", "2", "ffn_size", "64",
-                "max_positions", "64", "seq_len", "32", "dropout", "0.1"));
+        return ModelConfig.load(repoRoot().resolve("models/amos-tiny.json"))
+                .with(
+                        Map.of(
+                                "hidden_size",
+                                "32",
+                                "num_layers",
+                                "2",
+                                "num_heads",
+                                "2",
+                                "ffn_size",
+                                "64",
+                                "max_positions",
+                                "64",
+                                "seq_len",
+                                "32",
+                                "dropout",
+                                "0.1"));
     }
 
     /** Writes DIR/discriminator/{encoder.params, config.json, tokenizer.json}; returns DIR. */
@@ -53,11 +71,13 @@ final class TinyRun {
             Encoder encoder = Encoder.owning(config.discriminator());
             encoder.initialize(manager, DataType.FLOAT32, new Shape(1, 8));
             // larger LayerNorm gains than the init so vectors of different texts differ clearly
-            encoder.namedTensors().forEach((name, array) -> {
-                if (name.endsWith("ln.weight") || name.endsWith("ln2.weight")) {
-                    array.muli(3f);
-                }
-            });
+            encoder.namedTensors()
+                    .forEach(
+                            (name, array) -> {
+                                if (name.endsWith("ln.weight") || name.endsWith("ln2.weight")) {
+                                    array.muli(3f);
+                                }
+                            });
             BlockFiles.save(encoder, disc.resolve("encoder.params"));
         }
         JsonObject json = new JsonObject();
@@ -75,7 +95,8 @@ final class TinyRun {
         float worst = 0;
         for (int i = 0; i < a.length; i++) {
             if (a[i].length != b[i].length) {
-                throw new AssertionError("row " + i + ": width " + a[i].length + " vs " + b[i].length);
+                throw new AssertionError(
+                        "row " + i + ": width " + a[i].length + " vs " + b[i].length);
             }
             for (int j = 0; j < a[i].length; j++) {
                 worst = Math.max(worst, Math.abs(a[i][j] - b[i][j]));

@@ -46,7 +46,8 @@ public record EncoderExportSpec(
         requirePositive("ffn", ffn);
         requirePositive("maxPositions", maxPositions);
         if (hidden % heads != 0) {
-            throw new IllegalArgumentException("hidden " + hidden + " is not a multiple of heads " + heads);
+            throw new IllegalArgumentException(
+                    "hidden " + hidden + " is not a multiple of heads " + heads);
         }
         if (!(layerNormEps > 0)) {
             throw new IllegalArgumentException("layerNormEps must be > 0, got " + layerNormEps);

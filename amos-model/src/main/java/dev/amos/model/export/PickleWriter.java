@@ -4,11 +4,10 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A minimal protocol-2 pickle writer producing exactly the opcode subset that the TorchScript
- * (C++) unpickler accepts: no memo, no frames, strings always as BINUNICODE, longs always as
- * 8-byte LONG1. See {@code docs/torchscript-format.md} §3.3 and the pickle opcode reference
- * in CPython's <a href="https://github.com/python/cpython/blob/main/Lib/pickletools.py">
- * pickletools.py</a>.
+ * A minimal protocol-2 pickle writer producing exactly the opcode subset that the TorchScript (C++)
+ * unpickler accepts: no memo, no frames, strings always as BINUNICODE, longs always as 8-byte
+ * LONG1. See {@code docs/torchscript-format.md} §3.3 and the pickle opcode reference in CPython's
+ * <a href="https://github.com/python/cpython/blob/main/Lib/pickletools.py">pickletools.py</a>.
  *
  * <p>Low-level methods append one opcode each; {@link #tensor} writes a whole {@code
  * torch._utils._rebuild_tensor_v2(...)} call. Typical use: {@link #protocol()}, the value, {@link
@@ -34,7 +33,8 @@ public final class PickleWriter {
     /** GLOBAL {@code module.name}, e.g. {@code global("collections", "OrderedDict")}. */
     public PickleWriter global(String module, String name) {
         if (module.contains("\n") || name.contains("\n")) {
-            throw new IllegalArgumentException("GLOBAL names cannot contain newlines: " + module + " " + name);
+            throw new IllegalArgumentException(
+                    "GLOBAL names cannot contain newlines: " + module + " " + name);
         }
         out.write('c');
         writeAscii(module + "\n" + name + "\n");
@@ -167,10 +167,14 @@ public final class PickleWriter {
      * {@code torch._utils._rebuild_tensor_v2(persid(("storage", torch.<Type>Storage, key, "cpu",
      * numel)), 0, size, stride, requiresGrad, OrderedDict())}.
      */
-    public PickleWriter tensor(ScriptTensor.ElementType type, String storageKey, long[] shape, boolean requiresGrad) {
+    public PickleWriter tensor(
+            ScriptTensor.ElementType type, String storageKey, long[] shape, boolean requiresGrad) {
         global("torch._utils", "_rebuild_tensor_v2");
         mark();
-        mark().string("storage").global("torch", type.storageClass()).string(storageKey).string("cpu");
+        mark().string("storage")
+                .global("torch", type.storageClass())
+                .string(storageKey)
+                .string("cpu");
         integer(ScriptTensor.elementCount(shape));
         tuple().persistentId();
         integer(0);

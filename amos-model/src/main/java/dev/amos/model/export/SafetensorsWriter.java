@@ -14,7 +14,8 @@ import java.util.Map;
  * Writes tensors as a {@code .safetensors} file (the format of Hugging Face's {@code safetensors}
  * package: an 8-byte little-endian header length, a JSON header of key -> {@code {dtype, shape,
  * data_offsets}} plus {@code __metadata__ {"format": "pt"}}, padded with spaces to a multiple of 8,
- * then the raw little-endian data in key order). Written atomically; tensors are read one at a time.
+ * then the raw little-endian data in key order). Written atomically; tensors are read one at a
+ * time.
  */
 public final class SafetensorsWriter {
 
@@ -23,13 +24,19 @@ public final class SafetensorsWriter {
     /** Writes {@code tensors} (key -> tensor, in iteration order) to {@code file}. */
     public static void write(Path file, Map<String, ScriptTensor> tensors) throws IOException {
         byte[] header = header(tensors);
-        BlockFiles.writeAtomically(file, out -> {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
-            out.write(header);
-            for (ScriptTensor t : tensors.values()) {
-                out.write(t.littleEndianBytes());
-            }
-        });
+        BlockFiles.writeAtomically(
+                file,
+                out -> {
+                    out.write(
+                            ByteBuffer.allocate(8)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .putLong(header.length)
+                                    .array());
+                    out.write(header);
+                    for (ScriptTensor t : tensors.values()) {
+                        out.write(t.littleEndianBytes());
+                    }
+                });
     }
 
     static byte[] header(Map<String, ScriptTensor> tensors) {
@@ -41,10 +48,12 @@ public final class SafetensorsWriter {
         for (Map.Entry<String, ScriptTensor> e : tensors.entrySet()) {
             ScriptTensor t = e.getValue();
             JsonObject entry = new JsonObject();
-            entry.addProperty("dtype", switch (t.type()) {
-                case FLOAT32 -> "F32";
-                case INT64 -> "I64";
-            });
+            entry.addProperty(
+                    "dtype",
+                    switch (t.type()) {
+                        case FLOAT32 -> "F32";
+                        case INT64 -> "I64";
+                    });
             JsonArray shape = new JsonArray();
             for (long d : t.shape()) {
                 shape.add(d);

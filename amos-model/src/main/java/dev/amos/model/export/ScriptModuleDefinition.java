@@ -24,7 +24,8 @@ public record ScriptModuleDefinition(
         String qualifier, String className, List<Attribute> attributes, String methods) {
 
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-    private static final Pattern QUALIFIER = Pattern.compile("__torch__(\\.[A-Za-z_][A-Za-z0-9_]*)*");
+    private static final Pattern QUALIFIER =
+            Pattern.compile("__torch__(\\.[A-Za-z_][A-Za-z0-9_]*)*");
 
     /** How an attribute is registered on the module. */
     public enum Role {
@@ -75,7 +76,9 @@ public record ScriptModuleDefinition(
             return new Attribute(name, Role.CONSTANT, value);
         }
 
-        /** The TorchScript type of the attribute: {@code Tensor}, {@code int}, {@code float}, ... */
+        /**
+         * The TorchScript type of the attribute: {@code Tensor}, {@code int}, {@code float}, ...
+         */
         public String scriptType() {
             return value instanceof ScriptTensor ? "Tensor" : scriptType(value);
         }
@@ -100,7 +103,8 @@ public record ScriptModuleDefinition(
 
     public ScriptModuleDefinition {
         if (!QUALIFIER.matcher(qualifier).matches()) {
-            throw new IllegalArgumentException("qualifier must be __torch__ or __torch__.a.b, got " + qualifier);
+            throw new IllegalArgumentException(
+                    "qualifier must be __torch__ or __torch__.a.b, got " + qualifier);
         }
         if (!IDENTIFIER.matcher(className).matches()) {
             throw new IllegalArgumentException("not a class name: " + className);
@@ -127,7 +131,11 @@ public record ScriptModuleDefinition(
         text.append("  __buffers__ = ").append(nameList(Role.BUFFER)).append('\n');
         text.append("  training : bool\n");
         for (Attribute attribute : attributes) {
-            text.append("  ").append(attribute.name()).append(" : ").append(attribute.scriptType()).append('\n');
+            text.append("  ")
+                    .append(attribute.name())
+                    .append(" : ")
+                    .append(attribute.scriptType())
+                    .append('\n');
         }
         for (String line : methods.split("\n", -1)) {
             text.append(line.isBlank() ? "" : "  " + line).append('\n');

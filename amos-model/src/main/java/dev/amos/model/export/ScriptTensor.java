@@ -45,7 +45,8 @@ public record ScriptTensor(ElementType type, long[] shape, Supplier<byte[]> byte
         shape = shape.clone();
         for (long dim : shape) {
             if (dim < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+                throw new IllegalArgumentException(
+                        "negative dimension in shape " + Arrays.toString(shape));
             }
         }
     }
@@ -66,8 +67,14 @@ public record ScriptTensor(ElementType type, long[] shape, Supplier<byte[]> byte
         long expected = elementCount() * type.bytesPerElement();
         if (data.length != expected) {
             throw new IllegalStateException(
-                    "tensor of shape " + Arrays.toString(shape) + " (" + type + ") needs " + expected
-                            + " bytes, got " + data.length);
+                    "tensor of shape "
+                            + Arrays.toString(shape)
+                            + " ("
+                            + type
+                            + ") needs "
+                            + expected
+                            + " bytes, got "
+                            + data.length);
         }
         return data;
     }
@@ -90,9 +97,11 @@ public record ScriptTensor(ElementType type, long[] shape, Supplier<byte[]> byte
      */
     public static ScriptTensor ofNDArray(NDArray array) {
         if (!array.getDataType().isFloating()) {
-            throw new IllegalArgumentException("expected a floating-point array, got " + array.getDataType());
+            throw new IllegalArgumentException(
+                    "expected a floating-point array, got " + array.getDataType());
         }
-        return new ScriptTensor(ElementType.FLOAT32, array.getShape().getShape(), () -> floatBytes(array));
+        return new ScriptTensor(
+                ElementType.FLOAT32, array.getShape().getShape(), () -> floatBytes(array));
     }
 
     static long elementCount(long[] shape) {
@@ -113,13 +122,17 @@ public record ScriptTensor(ElementType type, long[] shape, Supplier<byte[]> byte
     }
 
     private static byte[] floatBytes(float[] data) {
-        ByteBuffer buffer = ByteBuffer.allocate(Math.multiplyExact(data.length, 4)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(Math.multiplyExact(data.length, 4))
+                        .order(ByteOrder.LITTLE_ENDIAN);
         buffer.asFloatBuffer().put(data);
         return buffer.array();
     }
 
     private static byte[] longBytes(long[] data) {
-        ByteBuffer buffer = ByteBuffer.allocate(Math.multiplyExact(data.length, 8)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer =
+                ByteBuffer.allocate(Math.multiplyExact(data.length, 8))
+                        .order(ByteOrder.LITTLE_ENDIAN);
         buffer.asLongBuffer().put(data);
         return buffer.array();
     }

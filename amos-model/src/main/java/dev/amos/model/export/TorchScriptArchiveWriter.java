@@ -15,9 +15,9 @@ import java.util.Map;
  *
  * <p>Layout, all under one top-level folder, every entry STORED and its data 64-byte aligned like
  * torch does it: {@code data/0..N-1} (one storage per tensor, in attribute order), {@code
- * data.pkl}, {@code code/__torch__...py}, {@code constants.pkl} (empty tuple), {@code
- * extra/<name>} (optional, shows up in torch's {@code _extra_files}), {@code .data/version} =
- * {@code 10} (what torch 1.13 / 2.0.1 write for graphs using gelu/div; the maximum they read).
+ * data.pkl}, {@code code/__torch__...py}, {@code constants.pkl} (empty tuple), {@code extra/<name>}
+ * (optional, shows up in torch's {@code _extra_files}), {@code .data/version} = {@code 10} (what
+ * torch 1.13 / 2.0.1 write for graphs using gelu/div; the maximum they read).
  *
  * <p>The file is written to a temporary sibling and renamed over {@code file} only when complete.
  */
@@ -40,7 +40,8 @@ public final class TorchScriptArchiveWriter {
      *
      * @param extraFiles name -> content stored as {@code extra/<name>}
      */
-    public static void write(Path file, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
+    public static void write(
+            Path file, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
             throws IOException {
         TorchZip.write(file, zip -> writeEntries(zip, module, extraFiles));
     }
@@ -56,7 +57,8 @@ public final class TorchScriptArchiveWriter {
             pickle.string(attribute.name());
             if (attribute.value() instanceof ScriptTensor tensor) {
                 boolean trainable = attribute.role() == ScriptModuleDefinition.Role.PARAMETER;
-                pickle.tensor(tensor.type(), Integer.toString(storageIndex++), tensor.shape(), trainable);
+                pickle.tensor(
+                        tensor.type(), Integer.toString(storageIndex++), tensor.shape(), trainable);
             } else {
                 writeScalar(pickle, attribute.value());
             }
@@ -64,7 +66,8 @@ public final class TorchScriptArchiveWriter {
         return pickle.setItems().build().stop().toByteArray();
     }
 
-    private static void writeEntries(TorchZip zip, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
+    private static void writeEntries(
+            TorchZip zip, ScriptModuleDefinition module, Map<String, byte[]> extraFiles)
             throws IOException {
         List<ScriptModuleDefinition.Attribute> tensors = module.tensorAttributes();
         for (int i = 0; i < tensors.size(); i++) {

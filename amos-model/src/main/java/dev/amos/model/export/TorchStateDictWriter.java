@@ -15,8 +15,8 @@ import java.util.Map;
  * tensor pickle as {@link TorchScriptArchiveWriter}), {@code data/<i>} one storage per tensor,
  * {@code version} = {@code 3}, all in the container of {@link TorchZip}.
  *
- * <p>Tensors are read one at a time when the file reaches them ({@link ScriptTensor}'s lazy
- * bytes). The file is written to a temporary sibling and renamed over {@code file} when complete.
+ * <p>Tensors are read one at a time when the file reaches them ({@link ScriptTensor}'s lazy bytes).
+ * The file is written to a temporary sibling and renamed over {@code file} when complete.
  */
 public final class TorchStateDictWriter {
 
@@ -34,16 +34,22 @@ public final class TorchStateDictWriter {
     public static void write(Path file, Map<String, ScriptTensor> tensors) throws IOException {
         List<ScriptTensor> ordered = new ArrayList<>(tensors.values());
         byte[] pickle = statePickle(tensors);
-        TorchZip.write(file, zip -> {
-            zip.put("data.pkl", pickle);
-            for (int i = 0; i < ordered.size(); i++) {
-                zip.put("data/" + i, ordered.get(i).littleEndianBytes());
-            }
-            zip.put("version", (SERIALIZATION_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
-        });
+        TorchZip.write(
+                file,
+                zip -> {
+                    zip.put("data.pkl", pickle);
+                    for (int i = 0; i < ordered.size(); i++) {
+                        zip.put("data/" + i, ordered.get(i).littleEndianBytes());
+                    }
+                    zip.put(
+                            "version",
+                            (SERIALIZATION_VERSION + "\n").getBytes(StandardCharsets.US_ASCII));
+                });
     }
 
-    /** {@code data.pkl}: an OrderedDict of key -> tensor rebuilt from storage {@code data/<index>}. */
+    /**
+     * {@code data.pkl}: an OrderedDict of key -> tensor rebuilt from storage {@code data/<index>}.
+     */
     static byte[] statePickle(Map<String, ScriptTensor> tensors) {
         PickleWriter pickle = new PickleWriter().protocol().emptyOrderedDict();
         if (!tensors.isEmpty()) {
@@ -51,7 +57,8 @@ public final class TorchStateDictWriter {
             int storage = 0;
             for (Map.Entry<String, ScriptTensor> e : tensors.entrySet()) {
                 ScriptTensor t = e.getValue();
-                pickle.string(e.getKey()).tensor(t.type(), Integer.toString(storage++), t.shape(), false);
+                pickle.string(e.getKey())
+                        .tensor(t.type(), Integer.toString(storage++), t.shape(), false);
             }
             pickle.setItems();
         }

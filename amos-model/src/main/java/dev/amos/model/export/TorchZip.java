@@ -19,7 +19,8 @@ import java.util.zip.ZipOutputStream;
  * The zip container of PyTorch's serialization ({@code caffe2/serialize/inline_container.cc}),
  * shared by TorchScript archives ({@code torch.jit.save}) and state-dict files ({@code
  * torch.save}): every record under one top-level folder named after the file, STORED, its data
- * 64-byte aligned with a local extra field {@code "FB"} padded with {@code 'Z'}, as torch writes it.
+ * 64-byte aligned with a local extra field {@code "FB"} padded with {@code 'Z'}, as torch writes
+ * it.
  *
  * <p>{@link #write} writes to a temporary sibling and renames it over the file when complete.
  */
@@ -46,20 +47,31 @@ final class TorchZip implements AutoCloseable {
         this.root = root;
     }
 
-    /** Writes the archive {@code file} (replacing it atomically) with the records {@code records} puts. */
+    /**
+     * Writes the archive {@code file} (replacing it atomically) with the records {@code records}
+     * puts.
+     */
     static void write(Path file, Records records) throws IOException {
         Path absolute = file.toAbsolutePath();
         Path directory = absolute.getParent();
         Files.createDirectories(directory);
-        // not Files.createTempFile: its 0600 permissions would make the model unreadable to a server
-        Path temporary = directory.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
+        // not Files.createTempFile: its 0600 permissions would make the model unreadable to a
+        // server
+        Path temporary =
+                directory.resolve("." + absolute.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            OutputStream out =
+                    Files.newOutputStream(
+                            temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             try (TorchZip zip = new TorchZip(out, archiveRoot(absolute))) {
                 records.write(zip);
             }
             try {
-                Files.move(temporary, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        temporary,
+                        absolute,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -94,8 +106,11 @@ final class TorchZip implements AutoCloseable {
     }
 
     private byte[] alignmentPadding(String name) {
-        long dataStart = counter.count() + LOCAL_HEADER_SIZE
-                + name.getBytes(StandardCharsets.UTF_8).length + EXTRA_HEADER_SIZE;
+        long dataStart =
+                counter.count()
+                        + LOCAL_HEADER_SIZE
+                        + name.getBytes(StandardCharsets.UTF_8).length
+                        + EXTRA_HEADER_SIZE;
         int pad = (int) ((ALIGNMENT - dataStart % ALIGNMENT) % ALIGNMENT);
         byte[] extra = new byte[EXTRA_HEADER_SIZE + pad];
         extra[0] = 'F';

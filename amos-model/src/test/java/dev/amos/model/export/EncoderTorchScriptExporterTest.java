@@ -15,8 +15,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
-import dev.amos.model.RelativePositionBuckets;
 import dev.amos.model.Pooling;
+import dev.amos.model.RelativePositionBuckets;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Round trip: random weights -> archive -> DJL {@code Criteria} (engine PyTorch, no project code
- * in the loading path) -> compared with an independent NDArray implementation of the math.
+ * Round trip: random weights -> archive -> DJL {@code Criteria} (engine PyTorch, no project code in
+ * the loading path) -> compared with an independent NDArray implementation of the math.
  */
 class EncoderTorchScriptExporterTest {
 
@@ -34,16 +34,17 @@ class EncoderTorchScriptExporterTest {
     private static final int[] LENGTHS = {7, 3, 5};
     private static final int SEQ = 7;
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     /** Embedding width 16 != hidden 24, so the embedding projection is exported too. */
     private static EncoderExportSpec tinySpec(Pooling pooling, boolean normalize, int numLabels) {
         return tinySpec(16, pooling, normalize, numLabels);
     }
 
-    private static EncoderExportSpec tinySpec(int embeddingSize, Pooling pooling, boolean normalize, int numLabels) {
-        return new EncoderExportSpec(50, embeddingSize, 24, 2, 2, 48, 16, 32, 128, 1e-5, pooling, normalize, numLabels);
+    private static EncoderExportSpec tinySpec(
+            int embeddingSize, Pooling pooling, boolean normalize, int numLabels) {
+        return new EncoderExportSpec(
+                50, embeddingSize, 24, 2, 2, 48, 16, 32, 128, 1e-5, pooling, normalize, numLabels);
     }
 
     @Test
@@ -52,7 +53,8 @@ class EncoderTorchScriptExporterTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> weights = randomWeights(manager, spec, 1);
             NDList inputs = paddedBatch(manager, spec);
-            NDList expected = new ReferenceEncoder(spec, weights).forward(inputs.get(0), inputs.get(1));
+            NDList expected =
+                    new ReferenceEncoder(spec, weights).forward(inputs.get(0), inputs.get(1));
             try (ZooModel<NDList, NDList> model = exportAndLoad(spec, weights);
                     Predictor<NDList, NDList> predictor = model.newPredictor()) {
                 NDList actual = predictor.predict(inputs);
@@ -60,12 +62,17 @@ class EncoderTorchScriptExporterTest {
                 assertNormalised(actual.get(1));
 
                 // the relative bias matters, so matching the reference shows the archive applies it
-                NDList withoutBias = new ReferenceEncoder(spec, withZeroRelBias(weights)).forward(inputs.get(0), inputs.get(1));
+                NDList withoutBias =
+                        new ReferenceEncoder(spec, withZeroRelBias(weights))
+                                .forward(inputs.get(0), inputs.get(1));
                 assertTrue(maxDiff(withoutBias.get(0), actual.get(0)) > 1e-2);
 
                 // row 1 alone (no padding) gives the same values as in the padded batch
-                NDList alone = predictor.predict(new NDList(
-                        inputs.get(0).get("1:2, 0:3"), inputs.get(1).get("1:2, 0:3")));
+                NDList alone =
+                        predictor.predict(
+                                new NDList(
+                                        inputs.get(0).get("1:2, 0:3"),
+                                        inputs.get(1).get("1:2, 0:3")));
                 assertTrue(maxDiff(alone.get(0), actual.get(0).get("1:2, 0:3")) <= TOLERANCE);
                 assertTrue(maxDiff(alone.get(1), actual.get(1).get("1:2")) <= TOLERANCE);
             }
@@ -78,7 +85,8 @@ class EncoderTorchScriptExporterTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> weights = randomWeights(manager, spec, 2);
             NDList inputs = paddedBatch(manager, spec);
-            NDList expected = new ReferenceEncoder(spec, weights).forward(inputs.get(0), inputs.get(1));
+            NDList expected =
+                    new ReferenceEncoder(spec, weights).forward(inputs.get(0), inputs.get(1));
             try (ZooModel<NDList, NDList> model = exportAndLoad(spec, weights);
                     Predictor<NDList, NDList> predictor = model.newPredictor()) {
                 assertMatches(expected, predictor.predict(inputs), spec.hidden());
@@ -92,12 +100,16 @@ class EncoderTorchScriptExporterTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> weights = randomWeights(manager, spec, 3);
             NDList inputs = paddedBatch(manager, spec);
-            NDList expected = new ReferenceEncoder(spec, weights).forward(inputs.get(0), inputs.get(1));
+            NDList expected =
+                    new ReferenceEncoder(spec, weights).forward(inputs.get(0), inputs.get(1));
             try (ZooModel<NDList, NDList> model = exportAndLoad(spec, weights);
                     Predictor<NDList, NDList> predictor = model.newPredictor()) {
-                NDList actual = predictor.predict(inputs); // the logits alone, first output for DJL translators
+                NDList actual =
+                        predictor.predict(
+                                inputs); // the logits alone, first output for DJL translators
                 assertEquals(1, actual.size());
-                assertArrayEquals(new long[] {LENGTHS.length, 3}, actual.get(0).getShape().getShape());
+                assertArrayEquals(
+                        new long[] {LENGTHS.length, 3}, actual.get(0).getShape().getShape());
                 assertTrue(maxDiff(expected.get(1), actual.get(0)) <= TOLERANCE);
             }
         }
@@ -109,22 +121,35 @@ class EncoderTorchScriptExporterTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> weights = randomWeights(manager, spec, 4);
             weights.remove("layers.1.ffn.out.bias");
-            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                    () -> EncoderTorchScriptExporter.export(dir.resolve("x.pt"), spec, weights));
+            IllegalArgumentException missing =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    EncoderTorchScriptExporter.export(
+                                            dir.resolve("x.pt"), spec, weights));
             assertEquals("missing weight layers.1.ffn.out.bias [24]", missing.getMessage());
 
             weights.put("layers.1.ffn.out.bias", manager.zeros(new Shape(24)));
             weights.put("embeddings.project.weight", manager.zeros(new Shape(16, 24)));
-            IllegalArgumentException misshapen = assertThrows(IllegalArgumentException.class,
-                    () -> EncoderTorchScriptExporter.export(dir.resolve("x.pt"), spec, weights));
-            assertEquals("weight embeddings.project.weight has shape [16, 24], expected [24, 16]", misshapen.getMessage());
+            IllegalArgumentException misshapen =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    EncoderTorchScriptExporter.export(
+                                            dir.resolve("x.pt"), spec, weights));
+            assertEquals(
+                    "weight embeddings.project.weight has shape [16, 24], expected [24, 16]",
+                    misshapen.getMessage());
         }
-        assertThrows(IllegalArgumentException.class,
-                () -> new EncoderExportSpec(50, 16, 25, 2, 2, 48, 16, 32, 128, 1e-5, Pooling.CLS, false, 0));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        new EncoderExportSpec(
+                                50, 16, 25, 2, 2, 48, 16, 32, 128, 1e-5, Pooling.CLS, false, 0));
     }
 
-    private ZooModel<NDList, NDList> exportAndLoad(EncoderExportSpec spec, Map<String, NDArray> weights)
-            throws Exception {
+    private ZooModel<NDList, NDList> exportAndLoad(
+            EncoderExportSpec spec, Map<String, NDArray> weights) throws Exception {
         Path file = dir.resolve("encoder.pt");
         EncoderTorchScriptExporter.export(file, spec, weights);
         return Criteria.builder()
@@ -137,13 +162,18 @@ class EncoderTorchScriptExporterTest {
 
     private static void assertMatches(NDList expected, NDList actual, long secondWidth) {
         assertEquals(2, actual.size());
-        assertArrayEquals(new long[] {LENGTHS.length, SEQ, expected.get(0).getShape().get(2)},
+        assertArrayEquals(
+                new long[] {LENGTHS.length, SEQ, expected.get(0).getShape().get(2)},
                 actual.get(0).getShape().getShape());
-        assertArrayEquals(new long[] {LENGTHS.length, secondWidth}, actual.get(1).getShape().getShape());
+        assertArrayEquals(
+                new long[] {LENGTHS.length, secondWidth}, actual.get(1).getShape().getShape());
         for (int row = 0; row < LENGTHS.length; row++) {
             String realTokens = row + ", 0:" + LENGTHS[row];
-            double hiddenDiff = maxDiff(expected.get(0).get(realTokens), actual.get(0).get(realTokens));
-            assertTrue(hiddenDiff <= TOLERANCE, "hidden states of row " + row + " differ by " + hiddenDiff);
+            double hiddenDiff =
+                    maxDiff(expected.get(0).get(realTokens), actual.get(0).get(realTokens));
+            assertTrue(
+                    hiddenDiff <= TOLERANCE,
+                    "hidden states of row " + row + " differ by " + hiddenDiff);
         }
         double secondDiff = maxDiff(expected.get(1), actual.get(1));
         assertTrue(secondDiff <= TOLERANCE, "second output differs by " + secondDiff);
@@ -175,19 +205,30 @@ class EncoderTorchScriptExporterTest {
         return new NDList(manager.create(ids, shape), manager.create(mask, shape));
     }
 
-    private static Map<String, NDArray> randomWeights(NDManager manager, EncoderExportSpec spec, long seed) {
+    private static Map<String, NDArray> randomWeights(
+            NDManager manager, EncoderExportSpec spec, long seed) {
         Random random = new Random(seed);
         Map<String, NDArray> weights = new HashMap<>();
-        EncoderTorchScriptExporter.expectedShapes(spec).forEach((name, shape) -> {
-            boolean lnGain = name.endsWith("ln.weight") || name.endsWith("ln1.weight") || name.endsWith("ln2.weight");
-            double mean = lnGain ? 1.0 : 0.0;
-            double std = name.endsWith("bias") ? 0.1 : lnGain ? 0.1 : name.equals("rel_bias.table") ? 1.0 : 0.3;
-            float[] data = new float[Math.toIntExact(new Shape(shape).size())];
-            for (int i = 0; i < data.length; i++) {
-                data[i] = (float) (mean + std * random.nextGaussian());
-            }
-            weights.put(name, manager.create(data, new Shape(shape)));
-        });
+        EncoderTorchScriptExporter.expectedShapes(spec)
+                .forEach(
+                        (name, shape) -> {
+                            boolean lnGain =
+                                    name.endsWith("ln.weight")
+                                            || name.endsWith("ln1.weight")
+                                            || name.endsWith("ln2.weight");
+                            double mean = lnGain ? 1.0 : 0.0;
+                            double std =
+                                    name.endsWith("bias")
+                                            ? 0.1
+                                            : lnGain
+                                                    ? 0.1
+                                                    : name.equals("rel_bias.table") ? 1.0 : 0.3;
+                            float[] data = new float[Math.toIntExact(new Shape(shape).size())];
+                            for (int i = 0; i < data.length; i++) {
+                                data[i] = (float) (mean + std * random.nextGaussian());
+                            }
+                            weights.put(name, manager.create(data, new Shape(shape)));
+                        });
         return weights;
     }
 
@@ -211,14 +252,19 @@ class EncoderTorchScriptExporterTest {
         NDList forward(NDArray ids, NDArray mask) {
             int batch = Math.toIntExact(ids.getShape().get(0));
             int seq = Math.toIntExact(ids.getShape().get(1));
-            NDArray x = lookupRows(w.get("embeddings.word"), ids.toLongArray(), batch, seq)
-                    .add(w.get("embeddings.position").get(new NDIndex("0:" + seq)));
+            NDArray x =
+                    lookupRows(w.get("embeddings.word"), ids.toLongArray(), batch, seq)
+                            .add(w.get("embeddings.position").get(new NDIndex("0:" + seq)));
             x = layerNorm(x, "embeddings.ln");
             if (spec.projectsEmbeddings()) {
                 x = linear(x, "embeddings.project");
             }
-            NDArray maskBias = mask.toType(DataType.FLOAT32, false)
-                    .reshape(batch, 1, 1, seq).neg().add(1).mul(-10000f);
+            NDArray maskBias =
+                    mask.toType(DataType.FLOAT32, false)
+                            .reshape(batch, 1, 1, seq)
+                            .neg()
+                            .add(1)
+                            .mul(-10000f);
             NDArray attentionBias = relativeBias(seq).add(maskBias);
             for (int layer = 0; layer < spec.layers(); layer++) {
                 x = layer(x, attentionBias, "layers." + layer + ".");
@@ -247,11 +293,15 @@ class EncoderTorchScriptExporterTest {
             NDArray qkv = linear(x, prefix + "attn.qkv");
             NDArray[] heads = new NDArray[3];
             for (int i = 0; i < 3; i++) {
-                heads[i] = qkv.get(new NDIndex(":, :, " + i * h + ":" + (i + 1) * h))
-                        .reshape(batch, seq, spec.heads(), d)
-                        .transpose(0, 2, 1, 3);
+                heads[i] =
+                        qkv.get(new NDIndex(":, :, " + i * h + ":" + (i + 1) * h))
+                                .reshape(batch, seq, spec.heads(), d)
+                                .transpose(0, 2, 1, 3);
             }
-            NDArray scores = heads[0].matMul(heads[1].transpose(0, 1, 3, 2)).div((float) Math.sqrt(d)).add(attentionBias);
+            NDArray scores =
+                    heads[0].matMul(heads[1].transpose(0, 1, 3, 2))
+                            .div((float) Math.sqrt(d))
+                            .add(attentionBias);
             NDArray exp = scores.sub(scores.max(new int[] {-1}, true)).exp();
             NDArray probs = exp.div(exp.sum(new int[] {-1}, true));
             NDArray context = probs.matMul(heads[2]).transpose(0, 2, 1, 3).reshape(batch, seq, h);
@@ -269,9 +319,14 @@ class EncoderTorchScriptExporterTest {
             for (int head = 0; head < heads; head++) {
                 for (int q = 0; q < seq; q++) {
                     for (int k = 0; k < seq; k++) {
-                        long bucket = RelativePositionBuckets.bucket(
-                                k - q, spec.maxPositions(), spec.relBuckets(), spec.maxRelPos());
-                        bias[(head * seq + q) * seq + k] = values[Math.toIntExact(bucket) * heads + head];
+                        long bucket =
+                                RelativePositionBuckets.bucket(
+                                        k - q,
+                                        spec.maxPositions(),
+                                        spec.relBuckets(),
+                                        spec.maxRelPos());
+                        bias[(head * seq + q) * seq + k] =
+                                values[Math.toIntExact(bucket) * heads + head];
                     }
                 }
             }

@@ -21,29 +21,34 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * Writes {@code docs/results.md} and its charts from the output folder of {@code
- * scripts/replicate.sh}: the GLUE table in the layout of the AMOS paper (Meng et al., ICLR 2022,
- * <a href="https://arxiv.org/abs/2204.06644">arXiv:2204.06644</a>, Table 1), the seed spread next to
+ * scripts/replicate.sh}: the GLUE table in the layout of the AMOS paper (Meng et al., ICLR 2022, <a
+ * href="https://arxiv.org/abs/2204.06644">arXiv:2204.06644</a>, Table 1), the seed spread next to
  * each difference from AMOS, pretraining wall time and tokens seen, and PNG curves of the mixture
  * weights, RTD accuracy, replaced fraction and validation losses.
  *
  * <p>Input folder: {@code replication.properties} (settings, commit, machine, written by the
- * script), {@code pretrain/<variant>/} (runs of {@code amos train}), {@code glue/<variant>/<task>/results.json}
- * and optionally {@code timings.tsv} ({@code phase variant task seconds} per line).
+ * script), {@code pretrain/<variant>/} (runs of {@code amos train}), {@code
+ * glue/<variant>/<task>/results.json} and optionally {@code timings.tsv} ({@code phase variant task
+ * seconds} per line).
  *
  * <p>The hand-written sections {@value #HOW_TO_RUN} and {@value #READING} of an existing output
  * file are kept; every other section is regenerated.
  *
- * <p>Usage: {@code java -cp amos-cli.jar dev.amos.tools.results.ReplicationReport OUT_DIR DOC.md IMG_DIR}
+ * <p>Usage: {@code java -cp amos-cli.jar dev.amos.tools.results.ReplicationReport OUT_DIR DOC.md
+ * IMG_DIR}
  */
 public final class ReplicationReport {
 
     /** Heading of the kept section on how to run the replication. */
     public static final String HOW_TO_RUN = "## How to run";
+
     /** Heading of the kept section the lead writes: the honest reading of the numbers. */
     public static final String READING = "## What these numbers can and cannot show";
+
     /** The placeholder the reading section holds until someone writes it. */
-    public static final String READING_PLACEHOLDER = "> **PLACEHOLDER (to be written by the lead after the run):**"
-            + " three lines on the outcome, then what these numbers can and cannot show at this scale.";
+    public static final String READING_PLACEHOLDER =
+            "> **PLACEHOLDER (to be written by the lead after the run):**"
+                    + " three lines on the outcome, then what these numbers can and cannot show at this scale.";
 
     private final Path runDir;
     private final Properties settings;
@@ -51,7 +56,11 @@ public final class ReplicationReport {
     private final List<GlueTask> tasks;
     private final Timings timings;
 
-    private ReplicationReport(Path runDir, Properties settings, List<VariantResults> variants, List<GlueTask> tasks,
+    private ReplicationReport(
+            Path runDir,
+            Properties settings,
+            List<VariantResults> variants,
+            List<GlueTask> tasks,
             Timings timings) {
         this.runDir = runDir;
         this.settings = settings;
@@ -89,7 +98,8 @@ public final class ReplicationReport {
     static ReplicationReport read(Path runDir) throws IOException {
         Path propsFile = runDir.resolve("replication.properties");
         if (!Files.isRegularFile(propsFile)) {
-            throw BadInputException.of(propsFile, "not found (expected the settings written by scripts/replicate.sh)");
+            throw BadInputException.of(
+                    propsFile, "not found (expected the settings written by scripts/replicate.sh)");
         }
         Properties settings = new Properties();
         try (Reader r = Files.newBufferedReader(propsFile, StandardCharsets.UTF_8)) {
@@ -105,13 +115,20 @@ public final class ReplicationReport {
         for (String v : settings.getProperty("variants", "").split(",")) {
             Path pretrain = runDir.resolve("pretrain").resolve(v.trim());
             if (!v.isBlank() && Files.isRegularFile(pretrain.resolve("metrics.jsonl"))) {
-                variants.add(VariantResults.read(v.trim(), pretrain, runDir.resolve("glue").resolve(v.trim()), tasks));
+                variants.add(
+                        VariantResults.read(
+                                v.trim(),
+                                pretrain,
+                                runDir.resolve("glue").resolve(v.trim()),
+                                tasks));
             }
         }
         if (variants.isEmpty()) {
-            throw BadInputException.of(runDir, "no pretraining run with a metrics.jsonl under pretrain/");
+            throw BadInputException.of(
+                    runDir, "no pretraining run with a metrics.jsonl under pretrain/");
         }
-        return new ReplicationReport(runDir, settings, variants, tasks, Timings.read(runDir.resolve("timings.tsv")));
+        return new ReplicationReport(
+                runDir, settings, variants, tasks, Timings.read(runDir.resolve("timings.tsv")));
     }
 
     // ---------------------------------------------------------------- charts
@@ -123,36 +140,78 @@ public final class ReplicationReport {
             MetricsLog log = v.metrics();
             int layers = log.width(MetricsLog.Row::mixtureWeights);
             if (layers > 1) {
-                LineChart chart = new LineChart("Mixture weights of the MLM layers: " + v.label(), "step", "mean weight")
-                        .smoothing(smoothing(log));
+                LineChart chart =
+                        new LineChart(
+                                        "Mixture weights of the MLM layers: " + v.label(),
+                                        "step",
+                                        "mean weight")
+                                .smoothing(smoothing(log));
                 for (int k = 0; k < layers; k++) {
                     int layer = k;
-                    chart.add(layerName(k, layers), log.steps(), log.column(r -> at(r.mixtureWeights(), layer)));
+                    chart.add(
+                            layerName(k, layers),
+                            log.steps(),
+                            log.column(r -> at(r.mixtureWeights(), layer)));
                 }
                 names.add(save(chart, imgDir, "mixture-weights-" + v.name() + ".png"));
             }
         }
-        names.add(compare(imgDir, "rtd-accuracy.png", "Discriminator RTD accuracy (train batches)", "accuracy",
-                MetricsLog.Row::rtdAccuracy, true));
-        names.add(compare(imgDir, "replaced-fraction.png", "Replaced fraction of masked tokens (train batches)",
-                "fraction", MetricsLog.Row::replacedFraction, true));
-        names.add(compare(imgDir, "valid-rtd-loss.png", "Validation RTD loss (held-out text)", "loss",
-                MetricsLog.Row::validRtdLoss, false));
-        names.add(compare(imgDir, "valid-mlm-loss.png", "Validation MLM loss of the generator (held-out text)",
-                "loss", r -> last(r.validMlmLoss()), false));
+        names.add(
+                compare(
+                        imgDir,
+                        "rtd-accuracy.png",
+                        "Discriminator RTD accuracy (train batches)",
+                        "accuracy",
+                        MetricsLog.Row::rtdAccuracy,
+                        true));
+        names.add(
+                compare(
+                        imgDir,
+                        "replaced-fraction.png",
+                        "Replaced fraction of masked tokens (train batches)",
+                        "fraction",
+                        MetricsLog.Row::replacedFraction,
+                        true));
+        names.add(
+                compare(
+                        imgDir,
+                        "valid-rtd-loss.png",
+                        "Validation RTD loss (held-out text)",
+                        "loss",
+                        MetricsLog.Row::validRtdLoss,
+                        false));
+        names.add(
+                compare(
+                        imgDir,
+                        "valid-mlm-loss.png",
+                        "Validation MLM loss of the generator (held-out text)",
+                        "loss",
+                        r -> last(r.validMlmLoss()),
+                        false));
         names.removeIf(n -> n == null);
         return names;
     }
 
-    private String compare(Path imgDir, String file, String title, String yLabel, ToDoubleFunction<MetricsLog.Row> metric,
-            boolean smooth) throws IOException {
+    private String compare(
+            Path imgDir,
+            String file,
+            String title,
+            String yLabel,
+            ToDoubleFunction<MetricsLog.Row> metric,
+            boolean smooth)
+            throws IOException {
         LineChart chart = new LineChart(title, "step", yLabel);
         int window = 1;
         for (VariantResults v : variants) {
             MetricsLog log = v.metrics();
-            List<MetricsLog.Row> rows = log.rows().stream().filter(r -> Double.isFinite(metric.applyAsDouble(r))).toList();
+            List<MetricsLog.Row> rows =
+                    log.rows().stream()
+                            .filter(r -> Double.isFinite(metric.applyAsDouble(r)))
+                            .toList();
             if (!rows.isEmpty()) {
-                chart.add(v.label(), rows.stream().mapToDouble(MetricsLog.Row::step).toArray(),
+                chart.add(
+                        v.label(),
+                        rows.stream().mapToDouble(MetricsLog.Row::step).toArray(),
                         rows.stream().mapToDouble(metric).toArray());
                 window = Math.max(window, smooth ? smoothing(log) : 1);
             }
@@ -182,7 +241,9 @@ public final class ReplicationReport {
 
     private String layerName(int k, int layers) {
         String[] mlmLayers = settings.getProperty("mlm_layers", "").split(",");
-        return mlmLayers.length == layers ? "layer " + mlmLayers[k].trim() : "MLM layer #" + (k + 1);
+        return mlmLayers.length == layers
+                ? "layer " + mlmLayers[k].trim()
+                : "MLM layer #" + (k + 1);
     }
 
     // ---------------------------------------------------------------- markdown
@@ -190,8 +251,10 @@ public final class ReplicationReport {
     String markdown(String imgLink, List<String> charts, String existing) {
         StringBuilder md = new StringBuilder();
         md.append("# Results: the AMOS comparison at small scale\n\n");
-        md.append("Generated by `scripts/replicate.sh` (writer: `dev.amos.tools.results.ReplicationReport`); only the")
-                .append(" sections \"How to run\" and \"What these numbers can and cannot show\" are hand-written and")
+        md.append(
+                        "Generated by `scripts/replicate.sh` (writer: `dev.amos.tools.results.ReplicationReport`); only the")
+                .append(
+                        " sections \"How to run\" and \"What these numbers can and cannot show\" are hand-written and")
                 .append(" are kept when the file is regenerated.\n\n");
         md.append(keptSection(existing, READING, READING + "\n\n" + READING_PLACEHOLDER + "\n"));
         md.append(setup());
@@ -199,18 +262,26 @@ public final class ReplicationReport {
         md.append(spread());
         md.append(pretraining());
         md.append(curves(imgLink, charts));
-        md.append(keptSection(existing, HOW_TO_RUN, HOW_TO_RUN + "\n\nSee the header of `scripts/replicate.sh`.\n"));
+        md.append(
+                keptSection(
+                        existing,
+                        HOW_TO_RUN,
+                        HOW_TO_RUN + "\n\nSee the header of `scripts/replicate.sh`.\n"));
         return md.toString();
     }
 
-    /** The section under {@code heading} in {@code existing} (up to the next "## "), else {@code fallback}. */
+    /**
+     * The section under {@code heading} in {@code existing} (up to the next "## "), else {@code
+     * fallback}.
+     */
     static String keptSection(String existing, String heading, String fallback) {
         int start = existing.indexOf(heading + "\n");
         if (start < 0) {
             return fallback.endsWith("\n\n") ? fallback : fallback + "\n";
         }
         int end = existing.indexOf("\n## ", start + heading.length());
-        String section = existing.substring(start, end < 0 ? existing.length() : end + 1).stripTrailing();
+        String section =
+                existing.substring(start, end < 0 ? existing.length() : end + 1).stripTrailing();
         return section + "\n\n";
     }
 
@@ -218,22 +289,72 @@ public final class ReplicationReport {
         StringBuilder md = new StringBuilder("## Setup of this run\n\n");
         md.append("| | |\n|---|---|\n");
         row(md, "Commit", "`" + settings.getProperty("commit", "?") + "`" + dirty());
-        row(md, "Machine", settings.getProperty("cpu_model", "?") + ", " + settings.getProperty("nproc", "?")
-                + " cores, " + settings.getProperty("device", "cpu"));
-        row(md, "Date", settings.getProperty("started", "?") + " to " + settings.getProperty("finished", "?"));
-        row(md, "Pretraining", "`" + settings.getProperty("config", "?") + "`, " + settings.getProperty("steps", "?")
-                + " steps x batch " + settings.getProperty("batch", "?") + " x seq " + settings.getProperty("seq", "?")
-                + ", lr " + settings.getProperty("lr", "?") + ", warmup " + settings.getProperty("warmup", "?")
-                + ", seed " + settings.getProperty("seed", "?") + " (the same for every variant)");
+        row(
+                md,
+                "Machine",
+                settings.getProperty("cpu_model", "?")
+                        + ", "
+                        + settings.getProperty("nproc", "?")
+                        + " cores, "
+                        + settings.getProperty("device", "cpu"));
+        row(
+                md,
+                "Date",
+                settings.getProperty("started", "?")
+                        + " to "
+                        + settings.getProperty("finished", "?"));
+        row(
+                md,
+                "Pretraining",
+                "`"
+                        + settings.getProperty("config", "?")
+                        + "`, "
+                        + settings.getProperty("steps", "?")
+                        + " steps x batch "
+                        + settings.getProperty("batch", "?")
+                        + " x seq "
+                        + settings.getProperty("seq", "?")
+                        + ", lr "
+                        + settings.getProperty("lr", "?")
+                        + ", warmup "
+                        + settings.getProperty("warmup", "?")
+                        + ", seed "
+                        + settings.getProperty("seed", "?")
+                        + " (the same for every variant)");
         String valid = settings.getProperty("valid_corpus", "?");
-        row(md, "Corpus", "`" + settings.getProperty("corpus", "?") + "`, " + (valid.equals("none") ? "no validation"
-                : "validation `" + valid + "` every " + settings.getProperty("valid_every", "?") + " steps"));
+        row(
+                md,
+                "Corpus",
+                "`"
+                        + settings.getProperty("corpus", "?")
+                        + "`, "
+                        + (valid.equals("none")
+                                ? "no validation"
+                                : "validation `"
+                                        + valid
+                                        + "` every "
+                                        + settings.getProperty("valid_every", "?")
+                                        + " steps"));
         String taskEpochs = settings.getProperty("task_epochs", "");
-        row(md, "Fine-tuning", settings.getProperty("seeds", "?") + " seeds (median), " + settings.getProperty("epochs", "?")
-                + " epoch(s)" + (taskEpochs.isEmpty() ? "" : " (" + taskEpochs.replace("=", ": ").replace(",", ", ") + ")")
-                + ", lr " + settings.getProperty("ft_lr", "?") + ", batch " + settings.getProperty("ft_batch", "?")
-                + ", max-len " + settings.getProperty("max_len", "?") + ", training examples per task: "
-                + trainLimit() + ", full dev sets");
+        row(
+                md,
+                "Fine-tuning",
+                settings.getProperty("seeds", "?")
+                        + " seeds (median), "
+                        + settings.getProperty("epochs", "?")
+                        + " epoch(s)"
+                        + (taskEpochs.isEmpty()
+                                ? ""
+                                : " (" + taskEpochs.replace("=", ": ").replace(",", ", ") + ")")
+                        + ", lr "
+                        + settings.getProperty("ft_lr", "?")
+                        + ", batch "
+                        + settings.getProperty("ft_batch", "?")
+                        + ", max-len "
+                        + settings.getProperty("max_len", "?")
+                        + ", training examples per task: "
+                        + trainLimit()
+                        + ", full dev sets");
         row(md, "Command", "`" + settings.getProperty("command", "scripts/replicate.sh") + "`");
         row(md, "Total wall time", hours(timings.total()));
         return md.append('\n').toString();
@@ -255,22 +376,36 @@ public final class ReplicationReport {
             v.tasks().values().forEach(t -> scores.addAll(t.median()));
             table.addRow(v.label(), scores);
         }
-        return "## GLUE dev (median of " + settings.getProperty("seeds", "?") + " seeds)\n\n" + table.toMarkdown() + "\n";
+        return "## GLUE dev (median of "
+                + settings.getProperty("seeds", "?")
+                + " seeds)\n\n"
+                + table.toMarkdown()
+                + "\n";
     }
 
     private String spread() {
         StringBuilder md = new StringBuilder("## Seed spread and differences from AMOS\n\n");
-        md.append("Each cell: median [min, max] over the fine-tuning seeds (x100); under it the difference of the")
-                .append(" medians from the AMOS row. A difference is marked * only when the two [min, max] ranges do not")
+        md.append(
+                        "Each cell: median [min, max] over the fine-tuning seeds (x100); under it the difference of the")
+                .append(
+                        " medians from the AMOS row. A difference is marked * only when the two [min, max] ranges do not")
                 .append(" overlap; unmarked differences are within seed noise.\n\n");
-        md.append("| Variant | ").append(String.join(" | ", tasks.stream().map(GlueTask::officialName).toList())).append(" |\n");
+        md.append("| Variant | ")
+                .append(String.join(" | ", tasks.stream().map(GlueTask::officialName).toList()))
+                .append(" |\n");
         md.append("|---|").append("---:|".repeat(tasks.size())).append('\n');
-        VariantResults reference = variants.stream().filter(v -> v.name().equals("amos")).findFirst().orElse(null);
+        VariantResults reference =
+                variants.stream().filter(v -> v.name().equals("amos")).findFirst().orElse(null);
         for (VariantResults v : variants) {
             md.append("| ").append(v.label());
             for (GlueTask task : tasks) {
-                md.append(" | ").append(cell(v.tasks().get(task), v == reference || reference == null
-                        ? null : reference.tasks().get(task)));
+                md.append(" | ")
+                        .append(
+                                cell(
+                                        v.tasks().get(task),
+                                        v == reference || reference == null
+                                                ? null
+                                                : reference.tasks().get(task)));
             }
             md.append(" |\n");
         }
@@ -292,25 +427,39 @@ public final class ReplicationReport {
 
     private String pretraining() {
         StringBuilder md = new StringBuilder("## Pretraining cost and end state\n\n");
-        md.append("Wall time: the training loop (`elapsed_seconds`) and the whole `amos train` process (JVM start,")
-                .append(" validation, saving). End-state columns are the mean over the last 10% of logged steps")
+        md.append(
+                        "Wall time: the training loop (`elapsed_seconds`) and the whole `amos train` process (JVM start,")
+                .append(
+                        " validation, saving). End-state columns are the mean over the last 10% of logged steps")
                 .append(" (train batches); validation losses are the last validation.\n\n");
-        md.append("| Variant | Steps | Tokens seen | Train loop | Process | Tokens/s | RTD acc. | Replaced frac."
-                + " | Valid MLM | Valid RTD | Final mixture weights |\n");
+        md.append(
+                "| Variant | Steps | Tokens seen | Train loop | Process | Tokens/s | RTD acc. | Replaced frac."
+                        + " | Valid MLM | Valid RTD | Final mixture weights |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (VariantResults v : variants) {
             MetricsLog log = v.metrics();
-            md.append("| ").append(v.label())
-                    .append(" | ").append(v.steps())
-                    .append(" | ").append(String.format(Locale.ROOT, "%,d", v.tokensSeen()))
-                    .append(" | ").append(minutes(v.trainSeconds()))
-                    .append(" | ").append(minutes(timings.get("pretrain", v.name())))
-                    .append(" | ").append(num(tail(log, MetricsLog.Row::tokensPerSecond), "%.0f"))
-                    .append(" | ").append(num(tail(log, MetricsLog.Row::rtdAccuracy), "%.3f"))
-                    .append(" | ").append(num(tail(log, MetricsLog.Row::replacedFraction), "%.3f"))
-                    .append(" | ").append(num(lastFinite(log, r -> last(r.validMlmLoss())), "%.3f"))
-                    .append(" | ").append(num(lastFinite(log, MetricsLog.Row::validRtdLoss), "%.3f"))
-                    .append(" | ").append(weights(log, MetricsLog.Row::mixtureWeights))
+            md.append("| ")
+                    .append(v.label())
+                    .append(" | ")
+                    .append(v.steps())
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%,d", v.tokensSeen()))
+                    .append(" | ")
+                    .append(minutes(v.trainSeconds()))
+                    .append(" | ")
+                    .append(minutes(timings.get("pretrain", v.name())))
+                    .append(" | ")
+                    .append(num(tail(log, MetricsLog.Row::tokensPerSecond), "%.0f"))
+                    .append(" | ")
+                    .append(num(tail(log, MetricsLog.Row::rtdAccuracy), "%.3f"))
+                    .append(" | ")
+                    .append(num(tail(log, MetricsLog.Row::replacedFraction), "%.3f"))
+                    .append(" | ")
+                    .append(num(lastFinite(log, r -> last(r.validMlmLoss())), "%.3f"))
+                    .append(" | ")
+                    .append(num(lastFinite(log, MetricsLog.Row::validRtdLoss), "%.3f"))
+                    .append(" | ")
+                    .append(weights(log, MetricsLog.Row::mixtureWeights))
                     .append(" |\n");
         }
         md.append("\nFine-tuning wall time per variant (all tasks and seeds): ");
@@ -323,11 +472,19 @@ public final class ReplicationReport {
 
     private String curves(String imgLink, List<String> charts) {
         StringBuilder md = new StringBuilder("## Curves\n\n");
-        md.append("Mixture weights: the mean softmax weight AMOS's discriminator-adversarial mixture gives each MLM")
-                .append(" layer of the generator (the paper's curriculum claim: the deepest layer's weight grows).")
+        md.append(
+                        "Mixture weights: the mean softmax weight AMOS's discriminator-adversarial mixture gives each MLM")
+                .append(
+                        " layer of the generator (the paper's curriculum claim: the deepest layer's weight grows).")
                 .append(" Noisy series are drawn faint with a moving average over them.\n\n");
         for (String chart : charts) {
-            md.append("![").append(chart.replace(".png", "")).append("](").append(imgLink).append('/').append(chart).append(")\n\n");
+            md.append("![")
+                    .append(chart.replace(".png", ""))
+                    .append("](")
+                    .append(imgLink)
+                    .append('/')
+                    .append(chart)
+                    .append(")\n\n");
         }
         return md.toString();
     }
@@ -335,8 +492,11 @@ public final class ReplicationReport {
     private static double tail(MetricsLog log, ToDoubleFunction<MetricsLog.Row> metric) {
         List<MetricsLog.Row> rows = log.rows();
         int from = rows.size() - Math.max(1, rows.size() / 10);
-        return rows.subList(Math.max(0, from), rows.size()).stream().mapToDouble(metric)
-                .filter(Double::isFinite).average().orElse(Double.NaN);
+        return rows.subList(Math.max(0, from), rows.size()).stream()
+                .mapToDouble(metric)
+                .filter(Double::isFinite)
+                .average()
+                .orElse(Double.NaN);
     }
 
     private static double lastFinite(MetricsLog log, ToDoubleFunction<MetricsLog.Row> metric) {
@@ -374,11 +534,15 @@ public final class ReplicationReport {
     }
 
     static String minutes(double seconds) {
-        return Double.isFinite(seconds) ? String.format(Locale.ROOT, "%.1f min", seconds / 60) : "-";
+        return Double.isFinite(seconds)
+                ? String.format(Locale.ROOT, "%.1f min", seconds / 60)
+                : "-";
     }
 
     private static String hours(double seconds) {
-        return Double.isFinite(seconds) ? String.format(Locale.ROOT, "%.2f h", seconds / 3600) : "-";
+        return Double.isFinite(seconds)
+                ? String.format(Locale.ROOT, "%.2f h", seconds / 3600)
+                : "-";
     }
 
     /** The replication output folder this report reads. */

@@ -37,7 +37,8 @@ public record Timings(Map<String, Double> seconds) {
                 }
                 seconds.put(f[0] + "/" + f[1] + "/" + f[2], Double.parseDouble(f[3]));
             } catch (NumberFormatException e) {
-                throw BadInputException.of(file, i + 1, "expected phase<TAB>variant<TAB>task<TAB>seconds");
+                throw BadInputException.of(
+                        file, i + 1, "expected phase<TAB>variant<TAB>task<TAB>seconds");
             }
         }
         return new Timings(seconds);
@@ -51,8 +52,11 @@ public record Timings(Map<String, Double> seconds) {
     /** The sum over tasks of {@code phase} for {@code variant}, NaN when none is logged. */
     public double sum(String phase, String variant) {
         String prefix = phase + "/" + variant + "/";
-        return seconds.entrySet().stream().filter(e -> e.getKey().startsWith(prefix)).mapToDouble(Map.Entry::getValue)
-                .reduce(Double::sum).orElse(Double.NaN);
+        return seconds.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix))
+                .mapToDouble(Map.Entry::getValue)
+                .reduce(Double::sum)
+                .orElse(Double.NaN);
     }
 
     /** The logged total of the whole script, else the sum of every step. */
@@ -61,6 +65,9 @@ public record Timings(Map<String, Double> seconds) {
         if (total != null) {
             return total;
         }
-        return seconds.values().stream().mapToDouble(Double::doubleValue).reduce(Double::sum).orElse(Double.NaN);
+        return seconds.values().stream()
+                .mapToDouble(Double::doubleValue)
+                .reduce(Double::sum)
+                .orElse(Double.NaN);
     }
 }

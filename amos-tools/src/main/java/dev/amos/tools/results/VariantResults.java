@@ -29,7 +29,12 @@ import java.util.Map;
  * @param seqLen tokens per sequence (from the run's {@code config.json})
  * @param tasks the fine-tuning results by task, in the order they were read
  */
-public record VariantResults(String name, MetricsLog metrics, int batchSize, int seqLen, Map<GlueTask, TaskResult> tasks) {
+public record VariantResults(
+        String name,
+        MetricsLog metrics,
+        int batchSize,
+        int seqLen,
+        Map<GlueTask, TaskResult> tasks) {
 
     /**
      * One task's seeds.
@@ -85,16 +90,20 @@ public record VariantResults(String name, MetricsLog metrics, int batchSize, int
 
     /** Training-loop wall time in seconds, from the last logged {@code elapsed_seconds}. */
     public double trainSeconds() {
-        return metrics.rows().isEmpty() ? Double.NaN : metrics.rows().get(metrics.rows().size() - 1).elapsedSeconds();
+        return metrics.rows().isEmpty()
+                ? Double.NaN
+                : metrics.rows().get(metrics.rows().size() - 1).elapsedSeconds();
     }
 
     /**
-     * Reads a variant: {@code pretrainDir/metrics.jsonl} and {@code config.json}, and every
-     * {@code glueDir/<task>/results.json} of {@code tasks} that exists.
+     * Reads a variant: {@code pretrainDir/metrics.jsonl} and {@code config.json}, and every {@code
+     * glueDir/<task>/results.json} of {@code tasks} that exists.
      */
-    public static VariantResults read(String name, Path pretrainDir, Path glueDir, List<GlueTask> tasks) throws IOException {
+    public static VariantResults read(
+            String name, Path pretrainDir, Path glueDir, List<GlueTask> tasks) throws IOException {
         MetricsLog log = MetricsLog.read(pretrainDir.resolve("metrics.jsonl"));
-        JsonObject training = readJson(pretrainDir.resolve("config.json")).getAsJsonObject("training");
+        JsonObject training =
+                readJson(pretrainDir.resolve("config.json")).getAsJsonObject("training");
         Map<GlueTask, TaskResult> results = new LinkedHashMap<>();
         for (GlueTask task : tasks) {
             Path file = glueDir.resolve(task.officialName()).resolve("results.json");
@@ -102,20 +111,29 @@ public record VariantResults(String name, MetricsLog metrics, int batchSize, int
                 results.put(task, readTask(task, file));
             }
         }
-        return new VariantResults(name, log, training.get("batch_size").getAsInt(), training.get("seq_len").getAsInt(), results);
+        return new VariantResults(
+                name,
+                log,
+                training.get("batch_size").getAsInt(),
+                training.get("seq_len").getAsInt(),
+                results);
     }
 
     /** Parses the {@code results.json} of {@code amos finetune}. */
     static TaskResult readTask(GlueTask task, Path file) throws IOException {
         JsonObject json = readJson(file);
         if (!json.has("median") || !json.has("seeds")) {
-            throw BadInputException.of(file, "expected the results.json of amos finetune (keys median, seeds)");
+            throw BadInputException.of(
+                    file, "expected the results.json of amos finetune (keys median, seeds)");
         }
         List<GlueScore> median = scores(task, json.getAsJsonObject("median"));
         JsonArray seeds = json.getAsJsonArray("seeds");
         double[] seedScores = new double[seeds.size()];
         for (int i = 0; i < seeds.size(); i++) {
-            seedScores[i] = scores(task, seeds.get(i).getAsJsonObject().getAsJsonObject("best")).get(0).mainScore();
+            seedScores[i] =
+                    scores(task, seeds.get(i).getAsJsonObject().getAsJsonObject("best"))
+                            .get(0)
+                            .mainScore();
         }
         return new TaskResult(median, seedScores);
     }
@@ -125,9 +143,12 @@ public record VariantResults(String name, MetricsLog metrics, int batchSize, int
         Map<GlueSplit, Map<String, Double>> bySplit = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : flat.entrySet()) {
             int slash = e.getKey().indexOf('/');
-            GlueSplit split = slash < 0 ? task.devSplits().get(0) : GlueSplit.parse(e.getKey().substring(0, slash));
-            bySplit.computeIfAbsent(split, s -> new LinkedHashMap<>()).put(e.getKey().substring(slash + 1),
-                    e.getValue().getAsDouble());
+            GlueSplit split =
+                    slash < 0
+                            ? task.devSplits().get(0)
+                            : GlueSplit.parse(e.getKey().substring(0, slash));
+            bySplit.computeIfAbsent(split, s -> new LinkedHashMap<>())
+                    .put(e.getKey().substring(slash + 1), e.getValue().getAsDouble());
         }
         List<GlueScore> out = new ArrayList<>();
         bySplit.forEach((split, metrics) -> out.add(new GlueScore(task, split, metrics)));

@@ -17,20 +17,23 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The replication report: results.json parsing, seed-spread cells, kept sections, timings, charts. */
+/**
+ * The replication report: results.json parsing, seed-spread cells, kept sections, timings, charts.
+ */
 class ReplicationReportTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void readsSeedScoresAndMedianOfResultsJson() throws Exception {
         Path file = dir.resolve("results.json");
-        Files.writeString(file, "{\"task\":\"STS-B\",\"main_metric\":\"spearman\",\"seeds\":["
-                + "{\"seed\":1,\"best\":{\"pearson\":0.5,\"spearman\":0.40}},"
-                + "{\"seed\":2,\"best\":{\"pearson\":0.6,\"spearman\":0.55}},"
-                + "{\"seed\":3,\"best\":{\"pearson\":0.7,\"spearman\":0.50}}],"
-                + "\"median\":{\"pearson\":0.6,\"spearman\":0.50},\"best_seed\":2}");
+        Files.writeString(
+                file,
+                "{\"task\":\"STS-B\",\"main_metric\":\"spearman\",\"seeds\":["
+                        + "{\"seed\":1,\"best\":{\"pearson\":0.5,\"spearman\":0.40}},"
+                        + "{\"seed\":2,\"best\":{\"pearson\":0.6,\"spearman\":0.55}},"
+                        + "{\"seed\":3,\"best\":{\"pearson\":0.7,\"spearman\":0.50}}],"
+                        + "\"median\":{\"pearson\":0.6,\"spearman\":0.50},\"best_seed\":2}");
         VariantResults.TaskResult r = VariantResults.readTask(GlueTask.STS_B, file);
         assertEquals(0.50, r.mainScore(), 1e-12);
         assertEquals(0.40, r.min(), 1e-12);
@@ -39,8 +42,10 @@ class ReplicationReportTest {
 
     @Test
     void splitsMnliKeysBySplit() {
-        var flat = JsonParser.parseString(
-                "{\"dev_matched/accuracy\":0.7,\"dev_mismatched/accuracy\":0.6}").getAsJsonObject();
+        var flat =
+                JsonParser.parseString(
+                                "{\"dev_matched/accuracy\":0.7,\"dev_mismatched/accuracy\":0.6}")
+                        .getAsJsonObject();
         var scores = VariantResults.scores(GlueTask.MNLI, flat);
         assertEquals(GlueSplit.DEV_MATCHED, scores.get(0).split());
         assertEquals(0.6, scores.get(1).mainScore(), 1e-12);
@@ -52,28 +57,36 @@ class ReplicationReportTest {
         var overlapping = rte(0.58, 0.55, 0.58, 0.61);
         var separated = rte(0.52, 0.50, 0.52, 0.54);
         assertEquals("58.0 [55.0, 61.0]<br>Δ -4.0", ReplicationReport.cell(overlapping, reference));
-        assertEquals("52.0 [50.0, 54.0]<br>Δ -10.0 *", ReplicationReport.cell(separated, reference));
+        assertEquals(
+                "52.0 [50.0, 54.0]<br>Δ -10.0 *", ReplicationReport.cell(separated, reference));
         assertEquals("-", ReplicationReport.cell(null, reference));
     }
 
     private static VariantResults.TaskResult rte(double median, double... seeds) {
-        return new VariantResults.TaskResult(List.of(new GlueScore(GlueTask.RTE, GlueSplit.DEV,
-                Map.of("accuracy", median))), seeds);
+        return new VariantResults.TaskResult(
+                List.of(new GlueScore(GlueTask.RTE, GlueSplit.DEV, Map.of("accuracy", median))),
+                seeds);
     }
 
     @Test
     void keepsAHandWrittenSectionUpToTheNextHeading() {
-        String doc = "# T\n\n## What these numbers can and cannot show\n\nAMOS won by noise.\n\n## Setup\n\nx\n";
-        assertEquals("## What these numbers can and cannot show\n\nAMOS won by noise.\n\n",
+        String doc =
+                "# T\n\n## What these numbers can and cannot show\n\nAMOS won by noise.\n\n## Setup\n\nx\n";
+        assertEquals(
+                "## What these numbers can and cannot show\n\nAMOS won by noise.\n\n",
                 ReplicationReport.keptSection(doc, ReplicationReport.READING, "fallback"));
-        assertEquals("fallback\n", ReplicationReport.keptSection("# T\n", ReplicationReport.READING, "fallback"));
+        assertEquals(
+                "fallback\n",
+                ReplicationReport.keptSection("# T\n", ReplicationReport.READING, "fallback"));
     }
 
     @Test
     void timingsKeepTheLastTimeOfAResumedStepAndSumTasks() throws Exception {
         Path file = dir.resolve("timings.tsv");
-        Files.writeString(file, "pretrain\tamos\t-\t100\npretrain\tamos\t-\t120\nfinetune\tamos\tRTE\t30\n"
-                + "finetune\tamos\tCoLA\t40\n");
+        Files.writeString(
+                file,
+                "pretrain\tamos\t-\t100\npretrain\tamos\t-\t120\nfinetune\tamos\tRTE\t30\n"
+                        + "finetune\tamos\tCoLA\t40\n");
         Timings t = Timings.read(file);
         assertEquals(120, t.get("pretrain", "amos"), 1e-9);
         assertEquals(70, t.sum("finetune", "amos"), 1e-9);

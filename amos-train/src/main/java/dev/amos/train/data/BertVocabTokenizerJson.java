@@ -17,26 +17,27 @@ import java.util.Map;
 
 /**
  * Builds the HuggingFace {@code tokenizer.json} of a BERT WordPiece tokenizer from a {@code
- * vocab.txt} (one token per line, the line number is the id), so that a plain vocabulary
- * tokenizes exactly like the {@code bert-base-uncased} (or {@code -cased}) tokenizer.json.
+ * vocab.txt} (one token per line, the line number is the id), so that a plain vocabulary tokenizes
+ * exactly like the {@code bert-base-uncased} (or {@code -cased}) tokenizer.json.
  *
  * <p><b>Casing</b> is explicit ({@link #fromVocab(Path, boolean)}) or detected ({@link
- * #fromVocab(Path)}): a vocabulary with an ASCII capital ({@code A-Z}) in any token other than
- * the bracketed specials ({@code [CLS]}, {@code [unused0]}, ...) is cased, and its text is not
+ * #fromVocab(Path)}): a vocabulary with an ASCII capital ({@code A-Z}) in any token other than the
+ * bracketed specials ({@code [CLS]}, {@code [unused0]}, ...) is cased, and its text is not
  * lower-cased; an uncased vocabulary holds none ({@code bert-base-uncased} has no such token, only
  * symbols such as {@code ℝ}), and lower-casing the input is what makes its ids reachable.
  *
  * <p>The pipeline is the one of {@code BertTokenizerFast} (see
  * https://huggingface.co/docs/tokenizers/components): BertNormalizer (clean text, CJK spacing,
- * lowercase and strip accents for an uncased vocabulary), BertPreTokenizer (whitespace and punctuation), WordPiece with the
- * {@code ##} continuation prefix and at most 100 characters per word, and the {@code [CLS] A [SEP]
- * (B [SEP])} template. The special tokens {@code [PAD] [UNK] [CLS] [SEP] [MASK]} are registered
- * as added tokens when the vocabulary has them.
+ * lowercase and strip accents for an uncased vocabulary), BertPreTokenizer (whitespace and
+ * punctuation), WordPiece with the {@code ##} continuation prefix and at most 100 characters per
+ * word, and the {@code [CLS] A [SEP] (B [SEP])} template. The special tokens {@code [PAD] [UNK]
+ * [CLS] [SEP] [MASK]} are registered as added tokens when the vocabulary has them.
  */
 public final class BertVocabTokenizerJson {
 
     /** The special tokens registered as added tokens, in the order BERT lists them. */
-    public static final List<String> SPECIAL_TOKENS = List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
+    public static final List<String> SPECIAL_TOKENS =
+            List.of("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]");
 
     private BertVocabTokenizerJson() {}
 
@@ -142,7 +143,8 @@ public final class BertVocabTokenizerJson {
         for (int id = 0; id < lines.size(); id++) {
             String token = lines.get(id).strip();
             if (token.isEmpty()) {
-                throw BadInputException.of(vocabFile, id + 1, "empty token (expected one token per line)");
+                throw BadInputException.of(
+                        vocabFile, id + 1, "empty token (expected one token per line)");
             }
             vocab.put(token, id);
         }

@@ -14,8 +14,8 @@ import java.util.stream.Stream;
 /**
  * Turns the {@code --corpus} arguments (files, folders, {@code .gz} files) into the ordered list of
  * corpus files: a file is taken as is; a folder contributes every regular file below it, found
- * recursively and sorted by relative path, skipping hidden files and folders (names starting
- * with {@code .}). A file named twice is read once.
+ * recursively and sorted by relative path, skipping hidden files and folders (names starting with
+ * {@code .}). A file named twice is read once.
  */
 public final class CorpusInputs {
 
@@ -31,21 +31,24 @@ public final class CorpusInputs {
      */
     public static List<InputFile> resolve(List<Path> arguments) {
         if (arguments.isEmpty()) {
-            throw new BadInputException("no corpus given (expected text files, .gz files or folders)");
+            throw new BadInputException(
+                    "no corpus given (expected text files, .gz files or folders)");
         }
         Set<Path> files = new LinkedHashSet<>();
         for (Path argument : arguments) {
             if (Files.isDirectory(argument)) {
                 List<Path> found = filesBelow(argument);
                 if (found.isEmpty()) {
-                    throw BadInputException.of(argument,
+                    throw BadInputException.of(
+                            argument,
                             "no text files in this folder (expected .txt or .gz files, hidden files are skipped)");
                 }
                 files.addAll(found);
             } else if (Files.isRegularFile(argument)) {
                 files.add(argument.toAbsolutePath().normalize());
             } else {
-                throw BadInputException.of(argument,
+                throw BadInputException.of(
+                        argument,
                         "no such file or folder (expected a text file, a .gz file or a folder of them)");
             }
         }
@@ -65,7 +68,9 @@ public final class CorpusInputs {
     public static InputFile describe(Path file) {
         try {
             Path absolute = file.toAbsolutePath().normalize();
-            return new InputFile(absolute.toString(), Files.size(absolute),
+            return new InputFile(
+                    absolute.toString(),
+                    Files.size(absolute),
                     Files.getLastModifiedTime(absolute).toMillis());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -77,7 +82,11 @@ public final class CorpusInputs {
         try (Stream<Path> walk = Files.walk(root)) {
             return walk.filter(Files::isRegularFile)
                     .filter(path -> !isHidden(root.relativize(path)))
-                    .sorted((a, b) -> root.relativize(a).toString().compareTo(root.relativize(b).toString()))
+                    .sorted(
+                            (a, b) ->
+                                    root.relativize(a)
+                                            .toString()
+                                            .compareTo(root.relativize(b).toString()))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,6 +1,5 @@
 package dev.amos.train.data;
 
-import dev.amos.io.Sha256;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.google.gson.JsonArray;
@@ -8,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,10 +34,12 @@ import java.util.Map;
 public final class CorpusTokenizer implements AutoCloseable {
 
     /**
-     * The special tokens of the SentencePiece tokenizers {@code amos import} writes (RoBERTa / fairseq
-     * names), in the order of {@link BertVocabTokenizerJson#SPECIAL_TOKENS}: pad, unk, cls, sep, mask.
+     * The special tokens of the SentencePiece tokenizers {@code amos import} writes (RoBERTa /
+     * fairseq names), in the order of {@link BertVocabTokenizerJson#SPECIAL_TOKENS}: pad, unk, cls,
+     * sep, mask.
      */
-    static final List<String> SENTENCEPIECE_SPECIAL_TOKENS = List.of("<pad>", "<unk>", "<s>", "</s>", "<mask>");
+    static final List<String> SENTENCEPIECE_SPECIAL_TOKENS =
+            List.of("<pad>", "<unk>", "<s>", "</s>", "<mask>");
 
     private static final Map<String, String> OPTIONS =
             Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false");
@@ -48,7 +50,11 @@ public final class CorpusTokenizer implements AutoCloseable {
     private final SpecialTokens specialTokens;
     private final HuggingFaceTokenizer tokenizer;
 
-    private CorpusTokenizer(Path source, String tokenizerJson, String sha256, SpecialTokens specialTokens,
+    private CorpusTokenizer(
+            Path source,
+            String tokenizerJson,
+            String sha256,
+            SpecialTokens specialTokens,
             HuggingFaceTokenizer tokenizer) {
         this.source = source;
         this.tokenizerJson = tokenizerJson;
@@ -67,15 +73,20 @@ public final class CorpusTokenizer implements AutoCloseable {
      */
     public static CorpusTokenizer load(Path file) {
         if (!Files.isRegularFile(file)) {
-            throw BadInputException.of(file, "no such file (expected a tokenizer.json or vocab.txt)");
+            throw BadInputException.of(
+                    file, "no such file (expected a tokenizer.json or vocab.txt)");
         }
         try {
             byte[] bytes = Files.readAllBytes(file);
             String sha = Sha256.of(bytes);
             boolean isJson = isJson(file, bytes);
-            String json = isJson ? new String(bytes, StandardCharsets.UTF_8) : BertVocabTokenizerJson.fromVocab(file);
+            String json =
+                    isJson
+                            ? new String(bytes, StandardCharsets.UTF_8)
+                            : BertVocabTokenizerJson.fromVocab(file);
             SpecialTokens special = readSpecialTokens(file, json);
-            return new CorpusTokenizer(file, json, sha, special, newHuggingFaceTokenizer(file, json, isJson));
+            return new CorpusTokenizer(
+                    file, json, sha, special, newHuggingFaceTokenizer(file, json, isJson));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -89,7 +100,10 @@ public final class CorpusTokenizer implements AutoCloseable {
      */
     public static String tokenizerJsonSha256(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        String json = isJson(file, bytes) ? new String(bytes, StandardCharsets.UTF_8) : BertVocabTokenizerJson.fromVocab(file);
+        String json =
+                isJson(file, bytes)
+                        ? new String(bytes, StandardCharsets.UTF_8)
+                        : BertVocabTokenizerJson.fromVocab(file);
         return Sha256.of(json.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -98,8 +112,8 @@ public final class CorpusTokenizer implements AutoCloseable {
                 && new String(bytes, StandardCharsets.UTF_8).stripLeading().startsWith("{");
     }
 
-    private static HuggingFaceTokenizer newHuggingFaceTokenizer(Path file, String json, boolean isJson)
-            throws IOException {
+    private static HuggingFaceTokenizer newHuggingFaceTokenizer(
+            Path file, String json, boolean isJson) throws IOException {
         if (isJson) {
             return loadHuggingFace(file, file);
         }
@@ -112,11 +126,13 @@ public final class CorpusTokenizer implements AutoCloseable {
         }
     }
 
-    private static HuggingFaceTokenizer loadHuggingFace(Path jsonFile, Path reportedFile) throws IOException {
+    private static HuggingFaceTokenizer loadHuggingFace(Path jsonFile, Path reportedFile)
+            throws IOException {
         try {
             return HuggingFaceTokenizer.newInstance(jsonFile, OPTIONS);
         } catch (RuntimeException e) {
-            throw BadInputException.of(reportedFile, "not a valid tokenizer.json (" + e.getMessage() + ")");
+            throw BadInputException.of(
+                    reportedFile, "not a valid tokenizer.json (" + e.getMessage() + ")");
         }
     }
 
@@ -170,27 +186,38 @@ public final class CorpusTokenizer implements AutoCloseable {
         return tokenizer.decode(ids, false);
     }
 
-    /** @return the special token ids and the vocabulary size */
+    /**
+     * @return the special token ids and the vocabulary size
+     */
     public SpecialTokens specialTokens() {
         return specialTokens;
     }
 
-    /** @return the file this tokenizer was loaded from */
+    /**
+     * @return the file this tokenizer was loaded from
+     */
     public Path source() {
         return source;
     }
 
-    /** @return the sha256 (hex) of the file this tokenizer was loaded from */
+    /**
+     * @return the sha256 (hex) of the file this tokenizer was loaded from
+     */
     public String sha256() {
         return sha256;
     }
 
-    /** @return the sha256 (hex) of {@link #tokenizerJson()} in UTF-8: of the tokenizer.json a run writes */
+    /**
+     * @return the sha256 (hex) of {@link #tokenizerJson()} in UTF-8: of the tokenizer.json a run
+     *     writes
+     */
     public String tokenizerJsonSha256() {
         return Sha256.of(tokenizerJson.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** @return the tokenizer.json text (generated when loaded from a vocab.txt) */
+    /**
+     * @return the tokenizer.json text (generated when loaded from a vocab.txt)
+     */
     public String tokenizerJson() {
         return tokenizerJson;
     }
@@ -207,7 +234,11 @@ public final class CorpusTokenizer implements AutoCloseable {
         Path temp = Files.createTempFile(parent, ".tokenizer-", ".json.tmp");
         try {
             Files.writeString(temp, tokenizerJson, StandardCharsets.UTF_8);
-            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    temp,
+                    target,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp);
         }
@@ -228,16 +259,22 @@ public final class CorpusTokenizer implements AutoCloseable {
         Map<String, Integer> ids = new HashMap<>();
         int maxId = -1;
         JsonElement model = root.get("model");
-        if (model != null && model.isJsonObject() && model.getAsJsonObject().has("vocab")
+        if (model != null
+                && model.isJsonObject()
+                && model.getAsJsonObject().has("vocab")
                 && model.getAsJsonObject().get("vocab").isJsonObject()) {
-            for (Map.Entry<String, JsonElement> entry
-                    : model.getAsJsonObject().getAsJsonObject("vocab").entrySet()) {
+            for (Map.Entry<String, JsonElement> entry :
+                    model.getAsJsonObject().getAsJsonObject("vocab").entrySet()) {
                 int id = entry.getValue().getAsInt();
                 ids.put(entry.getKey(), id);
                 maxId = Math.max(maxId, id);
             }
-        } else if (model != null && model.isJsonObject() && model.getAsJsonObject().has("vocab")
-                && model.getAsJsonObject().get("vocab").isJsonArray()) { // Unigram: [[piece, score], ...], id = index
+        } else if (model != null
+                && model.isJsonObject()
+                && model.getAsJsonObject().has("vocab")
+                && model.getAsJsonObject()
+                        .get("vocab")
+                        .isJsonArray()) { // Unigram: [[piece, score], ...], id = index
             JsonArray pieces = model.getAsJsonObject().getAsJsonArray("vocab");
             for (int id = 0; id < pieces.size(); id++) {
                 JsonElement piece = pieces.get(id);
@@ -267,12 +304,23 @@ public final class CorpusTokenizer implements AutoCloseable {
                 id = ids.get(SENTENCEPIECE_SPECIAL_TOKENS.get(i));
             }
             if (id == null) {
-                throw BadInputException.of(source, "no " + name + " token (expected a BERT-style tokenizer with [PAD]"
-                        + " [UNK] [CLS] [SEP] [MASK], or one of 'amos import' with <pad> <unk> <s> </s> <mask>)");
+                throw BadInputException.of(
+                        source,
+                        "no "
+                                + name
+                                + " token (expected a BERT-style tokenizer with [PAD]"
+                                + " [UNK] [CLS] [SEP] [MASK], or one of 'amos import' with <pad> <unk> <s> </s> <mask>)");
             }
             required[i] = id;
             special.add(id);
         }
-        return new SpecialTokens(required[0], required[1], required[2], required[3], required[4], maxId + 1, special);
+        return new SpecialTokens(
+                required[0],
+                required[1],
+                required[2],
+                required[3],
+                required[4],
+                maxId + 1,
+                special);
     }
 }

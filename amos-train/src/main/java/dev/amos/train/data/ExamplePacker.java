@@ -11,20 +11,20 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li>Whole lines of ONE document are collected until their token count reaches the target
- *       length; the end of a document flushes what was collected, so no example crosses a
- *       document boundary.
+ *       length; the end of a document flushes what was collected, so no example crosses a document
+ *       boundary.
  *   <li>The collected lines are split into segment A and segment B: with probability 0.1 A may take
- *       everything (single-segment example), otherwise A aims at {@code (target - 3) / 2} tokens.
- *       A line goes to A if A is empty, or it keeps A under its target, or (with probability 0.5)
+ *       everything (single-segment example), otherwise A aims at {@code (target - 3) / 2} tokens. A
+ *       line goes to A if A is empty, or it keeps A under its target, or (with probability 0.5)
  *       when B is still empty and A is under its target; otherwise it goes to B.
  *   <li>A is cut to {@code maxLength - 2} tokens and B to {@code maxLength - |A| - 3}; the example
  *       is {@code [CLS] A [SEP]}, plus {@code B [SEP]} when B is not empty.
- *   <li>After each example the next target is {@code maxLength}, or with probability 0.05 a
- *       uniform length in {@code [5, maxLength]}.
+ *   <li>After each example the next target is {@code maxLength}, or with probability 0.05 a uniform
+ *       length in {@code [5, maxLength]}.
  * </ul>
  *
- * <p>One deviation, so that long paragraphs are not cut away: a line longer than {@code maxLength
- * - 2} tokens is first split into chunks of {@code ceil(maxLength / 2)} tokens, each treated as a
+ * <p>One deviation, so that long paragraphs are not cut away: a line longer than {@code maxLength -
+ * 2} tokens is first split into chunks of {@code ceil(maxLength / 2)} tokens, each treated as a
  * line (two chunks fill one example with only the 3 special-token positions lost).
  *
  * <p>Deterministic: the same corpus, length and seed give the same examples.
@@ -47,7 +47,8 @@ public final class ExamplePacker {
      */
     public ExamplePacker(int maxLength, SpecialTokens special) {
         if (maxLength < 8) {
-            throw new IllegalArgumentException("sequence length must be at least 8, not " + maxLength);
+            throw new IllegalArgumentException(
+                    "sequence length must be at least 8, not " + maxLength);
         }
         this.maxLength = maxLength;
         this.special = special;
@@ -68,7 +69,9 @@ public final class ExamplePacker {
         int target = maxLength;
         int chunkLength = (maxLength + 1) / 2;
         for (long document = 0; document < corpus.documentCount(); document++) {
-            for (long line = corpus.firstLine(document); line < corpus.firstLine(document + 1); line++) {
+            for (long line = corpus.firstLine(document);
+                    line < corpus.firstLine(document + 1);
+                    line++) {
                 long start = corpus.lineStart(line);
                 long end = corpus.lineEnd(line);
                 int piece = end - start > maxLength - 2 ? chunkLength : Integer.MAX_VALUE;
@@ -91,8 +94,12 @@ public final class ExamplePacker {
     }
 
     /** Builds one example from the collected lines; returns the next target length. */
-    private int emit(List<long[]> sentences, PackedExamples examples, SplittableRandom random, int target) {
-        int firstTarget = random.nextDouble() < SINGLE_SEGMENT_PROBABILITY ? SINGLE_SEGMENT_TARGET : (target - 3) / 2;
+    private int emit(
+            List<long[]> sentences, PackedExamples examples, SplittableRandom random, int target) {
+        int firstTarget =
+                random.nextDouble() < SINGLE_SEGMENT_PROBABILITY
+                        ? SINGLE_SEGMENT_TARGET
+                        : (target - 3) / 2;
         List<long[]> first = new ArrayList<>();
         List<long[]> second = new ArrayList<>();
         long firstLength = 0;
@@ -100,7 +107,9 @@ public final class ExamplePacker {
         for (long[] sentence : sentences) {
             if (firstLength == 0
                     || firstLength + sentence[1] < firstTarget
-                    || (secondLength == 0 && firstLength < firstTarget && random.nextDouble() < 0.5)) {
+                    || (secondLength == 0
+                            && firstLength < firstTarget
+                            && random.nextDouble() < 0.5)) {
                 first.add(sentence);
                 firstLength += sentence[1];
             } else {

@@ -15,7 +15,13 @@ import ai.djl.ndarray.types.Shape;
  * @param batch B
  * @param length S
  */
-public record MaskedBatch(long[] corrupted, long[] attention, long[] original, long[] positions, int batch, int length) {
+public record MaskedBatch(
+        long[] corrupted,
+        long[] attention,
+        long[] original,
+        long[] positions,
+        int batch,
+        int length) {
 
     /**
      * Creates the {@link dev.amos.model.Amos} block's input arrays in {@code manager} (so on its

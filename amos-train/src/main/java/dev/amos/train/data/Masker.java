@@ -14,9 +14,8 @@ import java.util.SplittableRandom;
  * <p><b>Reproducibility:</b> the randomness of a batch is a pure function of {@code (seed, step)}:
  * it comes from a {@link SplittableRandom} seeded with {@link Seeds#stream(long, long)}, a 64-bit
  * mix of both. No generator state is carried between calls, so resuming a run at step {@code t}
- * with the same seed and data reproduces exactly the masks of the uninterrupted run without
- * saving any RNG state; calling {@link #mask} twice with the same arguments gives identical
- * output.
+ * with the same seed and data reproduces exactly the masks of the uninterrupted run without saving
+ * any RNG state; calling {@link #mask} twice with the same arguments gives identical output.
  *
  * <p>Selection runs in Java on the host's {@code long[]} (no device read): {@link
  * PretrainingDataset} masks each batch before any array of it exists and creates its four arrays
@@ -67,8 +66,15 @@ public final class Masker {
      */
     public MaskedBatch mask(long[] ids, long[] attention, int batch, int length, long step) {
         if (ids.length != (long) batch * length || attention.length != ids.length) {
-            throw new IllegalArgumentException("expected ids and mask of " + batch + " x " + length + " values, got "
-                    + ids.length + " and " + attention.length);
+            throw new IllegalArgumentException(
+                    "expected ids and mask of "
+                            + batch
+                            + " x "
+                            + length
+                            + " values, got "
+                            + ids.length
+                            + " and "
+                            + attention.length);
         }
         long[] corrupted = ids.clone();
         long[] positions = new long[ids.length];
@@ -76,14 +82,32 @@ public final class Masker {
         SplittableRandom random = new SplittableRandom(Seeds.stream(seed, step));
         int[] candidates = new int[length];
         for (int b = 0; b < batch; b++) {
-            selected = maskSequence(b * length, length, ids, attention, corrupted, positions, selected,
-                    candidates, random);
+            selected =
+                    maskSequence(
+                            b * length,
+                            length,
+                            ids,
+                            attention,
+                            corrupted,
+                            positions,
+                            selected,
+                            candidates,
+                            random);
         }
-        return new MaskedBatch(corrupted, attention, ids, Arrays.copyOf(positions, selected), batch, length);
+        return new MaskedBatch(
+                corrupted, attention, ids, Arrays.copyOf(positions, selected), batch, length);
     }
 
-    private int maskSequence(int offset, int length, long[] original, long[] mask, long[] corrupted,
-            long[] positions, int selected, int[] candidates, SplittableRandom random) {
+    private int maskSequence(
+            int offset,
+            int length,
+            long[] original,
+            long[] mask,
+            long[] corrupted,
+            long[] positions,
+            int selected,
+            int[] candidates,
+            SplittableRandom random) {
         int real = 0;
         for (int s = 0; s < length; s++) {
             if (isMaskable(original[offset + s], mask[offset + s])) {
@@ -93,7 +117,8 @@ public final class Masker {
         if (real == 0) {
             return selected;
         }
-        int count = Math.max(1, (int) Math.min(real, Math.round(config.selectProbability() * real)));
+        int count =
+                Math.max(1, (int) Math.min(real, Math.round(config.selectProbability() * real)));
         for (int i = 0; i < count; i++) {
             int j = i + random.nextInt(real - i);
             int swap = candidates[i];
@@ -110,7 +135,10 @@ public final class Masker {
     }
 
     private boolean isMaskable(long id, long attention) {
-        return attention != 0 && id != special.cls() && id != special.sep() && id != special.pad()
+        return attention != 0
+                && id != special.cls()
+                && id != special.sep()
+                && id != special.pad()
                 && id != special.mask();
     }
 
@@ -119,23 +147,30 @@ public final class Masker {
         if (u < config.maskProbability()) {
             return special.mask();
         }
-        if (u < config.maskProbability() + config.randomProbability() && replacementIds.length > 0) {
+        if (u < config.maskProbability() + config.randomProbability()
+                && replacementIds.length > 0) {
             return replacementIds[random.nextInt(replacementIds.length)];
         }
         return original;
     }
 
-    /** @return the masking configuration */
+    /**
+     * @return the masking configuration
+     */
     public MaskingConfig config() {
         return config;
     }
 
-    /** @return the special tokens (and the vocabulary size) of the tokenizer */
+    /**
+     * @return the special tokens (and the vocabulary size) of the tokenizer
+     */
     public SpecialTokens specialTokens() {
         return special;
     }
 
-    /** @return the run's seed */
+    /**
+     * @return the run's seed
+     */
     public long seed() {
         return seed;
     }

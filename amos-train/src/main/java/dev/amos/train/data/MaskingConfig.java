@@ -4,9 +4,9 @@ import dev.amos.model.BadInputException;
 import java.util.Locale;
 
 /**
- * How {@link Masker} corrupts a batch: the share of real tokens selected, and what a selected
- * token becomes ({@code [MASK]} with {@code maskProbability}, a random non-special token with
- * {@code randomProbability}, itself otherwise).
+ * How {@link Masker} corrupts a batch: the share of real tokens selected, and what a selected token
+ * becomes ({@code [MASK]} with {@code maskProbability}, a random non-special token with {@code
+ * randomProbability}, itself otherwise).
  *
  * <ul>
  *   <li>{@link #amos()}: 15%, all {@code [MASK]} (AMOS / COCO-LM, Meng et al. 2022,
@@ -21,31 +21,46 @@ import java.util.Locale;
  * @param maskProbability probability that a selected token becomes {@code [MASK]}
  * @param randomProbability probability that a selected token becomes a random non-special token
  */
-public record MaskingConfig(double selectProbability, double maskProbability, double randomProbability) {
+public record MaskingConfig(
+        double selectProbability, double maskProbability, double randomProbability) {
 
     /** Validates the probabilities. */
     public MaskingConfig {
         if (!(selectProbability > 0 && selectProbability <= 1)) {
-            throw new BadInputException("masking: select probability " + selectProbability + " (expected a value in (0, 1])");
+            throw new BadInputException(
+                    "masking: select probability "
+                            + selectProbability
+                            + " (expected a value in (0, 1])");
         }
-        if (!(maskProbability >= 0 && randomProbability >= 0 && maskProbability + randomProbability <= 1 + 1e-9)) {
-            throw new BadInputException(String.format(Locale.ROOT,
-                    "masking: mask %s + random %s (expected non-negative probabilities summing to at most 1)",
-                    maskProbability, randomProbability));
+        if (!(maskProbability >= 0
+                && randomProbability >= 0
+                && maskProbability + randomProbability <= 1 + 1e-9)) {
+            throw new BadInputException(
+                    String.format(
+                            Locale.ROOT,
+                            "masking: mask %s + random %s (expected non-negative probabilities summing to at most 1)",
+                            maskProbability,
+                            randomProbability));
         }
     }
 
-    /** @return 15% selected, all replaced by {@code [MASK]} (AMOS) */
+    /**
+     * @return 15% selected, all replaced by {@code [MASK]} (AMOS)
+     */
     public static MaskingConfig amos() {
         return new MaskingConfig(0.15, 1.0, 0.0);
     }
 
-    /** @return 15% selected, 85% {@code [MASK]}, 15% kept (ELECTRA) */
+    /**
+     * @return 15% selected, 85% {@code [MASK]}, 15% kept (ELECTRA)
+     */
     public static MaskingConfig electra() {
         return new MaskingConfig(0.15, 0.85, 0.0);
     }
 
-    /** @return 15% selected, 80% {@code [MASK]}, 10% random, 10% kept (BERT MLM) */
+    /**
+     * @return 15% selected, 80% {@code [MASK]}, 10% random, 10% kept (BERT MLM)
+     */
     public static MaskingConfig mlm() {
         return new MaskingConfig(0.15, 0.8, 0.1);
     }
@@ -61,8 +76,11 @@ public record MaskingConfig(double selectProbability, double maskProbability, do
             case "amos" -> amos();
             case "electra" -> electra();
             case "mlm" -> mlm();
-            default -> throw new BadInputException(
-                    "unknown objective \"" + objective + "\" (expected one of: amos, electra, mlm)");
+            default ->
+                    throw new BadInputException(
+                            "unknown objective \""
+                                    + objective
+                                    + "\" (expected one of: amos, electra, mlm)");
         };
     }
 
@@ -77,7 +95,9 @@ public record MaskingConfig(double selectProbability, double maskProbability, do
         return maskProbability < 1;
     }
 
-    /** @return the probability that a selected token is left unchanged */
+    /**
+     * @return the probability that a selected token is left unchanged
+     */
     public double keepProbability() {
         return Math.max(0, 1 - maskProbability - randomProbability);
     }

@@ -4,8 +4,8 @@ import java.util.Arrays;
 
 /**
  * Pretraining examples {@code [CLS] A [SEP]} or {@code [CLS] A [SEP] B [SEP]} of at most {@code
- * maxLength} ids, stored as spans into a {@link TokenCorpus} (a few bytes per example instead of
- * a copy of the tokens). Built by {@link ExamplePacker}.
+ * maxLength} ids, stored as spans into a {@link TokenCorpus} (a few bytes per example instead of a
+ * copy of the tokens). Built by {@link ExamplePacker}.
  */
 public final class PackedExamples {
 
@@ -59,7 +59,10 @@ public final class PackedExamples {
     /** Ends the example started last. */
     void endExample() {
         int end = spanCount;
-        int second = secondSegmentSpan[size] < 0 || secondSegmentSpan[size] == end ? end : secondSegmentSpan[size];
+        int second =
+                secondSegmentSpan[size] < 0 || secondSegmentSpan[size] == end
+                        ? end
+                        : secondSegmentSpan[size];
         secondSegmentSpan[size] = second;
         int length = 2;
         for (int s = firstSpan[size]; s < end; s++) {
@@ -69,29 +72,38 @@ public final class PackedExamples {
             length++;
         }
         if (length > maxLength) {
-            throw new IllegalStateException("packed example of " + length + " > " + maxLength + " ids");
+            throw new IllegalStateException(
+                    "packed example of " + length + " > " + maxLength + " ids");
         }
         lengths[size] = length;
         size++;
         firstSpan[size] = spanCount;
     }
 
-    /** @return the number of examples */
+    /**
+     * @return the number of examples
+     */
     public long size() {
         return size;
     }
 
-    /** @return the longest possible example, {@code [CLS]} and {@code [SEP]}s included */
+    /**
+     * @return the longest possible example, {@code [CLS]} and {@code [SEP]}s included
+     */
     public int maxLength() {
         return maxLength;
     }
 
-    /** @return the special tokens used for {@code [CLS]}, {@code [SEP]} and {@code [PAD]} */
+    /**
+     * @return the special tokens used for {@code [CLS]}, {@code [SEP]} and {@code [PAD]}
+     */
     public SpecialTokens specialTokens() {
         return special;
     }
 
-    /** @return the corpus the examples point into */
+    /**
+     * @return the corpus the examples point into
+     */
     public TokenCorpus corpus() {
         return corpus;
     }

@@ -23,15 +23,15 @@ import java.util.concurrent.Future;
  * Packed pretraining examples as a DJL {@link RandomAccessDataset} whose batches come masked:
  * {@link #getData} yields batches whose data is the {@link dev.amos.model.Amos} block's input
  * {@code [corrupted ids (B, S), attention mask (B, S), original ids (B, S), masked positions (M,)]}
- * and whose labels are {@code [original ids, masked positions]} (the same arrays; the model
- * gathers its labels from them).
+ * and whose labels are {@code [original ids, masked positions]} (the same arrays; the model gathers
+ * its labels from them).
  *
  * <p><b>One pass per batch.</b> A batch is assembled on the host from the packed examples ({@code
  * long[]}) and masked there by {@link Masker} (on the data threads, ahead of the loop), and its
  * four arrays are created once, in a sub-manager of the manager given to {@link #getData} (the
- * trainer's, so on the training device). Nothing is read back. The mask step of the {@code i}-th batch is {@link StepSampler#firstBatch()} {@code +
- * i}: the masks of a run are a pure function of (seed, batch index), so a resumed run draws the
- * same ones.
+ * trainer's, so on the training device). Nothing is read back. The mask step of the {@code i}-th
+ * batch is {@link StepSampler#firstBatch()} {@code + i}: the masks of a run are a pure function of
+ * (seed, batch index), so a resumed run draws the same ones.
  *
  * <pre>{@code
  * PretrainingDataset data = PretrainingDataset.builder().setExamples(examples).setMasker(masker)
@@ -50,7 +50,9 @@ public final class PretrainingDataset extends RandomAccessDataset {
         this.masker = builder.masker;
     }
 
-    /** @return a new builder */
+    /**
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -93,12 +95,24 @@ public final class PretrainingDataset extends RandomAccessDataset {
         return masker.mask(ids, attention, size, length, maskStep);
     }
 
-    /** The batch's only host-to-device copy: its four arrays, created in a sub-manager of {@code manager}. */
-    private Batch toBatch(NDManager manager, MaskedBatch masked, List<Long> indices, long maskStep) {
+    /**
+     * The batch's only host-to-device copy: its four arrays, created in a sub-manager of {@code
+     * manager}.
+     */
+    private Batch toBatch(
+            NDManager manager, MaskedBatch masked, List<Long> indices, long maskStep) {
         NDManager batchManager = manager.newSubManager();
         NDList data = masked.toNDList(batchManager);
         NDList labels = new NDList(data.get(2), data.get(3));
-        return new Batch(batchManager, data, labels, indices.size(), Batchifier.STACK, Batchifier.STACK, maskStep, size(),
+        return new Batch(
+                batchManager,
+                data,
+                labels,
+                indices.size(),
+                Batchifier.STACK,
+                Batchifier.STACK,
+                maskStep,
+                size(),
                 indices);
     }
 
@@ -110,9 +124,12 @@ public final class PretrainingDataset extends RandomAccessDataset {
     @Override
     public Iterable<Batch> getData(NDManager manager, Sampler sampler, ExecutorService executor) {
         if (!(sampler instanceof StepSampler steps)) {
-            throw new IllegalArgumentException("PretrainingDataset samples with a StepSampler, got " + sampler);
+            throw new IllegalArgumentException(
+                    "PretrainingDataset samples with a StepSampler, got " + sampler);
         }
-        return () -> new Batches(manager, steps.sample(this), steps.firstBatch(), executor, prefetchNumber);
+        return () ->
+                new Batches(
+                        manager, steps.sample(this), steps.firstBatch(), executor, prefetchNumber);
     }
 
     @Override
@@ -125,12 +142,16 @@ public final class PretrainingDataset extends RandomAccessDataset {
         // Examples are packed before the dataset is built.
     }
 
-    /** @return the packed examples */
+    /**
+     * @return the packed examples
+     */
     public PackedExamples examples() {
         return examples;
     }
 
-    /** @return the masker of the batches */
+    /**
+     * @return the masker of the batches
+     */
     public Masker masker() {
         return masker;
     }
@@ -149,7 +170,12 @@ public final class PretrainingDataset extends RandomAccessDataset {
 
         private record Pending(List<Long> indices, long step, Future<MaskedBatch> masked) {}
 
-        Batches(NDManager manager, Iterator<List<Long>> indices, long firstStep, ExecutorService executor, int prefetch) {
+        Batches(
+                NDManager manager,
+                Iterator<List<Long>> indices,
+                long firstStep,
+                ExecutorService executor,
+                int prefetch) {
             this.manager = manager;
             this.indices = indices;
             this.nextStep = firstStep;
@@ -231,7 +257,8 @@ public final class PretrainingDataset extends RandomAccessDataset {
          * @param seed the seed of packing
          * @return this builder
          */
-        public Builder setCorpus(TokenCorpus corpus, int sequenceLength, SpecialTokens special, long seed) {
+        public Builder setCorpus(
+                TokenCorpus corpus, int sequenceLength, SpecialTokens special, long seed) {
             this.corpus = corpus;
             this.sequenceLength = sequenceLength;
             this.special = special;

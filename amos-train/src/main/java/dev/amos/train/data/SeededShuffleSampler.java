@@ -10,8 +10,8 @@ import java.util.SplittableRandom;
  * Visits a dataset in a shuffled order that is a pure function of {@code (seed, epoch)}: each call
  * of {@link #sample} starts the next epoch (0 at first) with a fresh Fisher-Yates permutation.
  * Unlike DJL's {@code RandomSampler} (global, unseeded random), runs with the same seed see the
- * same order. The one seeded shuffle of the project: pretraining batches ({@link StepSampler}
- * takes its permutations) and GLUE fine-tuning epochs ({@code GlueDataset}).
+ * same order. The one seeded shuffle of the project: pretraining batches ({@link StepSampler} takes
+ * its permutations) and GLUE fine-tuning epochs ({@code GlueDataset}).
  */
 public final class SeededShuffleSampler implements Sampler.SubSampler {
 

@@ -1,11 +1,11 @@
 package dev.amos.train.data;
 
 /**
- * Every random stream of a pretraining run, derived from the run's seed: the masking of a step,
- * the shuffle of an epoch and the engine's generator at a step (dropout, Gumbel noise, random
- * layers). Each is a pure function of the run seed and a step or epoch, so a resumed run draws
- * exactly what the uninterrupted run drew without saving any generator state. The streams differ
- * by a fixed salt on the run seed.
+ * Every random stream of a pretraining run, derived from the run's seed: the masking of a step, the
+ * shuffle of an epoch and the engine's generator at a step (dropout, Gumbel noise, random layers).
+ * Each is a pure function of the run seed and a step or epoch, so a resumed run draws exactly what
+ * the uninterrupted run drew without saving any generator state. The streams differ by a fixed salt
+ * on the run seed.
  */
 public final class Seeds {
 

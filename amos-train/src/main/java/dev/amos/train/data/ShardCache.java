@@ -4,9 +4,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.io.AtomicFiles;
 import dev.amos.io.LineReader;
+import dev.amos.io.ProgressBar;
 import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
-import dev.amos.io.ProgressBar;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,21 +22,22 @@ import java.util.stream.Stream;
  *
  * <p>{@link #prepare} compares the folder's {@code manifest.json} with the current inputs (path,
  * size, last-modified time of every file), the tokenizer's sha256 and the format version: if all
- * match and the shard checksums verify, the shards are reused without reading the corpus;
- * otherwise the corpus is tokenized again. New shards are written into a hidden temporary folder
- * beside the cache folder, which then replaces the cache folder by renaming, so an interrupted run
- * never leaves a half-written cache.
+ * match and the shard checksums verify, the shards are reused without reading the corpus; otherwise
+ * the corpus is tokenized again. New shards are written into a hidden temporary folder beside the
+ * cache folder, which then replaces the cache folder by renaming, so an interrupted run never
+ * leaves a half-written cache.
  *
- * <p>Input format (that of {@code data/wiki-sample.txt.gz}, see data/README.md): UTF-8 text, one paragraph per line, a
- * blank line between documents; the end of a file also ends a document. Lines are stripped of
- * surrounding whitespace and encoded without special tokens, thousands of lines per native call. A
- * literal {@code [CLS]}, {@code [SEP]}, {@code [PAD]} or {@code [MASK]} in the text is stored as
- * {@code [UNK]}, so that only the packer places structural tokens.
+ * <p>Input format (that of {@code data/wiki-sample.txt.gz}, see data/README.md): UTF-8 text, one
+ * paragraph per line, a blank line between documents; the end of a file also ends a document. Lines
+ * are stripped of surrounding whitespace and encoded without special tokens, thousands of lines per
+ * native call. A literal {@code [CLS]}, {@code [SEP]}, {@code [PAD]} or {@code [MASK]} in the text
+ * is stored as {@code [UNK]}, so that only the packer places structural tokens.
  */
 public final class ShardCache {
 
     /** Default shard budget: 64 Mi tokens (128 MiB at 2 bytes per token). */
     public static final long DEFAULT_TOKENS_PER_SHARD = 64L << 20;
+
     /** The file beside the manifest that keeps the corpus's unigram loss ({@link #unigramLoss}). */
     public static final String UNIGRAM_FILE = "unigram.json";
 
@@ -167,8 +168,10 @@ public final class ShardCache {
         boolean isShardCache = Files.exists(folder.resolve(ShardManifest.FILE_NAME));
         try (Stream<Path> entries = Files.list(folder)) {
             if (!isShardCache && entries.findAny().isPresent()) {
-                throw BadInputException.of(folder,
-                        "folder is not empty and holds no " + ShardManifest.FILE_NAME
+                throw BadInputException.of(
+                        folder,
+                        "folder is not empty and holds no "
+                                + ShardManifest.FILE_NAME
                                 + " (expected an empty folder or a shard cache; it would be replaced)");
             }
         }
@@ -182,7 +185,8 @@ public final class ShardCache {
         long invalidUtf8 = 0;
         long crlfLines = 0;
         List<ShardManifest.Shard> shards;
-        ProgressBar bar = progress == null ? null : ProgressBar.forBytes("tokenize", totalBytes, progress);
+        ProgressBar bar =
+                progress == null ? null : ProgressBar.forBytes("tokenize", totalBytes, progress);
         try (ShardWriter writer = new ShardWriter(target, tokenBytes, tokensPerShard)) {
             LineBatch batch = new LineBatch(tokenizer, writer);
             long bytesBefore = 0;
@@ -192,17 +196,24 @@ public final class ShardCache {
                 try (LineReader reader = new LineReader(file)) {
                     long textLines = readFile(reader, batch, bar, bytesBefore);
                     if (textLines == 0) {
-                        throw BadInputException.of(file,
+                        throw BadInputException.of(
+                                file,
                                 "no text (expected UTF-8 text, one paragraph per line, a blank line between documents)");
                     }
                     if (writer.totalTokens() == tokensBefore) {
-                        throw BadInputException.of(file, "no tokens (the tokenizer found no words in this file)");
+                        throw BadInputException.of(
+                                file, "no tokens (the tokenizer found no words in this file)");
                     }
                     invalidUtf8 += reader.invalidUtf8();
                     crlfLines += reader.crlfLines();
                     if (reader.invalidUtf8() > 0) {
-                        note(file + ":" + reader.firstInvalidUtf8Line() + ": replaced " + reader.invalidUtf8()
-                                + " invalid UTF-8 sequence(s) in this file by U+FFFD");
+                        note(
+                                file
+                                        + ":"
+                                        + reader.firstInvalidUtf8Line()
+                                        + ": replaced "
+                                        + reader.invalidUtf8()
+                                        + " invalid UTF-8 sequence(s) in this file by U+FFFD");
                     }
                 }
                 bytesBefore += input.size();
@@ -215,15 +226,27 @@ public final class ShardCache {
             if (crlfLines > 0) {
                 note(crlfLines + " line(s) ended in CRLF; read as LF");
             }
-            return new ShardManifest(ShardManifest.FORMAT, ShardManifest.FORMAT_VERSION,
-                    tokenizer.source().toAbsolutePath().normalize().toString(), tokenizer.sha256(),
-                    special.vocabSize(), tokenBytes, "little-endian", inputs,
-                    writer.totalTokens(), writer.totalLines(), writer.totalDocuments(),
-                    invalidUtf8, crlfLines, shards, Instant.now().toString());
+            return new ShardManifest(
+                    ShardManifest.FORMAT,
+                    ShardManifest.FORMAT_VERSION,
+                    tokenizer.source().toAbsolutePath().normalize().toString(),
+                    tokenizer.sha256(),
+                    special.vocabSize(),
+                    tokenBytes,
+                    "little-endian",
+                    inputs,
+                    writer.totalTokens(),
+                    writer.totalLines(),
+                    writer.totalDocuments(),
+                    invalidUtf8,
+                    crlfLines,
+                    shards,
+                    Instant.now().toString());
         }
     }
 
-    private static long readFile(LineReader reader, LineBatch batch, ProgressBar bar, long bytesBefore)
+    private static long readFile(
+            LineReader reader, LineBatch batch, ProgressBar bar, long bytesBefore)
             throws IOException {
         long textLines = 0;
         String line;
@@ -237,7 +260,9 @@ public final class ShardCache {
             if (batch.add(text)) {
                 batch.flush();
                 if (bar != null) {
-                    bar.update(bytesBefore + reader.fileBytesRead(), tokensSuffix(batch.writer.totalTokens()));
+                    bar.update(
+                            bytesBefore + reader.fileBytesRead(),
+                            tokensSuffix(batch.writer.totalTokens()));
                 }
             }
         }
@@ -288,7 +313,10 @@ public final class ShardCache {
             SpecialTokens special = tokenizer.specialTokens();
             for (int t = 0; t < ids.length; t++) {
                 long id = ids[t];
-                if (id == special.cls() || id == special.sep() || id == special.pad() || id == special.mask()) {
+                if (id == special.cls()
+                        || id == special.sep()
+                        || id == special.pad()
+                        || id == special.mask()) {
                     ids[t] = special.unk();
                 }
             }
@@ -317,7 +345,9 @@ public final class ShardCache {
         }
     }
 
-    /** @return the cache folder */
+    /**
+     * @return the cache folder
+     */
     public Path folder() {
         return folder;
     }
@@ -361,12 +391,15 @@ public final class ShardCache {
         json.addProperty("unigram_loss", loss);
         json.addProperty("counted_tokens", total);
         json.addProperty("distinct_tokens", distinct);
-        json.addProperty("counted", "every token the masker can select: all but [CLS], [SEP], [PAD], [MASK]");
+        json.addProperty(
+                "counted",
+                "every token the masker can select: all but [CLS], [SEP], [PAD], [MASK]");
         json.addProperty("shard_tokens", manifest.tokens());
         json.addProperty("tokenizer_sha256", manifest.tokenizerSha256());
         json.addProperty("shards_created", manifest.created());
         try {
-            AtomicFiles.write(file, out -> out.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
+            AtomicFiles.write(
+                    file, out -> out.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             note("could not keep the unigram loss in " + file + ": " + e.getMessage());
         }
@@ -379,10 +412,15 @@ public final class ShardCache {
             return null;
         }
         try {
-            JsonObject json = JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8)).getAsJsonObject();
-            boolean same = json.get("shard_tokens").getAsLong() == manifest.tokens()
-                    && json.get("tokenizer_sha256").getAsString().equals(manifest.tokenizerSha256())
-                    && json.get("shards_created").getAsString().equals(manifest.created());
+            JsonObject json =
+                    JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                            .getAsJsonObject();
+            boolean same =
+                    json.get("shard_tokens").getAsLong() == manifest.tokens()
+                            && json.get("tokenizer_sha256")
+                                    .getAsString()
+                                    .equals(manifest.tokenizerSha256())
+                            && json.get("shards_created").getAsString().equals(manifest.created());
             double loss = json.get("unigram_loss").getAsDouble();
             return same && Double.isFinite(loss) && loss >= 0 ? loss : null;
         } catch (IOException | RuntimeException e) {

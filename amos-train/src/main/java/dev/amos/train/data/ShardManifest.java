@@ -56,16 +56,19 @@ public record ShardManifest(
 
     /** The manifest's file name inside a shard folder. */
     public static final String FILE_NAME = "manifest.json";
+
     /** The format name. */
     public static final String FORMAT = "amos-token-shards";
+
     /** The current format version. */
     public static final int FORMAT_VERSION = 1;
 
-    private static final Gson GSON = new GsonBuilder()
-            .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
-            .setPrettyPrinting()
-            .disableHtmlEscaping()
-            .create();
+    private static final Gson GSON =
+            new GsonBuilder()
+                    .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES)
+                    .setPrettyPrinting()
+                    .disableHtmlEscaping()
+                    .create();
 
     /**
      * One shard.
@@ -76,7 +79,8 @@ public record ShardManifest(
      * @param documents documents in this shard
      * @param files its three files with sizes and checksums
      */
-    public record Shard(String name, long tokens, long lines, long documents, List<ShardFile> files) {}
+    public record Shard(
+            String name, long tokens, long lines, long documents, List<ShardFile> files) {}
 
     /**
      * One file of a shard.
@@ -112,8 +116,12 @@ public record ShardManifest(
             return null;
         }
         try {
-            ShardManifest manifest = GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), ShardManifest.class);
-            return manifest != null && manifest.shards() != null && manifest.inputs() != null ? manifest : null;
+            ShardManifest manifest =
+                    GSON.fromJson(
+                            Files.readString(file, StandardCharsets.UTF_8), ShardManifest.class);
+            return manifest != null && manifest.shards() != null && manifest.inputs() != null
+                    ? manifest
+                    : null;
         } catch (IOException | JsonParseException e) {
             return null;
         }

@@ -39,10 +39,12 @@ final class ShardWriter implements Closeable {
 
     ShardWriter(Path folder, int tokenBytes, long tokensPerShard) {
         if (tokenBytes != 2 && tokenBytes != 4) {
-            throw new IllegalArgumentException("token width must be 2 or 4 bytes, not " + tokenBytes);
+            throw new IllegalArgumentException(
+                    "token width must be 2 or 4 bytes, not " + tokenBytes);
         }
         if (tokensPerShard <= 0 || tokensPerShard * tokenBytes > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("tokens per shard must be in (0, 2 GiB / token width]");
+            throw new IllegalArgumentException(
+                    "tokens per shard must be in (0, 2 GiB / token width]");
         }
         this.folder = folder;
         this.tokenBytes = tokenBytes;
@@ -60,7 +62,8 @@ final class ShardWriter implements Closeable {
         }
         for (long id : ids) {
             if (id < 0 || id > maxId) {
-                throw new IllegalStateException("token id " + id + " does not fit in " + tokenBytes + " bytes");
+                throw new IllegalStateException(
+                        "token id " + id + " does not fit in " + tokenBytes + " bytes");
             }
             if (tokenBytes == 2) {
                 tokensFile.putShort((short) id);
@@ -124,7 +127,8 @@ final class ShardWriter implements Closeable {
             return;
         }
         String name = String.format("shard-%05d", shards.size());
-        List<ShardManifest.ShardFile> files = List.of(tokensFile.finish(), linesFile.finish(), docsFile.finish());
+        List<ShardManifest.ShardFile> files =
+                List.of(tokensFile.finish(), linesFile.finish(), docsFile.finish());
         shards.add(new ShardManifest.Shard(name, shardTokens, shardLines, shardDocuments, files));
         tokensFile = null;
         linesFile = null;
@@ -144,13 +148,15 @@ final class ShardWriter implements Closeable {
     private static final class ChecksummedFile {
         private final Path path;
         private final FileChannel channel;
-        private final ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private final ByteBuffer buffer =
+                ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
         private final MessageDigest digest;
         private long bytes;
 
         ChecksummedFile(Path path) throws IOException {
             this.path = path;
-            this.channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.channel =
+                    FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             this.digest = Sha256.newDigest();
         }
 
@@ -189,7 +195,9 @@ final class ShardWriter implements Closeable {
             channel.force(true);
             channel.close();
             return new ShardManifest.ShardFile(
-                    path.getFileName().toString(), bytes, HexFormat.of().formatHex(digest.digest()));
+                    path.getFileName().toString(),
+                    bytes,
+                    HexFormat.of().formatHex(digest.digest()));
         }
     }
 }

@@ -26,7 +26,11 @@ public record SpecialTokens(
         for (int id : new int[] {pad, unk, cls, sep, mask}) {
             if (id < 0 || id >= vocabSize) {
                 throw new IllegalArgumentException(
-                        "special token id " + id + " outside the vocabulary [0, " + vocabSize + ")");
+                        "special token id "
+                                + id
+                                + " outside the vocabulary [0, "
+                                + vocabSize
+                                + ")");
             }
         }
     }

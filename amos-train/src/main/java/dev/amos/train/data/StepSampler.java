@@ -9,8 +9,9 @@ import java.util.NoSuchElementException;
 
 /**
  * A DJL batch sampler whose batch for step t is a pure function of (seed, t): epochs are seeded
- * permutations, batch t takes the next {@code batchSize} indices of epoch {@code t / batchesPerEpoch}.
- * A resumed run starts at its step and sees exactly the batches the uninterrupted run would have.
+ * permutations, batch t takes the next {@code batchSize} indices of epoch {@code t /
+ * batchesPerEpoch}. A resumed run starts at its step and sees exactly the batches the uninterrupted
+ * run would have.
  */
 public final class StepSampler implements Sampler {
 
@@ -37,7 +38,11 @@ public final class StepSampler implements Sampler {
         long size = dataset.size();
         long perEpoch = size / batchSize;
         if (perEpoch == 0) {
-            throw new IllegalArgumentException("the corpus gives " + size + " sequences, fewer than one batch of " + batchSize);
+            throw new IllegalArgumentException(
+                    "the corpus gives "
+                            + size
+                            + " sequences, fewer than one batch of "
+                            + batchSize);
         }
         return new Iterator<>() {
             private long next = firstBatch;
@@ -70,7 +75,9 @@ public final class StepSampler implements Sampler {
         };
     }
 
-    /** @return the index of the first batch produced (the mask step of that batch) */
+    /**
+     * @return the index of the first batch produced (the mask step of that batch)
+     */
     public long firstBatch() {
         return firstBatch;
     }

@@ -13,7 +13,9 @@ import java.util.List;
  */
 public interface TokenCorpus {
 
-    /** @return the number of documents */
+    /**
+     * @return the number of documents
+     */
     long documentCount();
 
     /**
@@ -41,7 +43,9 @@ public interface TokenCorpus {
      */
     long lineEnd(long line);
 
-    /** @return the total number of tokens */
+    /**
+     * @return the total number of tokens
+     */
     long tokenCount();
 
     /**

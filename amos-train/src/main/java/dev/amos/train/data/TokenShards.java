@@ -26,8 +26,13 @@ public final class TokenShards implements TokenCorpus {
     private final long[] lineEnds;
     private final long[] firstLines;
 
-    private TokenShards(Path folder, ShardManifest manifest, ByteBuffer[] tokenBuffers,
-            long[] shardTokenStarts, long[] lineEnds, long[] firstLines) {
+    private TokenShards(
+            Path folder,
+            ShardManifest manifest,
+            ByteBuffer[] tokenBuffers,
+            long[] shardTokenStarts,
+            long[] lineEnds,
+            long[] firstLines) {
         this.folder = folder;
         this.manifest = manifest;
         this.tokenBuffers = tokenBuffers;
@@ -60,7 +65,8 @@ public final class TokenShards implements TokenCorpus {
             ShardManifest.Shard shard = manifest.shards().get(s);
             checkFiles(folder, shard, verifyChecksums);
             if (shard.files().get(0).bytes() != shard.tokens() * manifest.tokenBytes()) {
-                throw new IOException(folder + ": " + shard.name() + " token file size does not match its count");
+                throw new IOException(
+                        folder + ": " + shard.name() + " token file size does not match its count");
             }
             buffers[s] = map(folder.resolve(shard.files().get(0).name()));
             tokenStarts[s + 1] = tokenStarts[s] + shard.tokens();
@@ -68,11 +74,13 @@ public final class TokenShards implements TokenCorpus {
             for (long end : readLongs(folder.resolve(shard.files().get(1).name()), shard.lines())) {
                 lineEnds[line++] = tokenStarts[s] + end;
             }
-            for (long end : readLongs(folder.resolve(shard.files().get(2).name()), shard.documents())) {
+            for (long end :
+                    readLongs(folder.resolve(shard.files().get(2).name()), shard.documents())) {
                 firstLines[++document] = lineBase + end;
             }
         }
-        if (line != lineEnds.length || document != firstLines.length - 1
+        if (line != lineEnds.length
+                || document != firstLines.length - 1
                 || tokenStarts[shardCount] != manifest.tokens()) {
             throw new IOException(folder + ": shard counts do not add up to the manifest totals");
         }
@@ -97,26 +105,35 @@ public final class TokenShards implements TokenCorpus {
 
     private static ByteBuffer map(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size()).order(ByteOrder.LITTLE_ENDIAN);
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size())
+                    .order(ByteOrder.LITTLE_ENDIAN);
         }
     }
 
     private static long[] readLongs(Path file, long count) throws IOException {
-        LongBuffer longs = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer();
+        LongBuffer longs =
+                ByteBuffer.wrap(Files.readAllBytes(file))
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .asLongBuffer();
         if (longs.remaining() != count) {
-            throw new IOException(file + ": expected " + count + " entries, found " + longs.remaining());
+            throw new IOException(
+                    file + ": expected " + count + " entries, found " + longs.remaining());
         }
         long[] values = new long[Math.toIntExact(count)];
         longs.get(values);
         return values;
     }
 
-    /** @return the folder these shards were read from */
+    /**
+     * @return the folder these shards were read from
+     */
     public Path folder() {
         return folder;
     }
 
-    /** @return the manifest */
+    /**
+     * @return the manifest
+     */
     public ShardManifest manifest() {
         return manifest;
     }
@@ -149,7 +166,8 @@ public final class TokenShards implements TokenCorpus {
     @Override
     public void copyTokens(long from, int length, long[] target, int targetOffset) {
         if (from < 0 || length < 0 || from + length > tokenCount()) {
-            throw new IndexOutOfBoundsException("tokens [" + from + ", " + (from + length) + ") of " + tokenCount());
+            throw new IndexOutOfBoundsException(
+                    "tokens [" + from + ", " + (from + length) + ") of " + tokenCount());
         }
         long position = from;
         int written = 0;
@@ -160,11 +178,13 @@ public final class TokenShards implements TokenCorpus {
             int n = (int) Math.min(length - written, shardTokenStarts[shard + 1] - position);
             if (manifest.tokenBytes() == 2) {
                 for (int i = 0; i < n; i++) {
-                    target[targetOffset + written + i] = Short.toUnsignedLong(tokens.getShort((local + i) * 2));
+                    target[targetOffset + written + i] =
+                            Short.toUnsignedLong(tokens.getShort((local + i) * 2));
                 }
             } else {
                 for (int i = 0; i < n; i++) {
-                    target[targetOffset + written + i] = Integer.toUnsignedLong(tokens.getInt((local + i) * 4));
+                    target[targetOffset + written + i] =
+                            Integer.toUnsignedLong(tokens.getInt((local + i) * 4));
                 }
             }
             written += n;
@@ -193,8 +213,10 @@ public final class TokenShards implements TokenCorpus {
             ByteBuffer tokens = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
             int n = tokens.capacity() / manifest.tokenBytes();
             for (int i = 0; i < n; i++) {
-                long id = manifest.tokenBytes() == 2 ? Short.toUnsignedLong(tokens.getShort(i * 2))
-                        : Integer.toUnsignedLong(tokens.getInt(i * 4));
+                long id =
+                        manifest.tokenBytes() == 2
+                                ? Short.toUnsignedLong(tokens.getShort(i * 2))
+                                : Integer.toUnsignedLong(tokens.getInt(i * 4));
                 if (id < vocabSize) {
                     counts[(int) id]++;
                 }
@@ -203,7 +225,9 @@ public final class TokenShards implements TokenCorpus {
         return counts;
     }
 
-    /** @return the shard names, in order */
+    /**
+     * @return the shard names, in order
+     */
     public List<String> shardNames() {
         return manifest.shards().stream().map(ShardManifest.Shard::name).toList();
     }

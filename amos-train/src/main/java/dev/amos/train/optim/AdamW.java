@@ -1,6 +1,5 @@
 package dev.amos.train.optim;
 
-import dev.amos.io.AtomicFiles;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -11,6 +10,7 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
+import dev.amos.io.AtomicFiles;
 import dev.amos.model.BadInputException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -33,18 +33,18 @@ import java.util.function.Predicate;
  * Adam with decoupled weight decay (AdamW, <a href="https://arxiv.org/abs/1711.05101">Loshchilov
  * &amp; Hutter 2019</a>) for DJL's {@code Trainer}, with what DJL 0.25's own {@code Adam}/{@code
  * AdamW} lack: weight-decay exclusion per parameter, the step given by the training loop (DJL's
- * optimizers count updates per parameter id, and ids are random per process, so a resumed run
- * would restart its schedule and bias correction), and moments saved and restored by parameter
- * name for exact resume (DJL's optimizers have no state I/O).
+ * optimizers count updates per parameter id, and ids are random per process, so a resumed run would
+ * restart its schedule and bias correction), and moments saved and restored by parameter name for
+ * exact resume (DJL's optimizers have no state I/O).
  *
  * <p>Update for step {@code t} (1-based), learning rate {@code lr = tracker(t)}, exactly as {@code
- * torch.optim.AdamW}: {@code w *= 1 - lr*wd} (wd = 0 for biases, LayerNorm gammas/betas and
- * {@link Builder#optExcludeFromWeightDecay named exclusions}); {@code m = b1*m + (1-b1)*g}; {@code
- * v = b2*v + (1-b2)*g*g}; {@code w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)}. It runs as
- * DJL's fused PyTorch kernel ({@code NDArrayEx.adamUpdate} with {@code adamw=true}, whose epsilon
- * is rescaled here so that it is added to the bias-corrected {@code sqrt(v)}), which also zeroes
- * the gradient. Parameters that got no gradient still receive a zero-gradient update, unlike
- * PyTorch, which skips parameters whose gradient is {@code None}.
+ * torch.optim.AdamW}: {@code w *= 1 - lr*wd} (wd = 0 for biases, LayerNorm gammas/betas and {@link
+ * Builder#optExcludeFromWeightDecay named exclusions}); {@code m = b1*m + (1-b1)*g}; {@code v =
+ * b2*v + (1-b2)*g*g}; {@code w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)}. It runs as DJL's
+ * fused PyTorch kernel ({@code NDArrayEx.adamUpdate} with {@code adamw=true}, whose epsilon is
+ * rescaled here so that it is added to the bias-corrected {@code sqrt(v)}), which also zeroes the
+ * gradient. Parameters that got no gradient still receive a zero-gradient update, unlike PyTorch,
+ * which skips parameters whose gradient is {@code None}.
  *
  * <pre>{@code
  * try (AdamW adamW = AdamW.builder(block.getParameters()).optLearningRateTracker(schedule).build();
@@ -58,15 +58,15 @@ import java.util.function.Predicate;
  * }
  * }</pre>
  *
- * <p>Gradient accumulation: several {@code backward} calls, then one {@code trainer.step()}
- * (scale each micro-batch loss by {@code 1/k}). A skipped step (NaN/Inf) calls {@link
- * GradientClipping#zeroGradients} instead of {@code trainer.step()}. State ({@link
- * #saveState}) is one named {@link NDList}: {@code step} and {@code NAME/m}, {@code NAME/v} per
- * parameter, keyed by the names of the {@link ParameterList} given to the builder (the model's
- * {@code block.getParameters()}). The moments live in a manager of this optimizer; {@link
- * #close()} frees them. One device (the trainer's). Requires the PyTorch engine. Not thread-safe:
- * one training thread sets the step, updates (DJL's trainer updates the parameters one after the
- * other) and saves or loads the state between steps.
+ * <p>Gradient accumulation: several {@code backward} calls, then one {@code trainer.step()} (scale
+ * each micro-batch loss by {@code 1/k}). A skipped step (NaN/Inf) calls {@link
+ * GradientClipping#zeroGradients} instead of {@code trainer.step()}. State ({@link #saveState}) is
+ * one named {@link NDList}: {@code step} and {@code NAME/m}, {@code NAME/v} per parameter, keyed by
+ * the names of the {@link ParameterList} given to the builder (the model's {@code
+ * block.getParameters()}). The moments live in a manager of this optimizer; {@link #close()} frees
+ * them. One device (the trainer's). Requires the PyTorch engine. Not thread-safe: one training
+ * thread sets the step, updates (DJL's trainer updates the parameters one after the other) and
+ * saves or loads the state between steps.
  */
 public final class AdamW extends Optimizer implements AutoCloseable {
 
@@ -89,7 +89,8 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     private AdamW(Builder builder) {
         super(builder);
         if (clipGrad >= 0f) {
-            throw new IllegalArgumentException("element-wise optClipGrad is not supported; use GradientClipping.clipGlobalNorm");
+            throw new IllegalArgumentException(
+                    "element-wise optClipGrad is not supported; use GradientClipping.clipGlobalNorm");
         }
         learningRateTracker = builder.learningRateTracker;
         beta1 = builder.beta1;
@@ -97,17 +98,32 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         epsilon = builder.epsilon;
         weightDecay = getWeightDecay();
         step = builder.initialStep;
-        if (!(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1 && epsilon > 0 && weightDecay >= 0
+        if (!(beta1 >= 0
+                && beta1 < 1
+                && beta2 >= 0
+                && beta2 < 1
+                && epsilon > 0
+                && weightDecay >= 0
                 && Float.isFinite(weightDecay))) {
-            throw new IllegalArgumentException("need betas in [0, 1), epsilon > 0 and a finite weight decay >= 0: "
-                    + beta1 + ", " + beta2 + ", " + epsilon + ", " + weightDecay);
+            throw new IllegalArgumentException(
+                    "need betas in [0, 1), epsilon > 0 and a finite weight decay >= 0: "
+                            + beta1
+                            + ", "
+                            + beta2
+                            + ", "
+                            + epsilon
+                            + ", "
+                            + weightDecay);
         }
         for (Pair<String, Parameter> pair : builder.parameters) {
             register(pair.getKey(), pair.getValue(), builder.extraNoDecay);
         }
     }
 
-    /** A builder over the model's {@code block.getParameters()} (names key the state and decide decay). */
+    /**
+     * A builder over the model's {@code block.getParameters()} (names key the state and decide
+     * decay).
+     */
     public static Builder builder(ParameterList parameters) {
         return new Builder(parameters);
     }
@@ -125,7 +141,10 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         }
     }
 
-    /** Sets the 1-based step the next {@code trainer.step()} applies (learning rate, bias correction). */
+    /**
+     * Sets the 1-based step the next {@code trainer.step()} applies (learning rate, bias
+     * correction).
+     */
     public void setStep(int step) {
         if (step < 1) {
             throw new IllegalArgumentException("steps are 1-based: " + step);
@@ -144,7 +163,9 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         return learningRateTracker.getNewValue("", step);
     }
 
-    /** @return the step last set (or restored by {@link #loadState}; 0 before any) */
+    /**
+     * @return the step last set (or restored by {@link #loadState}; 0 before any)
+     */
     public int stepCount() {
         return step;
     }
@@ -152,8 +173,12 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
         if (!nameById.containsKey(parameterId)) {
-            throw new IllegalStateException("parameter " + weight.getName() + " (id " + parameterId
-                    + ") is not in the ParameterList given to AdamW.builder");
+            throw new IllegalStateException(
+                    "parameter "
+                            + weight.getName()
+                            + " (id "
+                            + parameterId
+                            + ") is not in the ParameterList given to AdamW.builder");
         }
         int t = stepCount();
         if (t < 1) {
@@ -168,22 +193,37 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         // The kernel computes w -= lrCorrected * m / (sqrt(v) + epsKernel). With lrCorrected =
         // lr * sqrt(bc2) / bc1 and epsKernel = eps * sqrt(bc2) this equals
         // lr * (m / bc1) / (sqrt(v / bc2) + eps), PyTorch's AdamW.
-        float correctedLearningRate = (float) (learningRate * sqrtBiasCorrection2 / biasCorrection1);
+        float correctedLearningRate =
+                (float) (learningRate * sqrtBiasCorrection2 / biasCorrection1);
         float kernelEpsilon = (float) (epsilon * sqrtBiasCorrection2);
         float decay = noDecayIds.contains(parameterId) ? 0f : weightDecay;
         Moments state = momentsFor(parameterId, weight);
-        weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, state.mean(), state.variance()),
-                new NDList(weight), learningRate, correctedLearningRate, decay, rescaleGrad, -1f, beta1, beta2,
-                kernelEpsilon, true, true);
+        weight.getNDArrayInternal()
+                .adamUpdate(
+                        new NDList(weight, grad, state.mean(), state.variance()),
+                        new NDList(weight),
+                        learningRate,
+                        correctedLearningRate,
+                        decay,
+                        rescaleGrad,
+                        -1f,
+                        beta1,
+                        beta2,
+                        kernelEpsilon,
+                        true,
+                        true);
     }
 
     private Moments momentsFor(String parameterId, NDArray weight) {
-        return moments.computeIfAbsent(parameterId, id -> {
-            if (!"PyTorch".equals(weight.getManager().getEngine().getEngineName())) {
-                throw new UnsupportedOperationException("AdamW relies on the PyTorch fused Adam kernel");
-            }
-            return new Moments(own(weight.zerosLike()), own(weight.zerosLike()));
-        });
+        return moments.computeIfAbsent(
+                parameterId,
+                id -> {
+                    if (!"PyTorch".equals(weight.getManager().getEngine().getEngineName())) {
+                        throw new UnsupportedOperationException(
+                                "AdamW relies on the PyTorch fused Adam kernel");
+                    }
+                    return new Moments(own(weight.zerosLike()), own(weight.zerosLike()));
+                });
     }
 
     /** Moves an array into this optimizer's manager, out of any enclosing {@code NDScope}. */
@@ -197,15 +237,16 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     }
 
     /**
-     * Writes the state as one named {@link NDList} ({@code step}, {@code NAME/m}, {@code
-     * NAME/v}); call it between steps. The host copies of device arrays made while encoding live
-     * in a scope closed here (no host memory kept per checkpoint).
+     * Writes the state as one named {@link NDList} ({@code step}, {@code NAME/m}, {@code NAME/v});
+     * call it between steps. The host copies of device arrays made while encoding live in a scope
+     * closed here (no host memory kept per checkpoint).
      *
      * @param out the stream
      * @throws IOException if writing fails
      */
     public void saveState(OutputStream out) throws IOException {
-        try (NDScope scope = new NDScope(); NDManager names = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+        try (NDScope scope = new NDScope();
+                NDManager names = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
             NDList state = new NDList();
             NDArray stepArray = names.create(new int[] {step});
             stepArray.setName(STEP);
@@ -226,6 +267,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         array.setName(name);
         return array;
     }
+
     /** Writes the state to {@code file} atomically (temporary file, then rename). */
     public void saveState(Path file) throws IOException {
         AtomicFiles.write(file, this::saveState);
@@ -238,19 +280,21 @@ public final class AdamW extends Optimizer implements AutoCloseable {
      * @param manager decides the device the moments are created on (then owned by this optimizer)
      * @param in the stream
      * @throws IOException if reading fails
-     * @throws BadInputException if the state does not fit this model (unknown, missing or
-     *     reshaped parameter) or is not an AdamW state
+     * @throws BadInputException if the state does not fit this model (unknown, missing or reshaped
+     *     parameter) or is not an AdamW state
      */
     public void loadState(NDManager manager, InputStream in) throws IOException {
         NDList state;
         try {
             state = NDList.decode(manager, in);
         } catch (RuntimeException e) {
-            throw new BadInputException("expected an AdamW state (a named NDList): " + e.getMessage(), e);
+            throw new BadInputException(
+                    "expected an AdamW state (a named NDList): " + e.getMessage(), e);
         }
         try {
             if (!state.contains(STEP) || state.size() % 2 != 1) {
-                throw new BadInputException("expected an AdamW state (step and NAME/m, NAME/v arrays)");
+                throw new BadInputException(
+                        "expected an AdamW state (step and NAME/m, NAME/v arrays)");
             }
             int savedStep = state.get(STEP).toIntArray()[0];
             Map<String, Moments> loaded = new HashMap<>();
@@ -265,14 +309,20 @@ public final class AdamW extends Optimizer implements AutoCloseable {
             checkComplete(savedStep, loaded.keySet());
             moments.values().forEach(Moments::close);
             moments.clear();
-            loaded.forEach((id, m) -> moments.put(id, new Moments(own(m.mean()), own(m.variance()))));
+            loaded.forEach(
+                    (id, m) -> moments.put(id, new Moments(own(m.mean()), own(m.variance()))));
             step = savedStep;
         } finally {
-            state.stream().filter(a -> a.getManager() == manager).forEach(NDArray::close); // what was not kept
+            state.stream()
+                    .filter(a -> a.getManager() == manager)
+                    .forEach(NDArray::close); // what was not kept
         }
     }
 
-    /** Reads the state from {@code file} ({@link #loadState(NDManager, InputStream)}); errors name the file. */
+    /**
+     * Reads the state from {@code file} ({@link #loadState(NDManager, InputStream)}); errors name
+     * the file.
+     */
     public void loadState(NDManager manager, Path file) throws IOException {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
             loadState(manager, in);
@@ -286,14 +336,30 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     private String idFor(String name, Moments state) {
         Parameter param = parametersByName.get(name);
         if (param == null) {
-            throw new BadInputException("optimizer state has moments for parameter " + name + ", which the model lacks");
+            throw new BadInputException(
+                    "optimizer state has moments for parameter "
+                            + name
+                            + ", which the model lacks");
         }
         NDArray weight = param.isInitialized() ? param.getArray() : null;
-        for (NDArray moment : state.variance() == null ? List.of(state.mean()) : List.of(state.mean(), state.variance())) {
-            if (weight != null && (!moment.getShape().equals(weight.getShape())
-                    || moment.getDataType() != weight.getDataType())) {
-                throw new BadInputException("optimizer state for " + name + " is " + moment.getShape() + " "
-                        + moment.getDataType() + ", the parameter is " + weight.getShape() + " " + weight.getDataType());
+        for (NDArray moment :
+                state.variance() == null
+                        ? List.of(state.mean())
+                        : List.of(state.mean(), state.variance())) {
+            if (weight != null
+                    && (!moment.getShape().equals(weight.getShape())
+                            || moment.getDataType() != weight.getDataType())) {
+                throw new BadInputException(
+                        "optimizer state for "
+                                + name
+                                + " is "
+                                + moment.getShape()
+                                + " "
+                                + moment.getDataType()
+                                + ", the parameter is "
+                                + weight.getShape()
+                                + " "
+                                + weight.getDataType());
             }
         }
         if (state.variance() == null) {
@@ -304,13 +370,17 @@ public final class AdamW extends Optimizer implements AutoCloseable {
 
     private void checkComplete(int savedStep, Set<String> loadedIds) {
         List<String> missing = new ArrayList<>();
-        parametersByName.forEach((name, param) -> {
-            if (savedStep > 0 && param.requiresGradient() && !loadedIds.contains(param.getId())) {
-                missing.add(name);
-            }
-        });
+        parametersByName.forEach(
+                (name, param) -> {
+                    if (savedStep > 0
+                            && param.requiresGradient()
+                            && !loadedIds.contains(param.getId())) {
+                        missing.add(name);
+                    }
+                });
         if (!missing.isEmpty()) {
-            throw new BadInputException("optimizer state at step " + savedStep + " lacks moments for " + missing);
+            throw new BadInputException(
+                    "optimizer state at step " + savedStep + " lacks moments for " + missing);
         }
     }
 
@@ -358,7 +428,9 @@ public final class AdamW extends Optimizer implements AutoCloseable {
             return this;
         }
 
-        /** The learning-rate schedule, called with the 1-based step, e.g. {@link LinearWarmupDecay}. */
+        /**
+         * The learning-rate schedule, called with the 1-based step, e.g. {@link LinearWarmupDecay}.
+         */
         public Builder optLearningRateTracker(ParameterTracker tracker) {
             this.learningRateTracker = tracker;
             return this;
@@ -377,7 +449,9 @@ public final class AdamW extends Optimizer implements AutoCloseable {
             return this;
         }
 
-        /** Also excludes from weight decay the parameters whose name (in the ParameterList) matches. */
+        /**
+         * Also excludes from weight decay the parameters whose name (in the ParameterList) matches.
+         */
         public Builder optExcludeFromWeightDecay(Predicate<String> byName) {
             this.extraNoDecay = this.extraNoDecay.or(byName);
             return this;
@@ -393,7 +467,9 @@ public final class AdamW extends Optimizer implements AutoCloseable {
             return super.optBeginNumUpdate(n);
         }
 
-        /** @return the optimizer */
+        /**
+         * @return the optimizer
+         */
         public AdamW build() {
             return new AdamW(this);
         }

@@ -9,7 +9,6 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.util.Pair;
 import dev.amos.model.ScalarConstants;
-
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -61,8 +60,10 @@ public final class GradientClipping {
         try (NDManager scratch = owner.newSubManager()) {
             grads.forEach(grad -> grad.attach(scratch));
             NDArray norm = globalNorm(grads);
-            NDArray scale = ScalarConstants.of(norm, maxNorm).div(norm.add(ScalarConstants.of(norm, EPSILON)))
-                    .minimum(ScalarConstants.of(norm, 1f));
+            NDArray scale =
+                    ScalarConstants.of(norm, maxNorm)
+                            .div(norm.add(ScalarConstants.of(norm, EPSILON)))
+                            .minimum(ScalarConstants.of(norm, 1f));
             for (NDArray grad : grads) {
                 grad.muli(scale);
             }

@@ -3,11 +3,11 @@ package dev.amos.train.optim;
 import ai.djl.training.tracker.Tracker;
 
 /**
- * Learning-rate schedule: linear warmup from 0 to {@code peak} over {@code warmupSteps} steps,
- * then linear decay to {@code floor} (usually 0) at {@code totalSteps}, and {@code floor} after
- * that. This is the "linear schedule with warmup" used for BERT/ELECTRA/COCO-LM/AMOS pretraining
- * and GLUE fine-tuning (see <a href="https://arxiv.org/abs/1810.04805">Devlin et al. 2019</a>,
- * <a href="https://openreview.net/forum?id=f3fUJzTPbT">Meng et al. 2022</a>).
+ * Learning-rate schedule: linear warmup from 0 to {@code peak} over {@code warmupSteps} steps, then
+ * linear decay to {@code floor} (usually 0) at {@code totalSteps}, and {@code floor} after that.
+ * This is the "linear schedule with warmup" used for BERT/ELECTRA/COCO-LM/AMOS pretraining and GLUE
+ * fine-tuning (see <a href="https://arxiv.org/abs/1810.04805">Devlin et al. 2019</a>, <a
+ * href="https://openreview.net/forum?id=f3fUJzTPbT">Meng et al. 2022</a>).
  *
  * <p>The argument of {@link #getNewValue(int)} is the 1-based number of the optimizer step being
  * applied (what {@link AdamW} passes): step {@code n < warmupSteps} uses {@code peak * n /

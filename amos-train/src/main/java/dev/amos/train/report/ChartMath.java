@@ -47,7 +47,10 @@ final class ChartMath {
         return bounds;
     }
 
-    /** x values with non-finite ones replaced by a neighbour's (their y is NaN, so nothing is drawn there). */
+    /**
+     * x values with non-finite ones replaced by a neighbour's (their y is NaN, so nothing is drawn
+     * there).
+     */
     static double[] finiteX(double[] x) {
         double[] out = x.clone();
         double last = Double.NaN;
@@ -67,7 +70,10 @@ final class ChartMath {
         return out;
     }
 
-    /** Trailing moving average over the last {@code window} finite values; NaN where the input is NaN. */
+    /**
+     * Trailing moving average over the last {@code window} finite values; NaN where the input is
+     * NaN.
+     */
     static double[] movingAverage(double[] values, int window) {
         double[] out = new double[values.length];
         double[] recent = new double[window];

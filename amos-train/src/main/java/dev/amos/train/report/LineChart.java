@@ -51,13 +51,22 @@ public final class LineChart {
     }
 
     /** Distinct colors (the Tableau 10 palette) given in order to series added without one. */
-    public static final List<Color> PALETTE = List.of(
-            new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
-            new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
-            new Color(0xbcbd22), new Color(0x17becf));
+    public static final List<Color> PALETTE =
+            List.of(
+                    new Color(0x1f77b4),
+                    new Color(0xff7f0e),
+                    new Color(0x2ca02c),
+                    new Color(0xd62728),
+                    new Color(0x9467bd),
+                    new Color(0x8c564b),
+                    new Color(0xe377c2),
+                    new Color(0x7f7f7f),
+                    new Color(0xbcbd22),
+                    new Color(0x17becf));
 
     /** Default image width in pixels. */
     public static final int DEFAULT_WIDTH = 900;
+
     /** Default image height in pixels. */
     public static final int DEFAULT_HEIGHT = 420;
 
@@ -69,18 +78,30 @@ public final class LineChart {
     private static final Color FRAME = new Color(0xb0b0b0);
     private static final Color TEXT = new Color(0x222222);
     private static final Color MUTED_TEXT = new Color(0x666666);
-    /** The raw series behind a smoothed one is keyed by its name plus this (XChart keys series by name). */
-    private static final String RAW_SUFFIX = " \u00b7 raw";
-    /** The key of the invisible series that steers XChart to round x ticks (a name no legend shows). */
-    private static final String TICK_MARKER_SERIES = "\u0000x ticks";
 
     /**
-     * One series: its legend name, color and points ({@code x} and {@code y} of equal length).
+     * The raw series behind a smoothed one is keyed by its name plus this (XChart keys series by
+     * name).
      */
+    private static final String RAW_SUFFIX = " \u00b7 raw";
+
+    /**
+     * The key of the invisible series that steers XChart to round x ticks (a name no legend shows).
+     */
+    private static final String TICK_MARKER_SERIES = "\u0000x ticks";
+
+    /** One series: its legend name, color and points ({@code x} and {@code y} of equal length). */
     public record Series(String name, Color color, double[] x, double[] y) {
         public Series {
             if (x.length != y.length) {
-                throw new IllegalArgumentException("series " + name + ": " + x.length + " x values but " + y.length + " y values");
+                throw new IllegalArgumentException(
+                        "series "
+                                + name
+                                + ": "
+                                + x.length
+                                + " x values but "
+                                + y.length
+                                + " y values");
             }
         }
     }
@@ -112,7 +133,8 @@ public final class LineChart {
     public LineChart add(String name, Color color, double[] x, double[] y) {
         Series added = new Series(name, color, x.clone(), y.clone());
         if (series.stream().anyMatch(s -> s.name().equals(name))) {
-            throw new IllegalArgumentException("series " + name + " was already added to chart " + title);
+            throw new IllegalArgumentException(
+                    "series " + name + " was already added to chart " + title);
         }
         series.add(added);
         return this;
@@ -124,7 +146,9 @@ public final class LineChart {
         return this;
     }
 
-    /** Fixes the y axis to [min, max] instead of fitting it to the data (e.g. 0..1 for fractions). */
+    /**
+     * Fixes the y axis to [min, max] instead of fitting it to the data (e.g. 0..1 for fractions).
+     */
     public LineChart yRange(double min, double max) {
         if (!(max > min)) {
             throw new IllegalArgumentException("y range needs max > min, got " + min + ".." + max);
@@ -135,8 +159,8 @@ public final class LineChart {
     }
 
     /**
-     * Smooths every series with a trailing moving average over {@code window} points (1: none);
-     * the raw series stays visible, faint, behind the smoothed line.
+     * Smooths every series with a trailing moving average over {@code window} points (1: none); the
+     * raw series stays visible, faint, behind the smoothed line.
      */
     public LineChart smoothing(int window) {
         this.smoothingWindow = Math.max(1, window);
@@ -146,7 +170,11 @@ public final class LineChart {
     /** The image size in pixels. */
     public LineChart size(int widthPixels, int heightPixels) {
         if (widthPixels < 200 || heightPixels < 150) {
-            throw new IllegalArgumentException("chart size must be at least 200 x 150, got " + widthPixels + " x " + heightPixels);
+            throw new IllegalArgumentException(
+                    "chart size must be at least 200 x 150, got "
+                            + widthPixels
+                            + " x "
+                            + heightPixels);
         }
         this.width = widthPixels;
         this.height = heightPixels;
@@ -161,11 +189,13 @@ public final class LineChart {
     /** Writes the chart as a PNG, atomically (temporary sibling file, then rename). */
     public void writePng(Path file) throws IOException {
         BufferedImage image = render();
-        BlockFiles.writeAtomically(file, out -> {
-            if (!ImageIO.write(image, "png", out)) {
-                throw new IOException("no PNG writer available in this JVM");
-            }
-        });
+        BlockFiles.writeAtomically(
+                file,
+                out -> {
+                    if (!ImageIO.write(image, "png", out)) {
+                        throw new IOException("no PNG writer available in this JVM");
+                    }
+                });
     }
 
     /** Draws the chart. */
@@ -173,14 +203,27 @@ public final class LineChart {
         return BitmapEncoder.getBufferedImage(toXChart());
     }
 
-    /** The XChart chart this line chart draws: styled, with its series (raw ones first, so they lie behind). */
+    /**
+     * The XChart chart this line chart draws: styled, with its series (raw ones first, so they lie
+     * behind).
+     */
     XYChart toXChart() {
         List<Prepared> prepared = prepare();
         boolean smoothed = prepared.stream().anyMatch(p -> p.smooth != null);
-        XYChart chart = new XYChartBuilder().width(width).height(height).title(title)
-                .xAxisTitle(smoothed ? xLabel + "   (faint: raw values, bold: moving average over " + smoothingWindow + " points)" : xLabel)
-                .yAxisTitle(logY ? yLabel + " (log scale)" : yLabel)
-                .build();
+        XYChart chart =
+                new XYChartBuilder()
+                        .width(width)
+                        .height(height)
+                        .title(title)
+                        .xAxisTitle(
+                                smoothed
+                                        ? xLabel
+                                                + "   (faint: raw values, bold: moving average over "
+                                                + smoothingWindow
+                                                + " points)"
+                                        : xLabel)
+                        .yAxisTitle(logY ? yLabel + " (log scale)" : yLabel)
+                        .build();
         style(chart.getStyler(), prepared);
         if (prepared.stream().noneMatch(p -> p.finitePoints > 0)) {
             addNoDataPlaceholder(chart);
@@ -198,11 +241,16 @@ public final class LineChart {
             }
         }
         for (Prepared p : prepared) {
-            XYSeries line = chart.addSeries(p.source.name(), p.x, p.smooth != null ? p.smooth : p.y);
+            XYSeries line =
+                    chart.addSeries(p.source.name(), p.x, p.smooth != null ? p.smooth : p.y);
             line.setLineColor(p.source.color());
             line.setMarkerColor(p.source.color());
-            line.setLineStyle(new BasicStroke(LINE_WIDTH, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-            line.setMarker(p.smooth == null && p.finitePoints <= POINTS_WITH_MARKERS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+            line.setLineStyle(
+                    new BasicStroke(LINE_WIDTH, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
+            line.setMarker(
+                    p.smooth == null && p.finitePoints <= POINTS_WITH_MARKERS
+                            ? SeriesMarkers.CIRCLE
+                            : SeriesMarkers.NONE);
         }
         return chart;
     }
@@ -233,7 +281,10 @@ public final class LineChart {
         styler.setToolTipsEnabled(false);
         double[] xBounds = dataBounds(prepared, true);
         if (xBounds != null) {
-            styler.setXAxisDecimalPattern(integerX(prepared) ? "#,##0" : ChartMath.decimalPattern(xBounds[0], xBounds[1]));
+            styler.setXAxisDecimalPattern(
+                    integerX(prepared)
+                            ? "#,##0"
+                            : ChartMath.decimalPattern(xBounds[0], xBounds[1]));
         }
         styler.setYAxisLogarithmic(logY);
         if (logY) {
@@ -257,7 +308,9 @@ public final class LineChart {
      */
     private double[] yBounds(List<Prepared> prepared) {
         if (!Double.isNaN(fixedYMin)) {
-            return logY ? new double[] {Math.max(fixedYMin, Double.MIN_NORMAL), fixedYMax} : new double[] {fixedYMin, fixedYMax};
+            return logY
+                    ? new double[] {Math.max(fixedYMin, Double.MIN_NORMAL), fixedYMax}
+                    : new double[] {fixedYMin, fixedYMax};
         }
         if (!logY) {
             return null;
@@ -269,7 +322,8 @@ public final class LineChart {
     /**
      * Equally spaced x values (steps logged every N steps) make XChart put the x ticks on data
      * points (1, 11, 21, ...: not round, and crowded on long runs). One invisible point (NaN y, not
-     * in the legend) between the first two x values breaks the spacing, so XChart picks round ticks.
+     * in the legend) between the first two x values breaks the spacing, so XChart picks round
+     * ticks.
      */
     private static void addRoundXTicksMarker(XYChart chart, List<Prepared> prepared) {
         double first = Double.POSITIVE_INFINITY;
@@ -285,13 +339,20 @@ public final class LineChart {
             }
         }
         if (Double.isFinite(second)) {
-            XYSeries marker = chart.addSeries(TICK_MARKER_SERIES, new double[] {(first + second) / 2}, new double[] {Double.NaN});
+            XYSeries marker =
+                    chart.addSeries(
+                            TICK_MARKER_SERIES,
+                            new double[] {(first + second) / 2},
+                            new double[] {Double.NaN});
             marker.setMarker(SeriesMarkers.NONE);
             marker.setShowInLegend(false);
         }
     }
 
-    /** A chart without drawable points: fixed unit axes, no ticks, and "no data" in the middle of the plot. */
+    /**
+     * A chart without drawable points: fixed unit axes, no ticks, and "no data" in the middle of
+     * the plot.
+     */
     private static void addNoDataPlaceholder(XYChart chart) {
         XYStyler styler = chart.getStyler();
         styler.setYAxisLogarithmic(false);
@@ -302,7 +363,9 @@ public final class LineChart {
         styler.setAxisTicksVisible(false);
         styler.setPlotGridLinesVisible(false);
         styler.setLegendVisible(false);
-        XYSeries empty = chart.addSeries("no data", new double[] {0, 1}, new double[] {Double.NaN, Double.NaN});
+        XYSeries empty =
+                chart.addSeries(
+                        "no data", new double[] {0, 1}, new double[] {Double.NaN, Double.NaN});
         empty.setMarker(SeriesMarkers.NONE);
         styler.setAnnotationTextFontColor(MUTED_TEXT);
         styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
@@ -310,7 +373,8 @@ public final class LineChart {
     }
 
     /** A series reduced to its drawable points (NaN where a point cannot be drawn). */
-    private record Prepared(Series source, double[] x, double[] y, double[] smooth, int finitePoints) {}
+    private record Prepared(
+            Series source, double[] x, double[] y, double[] smooth, int finitePoints) {}
 
     private List<Prepared> prepare() {
         List<Prepared> result = new ArrayList<>();
@@ -319,7 +383,8 @@ public final class LineChart {
             int finite = 0;
             for (int i = 0; i < y.length; i++) {
                 double v = s.y()[i];
-                boolean drawable = Double.isFinite(v) && Double.isFinite(s.x()[i]) && (!logY || v > 0);
+                boolean drawable =
+                        Double.isFinite(v) && Double.isFinite(s.x()[i]) && (!logY || v > 0);
                 y[i] = drawable ? v : Double.NaN;
                 finite += drawable ? 1 : 0;
             }
@@ -329,7 +394,10 @@ public final class LineChart {
         return result;
     }
 
-    /** The moving average, taken of log10 values on a log axis (a geometric mean, as the axis shows it). */
+    /**
+     * The moving average, taken of log10 values on a log axis (a geometric mean, as the axis shows
+     * it).
+     */
     private double[] smoothed(double[] y) {
         if (!logY) {
             return ChartMath.movingAverage(y, smoothingWindow);

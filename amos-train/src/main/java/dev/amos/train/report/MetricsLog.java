@@ -24,10 +24,10 @@ import java.util.function.ToDoubleFunction;
 /**
  * The parsed {@code metrics.jsonl} of a pretraining run: one {@link Row} per logged step.
  *
- * <p>A killed run may leave a truncated last line: an unparsable <em>last</em> line is ignored
- * (and reported by {@link #ignoredLastLine()}); an unparsable line anywhere else is a {@link
- * BadInputException} naming the file and line. Blank lines are skipped. When a resumed run logs
- * a step again (the step goes back), the rows it supersedes are dropped so each step appears once.
+ * <p>A killed run may leave a truncated last line: an unparsable <em>last</em> line is ignored (and
+ * reported by {@link #ignoredLastLine()}); an unparsable line anywhere else is a {@link
+ * BadInputException} naming the file and line. Blank lines are skipped. When a resumed run logs a
+ * step again (the step goes back), the rows it supersedes are dropped so each step appears once.
  *
  * @param file the file read
  * @param rows the rows, by ascending step
@@ -57,10 +57,24 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
      * @param mlmLossKept the MLM loss of each layer at the masked positions kept or randomized
      * @param validMlmLossAtMask the validation MLM loss at [MASK] positions, on some lines only
      */
-    public record Row(long step, double lr, double loss, double[] mlmLoss, double rtdLoss, double rtdAccuracy,
-            double replacedFraction, double[] mixtureWeights, double tokensPerSecond, double elapsedSeconds,
-            double skippedSteps, double gradNorm, double[] validMlmLoss, double validRtdLoss, double[] mlmLossAtMask,
-            double[] mlmLossKept, double validMlmLossAtMask) {}
+    public record Row(
+            long step,
+            double lr,
+            double loss,
+            double[] mlmLoss,
+            double rtdLoss,
+            double rtdAccuracy,
+            double replacedFraction,
+            double[] mixtureWeights,
+            double tokensPerSecond,
+            double elapsedSeconds,
+            double skippedSteps,
+            double gradNorm,
+            double[] validMlmLoss,
+            double validRtdLoss,
+            double[] mlmLossAtMask,
+            double[] mlmLossKept,
+            double validMlmLossAtMask) {}
 
     /** Reads and checks {@code file}. */
     public static MetricsLog read(Path file) throws IOException {
@@ -68,7 +82,10 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
         long pendingBadLine = 0;
         long lineNumber = 0;
         int superseded = 0;
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(
+                        new InputStreamReader(
+                                Files.newInputStream(file), StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 lineNumber++;
                 if (line.isBlank()) {
@@ -87,7 +104,8 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
                 rows.add(row);
             }
         } catch (NoSuchFileException e) {
-            throw BadInputException.of(file, "not found (expected the metrics log written by amos train)");
+            throw BadInputException.of(
+                    file, "not found (expected the metrics log written by amos train)");
         }
         return new MetricsLog(file, List.copyOf(rows), pendingBadLine, superseded);
     }
@@ -165,16 +183,27 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
     private static Row toRow(JsonObject o, Path file, long line) {
         double step = number(o, "step", file, line);
         if (!Double.isFinite(step) || step != Math.rint(step) || step < 0) {
-            throw BadInputException.of(file, line, "expected a JSON object with a non-negative integer \"step\"");
+            throw BadInputException.of(
+                    file, line, "expected a JSON object with a non-negative integer \"step\"");
         }
-        return new Row((long) step, number(o, "lr", file, line), number(o, "loss", file, line),
-                numbers(o, "mlm_loss", file, line), number(o, "rtd_loss", file, line),
-                number(o, "rtd_accuracy", file, line), number(o, "replaced_fraction", file, line),
-                numbers(o, "mixture_weights", file, line), number(o, "tokens_per_second", file, line),
-                number(o, "elapsed_seconds", file, line), number(o, "skipped_steps", file, line),
-                number(o, "grad_norm", file, line), numbers(o, "valid_mlm_loss", file, line),
-                number(o, "valid_rtd_loss", file, line), numbers(o, "mlm_loss_at_mask", file, line),
-                numbers(o, "mlm_loss_kept", file, line), number(o, "valid_mlm_loss_at_mask", file, line));
+        return new Row(
+                (long) step,
+                number(o, "lr", file, line),
+                number(o, "loss", file, line),
+                numbers(o, "mlm_loss", file, line),
+                number(o, "rtd_loss", file, line),
+                number(o, "rtd_accuracy", file, line),
+                number(o, "replaced_fraction", file, line),
+                numbers(o, "mixture_weights", file, line),
+                number(o, "tokens_per_second", file, line),
+                number(o, "elapsed_seconds", file, line),
+                number(o, "skipped_steps", file, line),
+                number(o, "grad_norm", file, line),
+                numbers(o, "valid_mlm_loss", file, line),
+                number(o, "valid_rtd_loss", file, line),
+                numbers(o, "mlm_loss_at_mask", file, line),
+                numbers(o, "mlm_loss_kept", file, line),
+                number(o, "valid_mlm_loss_at_mask", file, line));
     }
 
     /** A number, NaN when absent or null; strings such as "NaN" or "Infinity" are accepted. */
@@ -185,12 +214,16 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
         }
         Double value = e.isJsonPrimitive() ? asDouble(e.getAsJsonPrimitive()) : null;
         if (value == null) {
-            throw BadInputException.of(file, line, "expected a number for \"" + key + "\", got " + e);
+            throw BadInputException.of(
+                    file, line, "expected a number for \"" + key + "\", got " + e);
         }
         return value;
     }
 
-    /** An array of numbers (null elements become NaN), a lone number as a one-element array, or empty. */
+    /**
+     * An array of numbers (null elements become NaN), a lone number as a one-element array, or
+     * empty.
+     */
     private static double[] numbers(JsonObject o, String key, Path file, long line) {
         JsonElement e = o.get(key);
         if (e == null || e.isJsonNull()) {
@@ -200,16 +233,20 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
             return new double[] {number(o, key, file, line)};
         }
         if (!e.isJsonArray()) {
-            throw BadInputException.of(file, line, "expected an array of numbers for \"" + key + "\", got " + e);
+            throw BadInputException.of(
+                    file, line, "expected an array of numbers for \"" + key + "\", got " + e);
         }
         JsonArray array = e.getAsJsonArray();
         double[] values = new double[array.size()];
         for (int i = 0; i < values.length; i++) {
             JsonElement item = array.get(i);
-            Double value = item.isJsonNull() ? Double.valueOf(Double.NaN)
-                    : item.isJsonPrimitive() ? asDouble(item.getAsJsonPrimitive()) : null;
+            Double value =
+                    item.isJsonNull()
+                            ? Double.valueOf(Double.NaN)
+                            : item.isJsonPrimitive() ? asDouble(item.getAsJsonPrimitive()) : null;
             if (value == null) {
-                throw BadInputException.of(file, line, "expected an array of numbers for \"" + key + "\", got " + e);
+                throw BadInputException.of(
+                        file, line, "expected an array of numbers for \"" + key + "\", got " + e);
             }
             values[i] = value;
         }

@@ -15,13 +15,17 @@ import java.util.function.DoubleFunction;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
-/** The self-contained HTML page of the training report (inline CSS, relative PNG links, no external resources). */
+/**
+ * The self-contained HTML page of the training report (inline CSS, relative PNG links, no external
+ * resources).
+ */
 final class ReportHtml {
 
     /** How many of the last logged steps the "recent mean" of noisy metrics averages. */
     private static final int RECENT = 10;
 
-    private static final String CSS = """
+    private static final String CSS =
+            """
             body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif;
                    margin: 0; padding: 24px 32px; color: #222; background: #fafafa; }
             main { max-width: 1880px; margin: 0 auto; }
@@ -46,25 +50,51 @@ final class ReportHtml {
 
     private ReportHtml() {}
 
-    static String render(RunInfo run, MetricsLog log, List<NamedChart> charts, String runFolder, OffsetDateTime generatedAt,
+    static String render(
+            RunInfo run,
+            MetricsLog log,
+            List<NamedChart> charts,
+            String runFolder,
+            OffsetDateTime generatedAt,
             double unigramLoss) {
         StringBuilder html = new StringBuilder(16_384);
         String title = "Training report: " + run.title();
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
-                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>").append(escape(title)).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<main>\n")
-                .append("<h1>").append(escape(title)).append("</h1>\n")
-                .append("<p class=\"subtitle\">run folder <code>").append(escape(runFolder)).append("</code></p>\n");
+                .append(
+                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>")
+                .append(escape(title))
+                .append("</title>\n<style>\n")
+                .append(CSS)
+                .append("</style>\n</head>\n<body>\n<main>\n")
+                .append("<h1>")
+                .append(escape(title))
+                .append("</h1>\n")
+                .append("<p class=\"subtitle\">run folder <code>")
+                .append(escape(runFolder))
+                .append("</code></p>\n");
         appendNotes(html, log, run);
         html.append("<h2>Summary</h2>\n<table class=\"summary\">\n");
         for (String[] row : summary(run, log, unigramLoss)) {
-            html.append("<tr><th>").append(escape(row[0])).append("</th><td>").append(escape(row[1])).append("</td></tr>\n");
+            html.append("<tr><th>")
+                    .append(escape(row[0]))
+                    .append("</th><td>")
+                    .append(escape(row[1]))
+                    .append("</td></tr>\n");
         }
         html.append("</table>\n<h2>Charts</h2>\n<div class=\"charts\">\n");
         for (NamedChart chart : charts) {
-            html.append("<figure><img src=\"").append(escape(chart.fileName())).append("\" alt=\"").append(escape(chart.caption()))
-                    .append("\" width=\"").append(LineChart.DEFAULT_WIDTH).append("\" height=\"").append(LineChart.DEFAULT_HEIGHT)
-                    .append("\"><figcaption>").append(escape(chart.caption())).append("</figcaption></figure>\n");
+            html.append("<figure><img src=\"")
+                    .append(escape(chart.fileName()))
+                    .append("\" alt=\"")
+                    .append(escape(chart.caption()))
+                    .append("\" width=\"")
+                    .append(LineChart.DEFAULT_WIDTH)
+                    .append("\" height=\"")
+                    .append(LineChart.DEFAULT_HEIGHT)
+                    .append("\"><figcaption>")
+                    .append(escape(chart.caption()))
+                    .append("</figcaption></figure>\n");
         }
         html.append("</div>\n<h2>Config</h2>\n");
         if (run.prettyConfig() != null) {
@@ -73,8 +103,15 @@ final class ReportHtml {
             html.append("<p>No ").append(RunInfo.CONFIG_FILE).append(" in the run folder.</p>\n");
         }
         html.append("<footer>Generated at ")
-                .append(escape(generatedAt.truncatedTo(ChronoUnit.SECONDS).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)))
-                .append(" from ").append(TrainingReport.METRICS_FILE).append(" (").append(log.rows().size())
+                .append(
+                        escape(
+                                generatedAt
+                                        .truncatedTo(ChronoUnit.SECONDS)
+                                        .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)))
+                .append(" from ")
+                .append(TrainingReport.METRICS_FILE)
+                .append(" (")
+                .append(log.rows().size())
                 .append(" logged steps).</footer>\n</main>\n</body>\n</html>\n");
         return html.toString();
     }
@@ -82,14 +119,23 @@ final class ReportHtml {
     private static void appendNotes(StringBuilder html, MetricsLog log, RunInfo run) {
         List<String> notes = new ArrayList<>();
         if (log.ignoredLastLine() > 0) {
-            notes.add("Line " + log.ignoredLastLine() + " of " + TrainingReport.METRICS_FILE
-                    + " is incomplete (the run was probably stopped while writing it) and was ignored.");
+            notes.add(
+                    "Line "
+                            + log.ignoredLastLine()
+                            + " of "
+                            + TrainingReport.METRICS_FILE
+                            + " is incomplete (the run was probably stopped while writing it) and was ignored.");
         }
         if (log.supersededRows() > 0) {
-            notes.add(log.supersededRows() + " logged steps were superseded by a resumed run and are not shown.");
+            notes.add(
+                    log.supersededRows()
+                            + " logged steps were superseded by a resumed run and are not shown.");
         }
         if (run.prettyConfig() == null) {
-            notes.add("The run folder has no " + RunInfo.CONFIG_FILE + "; layer numbers and the objective are unknown.");
+            notes.add(
+                    "The run folder has no "
+                            + RunInfo.CONFIG_FILE
+                            + "; layer numbers and the objective are unknown.");
         }
         for (String note : notes) {
             html.append("<p class=\"notes\">").append(escape(note)).append("</p>\n");
@@ -113,32 +159,68 @@ final class ReportHtml {
         table.add(new String[] {"Loss", lossSummary(log)});
         addArray(table, "MLM loss (last)", log, run, Row::mlmLoss, ReportHtml::fmt);
         addArray(table, "MLM loss at [MASK] (last)", log, run, Row::mlmLossAtMask, ReportHtml::fmt);
-        addArray(table, "MLM loss kept or random (last)", log, run, Row::mlmLossKept, ReportHtml::fmt);
+        addArray(
+                table,
+                "MLM loss kept or random (last)",
+                log,
+                run,
+                Row::mlmLossKept,
+                ReportHtml::fmt);
         if (Double.isFinite(unigramLoss)) {
-            table.add(new String[] {"Unigram loss of the corpus", fmt(unigramLoss) + plateau(log, unigramLoss)});
+            table.add(
+                    new String[] {
+                        "Unigram loss of the corpus", fmt(unigramLoss) + plateau(log, unigramLoss)
+                    });
         }
         addScalar(table, "RTD loss", log, Row::rtdLoss);
         addScalar(table, "RTD accuracy", log, Row::rtdAccuracy);
         addScalar(table, "Replaced fraction", log, Row::replacedFraction);
-        addArray(table, "Mixture weights (last)", log, run, Row::mixtureWeights, ReportHtml::fraction);
+        addArray(
+                table,
+                "Mixture weights (last)",
+                log,
+                run,
+                Row::mixtureWeights,
+                ReportHtml::fraction);
         if (log.hasAny(Row::lr)) {
-            table.add(new String[] {"Learning rate", "last " + fmt(lastFinite(log, Row::lr)) + ", peak " + fmt(max(log.column(Row::lr)))});
+            table.add(
+                    new String[] {
+                        "Learning rate",
+                        "last "
+                                + fmt(lastFinite(log, Row::lr))
+                                + ", peak "
+                                + fmt(max(log.column(Row::lr)))
+                    });
         }
         if (log.hasAny(Row::tokensPerSecond)) {
-            table.add(new String[] {"Tokens/s (median)", fmt(median(log.column(Row::tokensPerSecond)))});
+            table.add(
+                    new String[] {
+                        "Tokens/s (median)", fmt(median(log.column(Row::tokensPerSecond)))
+                    });
         }
         if (log.hasAny(Row::elapsedSeconds)) {
             table.add(new String[] {"Wall time", duration(lastFinite(log, Row::elapsedSeconds))});
         }
         if (log.hasAny(Row::skippedSteps)) {
-            table.add(new String[] {"Skipped steps", String.format(Locale.ROOT, "%.0f", lastFinite(log, Row::skippedSteps))});
+            table.add(
+                    new String[] {
+                        "Skipped steps",
+                        String.format(Locale.ROOT, "%.0f", lastFinite(log, Row::skippedSteps))
+                    });
         }
         addArray(table, "Validation MLM loss (last)", log, run, Row::validMlmLoss, ReportHtml::fmt);
         if (log.hasAny(Row::validMlmLossAtMask)) {
-            table.add(new String[] {"Validation MLM loss at [MASK] (last)", fmt(lastFinite(log, Row::validMlmLossAtMask))});
+            table.add(
+                    new String[] {
+                        "Validation MLM loss at [MASK] (last)",
+                        fmt(lastFinite(log, Row::validMlmLossAtMask))
+                    });
         }
         if (log.hasAny(Row::validRtdLoss)) {
-            table.add(new String[] {"Validation RTD loss (last)", fmt(lastFinite(log, Row::validRtdLoss))});
+            table.add(
+                    new String[] {
+                        "Validation RTD loss (last)", fmt(lastFinite(log, Row::validRtdLoss))
+                    });
         }
         return table;
     }
@@ -152,16 +234,29 @@ final class ReportHtml {
         if (heads == 0) {
             return "";
         }
-        double[] deepest = log.column(r -> r.mlmLossAtMask().length == heads ? r.mlmLossAtMask()[heads - 1] : Double.NaN);
-        double recent = Arrays.stream(deepest, Math.max(0, deepest.length - RECENT), deepest.length).filter(Double::isFinite)
-                .average().orElse(Double.NaN);
+        double[] deepest =
+                log.column(
+                        r ->
+                                r.mlmLossAtMask().length == heads
+                                        ? r.mlmLossAtMask()[heads - 1]
+                                        : Double.NaN);
+        double recent =
+                Arrays.stream(deepest, Math.max(0, deepest.length - RECENT), deepest.length)
+                        .filter(Double::isFinite)
+                        .average()
+                        .orElse(Double.NaN);
         if (!Double.isFinite(recent)) {
             return "";
         }
         double below = unigramLoss - recent;
-        return "; the deepest head's loss at [MASK] (mean of the last " + Math.min(RECENT, deepest.length) + " logs) is "
-                + fmt(Math.abs(below)) + (below >= 0 ? " nats below it" : " nats above it")
-                + (below >= 0.3 ? "" : ": not yet 0.3 below it (on the unigram plateau, or above it)");
+        return "; the deepest head's loss at [MASK] (mean of the last "
+                + Math.min(RECENT, deepest.length)
+                + " logs) is "
+                + fmt(Math.abs(below))
+                + (below >= 0 ? " nats below it" : " nats above it")
+                + (below >= 0.3
+                        ? ""
+                        : ": not yet 0.3 below it (on the unigram plateau, or above it)");
     }
 
     private static String lossSummary(MetricsLog log) {
@@ -173,17 +268,28 @@ final class ReportHtml {
             }
         }
         String last = "final " + fmt(loss[loss.length - 1]) + recentMean(loss);
-        return argMin < 0 ? last : last + "; min " + fmt(loss[argMin]) + " at step " + log.rows().get(argMin).step();
+        return argMin < 0
+                ? last
+                : last + "; min " + fmt(loss[argMin]) + " at step " + log.rows().get(argMin).step();
     }
 
-    private static void addScalar(List<String[]> table, String label, MetricsLog log, ToDoubleFunction<Row> metric) {
+    private static void addScalar(
+            List<String[]> table, String label, MetricsLog log, ToDoubleFunction<Row> metric) {
         if (log.hasAny(metric)) {
             double[] values = log.column(metric);
-            table.add(new String[] {label, "final " + fmt(values[values.length - 1]) + recentMean(values)});
+            table.add(
+                    new String[] {
+                        label, "final " + fmt(values[values.length - 1]) + recentMean(values)
+                    });
         }
     }
 
-    private static void addArray(List<String[]> table, String label, MetricsLog log, RunInfo run, Function<Row, double[]> metric,
+    private static void addArray(
+            List<String[]> table,
+            String label,
+            MetricsLog log,
+            RunInfo run,
+            Function<Row, double[]> metric,
             DoubleFunction<String> format) {
         int count = log.width(metric);
         if (count == 0) {
@@ -198,7 +304,10 @@ final class ReportHtml {
         List<String> parts = new ArrayList<>();
         for (int k = 0; k < last.length; k++) {
             String value = format.apply(last[k]);
-            parts.add(count == 1 && run.layerLabel(0, 1).startsWith("head") ? value : run.layerLabel(k, count) + ": " + value);
+            parts.add(
+                    count == 1 && run.layerLabel(0, 1).startsWith("head")
+                            ? value
+                            : run.layerLabel(k, count) + ": " + value);
         }
         table.add(new String[] {label, String.join(" \u00b7 ", parts)});
     }
@@ -208,8 +317,17 @@ final class ReportHtml {
         if (values.length < 2 * RECENT) {
             return "";
         }
-        double[] recent = Arrays.stream(values, values.length - RECENT, values.length).filter(Double::isFinite).toArray();
-        return recent.length == 0 ? "" : " (mean of last " + RECENT + " logs: " + fmt(Arrays.stream(recent).average().orElse(Double.NaN)) + ")";
+        double[] recent =
+                Arrays.stream(values, values.length - RECENT, values.length)
+                        .filter(Double::isFinite)
+                        .toArray();
+        return recent.length == 0
+                ? ""
+                : " (mean of last "
+                        + RECENT
+                        + " logs: "
+                        + fmt(Arrays.stream(recent).average().orElse(Double.NaN))
+                        + ")";
     }
 
     private static double lastFinite(MetricsLog log, ToDoubleFunction<Row> metric) {
@@ -237,7 +355,8 @@ final class ReportHtml {
 
     private static String fmt(double v) {
         return Double.isFinite(v) && Math.abs(v) >= 1000 && Math.abs(v) < 1e9
-                ? String.format(Locale.ROOT, "%,.0f", v) : compact(v, 4);
+                ? String.format(Locale.ROOT, "%,.0f", v)
+                : compact(v, 4);
     }
 
     /**
@@ -261,7 +380,9 @@ final class ReportHtml {
         }
         BigDecimal rounded = new BigDecimal(v).round(digits);
         int exponent = rounded.precision() - rounded.scale() - 1;
-        return rounded.movePointLeft(exponent).stripTrailingZeros().toPlainString() + "e" + exponent;
+        return rounded.movePointLeft(exponent).stripTrailingZeros().toPlainString()
+                + "e"
+                + exponent;
     }
 
     /** A share in [0, 1] with three decimals. */
@@ -281,7 +402,8 @@ final class ReportHtml {
         long hours = s / 3600;
         long minutes = s % 3600 / 60;
         long secs = s % 60;
-        return hours > 0 ? String.format(Locale.ROOT, "%d h %02d min %02d s", hours, minutes, secs)
+        return hours > 0
+                ? String.format(Locale.ROOT, "%d h %02d min %02d s", hours, minutes, secs)
                 : String.format(Locale.ROOT, "%d min %02d s", minutes, secs);
     }
 

@@ -17,12 +17,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * What the report needs from a run's {@code config.json}: the model name, the objective label
- * (e.g. {@code amos/uniform}), the generator layers of the MLM heads, and the config itself.
+ * What the report needs from a run's {@code config.json}: the model name, the objective label (e.g.
+ * {@code amos/uniform}), the generator layers of the MLM heads, and the config itself.
  *
  * @param runName the model name, or the run folder's name when the config has none
  * @param objective the objective label, or empty when unknown
- * @param mlmLayers the 1-based generator layers of the MLM heads from {@code model.mlm_layers}, or empty
+ * @param mlmLayers the 1-based generator layers of the MLM heads from {@code model.mlm_layers}, or
+ *     empty
  * @param prettyConfig the config as indented JSON, or null when the run has no config.json
  */
 record RunInfo(String runName, String objective, int[] mlmLayers, String prettyConfig) {
@@ -30,28 +31,53 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
     static final String CONFIG_FILE = "config.json";
 
     private static final Pattern SINGLE_LAYER = Pattern.compile("single-layer=(\\d+)");
-    private static final Pattern NUMBER_ARRAY = Pattern.compile("\\[\\n\\s*(-?[0-9.eE+-]+(?:,\\n\\s*-?[0-9.eE+-]+)*)\\n\\s*\\]");
+    private static final Pattern NUMBER_ARRAY =
+            Pattern.compile("\\[\\n\\s*(-?[0-9.eE+-]+(?:,\\n\\s*-?[0-9.eE+-]+)*)\\n\\s*\\]");
 
-    /** Reads {@code runDir/config.json}; a missing one gives defaults, a malformed one is bad input. */
+    /**
+     * Reads {@code runDir/config.json}; a missing one gives defaults, a malformed one is bad input.
+     */
     static RunInfo read(Path runDir) throws IOException {
         Path file = runDir.resolve(CONFIG_FILE);
-        String folderName = runDir.toAbsolutePath().normalize().getFileName() == null
-                ? runDir.toString() : runDir.toAbsolutePath().normalize().getFileName().toString();
+        String folderName =
+                runDir.toAbsolutePath().normalize().getFileName() == null
+                        ? runDir.toString()
+                        : runDir.toAbsolutePath().normalize().getFileName().toString();
         if (!Files.isRegularFile(file)) {
             return new RunInfo(folderName, "", new int[0], null);
         }
         JsonObject config = parse(file);
-        JsonObject model = config.has("model") && config.get("model").isJsonObject() ? config.getAsJsonObject("model") : new JsonObject();
+        JsonObject model =
+                config.has("model") && config.get("model").isJsonObject()
+                        ? config.getAsJsonObject("model")
+                        : new JsonObject();
         String name = string(model.get("name"));
-        String objective = firstNonEmpty(string(config.get("objective")), string(model.get("objective")),
-                config.has("training") && config.get("training").isJsonObject()
-                        ? string(config.getAsJsonObject("training").get("objective")) : "");
-        String pretty = compactNumberArrays(new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues()
-                .disableHtmlEscaping().create().toJson(config));
-        return new RunInfo(name.isEmpty() ? folderName : name, objective, layers(model.get("mlm_layers"), file), pretty);
+        String objective =
+                firstNonEmpty(
+                        string(config.get("objective")),
+                        string(model.get("objective")),
+                        config.has("training") && config.get("training").isJsonObject()
+                                ? string(config.getAsJsonObject("training").get("objective"))
+                                : "");
+        String pretty =
+                compactNumberArrays(
+                        new GsonBuilder()
+                                .setPrettyPrinting()
+                                .serializeSpecialFloatingPointValues()
+                                .disableHtmlEscaping()
+                                .create()
+                                .toJson(config));
+        return new RunInfo(
+                name.isEmpty() ? folderName : name,
+                objective,
+                layers(model.get("mlm_layers"), file),
+                pretty);
     }
 
-    /** The legend label of MLM head {@code index} out of {@code count}: "layer 4", or "head 2" when unknown. */
+    /**
+     * The legend label of MLM head {@code index} out of {@code count}: "layer 4", or "head 2" when
+     * unknown.
+     */
     String layerLabel(int index, int count) {
         if (mlmLayers.length == count) {
             return "layer " + mlmLayers[index];
@@ -76,7 +102,9 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
         Matcher m = NUMBER_ARRAY.matcher(prettyJson);
         StringBuilder out = new StringBuilder(prettyJson.length());
         while (m.find()) {
-            m.appendReplacement(out, Matcher.quoteReplacement("[" + m.group(1).replaceAll(",\\s*", ", ") + "]"));
+            m.appendReplacement(
+                    out,
+                    Matcher.quoteReplacement("[" + m.group(1).replaceAll(",\\s*", ", ") + "]"));
         }
         m.appendTail(out);
         return out.toString();
@@ -84,13 +112,18 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
 
     private static JsonObject parse(Path file) throws IOException {
         try {
-            String text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+            String text =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                            .toString();
             JsonElement element = JsonParser.parseString(text);
             if (element.isJsonObject()) {
                 return element.getAsJsonObject();
             }
         } catch (JsonParseException | CharacterCodingException e) {
-            throw BadInputException.of(file, "expected a JSON object (the resolved run config): " + e.getMessage());
+            throw BadInputException.of(
+                    file, "expected a JSON object (the resolved run config): " + e.getMessage());
         }
         throw BadInputException.of(file, "expected a JSON object (the resolved run config)");
     }
@@ -104,7 +137,10 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
         for (int i = 0; i < layers.length; i++) {
             JsonElement item = array.get(i);
             if (!item.isJsonPrimitive() || !item.getAsJsonPrimitive().isNumber()) {
-                throw BadInputException.of(file, "expected model.mlm_layers to be an array of layer numbers, got " + element);
+                throw BadInputException.of(
+                        file,
+                        "expected model.mlm_layers to be an array of layer numbers, got "
+                                + element);
             }
             layers[i] = item.getAsInt();
         }
@@ -126,7 +162,10 @@ record RunInfo(String runName, String objective, int[] mlmLayers, String prettyC
             JsonObject o = element.getAsJsonObject();
             String kind = string(o.get("kind"));
             String ablation = string(o.get("ablation"));
-            String kindAndAblation = kind.isEmpty() || ablation.isEmpty() || ablation.equals("none") ? kind : kind + "/" + ablation;
+            String kindAndAblation =
+                    kind.isEmpty() || ablation.isEmpty() || ablation.equals("none")
+                            ? kind
+                            : kind + "/" + ablation;
             return firstNonEmpty(string(o.get("label")), kindAndAblation, string(o.get("name")));
         }
         return "";

@@ -6,20 +6,19 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The text pipeline in front of a BERT WordPiece model, as the Hugging Face tokenizers library
- * runs it for the {@code BertNormalizer} and {@code BertPreTokenizer} of {@code
- * models/tokenizer.json}: the words a vocabulary is trained on are exactly the words the loaded
- * {@code tokenizer.json} later segments.
+ * The text pipeline in front of a BERT WordPiece model, as the Hugging Face tokenizers library runs
+ * it for the {@code BertNormalizer} and {@code BertPreTokenizer} of {@code models/tokenizer.json}:
+ * the words a vocabulary is trained on are exactly the words the loaded {@code tokenizer.json}
+ * later segments.
  *
  * <p><b>Normalization</b>, in this order: clean text (drop NUL, U+FFFD and every character of
  * category Cc, Cf, Cn, Co or Cs except tab, LF and CR; every white-space character becomes a
  * space), a space on both sides of every CJK ideograph, then, for an uncased tokenizer, accents
- * stripped (NFD, non-spacing marks dropped) and lower case (per code point, full Unicode
- * mapping).
+ * stripped (NFD, non-spacing marks dropped) and lower case (per code point, full Unicode mapping).
  *
- * <p><b>Pre-tokenization</b>: split at white space (removed) and around every punctuation
- * character (kept as a word of its own): ASCII punctuation ({@code !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~})
- * and the Unicode categories Pc, Pd, Ps, Pe, Pi, Pf, Po.
+ * <p><b>Pre-tokenization</b>: split at white space (removed) and around every punctuation character
+ * (kept as a word of its own): ASCII punctuation ({@code !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~}) and the
+ * Unicode categories Pc, Pd, Ps, Pe, Pi, Pf, Po.
  */
 public final class BertPreTokenizer {
 
@@ -35,7 +34,9 @@ public final class BertPreTokenizer {
         this.lowercase = lowercase;
     }
 
-    /** @return whether text is lower-cased and accent-stripped */
+    /**
+     * @return whether text is lower-cased and accent-stripped
+     */
     public boolean lowercase() {
         return lowercase;
     }
@@ -76,7 +77,8 @@ public final class BertPreTokenizer {
             if (Character.getType(c) == Character.NON_SPACING_MARK) {
                 continue;
             }
-            if (c == 0x130) { // the one code point whose lower case is two (i + combining dot above)
+            if (c == 0x130) { // the one code point whose lower case is two (i + combining dot
+                // above)
                 out.append("i\u0307");
             } else {
                 out.appendCodePoint(Character.toLowerCase(c));
@@ -159,7 +161,21 @@ public final class BertPreTokenizer {
     /** Rust's {@code char::is_whitespace}: the Unicode White_Space property. */
     static boolean isWhitespace(int c) {
         return switch (c) {
-            case 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000 -> true;
+            case 0x09,
+                    0x0A,
+                    0x0B,
+                    0x0C,
+                    0x0D,
+                    0x20,
+                    0x85,
+                    0xA0,
+                    0x1680,
+                    0x2028,
+                    0x2029,
+                    0x202F,
+                    0x205F,
+                    0x3000 ->
+                    true;
             default -> c >= 0x2000 && c <= 0x200A;
         };
     }
@@ -170,26 +186,40 @@ public final class BertPreTokenizer {
             return false;
         }
         int type = Character.getType(c);
-        return type == Character.CONTROL || type == Character.FORMAT || type == Character.UNASSIGNED
-                || type == Character.PRIVATE_USE || type == Character.SURROGATE;
+        return type == Character.CONTROL
+                || type == Character.FORMAT
+                || type == Character.UNASSIGNED
+                || type == Character.PRIVATE_USE
+                || type == Character.SURROGATE;
     }
 
     /** ASCII punctuation or a Unicode punctuation category (P*). */
     static boolean isPunctuation(int c) {
         if (c < 128) {
-            return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126);
+            return (c >= 33 && c <= 47)
+                    || (c >= 58 && c <= 64)
+                    || (c >= 91 && c <= 96)
+                    || (c >= 123 && c <= 126);
         }
         int type = Character.getType(c);
-        return type == Character.CONNECTOR_PUNCTUATION || type == Character.DASH_PUNCTUATION
-                || type == Character.START_PUNCTUATION || type == Character.END_PUNCTUATION
-                || type == Character.INITIAL_QUOTE_PUNCTUATION || type == Character.FINAL_QUOTE_PUNCTUATION
+        return type == Character.CONNECTOR_PUNCTUATION
+                || type == Character.DASH_PUNCTUATION
+                || type == Character.START_PUNCTUATION
+                || type == Character.END_PUNCTUATION
+                || type == Character.INITIAL_QUOTE_PUNCTUATION
+                || type == Character.FINAL_QUOTE_PUNCTUATION
                 || type == Character.OTHER_PUNCTUATION;
     }
 
     /** The CJK ideograph blocks BERT puts spaces around. */
     static boolean isChineseChar(int c) {
-        return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x20000 && c <= 0x2A6DF)
-                || (c >= 0x2A700 && c <= 0x2B73F) || (c >= 0x2B740 && c <= 0x2B81F) || (c >= 0x2B920 && c <= 0x2CEAF)
-                || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x2F800 && c <= 0x2FA1F);
+        return (c >= 0x4E00 && c <= 0x9FFF)
+                || (c >= 0x3400 && c <= 0x4DBF)
+                || (c >= 0x20000 && c <= 0x2A6DF)
+                || (c >= 0x2A700 && c <= 0x2B73F)
+                || (c >= 0x2B740 && c <= 0x2B81F)
+                || (c >= 0x2B920 && c <= 0x2CEAF)
+                || (c >= 0xF900 && c <= 0xFAFF)
+                || (c >= 0x2F800 && c <= 0x2FA1F);
     }
 }

@@ -32,12 +32,14 @@ final class CorpusLines {
      * @throws BadInputException for a missing path, a binary file or a file without text
      * @throws IOException if reading fails
      */
-    static long read(List<Path> corpus, String label, PrintStream progress, Consumer<String> line) throws IOException {
+    static long read(List<Path> corpus, String label, PrintStream progress, Consumer<String> line)
+            throws IOException {
         List<InputFile> inputs = CorpusInputs.resolve(corpus);
         long totalBytes = inputs.stream().mapToLong(InputFile::size).sum();
         long lines = 0;
         long bytesBefore = 0;
-        ProgressBar bar = progress == null ? null : ProgressBar.forBytes(label, totalBytes, progress);
+        ProgressBar bar =
+                progress == null ? null : ProgressBar.forBytes(label, totalBytes, progress);
         for (InputFile input : inputs) {
             Path file = Path.of(input.path());
             long fileLines = 0;
@@ -55,11 +57,18 @@ final class CorpusLines {
                     }
                 }
                 if (fileLines == 0) {
-                    throw BadInputException.of(file, "no text (expected UTF-8 text, one paragraph per line)");
+                    throw BadInputException.of(
+                            file, "no text (expected UTF-8 text, one paragraph per line)");
                 }
                 if (reader.invalidUtf8() > 0 && progress != null) {
-                    progress.println("note: " + file + ":" + reader.firstInvalidUtf8Line() + ": replaced "
-                            + reader.invalidUtf8() + " invalid UTF-8 sequence(s) in this file by U+FFFD");
+                    progress.println(
+                            "note: "
+                                    + file
+                                    + ":"
+                                    + reader.firstInvalidUtf8Line()
+                                    + ": replaced "
+                                    + reader.invalidUtf8()
+                                    + " invalid UTF-8 sequence(s) in this file by U+FFFD");
                 }
             }
             bytesBefore += input.size();

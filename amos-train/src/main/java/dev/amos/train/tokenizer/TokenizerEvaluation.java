@@ -8,9 +8,9 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Measures a tokenizer on held-out text ({@link TokenizerQuality}), streaming the corpus in
- * batches of lines. The words are counted by a cased {@link BertPreTokenizer} whatever the
- * tokenizer, so that every tokenizer is measured against the same number of words.
+ * Measures a tokenizer on held-out text ({@link TokenizerQuality}), streaming the corpus in batches
+ * of lines. The words are counted by a cased {@link BertPreTokenizer} whatever the tokenizer, so
+ * that every tokenizer is measured against the same number of words.
  */
 public final class TokenizerEvaluation {
 
@@ -18,7 +18,9 @@ public final class TokenizerEvaluation {
 
     /** Turns lines into token ids (without special tokens). */
     public interface LineEncoder {
-        /** @return the id of {@code [UNK]} */
+        /**
+         * @return the id of {@code [UNK]}
+         */
         long unknownId();
 
         /**
@@ -34,8 +36,8 @@ public final class TokenizerEvaluation {
     private TokenizerEvaluation() {}
 
     /**
-     * The Hugging Face tokenizer of a {@code tokenizer.json} or {@code vocab.txt}, as {@code amos train}
-     * loads it.
+     * The Hugging Face tokenizer of a {@code tokenizer.json} or {@code vocab.txt}, as {@code amos
+     * train} loads it.
      *
      * @param tokenizer the loaded tokenizer
      * @return its encoder
@@ -55,8 +57,8 @@ public final class TokenizerEvaluation {
     }
 
     /**
-     * The Java segmentation of a vocabulary (what its {@code tokenizer.json} computes, without
-     * the native library).
+     * The Java segmentation of a vocabulary (what its {@code tokenizer.json} computes, without the
+     * native library).
      *
      * @param vocabulary the vocabulary
      * @return its encoder
@@ -88,31 +90,36 @@ public final class TokenizerEvaluation {
      * @return words, tokens and [UNK] tokens
      * @throws IOException if reading fails
      */
-    public static TokenizerQuality evaluate(List<Path> corpus, LineEncoder encoder, PrintStream progress)
-            throws IOException {
+    public static TokenizerQuality evaluate(
+            List<Path> corpus, LineEncoder encoder, PrintStream progress) throws IOException {
         BertPreTokenizer words = new BertPreTokenizer(false);
         String[] batch = new String[BATCH_LINES];
         int[] filled = {0};
         long[] sums = new long[3];
-        Runnable flush = () -> {
-            long[][] ids = encoder.encode(batch, filled[0]);
-            for (long[] line : ids) {
-                sums[1] += line.length;
-                for (long id : line) {
-                    if (id == encoder.unknownId()) {
-                        sums[2]++;
+        Runnable flush =
+                () -> {
+                    long[][] ids = encoder.encode(batch, filled[0]);
+                    for (long[] line : ids) {
+                        sums[1] += line.length;
+                        for (long id : line) {
+                            if (id == encoder.unknownId()) {
+                                sums[2]++;
+                            }
+                        }
                     }
-                }
-            }
-            filled[0] = 0;
-        };
-        CorpusLines.read(corpus, "evaluate", progress, line -> {
-            words.forEachWord(line, word -> sums[0]++);
-            batch[filled[0]++] = line;
-            if (filled[0] == BATCH_LINES) {
-                flush.run();
-            }
-        });
+                    filled[0] = 0;
+                };
+        CorpusLines.read(
+                corpus,
+                "evaluate",
+                progress,
+                line -> {
+                    words.forEachWord(line, word -> sums[0]++);
+                    batch[filled[0]++] = line;
+                    if (filled[0] == BATCH_LINES) {
+                        flush.run();
+                    }
+                });
         flush.run();
         return new TokenizerQuality(sums[0], sums[1], sums[2]);
     }

@@ -10,14 +10,14 @@ import java.util.function.ObjLongConsumer;
  * Word frequencies counted in one pass with a bounded number of distinct words.
  *
  * <p><b>The pruning rule.</b> When a new word would make the map hold more than {@code maxWords}
- * distinct words, every word whose count is below a threshold {@code t} is dropped first, {@code
- * t} being the smallest count that leaves at most {@code maxWords / 2} words. A dropped word seen
+ * distinct words, every word whose count is below a threshold {@code t} is dropped first, {@code t}
+ * being the smallest count that leaves at most {@code maxWords / 2} words. A dropped word seen
  * again starts from zero, so a word that is rare early and frequent later is undercounted by at
  * most the count it had when dropped (below {@code t}); the words that survive every pruning are
  * counted exactly. With fewer distinct words than {@code maxWords} nothing is ever dropped and
- * every count is exact. The map then holds at most {@code maxWords} entries (about 120 bytes
- * each on a 64-bit JVM), whatever the corpus size; the input order decides what is dropped, so
- * the same corpus gives the same counts.
+ * every count is exact. The map then holds at most {@code maxWords} entries (about 120 bytes each
+ * on a 64-bit JVM), whatever the corpus size; the input order decides what is dropped, so the same
+ * corpus gives the same counts.
  */
 public final class WordCounts {
 
@@ -66,9 +66,11 @@ public final class WordCounts {
         }
         Arrays.sort(values);
         int keep = maxWords / 2;
-        // the smallest t with #(count >= t) <= keep: one above the count at rank size-keep-1 (ascending)
+        // the smallest t with #(count >= t) <= keep: one above the count at rank size-keep-1
+        // (ascending)
         long threshold = values[values.length - keep - 1] + 1;
-        for (Iterator<Map.Entry<String, long[]>> it = counts.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<String, long[]>> it = counts.entrySet().iterator();
+                it.hasNext(); ) {
             if (it.next().getValue()[0] < threshold) {
                 it.remove();
                 dropped++;
@@ -87,33 +89,46 @@ public final class WordCounts {
         counts.forEach((word, count) -> action.accept(word, count[0]));
     }
 
-    /** @return the count of {@code word}, 0 if not held */
+    /**
+     * @return the count of {@code word}, 0 if not held
+     */
     public long count(String word) {
         long[] count = counts.get(word);
         return count == null ? 0 : count[0];
     }
 
-    /** @return distinct words held */
+    /**
+     * @return distinct words held
+     */
     public int size() {
         return counts.size();
     }
 
-    /** @return words counted, dropped ones included */
+    /**
+     * @return words counted, dropped ones included
+     */
     public long total() {
         return total;
     }
 
-    /** @return how many times the map was pruned */
+    /**
+     * @return how many times the map was pruned
+     */
     public int prunings() {
         return prunings;
     }
 
-    /** @return distinct-word entries dropped by pruning, over all prunings */
+    /**
+     * @return distinct-word entries dropped by pruning, over all prunings
+     */
     public long dropped() {
         return dropped;
     }
 
-    /** @return the highest pruning threshold used (0 if never pruned): words below it may be undercounted */
+    /**
+     * @return the highest pruning threshold used (0 if never pruned): words below it may be
+     *     undercounted
+     */
     public long highestThreshold() {
         return highestThreshold;
     }

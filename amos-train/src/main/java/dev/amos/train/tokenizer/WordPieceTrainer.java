@@ -40,7 +40,8 @@ import java.util.TreeMap;
  *   <li><b>Size</b>: the target is {@code vocabSize} rounded up to a multiple of 64 (the embedding
  *       and MLM-head matrices), or exactly {@code vocabSize} with {@link Builder#optExactSize}.
  *       When the merges run out first, the vocabulary is smaller: {@code [unusedN]} tokens (as
- *       BERT's vocabulary has them) fill it up to the next multiple of 64, none with the exact size.
+ *       BERT's vocabulary has them) fill it up to the next multiple of 64, none with the exact
+ *       size.
  * </ol>
  *
  * <p>Unlike the Rust trainer, whose {@code ##} symbols and tie order follow hash-map iteration,
@@ -78,7 +79,9 @@ public final class WordPieceTrainer {
         progress = b.progress;
     }
 
-    /** @return a builder */
+    /**
+     * @return a builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -103,35 +106,49 @@ public final class WordPieceTrainer {
      * @param alphabet characters kept
      * @param initialSize specials, alphabet and {@code ##} characters
      * @param merges merges made
-     * @param unused {@code [unusedN]} tokens added to reach a multiple of 64 after the merges ran out
+     * @param unused {@code [unusedN]} tokens added to reach a multiple of 64 after the merges ran
+     *     out
      * @param mergesRanOut whether the best pair fell below the minimum frequency before the target
      * @param trainingWords distinct words the merges were learned from
      * @param countSeconds time spent reading and counting
      * @param mergeSeconds time spent merging
      */
-    public record Result(WordPieceVocabulary vocabulary, WordCounts counts, long lines, int alphabet, int initialSize,
-            int merges, int unused, boolean mergesRanOut, int trainingWords, double countSeconds, double mergeSeconds) {
+    public record Result(
+            WordPieceVocabulary vocabulary,
+            WordCounts counts,
+            long lines,
+            int alphabet,
+            int initialSize,
+            int merges,
+            int unused,
+            boolean mergesRanOut,
+            int trainingWords,
+            double countSeconds,
+            double mergeSeconds) {
 
         /**
-         * Tokens per word and [UNK] share of the vocabulary on the words it was trained on (weighted by
-         * their counts).
+         * Tokens per word and [UNK] share of the vocabulary on the words it was trained on
+         * (weighted by their counts).
          *
          * @return the measurement
          */
         public TokenizerQuality trainingQuality() {
             long[] sums = new long[3];
-            counts.forEach((word, count) -> {
-                int[] pieces = {0, 0};
-                vocabulary.segmentWord(word, id -> {
-                    pieces[0]++;
-                    if (id == vocabulary.unknownId()) {
-                        pieces[1]++;
-                    }
-                });
-                sums[0] += count;
-                sums[1] += count * pieces[0];
-                sums[2] += count * pieces[1];
-            });
+            counts.forEach(
+                    (word, count) -> {
+                        int[] pieces = {0, 0};
+                        vocabulary.segmentWord(
+                                word,
+                                id -> {
+                                    pieces[0]++;
+                                    if (id == vocabulary.unknownId()) {
+                                        pieces[1]++;
+                                    }
+                                });
+                        sums[0] += count;
+                        sums[1] += count * pieces[0];
+                        sums[2] += count * pieces[1];
+                    });
             return new TokenizerQuality(sums[0], sums[1], sums[2]);
         }
     }
@@ -139,25 +156,41 @@ public final class WordPieceTrainer {
     /**
      * Reads the corpus and trains the vocabulary.
      *
-     * @param corpus text files, {@code .gz} files and folders, as {@code amos train --corpus} takes them
+     * @param corpus text files, {@code .gz} files and folders, as {@code amos train --corpus} takes
+     *     them
      * @return the vocabulary and what was done
-     * @throws BadInputException for a missing, empty or binary corpus file, a corpus without words, or
-     *     a target size below the specials plus the alphabet
+     * @throws BadInputException for a missing, empty or binary corpus file, a corpus without words,
+     *     or a target size below the specials plus the alphabet
      * @throws IOException if reading fails
      */
     public Result train(List<Path> corpus) throws IOException {
         long start = System.nanoTime();
         WordCounts counts = new WordCounts(maxWords);
         BertPreTokenizer pre = new BertPreTokenizer(lowercase);
-        long lines = CorpusLines.read(corpus, "count words", progress, line -> pre.forEachWord(line, counts::add));
+        long lines =
+                CorpusLines.read(
+                        corpus,
+                        "count words",
+                        progress,
+                        line -> pre.forEachWord(line, counts::add));
         if (counts.size() == 0) {
             throw new BadInputException("the corpus holds no words (expected text)");
         }
         double countSeconds = (System.nanoTime() - start) / 1e9;
         long mergeStart = System.nanoTime();
         Result r = merge(counts, lines, countSeconds);
-        return new Result(r.vocabulary(), counts, lines, r.alphabet(), r.initialSize(), r.merges(), r.unused(),
-                r.mergesRanOut(), r.trainingWords(), countSeconds, (System.nanoTime() - mergeStart) / 1e9);
+        return new Result(
+                r.vocabulary(),
+                counts,
+                lines,
+                r.alphabet(),
+                r.initialSize(),
+                r.merges(),
+                r.unused(),
+                r.mergesRanOut(),
+                r.trainingWords(),
+                countSeconds,
+                (System.nanoTime() - mergeStart) / 1e9);
     }
 
     private Result merge(WordCounts counts, long lines, double countSeconds) {
@@ -201,15 +234,28 @@ public final class WordPieceTrainer {
         int[] continuationId = new int[alphabet.length];
         for (int i = 0; i < alphabet.length; i++) {
             if (continues[i]) {
-                continuationId[i] = add(tokens, ids, WordPieceVocabulary.CONTINUATION + new String(Character.toChars(alphabet[i])));
+                continuationId[i] =
+                        add(
+                                tokens,
+                                ids,
+                                WordPieceVocabulary.CONTINUATION
+                                        + new String(Character.toChars(alphabet[i])));
             }
         }
         int initialSize = tokens.size();
         if (initialSize > target) {
-            throw new BadInputException("--vocab-size " + vocabSize + " is smaller than the " + SPECIAL_TOKENS.size()
-                    + " special tokens plus the corpus's " + alphabet.length + " characters and their " + (initialSize
-                    - SPECIAL_TOKENS.size() - alphabet.length) + " ## continuations: expected --vocab-size >= "
-                    + initialSize + " (or a smaller --limit-alphabet)");
+            throw new BadInputException(
+                    "--vocab-size "
+                            + vocabSize
+                            + " is smaller than the "
+                            + SPECIAL_TOKENS.size()
+                            + " special tokens plus the corpus's "
+                            + alphabet.length
+                            + " characters and their "
+                            + (initialSize - SPECIAL_TOKENS.size() - alphabet.length)
+                            + " ## continuations: expected --vocab-size >= "
+                            + initialSize
+                            + " (or a smaller --limit-alphabet)");
         }
         int words = wordSymbols.size();
         int[][] symbols = new int[words][];
@@ -238,18 +284,36 @@ public final class WordPieceTrainer {
                 }
             }
         }
-        return new Result(new WordPieceVocabulary(tokens, lowercase), counts, lines, alphabet.length, initialSize,
-                merges, unused, merger.ranOut, words, countSeconds, 0);
+        return new Result(
+                new WordPieceVocabulary(tokens, lowercase),
+                counts,
+                lines,
+                alphabet.length,
+                initialSize,
+                merges,
+                unused,
+                merger.ranOut,
+                words,
+                countSeconds,
+                0);
     }
 
     /** The kept characters, sorted by code point. */
     private int[] alphabet(TreeMap<String, Long> words) {
         HashMap<Integer, long[]> charCounts = new HashMap<>();
-        words.forEach((word, count) -> word.codePoints().forEach(
-                c -> charCounts.computeIfAbsent(c, k -> new long[1])[0] += count));
+        words.forEach(
+                (word, count) ->
+                        word.codePoints()
+                                .forEach(
+                                        c ->
+                                                charCounts
+                                                                .computeIfAbsent(
+                                                                        c, k -> new long[1])[0] +=
+                                                        count));
         List<Map.Entry<Integer, long[]>> entries = new ArrayList<>(charCounts.entrySet());
-        entries.sort(Comparator.<Map.Entry<Integer, long[]>>comparingLong(e -> -e.getValue()[0])
-                .thenComparingInt(Map.Entry::getKey));
+        entries.sort(
+                Comparator.<Map.Entry<Integer, long[]>>comparingLong(e -> -e.getValue()[0])
+                        .thenComparingInt(Map.Entry::getKey));
         return entries.stream().limit(limitAlphabet).mapToInt(Map.Entry::getKey).sorted().toArray();
     }
 
@@ -278,15 +342,21 @@ public final class WordPieceTrainer {
         private final PriorityQueue<Candidate> queue;
         boolean ranOut;
 
-        Merger(int[][] symbols, long[] freq, List<String> tokens, Map<String, Integer> ids, int minFrequency) {
+        Merger(
+                int[][] symbols,
+                long[] freq,
+                List<String> tokens,
+                Map<String, Integer> ids,
+                int minFrequency) {
             this.symbols = symbols;
             this.freq = freq;
             this.tokens = tokens;
             this.ids = ids;
             this.minFrequency = minFrequency;
-            Comparator<Candidate> order = Comparator.<Candidate>comparingLong(c -> -c.count)
-                    .thenComparing(c -> tokens.get(PairTable.left(c.key)))
-                    .thenComparing(c -> tokens.get(PairTable.right(c.key)));
+            Comparator<Candidate> order =
+                    Comparator.<Candidate>comparingLong(c -> -c.count)
+                            .thenComparing(c -> tokens.get(PairTable.left(c.key)))
+                            .thenComparing(c -> tokens.get(PairTable.right(c.key)));
             this.queue = new PriorityQueue<>(order);
         }
 
@@ -303,8 +373,10 @@ public final class WordPieceTrainer {
                 queue.add(new Candidate(pairs.keys[p], pairs.count[p]));
             }
             int startSize = tokens.size();
-            ProgressBar bar = progress == null ? null
-                    : new ProgressBar("merge", target - startSize, progress);
+            ProgressBar bar =
+                    progress == null
+                            ? null
+                            : new ProgressBar("merge", target - startSize, progress);
             int merges = 0;
             List<Integer> increased = new ArrayList<>();
             boolean[] queued = new boolean[0];
@@ -329,7 +401,8 @@ public final class WordPieceTrainer {
                 int a = PairTable.left(top.key);
                 int b = PairTable.right(top.key);
                 String right = tokens.get(b);
-                String merged = tokens.get(a) + right.substring(WordPieceVocabulary.CONTINUATION.length());
+                String merged =
+                        tokens.get(a) + right.substring(WordPieceVocabulary.CONTINUATION.length());
                 int n = add(tokens, ids, merged);
                 merges++;
                 int[] words = pairs.takeWords(p);
@@ -360,7 +433,8 @@ public final class WordPieceTrainer {
         }
 
         /** Merges every (a, b) of word w into n and applies the pair-count changes. */
-        private boolean[] mergeWord(int w, int a, int b, int n, List<Integer> increased, boolean[] queued) {
+        private boolean[] mergeWord(
+                int w, int a, int b, int n, List<Integer> increased, boolean[] queued) {
             int[] s = symbols[w];
             int found = -1;
             for (int i = 0; i + 1 < s.length; i++) {
@@ -390,7 +464,10 @@ public final class WordPieceTrainer {
             int i = 0;
             int j = 0;
             while (i < before.length || j < after.length) {
-                long key = i < before.length && (j >= after.length || before[i] <= after[j]) ? before[i] : after[j];
+                long key =
+                        i < before.length && (j >= after.length || before[i] <= after[j])
+                                ? before[i]
+                                : after[j];
                 int was = 0;
                 int now = 0;
                 while (i < before.length && before[i] == key) {
@@ -531,7 +608,10 @@ public final class WordPieceTrainer {
             wordCounts[p] = n + 1;
         }
 
-        /** Removes and returns the word list of a pair (its length in {@link #lastWordCount}), sorted. */
+        /**
+         * Removes and returns the word list of a pair (its length in {@link #lastWordCount}),
+         * sorted.
+         */
         int[] takeWords(int p) {
             int[] list = words[p];
             lastWordCount = wordCounts[p];
@@ -557,7 +637,10 @@ public final class WordPieceTrainer {
 
         private Builder() {}
 
-        /** The vocabulary size asked for (rounded up to a multiple of 64 unless {@link #optExactSize}). */
+        /**
+         * The vocabulary size asked for (rounded up to a multiple of 64 unless {@link
+         * #optExactSize}).
+         */
         public Builder setVocabSize(int vocabSize) {
             this.vocabSize = vocabSize;
             return this;
@@ -599,14 +682,20 @@ public final class WordPieceTrainer {
             return this;
         }
 
-        /** @return the trainer */
+        /**
+         * @return the trainer
+         */
         public WordPieceTrainer build() {
             if (vocabSize <= SPECIAL_TOKENS.size()) {
-                throw new IllegalArgumentException("vocabSize must exceed the " + SPECIAL_TOKENS.size()
-                        + " special tokens, got " + vocabSize);
+                throw new IllegalArgumentException(
+                        "vocabSize must exceed the "
+                                + SPECIAL_TOKENS.size()
+                                + " special tokens, got "
+                                + vocabSize);
             }
             if (minFrequency < 1 || limitAlphabet < 1 || maxWords < 2) {
-                throw new IllegalArgumentException("minFrequency and limitAlphabet must be >= 1, maxWords >= 2");
+                throw new IllegalArgumentException(
+                        "minFrequency and limitAlphabet must be >= 1, maxWords >= 2");
             }
             return new WordPieceTrainer(this);
         }

@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.function.IntConsumer;
 
 /**
- * A WordPiece vocabulary (token list, id = position) with its casing, the segmentation the
- * Hugging Face WordPiece model applies to it, and its {@code tokenizer.json}.
+ * A WordPiece vocabulary (token list, id = position) with its casing, the segmentation the Hugging
+ * Face WordPiece model applies to it, and its {@code tokenizer.json}.
  *
  * <p>Segmentation, per word of {@link BertPreTokenizer}: a word of more than {@value
  * #MAX_INPUT_CHARS_PER_WORD} characters is {@code [UNK]}; otherwise the longest vocabulary entry
@@ -51,28 +51,38 @@ public final class WordPieceVocabulary {
         this.lowercase = lowercase;
     }
 
-    /** @return the tokens, id = position */
+    /**
+     * @return the tokens, id = position
+     */
     public List<String> tokens() {
         return tokens;
     }
 
-    /** @return the number of tokens */
+    /**
+     * @return the number of tokens
+     */
     public int size() {
         return tokens.size();
     }
 
-    /** @return whether text is lower-cased and accent-stripped */
+    /**
+     * @return whether text is lower-cased and accent-stripped
+     */
     public boolean lowercase() {
         return lowercase;
     }
 
-    /** @return the id of {@code token}, or -1 */
+    /**
+     * @return the id of {@code token}, or -1
+     */
     public int id(String token) {
         Integer id = ids.get(token);
         return id == null ? -1 : id;
     }
 
-    /** @return the id of {@code [UNK]} */
+    /**
+     * @return the id of {@code [UNK]}
+     */
     public int unknownId() {
         return unk;
     }
@@ -95,7 +105,10 @@ public final class WordPieceVocabulary {
             int end = word.length();
             int found = -1;
             while (start < end) {
-                String piece = start > 0 ? CONTINUATION + word.substring(start, end) : word.substring(start, end);
+                String piece =
+                        start > 0
+                                ? CONTINUATION + word.substring(start, end)
+                                : word.substring(start, end);
                 Integer id = this.ids.get(piece);
                 if (id != null) {
                     found = id;
@@ -127,7 +140,10 @@ public final class WordPieceVocabulary {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** @return the Hugging Face {@code tokenizer.json} of this vocabulary (BERT pipeline, WordPiece model) */
+    /**
+     * @return the Hugging Face {@code tokenizer.json} of this vocabulary (BERT pipeline, WordPiece
+     *     model)
+     */
     public String tokenizerJson() {
         return BertVocabTokenizerJson.fromTokens(tokens, lowercase);
     }

@@ -19,8 +19,7 @@ class CorpusIngestionTest {
 
     private static CorpusTokenizer tokenizer;
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     @BeforeAll
     static void loadTokenizer() {
@@ -74,7 +73,8 @@ class CorpusIngestionTest {
 
     @Test
     void truncatedGzipIsNamed() throws IOException {
-        Path gz = TestData.writeGzip(temp.resolve("corpus.txt.gz"), "Some text here.\n".repeat(5000));
+        Path gz =
+                TestData.writeGzip(temp.resolve("corpus.txt.gz"), "Some text here.\n".repeat(5000));
         byte[] whole = Files.readAllBytes(gz);
         Files.write(gz, java.util.Arrays.copyOf(whole, whole.length / 2));
         BadInputException e = assertThrows(BadInputException.class, () -> prepare(gz));
@@ -85,7 +85,9 @@ class CorpusIngestionTest {
     @Test
     void invalidUtf8AndCrlfAreCountedNotFatal() throws IOException {
         Path file = temp.resolve("mixed.txt");
-        byte[] text = ("First paragraph.\r\nSecond \u00e9t\u00e9.\r\n\r\nNext doc ").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] text =
+                ("First paragraph.\r\nSecond \u00e9t\u00e9.\r\n\r\nNext doc ")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] bad = {(byte) 0xC3, ' ', (byte) 0xFF, (byte) 0xFE, '.', '\n'};
         byte[] all = new byte[text.length + bad.length];
         System.arraycopy(text, 0, all, 0, text.length);
@@ -106,8 +108,11 @@ class CorpusIngestionTest {
         TestData.writeGzip(folder.resolve("b/1.gz"), "bravo one\n\nbravo one again\n");
         TestData.write(folder.resolve("b/.skip.txt"), "hidden\n");
         List<InputFile> inputs = CorpusInputs.resolve(List.of(folder));
-        assertEquals(List.of("a.txt", "b/1.gz", "b/2.txt"),
-                inputs.stream().map(i -> folder.toAbsolutePath().relativize(Path.of(i.path())).toString()).toList());
+        assertEquals(
+                List.of("a.txt", "b/1.gz", "b/2.txt"),
+                inputs.stream()
+                        .map(i -> folder.toAbsolutePath().relativize(Path.of(i.path())).toString())
+                        .toList());
         TokenShards shards = prepare(folder).shards();
         assertEquals(4, shards.documentCount()); // file ends end documents
         long[] ids = new long[(int) shards.tokenCount()];
@@ -117,13 +122,16 @@ class CorpusIngestionTest {
 
     @Test
     void literalStructuralTokensInTextBecomeUnknown() throws IOException {
-        Path file = TestData.write(temp.resolve("brackets.txt"), "a [SEP] b [MASK] c [CLS] [PAD] [UNK]\n");
+        Path file =
+                TestData.write(
+                        temp.resolve("brackets.txt"), "a [SEP] b [MASK] c [CLS] [PAD] [UNK]\n");
         TokenShards shards = prepare(file).shards();
         long[] ids = new long[(int) shards.tokenCount()];
         shards.copyTokens(0, ids.length, ids, 0);
         SpecialTokens special = tokenizer.specialTokens();
         long unk = special.unk();
-        assertEquals(List.of(1037L, unk, 1038L, unk, 1039L, unk, unk, unk),
+        assertEquals(
+                List.of(1037L, unk, 1038L, unk, 1039L, unk, unk, unk),
                 java.util.Arrays.stream(ids).boxed().toList());
     }
 }

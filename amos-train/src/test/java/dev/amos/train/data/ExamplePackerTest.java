@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /** ELECTRA-style packing: layout, length, document boundaries, determinism. */
 class ExamplePackerTest {
 
-    private static final SpecialTokens SPECIAL = new SpecialTokens(0, 100, 101, 102, 103, 30522, List.of());
+    private static final SpecialTokens SPECIAL =
+            new SpecialTokens(0, 100, 101, 102, 103, 30522, List.of());
     private static final int DOC_STRIDE = 1000;
 
     /**
@@ -27,7 +28,10 @@ class ExamplePackerTest {
             int next = 0;
             int lineCount = 1 + random.nextInt(12);
             for (int l = 0; l < lineCount && next < DOC_STRIDE - 300; l++) {
-                int length = random.nextInt(10) == 0 ? 150 + random.nextInt(140) : 1 + random.nextInt(60);
+                int length =
+                        random.nextInt(10) == 0
+                                ? 150 + random.nextInt(140)
+                                : 1 + random.nextInt(60);
                 long[] line = new long[length];
                 for (int t = 0; t < length; t++) {
                     line[t] = DOC_STRIDE * (d + 1L) + next++;
@@ -70,7 +74,9 @@ class ExamplePackerTest {
                     previous = id;
                 }
                 assertTrue(separators <= 1, "at most [CLS] A [SEP] B [SEP]");
-                assertTrue(padded[1] != SPECIAL.sep() && padded[length - 2] != SPECIAL.sep(), "segments are not empty");
+                assertTrue(
+                        padded[1] != SPECIAL.sep() && padded[length - 2] != SPECIAL.sep(),
+                        "segments are not empty");
                 for (int p = length; p < maxLength; p++) {
                     assertEquals(SPECIAL.pad(), padded[p]);
                 }
@@ -91,7 +97,8 @@ class ExamplePackerTest {
             twoSegments += hasSecondSegment(ids) ? 1 : 0;
             full += ids.length >= 120 ? 1 : 0;
         }
-        assertTrue(kept > 0.75 * corpus.tokenCount(), "kept " + kept + " of " + corpus.tokenCount());
+        assertTrue(
+                kept > 0.75 * corpus.tokenCount(), "kept " + kept + " of " + corpus.tokenCount());
         assertTrue(twoSegments > examples.size() / 4, "two-segment examples: " + twoSegments);
         assertTrue(full > examples.size() / 4, "near-full examples: " + full);
     }
@@ -117,7 +124,8 @@ class ExamplePackerTest {
         for (long i = 0; i < examples.size(); i++) {
             kept += examples.length(i);
         }
-        assertTrue(kept - 3 * examples.size() > 950, "tokens kept: " + (kept - 3 * examples.size()));
+        assertTrue(
+                kept - 3 * examples.size() > 950, "tokens kept: " + (kept - 3 * examples.size()));
     }
 
     @Test
@@ -139,7 +147,11 @@ class ExamplePackerTest {
 
     @Test
     void shortDocumentGivesOneSingleSegmentExample() {
-        TokenCorpus corpus = TokenCorpus.of(List.of(List.of(new long[] {5000, 5001, 5002}), List.of(new long[] {6000})));
+        TokenCorpus corpus =
+                TokenCorpus.of(
+                        List.of(
+                                List.of(new long[] {5000, 5001, 5002}),
+                                List.of(new long[] {6000})));
         PackedExamples examples = new ExamplePacker(16, SPECIAL).pack(corpus, 0);
         assertEquals(2, examples.size());
         assertArrayEquals(new long[] {101, 5000, 5001, 5002, 102}, examples.ids(0));

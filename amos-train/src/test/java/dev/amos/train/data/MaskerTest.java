@@ -33,7 +33,12 @@ class MaskerTest {
             int real = 4 + random.nextInt(LENGTH - 3);
             int sep = 1 + random.nextInt(real - 2);
             for (int s = 0; s < real; s++) {
-                long id = s == 0 ? SPECIAL.cls() : (s == sep || s == real - 1) ? SPECIAL.sep() : 1000 + random.nextInt(29000);
+                long id =
+                        s == 0
+                                ? SPECIAL.cls()
+                                : (s == sep || s == real - 1)
+                                        ? SPECIAL.sep()
+                                        : 1000 + random.nextInt(29000);
                 ids[b * LENGTH + s] = id;
                 mask[b * LENGTH + s] = 1;
             }
@@ -58,13 +63,19 @@ class MaskerTest {
                 assertSame(sub, array.getManager(), "outputs live in the given manager");
             }
             assertEquals(1, out.get(3).getShape().dimension());
-            return new Masked(out.get(0).toLongArray(), out.get(1).toLongArray(), out.get(2).toLongArray(),
+            return new Masked(
+                    out.get(0).toLongArray(),
+                    out.get(1).toLongArray(),
+                    out.get(2).toLongArray(),
                     out.get(3).toLongArray());
         }
     }
 
     private static boolean isExcluded(long id) {
-        return id == SPECIAL.cls() || id == SPECIAL.sep() || id == SPECIAL.pad() || id == SPECIAL.mask();
+        return id == SPECIAL.cls()
+                || id == SPECIAL.sep()
+                || id == SPECIAL.pad()
+                || id == SPECIAL.mask();
     }
 
     @Test
@@ -83,9 +94,13 @@ class MaskerTest {
                 for (long position : out.positions()) {
                     assertTrue(position > previous, "ascending, no duplicates");
                     previous = position;
-                    assertFalse(isExcluded(batch[0][(int) position]), "never [CLS]/[SEP]/[PAD]/[MASK]");
+                    assertFalse(
+                            isExcluded(batch[0][(int) position]), "never [CLS]/[SEP]/[PAD]/[MASK]");
                     assertEquals(1, batch[1][(int) position], "never padding");
-                    assertEquals(SPECIAL.mask(), out.input()[(int) position], "AMOS: every selected token is [MASK]");
+                    assertEquals(
+                            SPECIAL.mask(),
+                            out.input()[(int) position],
+                            "AMOS: every selected token is [MASK]");
                     perSequence[(int) (position / LENGTH)]++;
                 }
                 boolean[] selected = new boolean[BATCH * LENGTH];
@@ -103,7 +118,8 @@ class MaskerTest {
                         long id = batch[0][b * LENGTH + s];
                         real += batch[1][b * LENGTH + s] == 1 && !isExcluded(id) ? 1 : 0;
                     }
-                    assertEquals(Math.max(1, Math.round(0.15 * real)), perSequence[b], "sequence " + b);
+                    assertEquals(
+                            Math.max(1, Math.round(0.15 * real)), perSequence[b], "sequence " + b);
                     selectedTotal += perSequence[b];
                     realTotal += real;
                 }
@@ -138,7 +154,8 @@ class MaskerTest {
                     if (now == SPECIAL.mask()) {
                         counts[0]++;
                     } else if (now != was) {
-                        assertFalse(SPECIAL.isSpecial(now), "random replacements are never special");
+                        assertFalse(
+                                SPECIAL.isSpecial(now), "random replacements are never special");
                         assertTrue(now >= 0 && now < SPECIAL.vocabSize());
                         counts[1]++;
                     } else {
@@ -149,7 +166,9 @@ class MaskerTest {
         }
         long total = Arrays.stream(counts).sum();
         assertTrue(total > 20_000, "large sample: " + total);
-        return new double[] {(double) counts[0] / total, (double) counts[1] / total, (double) counts[2] / total};
+        return new double[] {
+            (double) counts[0] / total, (double) counts[1] / total, (double) counts[2] / total
+        };
     }
 
     @Test
@@ -162,8 +181,12 @@ class MaskerTest {
             Masked otherSeed = run(new Masker(MaskingConfig.mlm(), SPECIAL, 2), manager, batch, 10);
             assertArrayEquals(first.positions(), again.positions());
             assertArrayEquals(first.input(), again.input());
-            assertFalse(Arrays.equals(first.positions(), nextStep.positions()), "another step, other masks");
-            assertFalse(Arrays.equals(first.positions(), otherSeed.positions()), "another seed, other masks");
+            assertFalse(
+                    Arrays.equals(first.positions(), nextStep.positions()),
+                    "another step, other masks");
+            assertFalse(
+                    Arrays.equals(first.positions(), otherSeed.positions()),
+                    "another seed, other masks");
         }
     }
 
@@ -172,9 +195,16 @@ class MaskerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             long[] ids = {101, 102, 0, 0, 101, 7000, 102, 0};
             long[] mask = {1, 1, 0, 0, 1, 1, 1, 0};
-            NDList out = new Masker(MaskingConfig.amos(), SPECIAL, 3).mask(ids, mask, 2, 4, 0).toNDList(manager);
-            assertArrayEquals(new long[] {5}, out.get(3).toLongArray(), "one real token: selected (at least 1)");
-            assertArrayEquals(new long[] {101, 102, 0, 0, 101, 103, 102, 0}, out.get(0).toLongArray());
+            NDList out =
+                    new Masker(MaskingConfig.amos(), SPECIAL, 3)
+                            .mask(ids, mask, 2, 4, 0)
+                            .toNDList(manager);
+            assertArrayEquals(
+                    new long[] {5},
+                    out.get(3).toLongArray(),
+                    "one real token: selected (at least 1)");
+            assertArrayEquals(
+                    new long[] {101, 102, 0, 0, 101, 103, 102, 0}, out.get(0).toLongArray());
         }
     }
 }

@@ -32,10 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 /** The DJL dataset over packed examples, and the whole pipeline on the shipped sample. */
 class PretrainingDatasetTest {
 
-    private static final SpecialTokens SPECIAL = new SpecialTokens(0, 100, 101, 102, 103, 30522, List.of());
+    private static final SpecialTokens SPECIAL =
+            new SpecialTokens(0, 100, 101, 102, 103, 30522, List.of());
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     private static PackedExamples examples(int documents, int maxLength) {
         List<List<long[]>> docs = new ArrayList<>();
@@ -49,36 +49,57 @@ class PretrainingDatasetTest {
         return new ExamplePacker(maxLength, SPECIAL).pack(TokenCorpus.of(docs), 0);
     }
 
-    private static PretrainingDataset dataset(PackedExamples examples, Masker masker, long firstBatch) {
-        return PretrainingDataset.builder().setExamples(examples).setMasker(masker)
-                .setSampling(new StepSampler(9, 16, firstBatch, firstBatch + 3)).build();
+    private static PretrainingDataset dataset(
+            PackedExamples examples, Masker masker, long firstBatch) {
+        return PretrainingDataset.builder()
+                .setExamples(examples)
+                .setMasker(masker)
+                .setSampling(new StepSampler(9, 16, firstBatch, firstBatch + 3))
+                .build();
     }
 
-    /** The batches of a dataset as host arrays: [corrupted, attention, original, positions] per batch. */
-    private static List<long[][]> batches(PretrainingDataset dataset, NDManager manager, ExecutorService executor)
+    /**
+     * The batches of a dataset as host arrays: [corrupted, attention, original, positions] per
+     * batch.
+     */
+    private static List<long[][]> batches(
+            PretrainingDataset dataset, NDManager manager, ExecutorService executor)
             throws IOException, TranslateException {
         List<long[][]> out = new ArrayList<>();
-        for (Batch batch : executor == null ? dataset.getData(manager) : dataset.getData(manager, executor)) {
+        for (Batch batch :
+                executor == null ? dataset.getData(manager) : dataset.getData(manager, executor)) {
             try (batch) {
                 NDList data = batch.getData();
                 assertEquals(4, data.size());
-                assertSame(manager, batch.getManager().getParentManager(), "arrays created in the given manager");
+                assertSame(
+                        manager,
+                        batch.getManager().getParentManager(),
+                        "arrays created in the given manager");
                 for (NDArray a : data) {
                     assertEquals(DataType.INT64, a.getDataType());
-                    assertSame(batch.getManager(), a.getManager(), "created once, in the batch's manager");
+                    assertSame(
+                            batch.getManager(),
+                            a.getManager(),
+                            "created once, in the batch's manager");
                 }
                 assertEquals(new Shape(16, 64), data.get(0).getShape());
                 assertSame(data.get(2), batch.getLabels().get(0), "labels are the original ids");
                 assertSame(data.get(3), batch.getLabels().get(1), "and the masked positions");
-                out.add(new long[][] {data.get(0).toLongArray(), data.get(1).toLongArray(), data.get(2).toLongArray(),
-                    data.get(3).toLongArray()});
+                out.add(
+                        new long[][] {
+                            data.get(0).toLongArray(),
+                            data.get(1).toLongArray(),
+                            data.get(2).toLongArray(),
+                            data.get(3).toLongArray()
+                        });
             }
         }
         return out;
     }
 
     @Test
-    void batchesComeMaskedOnTheHostWithTheMasksOfTheirBatchIndex() throws IOException, TranslateException {
+    void batchesComeMaskedOnTheHostWithTheMasksOfTheirBatchIndex()
+            throws IOException, TranslateException {
         PackedExamples examples = examples(200, 64);
         Masker masker = new Masker(MaskingConfig.amos(), SPECIAL, 9);
         ExecutorService executor = Executors.newFixedThreadPool(2);
@@ -98,7 +119,10 @@ class PretrainingDatasetTest {
                     Arrays.fill(attention, i * 64, i * 64 + real, 1L);
                 }
                 MaskedBatch expected = masker.mask(ids, attention, 16, 64, k);
-                assertArrayEquals(expected.corrupted(), run.get(k)[0], "batch " + k + " has the masks of step " + k);
+                assertArrayEquals(
+                        expected.corrupted(),
+                        run.get(k)[0],
+                        "batch " + k + " has the masks of step " + k);
                 assertArrayEquals(attention, run.get(k)[1], "attention marks exactly the real ids");
                 assertArrayEquals(ids, run.get(k)[2]);
                 assertArrayEquals(expected.positions(), run.get(k)[3]);
@@ -107,14 +131,21 @@ class PretrainingDatasetTest {
             List<long[][]> resumed = batches(dataset(examples, masker, 1), manager, executor);
             for (int k = 0; k < 3; k++) {
                 for (int a = 0; a < 4; a++) {
-                    assertArrayEquals(run.get(k)[a], prefetched.get(k)[a], "prefetching changes nothing");
+                    assertArrayEquals(
+                            run.get(k)[a], prefetched.get(k)[a], "prefetching changes nothing");
                 }
             }
             for (int a = 0; a < 4; a++) {
-                assertArrayEquals(run.get(1)[a], resumed.get(0)[a], "a resumed run's first batch is batch 1, same masks");
+                assertArrayEquals(
+                        run.get(1)[a],
+                        resumed.get(0)[a],
+                        "a resumed run's first batch is batch 1, same masks");
             }
             Record record = dataset(examples, masker, 0).get(manager, 5);
-            assertEquals(2, record.getData().size(), "DJL's per-record view: unmasked ids and attention");
+            assertEquals(
+                    2,
+                    record.getData().size(),
+                    "DJL's per-record view: unmasked ids and attention");
         } finally {
             executor.shutdownNow();
         }
@@ -123,8 +154,11 @@ class PretrainingDatasetTest {
     @Test
     void sampleCorpusFlowsFromTextToMaskedBatches() throws IOException, TranslateException {
         Path part = temp.resolve("sample-part.txt");
-        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(TestData.wikiSample())), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(
+                        new InputStreamReader(
+                                new GZIPInputStream(Files.newInputStream(TestData.wikiSample())),
+                                StandardCharsets.UTF_8))) {
             List<String> lines = new ArrayList<>();
             String line;
             while (lines.size() < 1500 && (line = reader.readLine()) != null) {
@@ -134,20 +168,30 @@ class PretrainingDatasetTest {
         }
         try (CorpusTokenizer tokenizer = CorpusTokenizer.load(TestData.tokenizerJson());
                 NDManager manager = NDManager.newBaseManager()) {
-            TokenShards shards = new ShardCache(temp.resolve("cache")).prepare(List.of(part), tokenizer).shards();
-            assertTrue(shards.tokenCount() > 50_000 && shards.documentCount() > 5,
+            TokenShards shards =
+                    new ShardCache(temp.resolve("cache"))
+                            .prepare(List.of(part), tokenizer)
+                            .shards();
+            assertTrue(
+                    shards.tokenCount() > 50_000 && shards.documentCount() > 5,
                     shards.tokenCount() + " tokens, " + shards.documentCount() + " documents");
             Masker masker = new Masker(MaskingConfig.amos(), tokenizer.specialTokens(), 1);
-            PretrainingDataset dataset = PretrainingDataset.builder()
-                    .setCorpus(shards, 128, tokenizer.specialTokens(), 1).setMasker(masker)
-                    .setSampling(new StepSampler(1, 8, 0, 100)).build();
-            assertTrue(dataset.size() > 0.7 * shards.tokenCount() / 128, "examples: " + dataset.size());
+            PretrainingDataset dataset =
+                    PretrainingDataset.builder()
+                            .setCorpus(shards, 128, tokenizer.specialTokens(), 1)
+                            .setMasker(masker)
+                            .setSampling(new StepSampler(1, 8, 0, 100))
+                            .build();
+            assertTrue(
+                    dataset.size() > 0.7 * shards.tokenCount() / 128,
+                    "examples: " + dataset.size());
             int step = 0;
             for (Batch batch : dataset.getData(manager)) {
                 try (batch) {
                     NDList masked = batch.getData();
                     assertEquals(new Shape(8, 128), masked.get(0).getShape());
-                    long maskTokens = masked.get(0).eq(tokenizer.specialTokens().mask()).sum().getLong();
+                    long maskTokens =
+                            masked.get(0).eq(tokenizer.specialTokens().mask()).sum().getLong();
                     assertEquals(masked.get(3).size(), maskTokens);
                 }
                 if (++step == 3) {

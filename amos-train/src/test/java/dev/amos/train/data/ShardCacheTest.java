@@ -1,12 +1,12 @@
 package dev.amos.train.data;
 
-import dev.amos.io.Sha256;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.amos.io.Sha256;
 import dev.amos.model.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,8 +25,7 @@ class ShardCacheTest {
 
     private static CorpusTokenizer tokenizer;
 
-    @TempDir
-    Path temp;
+    @TempDir Path temp;
 
     @BeforeAll
     static void loadTokenizer() {
@@ -69,16 +68,23 @@ class ShardCacheTest {
         assertFalse(third.reused());
         assertEquals(21, third.shards().documentCount());
 
-        Files.setLastModifiedTime(corpus, FileTime.fromMillis(Files.getLastModifiedTime(corpus).toMillis() - 60_000));
-        assertFalse(cache.prepare(List.of(corpus), tokenizer).reused(), "a changed mtime alone re-tokenizes");
+        Files.setLastModifiedTime(
+                corpus, FileTime.fromMillis(Files.getLastModifiedTime(corpus).toMillis() - 60_000));
+        assertFalse(
+                cache.prepare(List.of(corpus), tokenizer).reused(),
+                "a changed mtime alone re-tokenizes");
         assertTrue(cache.prepare(List.of(corpus), tokenizer).reused());
 
         try (CorpusTokenizer fromVocab = CorpusTokenizer.load(TestData.vocabTxt())) {
-            assertFalse(cache.prepare(List.of(corpus), fromVocab).reused(), "another tokenizer file re-tokenizes");
+            assertFalse(
+                    cache.prepare(List.of(corpus), fromVocab).reused(),
+                    "another tokenizer file re-tokenizes");
         }
         try (Stream<Path> siblings = Files.list(temp)) {
-            assertEquals(List.of("cache", "corpus.txt"),
-                    siblings.map(p -> p.getFileName().toString()).sorted().toList(), "no temp or old folders left");
+            assertEquals(
+                    List.of("cache", "corpus.txt"),
+                    siblings.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temp or old folders left");
         }
     }
 
@@ -99,14 +105,20 @@ class ShardCacheTest {
     @Test
     void documentsNeverSpanShardsAndTokensRoundTrip() throws IOException {
         Path corpus = TestData.write(temp.resolve("corpus.txt"), corpusText(30));
-        TokenShards shards = new ShardCache(temp.resolve("cache")).tokensPerShard(50)
-                .prepare(List.of(corpus), tokenizer).shards();
+        TokenShards shards =
+                new ShardCache(temp.resolve("cache"))
+                        .tokensPerShard(50)
+                        .prepare(List.of(corpus), tokenizer)
+                        .shards();
         ShardManifest manifest = shards.manifest();
         assertTrue(manifest.shards().size() > 3, "small budget gives several shards");
         assertEquals(2, manifest.tokenBytes());
         assertEquals(30, manifest.documents());
-        assertEquals(manifest.tokens(), manifest.shards().stream().mapToLong(ShardManifest.Shard::tokens).sum());
-        assertEquals(30, manifest.shards().stream().mapToLong(ShardManifest.Shard::documents).sum());
+        assertEquals(
+                manifest.tokens(),
+                manifest.shards().stream().mapToLong(ShardManifest.Shard::tokens).sum());
+        assertEquals(
+                30, manifest.shards().stream().mapToLong(ShardManifest.Shard::documents).sum());
         for (ShardManifest.Shard shard : manifest.shards()) {
             for (ShardManifest.ShardFile file : shard.files()) {
                 assertEquals(file.sha256(), Sha256.of(shards.folder().resolve(file.name())));
@@ -133,9 +145,15 @@ class ShardCacheTest {
     void refusesToReplaceAFolderThatIsNotAShardCache() throws IOException {
         Path corpus = TestData.write(temp.resolve("corpus.txt"), corpusText(2));
         Path precious = TestData.write(temp.resolve("home/notes.txt"), "keep me");
-        BadInputException e = assertThrows(BadInputException.class,
-                () -> new ShardCache(temp.resolve("home")).prepare(List.of(corpus), tokenizer));
-        assertTrue(e.getMessage().startsWith(temp.resolve("home") + ": folder is not empty"), e.getMessage());
+        BadInputException e =
+                assertThrows(
+                        BadInputException.class,
+                        () ->
+                                new ShardCache(temp.resolve("home"))
+                                        .prepare(List.of(corpus), tokenizer));
+        assertTrue(
+                e.getMessage().startsWith(temp.resolve("home") + ": folder is not empty"),
+                e.getMessage());
         assertTrue(Files.exists(precious));
     }
 
@@ -144,7 +162,8 @@ class ShardCacheTest {
         String key = ShardCache.cacheKey(List.of(Path.of("a.txt")), Path.of("tok.json"));
         assertEquals(16, key.length());
         assertEquals(key, ShardCache.cacheKey(List.of(Path.of("a.txt")), Path.of("tok.json")));
-        assertFalse(key.equals(ShardCache.cacheKey(List.of(Path.of("b.txt")), Path.of("tok.json"))));
+        assertFalse(
+                key.equals(ShardCache.cacheKey(List.of(Path.of("b.txt")), Path.of("tok.json"))));
     }
 
     @Test
@@ -155,14 +174,20 @@ class ShardCacheTest {
         TokenShards shards = cache.prepare(List.of(corpus), tokenizer).shards();
         SpecialTokens special = tokenizer.specialTokens();
         Path file = cacheFolder.resolve(ShardCache.UNIGRAM_FILE);
-        assertFalse(Files.exists(file), "a cache as tokenized (or made before the file existed) has none yet");
+        assertFalse(
+                Files.exists(file),
+                "a cache as tokenized (or made before the file existed) has none yet");
 
         // the entropy of the shards' token frequencies, counted here independently of the cache
         long[] ids = new long[(int) shards.tokenCount()];
         shards.copyTokens(0, ids.length, ids, 0);
         java.util.Map<Long, Long> counts = new java.util.HashMap<>();
         for (long id : ids) {
-            assertFalse(id == special.cls() || id == special.sep() || id == special.pad() || id == special.mask());
+            assertFalse(
+                    id == special.cls()
+                            || id == special.sep()
+                            || id == special.pad()
+                            || id == special.mask());
             counts.merge(id, 1L, Long::sum);
         }
         double expected = 0;
@@ -175,18 +200,32 @@ class ShardCacheTest {
 
         String kept = Files.readString(file).replace(String.valueOf(first), "1.5");
         Files.writeString(file, kept);
-        assertEquals(1.5, cache.unigramLoss(cache.prepare(List.of(corpus), tokenizer).shards(), special), 0,
+        assertEquals(
+                1.5,
+                cache.unigramLoss(cache.prepare(List.of(corpus), tokenizer).shards(), special),
+                0,
                 "read from the file, not counted again");
 
-        Files.writeString(file, kept.replace("\"shard_tokens\":" + shards.tokenCount(), "\"shard_tokens\":1"));
-        assertEquals(expected, cache.unigramLoss(shards, special), 1e-12, "a file of other shards is counted again");
+        Files.writeString(
+                file,
+                kept.replace("\"shard_tokens\":" + shards.tokenCount(), "\"shard_tokens\":1"));
+        assertEquals(
+                expected,
+                cache.unigramLoss(shards, special),
+                1e-12,
+                "a file of other shards is counted again");
         Files.writeString(file, "{\"unigram");
-        assertEquals(expected, cache.unigramLoss(shards, special), 1e-12, "a torn file is counted again");
+        assertEquals(
+                expected,
+                cache.unigramLoss(shards, special),
+                1e-12,
+                "a torn file is counted again");
         assertTrue(Files.readString(file).contains("\"unigram_loss\""), "and rewritten whole");
 
         TestData.write(corpus, corpusText(3) + "Other words entirely.\n");
         TokenShards retokenized = cache.prepare(List.of(corpus), tokenizer).shards();
-        assertFalse(Files.exists(file), "new shards replace the folder, the old unigram loss with it");
+        assertFalse(
+                Files.exists(file), "new shards replace the folder, the old unigram loss with it");
         assertTrue(Math.abs(cache.unigramLoss(retokenized, special) - expected) > 1e-3);
     }
 }

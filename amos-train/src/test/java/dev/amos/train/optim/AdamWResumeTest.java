@@ -27,9 +27,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import dev.amos.model.BadInputException;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -41,10 +38,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 /**
- * Exact resume through DJL's Trainer: 3 steps, save block + optimizer, 3 more steps; a fresh
- * model and optimizer that load both must reproduce the last 3 steps bit for bit.
+ * Exact resume through DJL's Trainer: 3 steps, save block + optimizer, 3 more steps; a fresh model
+ * and optimizer that load both must reproduce the last 3 steps bit for bit.
  */
 class AdamWResumeTest {
 

@@ -23,9 +23,6 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.amos.model.BadInputException;
-
-import org.junit.jupiter.api.Test;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -34,6 +31,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /** AdamW numerics, weight-decay exclusion, global step count and state round trip. */
 class AdamWTest {
@@ -55,8 +53,11 @@ class AdamWTest {
             ReferenceAdamW weightReference = new ReferenceAdamW(WEIGHT_DECAY, 1f, -2f, 3f);
             ReferenceAdamW biasReference = new ReferenceAdamW(0f, 0.5f, 0f, -1f);
             try (AdamW adamW =
-                    AdamW.builder(list(weight, bias)).optLearningRateTracker(schedule)
-                            .optBetas(BETA1, BETA2).optEpsilon(EPSILON).build()) {
+                    AdamW.builder(list(weight, bias))
+                            .optLearningRateTracker(schedule)
+                            .optBetas(BETA1, BETA2)
+                            .optEpsilon(EPSILON)
+                            .build()) {
                 for (int t = 1; t <= 3; t++) {
                     backward(manager, weight, weightGrads[t - 1], bias, biasGrads[t - 1]);
                     adamW.setStep(t);
@@ -90,10 +91,9 @@ class AdamWTest {
                         return 0.01f;
                     };
             try (AdamW adamW =
-                    AdamW.builder(list(params))
-                            .optLearningRateTracker(recordingSchedule)
-                            .build()) {
-                assertThrows(IllegalStateException.class, () -> updateAll(adamW, params), "no step set");
+                    AdamW.builder(list(params)).optLearningRateTracker(recordingSchedule).build()) {
+                assertThrows(
+                        IllegalStateException.class, () -> updateAll(adamW, params), "no step set");
                 // The first round creates the moments; an enclosing NDScope must not free them.
                 try (NDScope scope = new NDScope()) {
                     adamW.setStep(11);

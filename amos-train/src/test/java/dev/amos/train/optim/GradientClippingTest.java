@@ -13,12 +13,10 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.training.GradientCollector;
-
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.List;
 
 class GradientClippingTest {
 
@@ -73,8 +71,7 @@ class GradientClippingTest {
     @Test
     void countsAndScalesASharedParameterOnce() {
         backward(GRAD_A, GRAD_B);
-        ParameterList shared =
-                new ParameterList(List.of("a", "b", "tiedA"), List.of(a, b, a));
+        ParameterList shared = new ParameterList(List.of("a", "b", "tiedA"), List.of(a, b, a));
         try (NDArray norm = GradientClipping.clipGlobalNorm(shared, 6.5f)) {
             assertEquals(NORM, norm.getFloat(), 1e-5f);
         }
@@ -85,7 +82,8 @@ class GradientClippingTest {
     void nonFiniteGradientsAreFlaggedAndCanBeZeroed() {
         backward(new float[] {1f, Float.NaN, 2f}, GRAD_B);
         try (NDArray norm = GradientClipping.clipGlobalNorm(params(a, b), 1f)) {
-            assertFalse(Float.isFinite(norm.getFloat()), "a NaN gradient makes the norm non-finite");
+            assertFalse(
+                    Float.isFinite(norm.getFloat()), "a NaN gradient makes the norm non-finite");
         }
         GradientClipping.zeroGradients(params(a, b));
         assertArrayEquals(new float[3], gradient(a));
@@ -107,7 +105,9 @@ class GradientClippingTest {
         assertArrayEquals(GRAD_A, gradient(a));
     }
 
-    /** The global norm, read through clipGlobalNorm with a limit no norm reaches (scale exactly 1). */
+    /**
+     * The global norm, read through clipGlobalNorm with a limit no norm reaches (scale exactly 1).
+     */
     private NDArray normWithoutClipping() {
         return GradientClipping.clipGlobalNorm(params(a, b), Float.MAX_VALUE);
     }

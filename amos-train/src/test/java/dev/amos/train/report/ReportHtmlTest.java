@@ -14,7 +14,8 @@ class ReportHtmlTest {
         assertEquals("3.142", ReportHtml.compact(Math.PI, 4));
         assertEquals("1.235e7", ReportHtml.compact(12_345_678, 4));
         assertEquals("-1e-5", ReportHtml.compact(-0.00001, 4));
-        assertEquals("1e7", ReportHtml.compact(9_999_999, 3), "rounding up carries into the exponent");
+        assertEquals(
+                "1e7", ReportHtml.compact(9_999_999, 3), "rounding up carries into the exponent");
         assertEquals("n/a", ReportHtml.compact(Double.NaN, 4));
     }
 }

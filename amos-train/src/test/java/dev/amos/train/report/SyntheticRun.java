@@ -28,17 +28,37 @@ final class SyntheticRun {
             double rtd = 0.45 * Math.exp(-2 * t) + 0.2 + noise(random, 0.02);
             double[] mixture = mixture(t, random);
             double loss = mlm[0] + mlm[1] + mlm[2] + 50 * rtd;
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT,
-                    "{\"step\": %d, \"lr\": %s, \"loss\": %.5f, \"mlm_loss\": [%.5f, %.5f, %.5f], \"rtd_loss\": %.5f,"
-                            + " \"rtd_accuracy\": %.5f, \"replaced_fraction\": %.5f, \"mixture_weights\": [%.5f, %.5f, %.5f],"
-                            + " \"tokens_per_second\": %.1f, \"elapsed_seconds\": %.3f, \"skipped_steps\": 0, \"grad_norm\": %.4f",
-                    step, lr(step, steps), loss, mlm[0], mlm[1], mlm[2], rtd,
-                    0.80 + 0.15 * t + noise(random, 0.02), 0.35 + 0.2 * t + noise(random, 0.03),
-                    mixture[0], mixture[1], mixture[2], 5200 + noise(random, 300), step * 0.9,
-                    2.5 * Math.exp(-4 * t) + 0.4 + Math.abs(noise(random, 0.1))));
+            StringBuilder line =
+                    new StringBuilder(
+                            String.format(
+                                    Locale.ROOT,
+                                    "{\"step\": %d, \"lr\": %s, \"loss\": %.5f, \"mlm_loss\": [%.5f, %.5f, %.5f], \"rtd_loss\": %.5f,"
+                                            + " \"rtd_accuracy\": %.5f, \"replaced_fraction\": %.5f, \"mixture_weights\": [%.5f, %.5f, %.5f],"
+                                            + " \"tokens_per_second\": %.1f, \"elapsed_seconds\": %.3f, \"skipped_steps\": 0, \"grad_norm\": %.4f",
+                                    step,
+                                    lr(step, steps),
+                                    loss,
+                                    mlm[0],
+                                    mlm[1],
+                                    mlm[2],
+                                    rtd,
+                                    0.80 + 0.15 * t + noise(random, 0.02),
+                                    0.35 + 0.2 * t + noise(random, 0.03),
+                                    mixture[0],
+                                    mixture[1],
+                                    mixture[2],
+                                    5200 + noise(random, 300),
+                                    step * 0.9,
+                                    2.5 * Math.exp(-4 * t) + 0.4 + Math.abs(noise(random, 0.1))));
             if (step % 50 == 0) {
-                line.append(String.format(Locale.ROOT, ", \"valid_mlm_loss\": [%.5f, %.5f, %.5f], \"valid_rtd_loss\": %.5f",
-                        mlm[0] + 0.1, mlm[1] + 0.1, mlm[2] + 0.1, rtd + 0.01));
+                line.append(
+                        String.format(
+                                Locale.ROOT,
+                                ", \"valid_mlm_loss\": [%.5f, %.5f, %.5f], \"valid_rtd_loss\": %.5f",
+                                mlm[0] + 0.1,
+                                mlm[1] + 0.1,
+                                mlm[2] + 0.1,
+                                rtd + 0.01));
             }
             lines.add(line.append('}').toString());
         }
@@ -52,11 +72,19 @@ final class SyntheticRun {
         for (int step = 1; step <= steps; step++) {
             double t = step / (double) steps;
             double mlm = 8 * Math.exp(-3 * t) + 2.4 + noise(random, 0.2);
-            lines.add(String.format(Locale.ROOT,
-                    "{\"step\": %d, \"lr\": %s, \"loss\": %.5f, \"mlm_loss\": [%.5f], \"rtd_loss\": null, \"rtd_accuracy\": null,"
-                            + " \"replaced_fraction\": null, \"tokens_per_second\": %.1f, \"elapsed_seconds\": %.2f,"
-                            + " \"skipped_steps\": 0, \"grad_norm\": %.3f}",
-                    step, lr(step, steps), mlm, mlm, 9000 + noise(random, 500), step * 0.5, 1 + Math.abs(noise(random, 0.3))));
+            lines.add(
+                    String.format(
+                            Locale.ROOT,
+                            "{\"step\": %d, \"lr\": %s, \"loss\": %.5f, \"mlm_loss\": [%.5f], \"rtd_loss\": null, \"rtd_accuracy\": null,"
+                                    + " \"replaced_fraction\": null, \"tokens_per_second\": %.1f, \"elapsed_seconds\": %.2f,"
+                                    + " \"skipped_steps\": 0, \"grad_norm\": %.3f}",
+                            step,
+                            lr(step, steps),
+                            mlm,
+                            mlm,
+                            9000 + noise(random, 500),
+                            step * 0.5,
+                            1 + Math.abs(noise(random, 0.3))));
         }
         return lines;
     }
@@ -91,7 +119,11 @@ final class SyntheticRun {
 
     /** Weights drifting from favoring layer 4 to favoring layer 8, summing to one. */
     private static double[] mixture(double t, Random random) {
-        double[] logits = {1.0 - 2 * t + noise(random, 0.2), 0.3 + noise(random, 0.2), -0.5 + 2 * t + noise(random, 0.2)};
+        double[] logits = {
+            1.0 - 2 * t + noise(random, 0.2),
+            0.3 + noise(random, 0.2),
+            -0.5 + 2 * t + noise(random, 0.2)
+        };
         double sum = 0;
         for (int i = 0; i < 3; i++) {
             logits[i] = Math.exp(logits[i]);

@@ -28,84 +28,143 @@ class TrainingReportTest {
 
     private static final Pattern IMG_SRC = Pattern.compile("<img src=\"([^\"]+)\"");
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void amosRunGetsEveryChartAndASummaryWithLayerNumbers() throws IOException {
-        Path run = SyntheticRun.writeRun(tmp.resolve("amos-run"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(300));
+        Path run =
+                SyntheticRun.writeRun(
+                        tmp.resolve("amos-run"),
+                        SyntheticRun.amosConfig(),
+                        SyntheticRun.amosLines(300));
 
         Path page = TrainingReport.write(run, Double.NaN);
 
         assertEquals(run.resolve("report.html"), page);
         String html = Files.readString(page, StandardCharsets.UTF_8);
         List<String> images = imageSources(html);
-        assertEquals(List.of("report-loss.png", "report-rtd-loss.png", "report-rtd.png", "report-mixture.png",
-                "report-lr.png", "report-throughput.png", "report-grad-norm.png", "report-valid.png"), images);
+        assertEquals(
+                List.of(
+                        "report-loss.png",
+                        "report-rtd-loss.png",
+                        "report-rtd.png",
+                        "report-mixture.png",
+                        "report-lr.png",
+                        "report-throughput.png",
+                        "report-grad-norm.png",
+                        "report-valid.png"),
+                images);
         for (String image : images) {
             assertReadableChart(run.resolve(image));
         }
         assertTrue(html.contains("amos-test \u00b7 amos"), "title names the model and objective");
-        assertTrue(html.contains("layer 4: ") && html.contains("layer 6: ") && html.contains("layer 8: "),
+        assertTrue(
+                html.contains("layer 4: ")
+                        && html.contains("layer 6: ")
+                        && html.contains("layer 8: "),
                 "last mixture weights are labeled by generator layer from config.json");
         assertTrue(html.contains("<th>Steps</th><td>300 (300 logged)</td>"), html);
         assertTrue(html.contains("&quot;mlm_layers&quot;"), "the config is embedded as JSON");
         assertTrue(html.contains("Generated at "));
-        assertFalse(html.contains("http://") || html.contains("https://") || html.contains("<script"),
+        assertFalse(
+                html.contains("http://") || html.contains("https://") || html.contains("<script"),
                 "the page is self-contained");
         try (Stream<Path> files = Files.list(run)) {
-            assertTrue(files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+            assertTrue(
+                    files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")),
+                    "no temporary files left");
         }
     }
 
     @Test
     void mixtureChartDrawsOneColoredLinePerLayer() throws IOException {
-        Path run = SyntheticRun.writeRun(tmp.resolve("amos-run"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(300));
+        Path run =
+                SyntheticRun.writeRun(
+                        tmp.resolve("amos-run"),
+                        SyntheticRun.amosConfig(),
+                        SyntheticRun.amosLines(300));
         TrainingReport.write(run, Double.NaN);
         BufferedImage mixture = ImageIO.read(run.resolve("report-mixture.png").toFile());
         for (int layer = 0; layer < 3; layer++) {
             Color color = LineChart.PALETTE.get(layer);
-            assertTrue(pixelsNear(mixture, color) > 300, "layer " + layer + " line in " + color + " is drawn");
+            assertTrue(
+                    pixelsNear(mixture, color) > 300,
+                    "layer " + layer + " line in " + color + " is drawn");
         }
-        assertTrue(pixelsNear(mixture, LineChart.PALETTE.get(3)) < 20, "only three layers are drawn");
+        assertTrue(
+                pixelsNear(mixture, LineChart.PALETTE.get(3)) < 20, "only three layers are drawn");
     }
 
     @Test
     void theLossAtMaskIsChartedAgainstTheUnigramLossAndAPlateauIsNamed() throws IOException {
         List<String> lines = new java.util.ArrayList<>();
-        for (String line : SyntheticRun.mlmLines(120)) { // at [MASK] on the plateau of 6.0, the kept positions copied
+        for (String line :
+                SyntheticRun.mlmLines(
+                        120)) { // at [MASK] on the plateau of 6.0, the kept positions copied
             int step = Integer.parseInt(line.replaceAll("^\\{\"step\": (\\d+),.*", "$1"));
-            lines.add(line.replace("\"rtd_loss\"", String.format(java.util.Locale.ROOT,
-                    "\"mlm_loss_at_mask\": [%.4f], \"mlm_loss_kept\": [%.4f], \"rtd_loss\"", 6.1 - step * 1e-4, 3.0 - step / 60.0)));
+            lines.add(
+                    line.replace(
+                            "\"rtd_loss\"",
+                            String.format(
+                                    java.util.Locale.ROOT,
+                                    "\"mlm_loss_at_mask\": [%.4f], \"mlm_loss_kept\": [%.4f], \"rtd_loss\"",
+                                    6.1 - step * 1e-4,
+                                    3.0 - step / 60.0)));
         }
         Path run = SyntheticRun.writeRun(tmp.resolve("mlm-run"), SyntheticRun.mlmConfig(), lines);
 
         String html = Files.readString(TrainingReport.write(run, 6.0), StandardCharsets.UTF_8);
 
-        assertEquals(List.of("report-loss.png", "report-mask-loss.png", "report-lr.png", "report-throughput.png",
-                "report-grad-norm.png"), imageSources(html));
+        assertEquals(
+                List.of(
+                        "report-loss.png",
+                        "report-mask-loss.png",
+                        "report-lr.png",
+                        "report-throughput.png",
+                        "report-grad-norm.png"),
+                imageSources(html));
         BufferedImage chart = ImageIO.read(run.resolve("report-mask-loss.png").toFile());
-        assertTrue(pixelsNear(chart, LineChart.PALETTE.get(0)) > 300, "the loss at [MASK] is drawn");
-        assertTrue(pixelsNear(chart, LineChart.PALETTE.get(1)) > 300, "the loss at kept positions is drawn");
+        assertTrue(
+                pixelsNear(chart, LineChart.PALETTE.get(0)) > 300, "the loss at [MASK] is drawn");
+        assertTrue(
+                pixelsNear(chart, LineChart.PALETTE.get(1)) > 300,
+                "the loss at kept positions is drawn");
         assertTrue(pixelsNear(chart, LineChart.PALETTE.get(7)) > 300, "the unigram loss is drawn");
-        assertTrue(html.contains("<th>Unigram loss of the corpus</th><td>6; the deepest head&#39;s loss at [MASK]"), html);
-        assertTrue(html.contains("not yet 0.3 below it"), "0.09 nats below the unigram loss is the plateau");
+        assertTrue(
+                html.contains(
+                        "<th>Unigram loss of the corpus</th><td>6; the deepest head&#39;s loss at [MASK]"),
+                html);
+        assertTrue(
+                html.contains("not yet 0.3 below it"),
+                "0.09 nats below the unigram loss is the plateau");
         assertTrue(html.contains("<th>MLM loss at [MASK] (last)</th>"), html);
 
         String off = Files.readString(TrainingReport.write(run, 7.0), StandardCharsets.UTF_8);
         assertFalse(off.contains("not yet 0.3 below it"), "1.09 nats below it is off the plateau");
-        String unknown = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
+        String unknown =
+                Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
         assertFalse(unknown.contains("Unigram loss"), "no unigram loss known, none shown");
     }
 
     @Test
     void mlmRunHasNoRtdOrMixtureCharts() throws IOException {
-        Path run = SyntheticRun.writeRun(tmp.resolve("mlm-run"), SyntheticRun.mlmConfig(), SyntheticRun.mlmLines(120));
+        Path run =
+                SyntheticRun.writeRun(
+                        tmp.resolve("mlm-run"),
+                        SyntheticRun.mlmConfig(),
+                        SyntheticRun.mlmLines(120));
 
-        String html = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
+        String html =
+                Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
 
         List<String> images = imageSources(html);
-        assertEquals(List.of("report-loss.png", "report-lr.png", "report-throughput.png", "report-grad-norm.png"), images);
+        assertEquals(
+                List.of(
+                        "report-loss.png",
+                        "report-lr.png",
+                        "report-throughput.png",
+                        "report-grad-norm.png"),
+                images);
         for (String image : images) {
             assertReadableChart(run.resolve(image));
         }
@@ -121,48 +180,82 @@ class TrainingReportTest {
         lines.add("{\"step\": 61, \"lr\": 4.1e-04, \"loss\": 33.2, \"mlm_loss\": [4.2, 3.");
         Path run = SyntheticRun.writeRun(tmp.resolve("killed"), SyntheticRun.amosConfig(), lines);
 
-        String html = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
+        String html =
+                Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
 
         assertTrue(html.contains("<th>Steps</th><td>60 (60 logged)</td>"), html);
-        assertTrue(html.contains("Line 61 of metrics.jsonl is incomplete"), "the ignored line is reported");
+        assertTrue(
+                html.contains("Line 61 of metrics.jsonl is incomplete"),
+                "the ignored line is reported");
     }
 
     @Test
     void badLineInTheMiddleNamesFileAndLineAndKeepsTheOldReport() throws IOException {
-        Path run = SyntheticRun.writeRun(tmp.resolve("bad"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(20));
-        String goodReport = Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
+        Path run =
+                SyntheticRun.writeRun(
+                        tmp.resolve("bad"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(20));
+        String goodReport =
+                Files.readString(TrainingReport.write(run, Double.NaN), StandardCharsets.UTF_8);
         List<String> lines = new ArrayList<>(SyntheticRun.amosLines(20));
         lines.set(4, "{\"step\": 5, \"lr\": oops");
         Path metrics = run.resolve("metrics.jsonl");
         Files.write(metrics, lines, StandardCharsets.UTF_8);
 
-        BadInputException e = assertThrows(BadInputException.class, () -> TrainingReport.write(run, Double.NaN));
+        BadInputException e =
+                assertThrows(BadInputException.class, () -> TrainingReport.write(run, Double.NaN));
 
         assertEquals(metrics + ":5: expected a JSON object", e.getMessage());
-        assertEquals(goodReport, Files.readString(run.resolve("report.html"), StandardCharsets.UTF_8));
+        assertEquals(
+                goodReport, Files.readString(run.resolve("report.html"), StandardCharsets.UTF_8));
     }
 
     @Test
     void wrongValueTypeAndMissingFilesAreBadInput() throws IOException {
-        Path run = SyntheticRun.writeRun(tmp.resolve("types"), SyntheticRun.amosConfig(),
-                List.of("{\"step\": 1, \"loss\": 3.0}", "{\"step\": 2, \"loss\": \"high\"}", "{\"step\": 3, \"loss\": 2.0}"));
-        BadInputException wrongType = assertThrows(BadInputException.class, () -> TrainingReport.write(run, Double.NaN));
-        assertTrue(wrongType.getMessage().startsWith(run.resolve("metrics.jsonl") + ":2: expected a number for \"loss\""),
+        Path run =
+                SyntheticRun.writeRun(
+                        tmp.resolve("types"),
+                        SyntheticRun.amosConfig(),
+                        List.of(
+                                "{\"step\": 1, \"loss\": 3.0}",
+                                "{\"step\": 2, \"loss\": \"high\"}",
+                                "{\"step\": 3, \"loss\": 2.0}"));
+        BadInputException wrongType =
+                assertThrows(BadInputException.class, () -> TrainingReport.write(run, Double.NaN));
+        assertTrue(
+                wrongType
+                        .getMessage()
+                        .startsWith(
+                                run.resolve("metrics.jsonl")
+                                        + ":2: expected a number for \"loss\""),
                 wrongType.getMessage());
 
         Path empty = Files.createDirectories(tmp.resolve("empty"));
-        BadInputException missing = assertThrows(BadInputException.class, () -> TrainingReport.write(empty, Double.NaN));
-        assertTrue(missing.getMessage().startsWith(empty.resolve("metrics.jsonl") + ": not found"), missing.getMessage());
+        BadInputException missing =
+                assertThrows(
+                        BadInputException.class, () -> TrainingReport.write(empty, Double.NaN));
+        assertTrue(
+                missing.getMessage().startsWith(empty.resolve("metrics.jsonl") + ": not found"),
+                missing.getMessage());
 
-        Path badConfig = SyntheticRun.writeRun(tmp.resolve("bad-config"), "[1, 2]", SyntheticRun.mlmLines(5));
-        BadInputException config = assertThrows(BadInputException.class, () -> TrainingReport.write(badConfig, Double.NaN));
-        assertTrue(config.getMessage().startsWith(badConfig.resolve("config.json") + ": expected a JSON object"),
+        Path badConfig =
+                SyntheticRun.writeRun(
+                        tmp.resolve("bad-config"), "[1, 2]", SyntheticRun.mlmLines(5));
+        BadInputException config =
+                assertThrows(
+                        BadInputException.class, () -> TrainingReport.write(badConfig, Double.NaN));
+        assertTrue(
+                config.getMessage()
+                        .startsWith(badConfig.resolve("config.json") + ": expected a JSON object"),
                 config.getMessage());
     }
 
     @Test
     void chartsOfAnEarlierReportThatNoLongerApplyAreRemoved() throws IOException {
-        Path run = SyntheticRun.writeRun(tmp.resolve("reused"), SyntheticRun.amosConfig(), SyntheticRun.amosLines(60));
+        Path run =
+                SyntheticRun.writeRun(
+                        tmp.resolve("reused"),
+                        SyntheticRun.amosConfig(),
+                        SyntheticRun.amosLines(60));
         TrainingReport.write(run, Double.NaN);
         assertTrue(Files.exists(run.resolve("report-mixture.png")));
 
@@ -183,7 +276,10 @@ class TrainingReportTest {
         return sources;
     }
 
-    /** The PNG exists, decodes at the report size and is a real drawing (many colors, not mostly white). */
+    /**
+     * The PNG exists, decodes at the report size and is a real drawing (many colors, not mostly
+     * white).
+     */
     static void assertReadableChart(Path png) throws IOException {
         assertTrue(Files.isRegularFile(png), png + " exists");
         BufferedImage image = ImageIO.read(png.toFile());
@@ -200,7 +296,9 @@ class TrainingReportTest {
             }
         }
         assertTrue(colors.size() > 50, png + " has " + colors.size() + " distinct colors");
-        assertTrue(nonWhite > image.getWidth() * image.getHeight() / 50, png + " has " + nonWhite + " drawn pixels");
+        assertTrue(
+                nonWhite > image.getWidth() * image.getHeight() / 50,
+                png + " has " + nonWhite + " drawn pixels");
     }
 
     /** Pixels within a small RGB distance of {@code color}. */
@@ -209,8 +307,10 @@ class TrainingReportTest {
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
                 Color c = new Color(image.getRGB(x, y));
-                int d = Math.abs(c.getRed() - color.getRed()) + Math.abs(c.getGreen() - color.getGreen())
-                        + Math.abs(c.getBlue() - color.getBlue());
+                int d =
+                        Math.abs(c.getRed() - color.getRed())
+                                + Math.abs(c.getGreen() - color.getGreen())
+                                + Math.abs(c.getBlue() - color.getBlue());
                 count += d < 40 ? 1 : 0;
             }
         }

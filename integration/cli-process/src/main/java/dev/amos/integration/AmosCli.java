@@ -15,9 +15,9 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The built amos CLI ({@code amos-cli/target/amos-cli.jar}) run as a separate process, so that
- * nothing of amos is on the class path of the integration tests: it trains a tiny model, exports
- * it and embeds texts into a work folder, and the tests read the files it wrote with the
- * third-party library alone. This class has no dependency at all.
+ * nothing of amos is on the class path of the integration tests: it trains a tiny model, exports it
+ * and embeds texts into a work folder, and the tests read the files it wrote with the third-party
+ * library alone. This class has no dependency at all.
  */
 public final class AmosCli {
 
@@ -31,13 +31,19 @@ public final class AmosCli {
         this.work = work;
     }
 
-    /** The CLI of the repository named by the {@code amos.repo.root} property, writing under {@code work} (emptied). */
+    /**
+     * The CLI of the repository named by the {@code amos.repo.root} property, writing under {@code
+     * work} (emptied).
+     */
     public static AmosCli inFreshFolder(Path work) throws IOException {
-        Path repo = Path.of(System.getProperty("amos.repo.root", "../..")).toAbsolutePath().normalize();
+        Path repo =
+                Path.of(System.getProperty("amos.repo.root", "../..")).toAbsolutePath().normalize();
         AmosCli cli = new AmosCli(repo, work.toAbsolutePath());
         if (!Files.isRegularFile(cli.jar)) {
-            throw new IllegalStateException(cli.jar + " is missing: build it with the reactor, e.g. "
-                    + "'mvn -pl integration/langchain4j -am verify'");
+            throw new IllegalStateException(
+                    cli.jar
+                            + " is missing: build it with the reactor, e.g. "
+                            + "'mvn -pl integration/langchain4j -am verify'");
         }
         if (Files.exists(cli.work)) {
             try (Stream<Path> files = Files.walk(cli.work)) {
@@ -77,11 +83,30 @@ public final class AmosCli {
     public Path trainTinyRun(Path tokenizer, String name) throws IOException, InterruptedException {
         Path corpus = sampleCorpus();
         Path run = work(name);
-        run("train", "--config", repoFile("models/amos-tiny.json").toString(), "--tokenizer",
-                tokenizer.toString(), "--corpus", corpus.toString(), "--steps", "2",
-                "--batch-size", "4", "--seq-len", "32", "--checkpoint-every", "2", "--seed", "3",
-                "--set", "init_std=0.2",
-                "--cache", work("cache").toString(), "--out", run.toString());
+        run(
+                "train",
+                "--config",
+                repoFile("models/amos-tiny.json").toString(),
+                "--tokenizer",
+                tokenizer.toString(),
+                "--corpus",
+                corpus.toString(),
+                "--steps",
+                "2",
+                "--batch-size",
+                "4",
+                "--seq-len",
+                "32",
+                "--checkpoint-every",
+                "2",
+                "--seed",
+                "3",
+                "--set",
+                "init_std=0.2",
+                "--cache",
+                work("cache").toString(),
+                "--out",
+                run.toString());
         return run;
     }
 
@@ -92,9 +117,15 @@ public final class AmosCli {
             return corpus;
         }
         List<String> lines = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(
-                new GZIPInputStream(Files.newInputStream(repoFile("data/wiki-sample.txt.gz"))), StandardCharsets.UTF_8))) {
-            for (String line = in.readLine(); line != null && lines.size() < 400; line = in.readLine()) {
+        try (BufferedReader in =
+                new BufferedReader(
+                        new InputStreamReader(
+                                new GZIPInputStream(
+                                        Files.newInputStream(repoFile("data/wiki-sample.txt.gz"))),
+                                StandardCharsets.UTF_8))) {
+            for (String line = in.readLine();
+                    line != null && lines.size() < 400;
+                    line = in.readLine()) {
                 lines.add(line);
             }
         }
@@ -104,22 +135,40 @@ public final class AmosCli {
 
     /** Runs {@code amos ARGS...}; throws with the end of its output if it exits non-zero. */
     public void run(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g", "-Doffline=true",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dai.djl.pytorch.num_threads=2",
-                "-Dai.djl.pytorch.num_interop_threads=1", "-jar", jar.toString()));
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx2g",
+                                "-Doffline=true",
+                                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                                "-Dai.djl.pytorch.num_threads=2",
+                                "-Dai.djl.pytorch.num_interop_threads=1",
+                                "-jar",
+                                jar.toString()));
         command.addAll(List.of(args));
         Path log = work(args[0] + "-" + System.nanoTime() + ".log");
-        Process process = new ProcessBuilder(command).directory(repo.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process process =
+                new ProcessBuilder(command)
+                        .directory(repo.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
         if (!process.waitFor(10, TimeUnit.MINUTES)) {
             process.destroyForcibly();
-            throw new IllegalStateException("amos " + String.join(" ", args) + " did not finish in 10 minutes; see " + log);
+            throw new IllegalStateException(
+                    "amos " + String.join(" ", args) + " did not finish in 10 minutes; see " + log);
         }
         if (process.exitValue() != 0) {
             List<String> out = Files.readAllLines(log);
-            throw new IllegalStateException("amos " + String.join(" ", args) + " exited " + process.exitValue() + ":\n"
-                    + String.join("\n", out.subList(Math.max(0, out.size() - 20), out.size())));
+            throw new IllegalStateException(
+                    "amos "
+                            + String.join(" ", args)
+                            + " exited "
+                            + process.exitValue()
+                            + ":\n"
+                            + String.join(
+                                    "\n", out.subList(Math.max(0, out.size() - 20), out.size())));
         }
     }
 
@@ -134,7 +183,9 @@ public final class AmosCli {
             if (at < 0) {
                 throw new IllegalStateException(jsonl + ": not an amos embed line: " + line);
             }
-            String[] numbers = line.substring(at + "\"embedding\":[".length(), line.lastIndexOf(']')).split(",");
+            String[] numbers =
+                    line.substring(at + "\"embedding\":[".length(), line.lastIndexOf(']'))
+                            .split(",");
             float[] v = new float[numbers.length];
             for (int i = 0; i < v.length; i++) {
                 v[i] = Float.parseFloat(numbers[i]);

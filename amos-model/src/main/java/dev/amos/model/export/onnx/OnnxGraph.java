@@ -28,6 +28,7 @@ public final class OnnxGraph {
 
     /** ONNX {@code TensorProto.DataType} of float32. */
     public static final int FLOAT = 1;
+
     /** ONNX {@code TensorProto.DataType} of int64. */
     public static final int INT64 = 7;
 
@@ -63,7 +64,8 @@ public final class OnnxGraph {
 
         /** A FLOAT attribute. */
         public static Attribute real(String name, float value) {
-            return new Attribute(new ProtoMessage().string(1, name).float32(2, value).varint(20, 1));
+            return new Attribute(
+                    new ProtoMessage().string(1, name).float32(2, value).varint(20, 1));
         }
 
         /** An INTS attribute. */
@@ -94,7 +96,10 @@ public final class OnnxGraph {
         return inputName;
     }
 
-    /** Declares a graph output named {@code outputName}, computed as {@code value} (an Identity is added if named otherwise). */
+    /**
+     * Declares a graph output named {@code outputName}, computed as {@code value} (an Identity is
+     * added if named otherwise).
+     */
     public void output(String value, String outputName, int elementType, Object... dims) {
         if (!value.equals(outputName)) {
             claim(outputName);
@@ -109,7 +114,9 @@ public final class OnnxGraph {
         return addFloats(tensorName, values, dims);
     }
 
-    /** An int64 initializer of shape {@code dims} (row-major; none = a scalar); returns its name. */
+    /**
+     * An int64 initializer of shape {@code dims} (row-major; none = a scalar); returns its name.
+     */
     public String longs(String tensorName, long[] values, long... dims) {
         claim(tensorName);
         return addLongs(tensorName, values, dims);
@@ -120,7 +127,9 @@ public final class OnnxGraph {
         return addFloats(fresh("const"), new float[] {value});
     }
 
-    /** An int64 1-D constant (an initializer with a generated name), for shapes, axes and starts. */
+    /**
+     * An int64 1-D constant (an initializer with a generated name), for shapes, axes and starts.
+     */
     public String vector(long... values) {
         return addLongs(fresh("const"), values, values.length);
     }
@@ -146,22 +155,29 @@ public final class OnnxGraph {
      * Writes the {@code ModelProto}: IR version {@link #IR_VERSION}, the default domain at {@code
      * opset}, this graph, and {@code metadata} as {@code metadata_props}.
      */
-    public void writeModel(OutputStream out, long opset, String producer, String producerVersion,
-            Map<String, String> metadata) throws IOException {
+    public void writeModel(
+            OutputStream out,
+            long opset,
+            String producer,
+            String producerVersion,
+            Map<String, String> metadata)
+            throws IOException {
         ProtoMessage graph = new ProtoMessage();
         nodes.forEach(n -> graph.message(1, n));
         graph.string(2, name);
         initializers.forEach(t -> graph.message(5, t));
         inputs.forEach(v -> graph.message(11, v));
         outputs.forEach(v -> graph.message(12, v));
-        ProtoMessage model = new ProtoMessage()
-                .varint(1, IR_VERSION)
-                .string(2, producer)
-                .string(3, producerVersion)
-                .message(7, graph)
-                .message(8, new ProtoMessage().string(1, "").varint(2, opset));
+        ProtoMessage model =
+                new ProtoMessage()
+                        .varint(1, IR_VERSION)
+                        .string(2, producer)
+                        .string(3, producerVersion)
+                        .message(7, graph)
+                        .message(8, new ProtoMessage().string(1, "").varint(2, opset));
         for (Map.Entry<String, String> entry : new LinkedHashMap<>(metadata).entrySet()) {
-            model.message(14, new ProtoMessage().string(1, entry.getKey()).string(2, entry.getValue()));
+            model.message(
+                    14, new ProtoMessage().string(1, entry.getKey()).string(2, entry.getValue()));
         }
         model.writeTo(out);
     }
@@ -178,7 +194,8 @@ public final class OnnxGraph {
         return tensorName;
     }
 
-    private static ProtoMessage node(String opType, List<String> in, List<String> out, List<Attribute> attributes) {
+    private static ProtoMessage node(
+            String opType, List<String> in, List<String> out, List<Attribute> attributes) {
         ProtoMessage node = new ProtoMessage();
         in.forEach(i -> node.string(1, i));
         out.forEach(o -> node.string(2, o));
@@ -204,12 +221,15 @@ public final class OnnxGraph {
             } else if (dim instanceof String param) {
                 d.string(2, param);
             } else {
-                throw new IllegalArgumentException("dim of " + valueName + " must be a number or a name, got " + dim);
+                throw new IllegalArgumentException(
+                        "dim of " + valueName + " must be a number or a name, got " + dim);
             }
             shape.message(1, d);
         }
         ProtoMessage tensorType = new ProtoMessage().varint(1, elementType).message(2, shape);
-        return new ProtoMessage().string(1, valueName).message(2, new ProtoMessage().message(1, tensorType));
+        return new ProtoMessage()
+                .string(1, valueName)
+                .message(2, new ProtoMessage().message(1, tensorType));
     }
 
     private String fresh(String kind) {
@@ -233,7 +253,8 @@ public final class OnnxGraph {
             expected *= d;
         }
         if (expected != count) {
-            throw new IllegalArgumentException(tensorName + ": " + count + " values for shape " + Arrays.toString(dims));
+            throw new IllegalArgumentException(
+                    tensorName + ": " + count + " values for shape " + Arrays.toString(dims));
         }
     }
 }

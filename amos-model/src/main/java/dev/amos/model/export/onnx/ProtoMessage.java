@@ -51,38 +51,56 @@ final class ProtoMessage {
 
     /** A {@code bytes} field. */
     ProtoMessage bytes(int number, byte[] value) {
-        return add(bytesField(concat(tag(number, LENGTH_DELIMITED), varintBytes(value.length), value)));
+        return add(
+                bytesField(
+                        concat(tag(number, LENGTH_DELIMITED), varintBytes(value.length), value)));
     }
 
     /** A nested message field. */
     ProtoMessage message(int number, ProtoMessage value) {
         byte[] tag = tag(number, LENGTH_DELIMITED);
-        return add(new Field() {
-            @Override
-            public long size() {
-                long inner = value.size();
-                return tag.length + varintBytes(inner).length + inner;
-            }
+        return add(
+                new Field() {
+                    @Override
+                    public long size() {
+                        long inner = value.size();
+                        return tag.length + varintBytes(inner).length + inner;
+                    }
 
-            @Override
-            public void writeTo(OutputStream out) throws IOException {
-                out.write(tag);
-                out.write(varintBytes(value.size()));
-                value.writeTo(out);
-            }
-        });
+                    @Override
+                    public void writeTo(OutputStream out) throws IOException {
+                        out.write(tag);
+                        out.write(varintBytes(value.size()));
+                        value.writeTo(out);
+                    }
+                });
     }
 
-    /** A {@code bytes} field holding {@code values} as little-endian float32 (ONNX {@code raw_data}). */
+    /**
+     * A {@code bytes} field holding {@code values} as little-endian float32 (ONNX {@code
+     * raw_data}).
+     */
     ProtoMessage littleEndianFloats(int number, float[] values) {
-        return add(rawField(number, 4L * values.length,
-                (buffer, from, to) -> buffer.asFloatBuffer().put(values, from, to - from), values.length, 4));
+        return add(
+                rawField(
+                        number,
+                        4L * values.length,
+                        (buffer, from, to) -> buffer.asFloatBuffer().put(values, from, to - from),
+                        values.length,
+                        4));
     }
 
-    /** A {@code bytes} field holding {@code values} as little-endian int64 (ONNX {@code raw_data}). */
+    /**
+     * A {@code bytes} field holding {@code values} as little-endian int64 (ONNX {@code raw_data}).
+     */
     ProtoMessage littleEndianLongs(int number, long[] values) {
-        return add(rawField(number, 8L * values.length,
-                (buffer, from, to) -> buffer.asLongBuffer().put(values, from, to - from), values.length, 8));
+        return add(
+                rawField(
+                        number,
+                        8L * values.length,
+                        (buffer, from, to) -> buffer.asLongBuffer().put(values, from, to - from),
+                        values.length,
+                        8));
     }
 
     /** Bytes of this message on the wire (without its own tag and length). */
@@ -126,11 +144,14 @@ final class ProtoMessage {
             public void writeTo(OutputStream out) throws IOException {
                 out.write(head);
                 int perChunk = 1 << 16;
-                ByteBuffer buffer = ByteBuffer.allocate(perChunk * width).order(ByteOrder.LITTLE_ENDIAN);
+                ByteBuffer buffer =
+                        ByteBuffer.allocate(perChunk * width).order(ByteOrder.LITTLE_ENDIAN);
                 for (int from = 0; from < count; from += perChunk) {
                     int to = Math.min(count, from + perChunk);
                     buffer.clear();
-                    chunk.put(buffer, from, to); // a little-endian view: the buffer's position stays 0
+                    chunk.put(
+                            buffer, from,
+                            to); // a little-endian view: the buffer's position stays 0
                     out.write(buffer.array(), 0, (to - from) * width);
                 }
             }

@@ -27,13 +27,14 @@ class OnnxEmbeddingModelTest {
     private static final double MIN_COSINE = 0.9999;
 
     /** Short enough for one LangChain4j partition (510 tokens) and amos-tiny's 128 positions. */
-    private static final List<String> TEXTS = List.of(
-            "hello world",
-            "The quick brown fox jumps over the lazy dog.",
-            "AMOS pretrains text encoders against a mixture of generators of several depths.",
-            "Embeddings, in-process, on the JVM: ONNX Runtime plus a tokenizer.json!",
-            "a",
-            "Unbelievably, the committee's 1987 report (pages 12-19) was never published.");
+    private static final List<String> TEXTS =
+            List.of(
+                    "hello world",
+                    "The quick brown fox jumps over the lazy dog.",
+                    "AMOS pretrains text encoders against a mixture of generators of several depths.",
+                    "Embeddings, in-process, on the JVM: ONNX Runtime plus a tokenizer.json!",
+                    "a",
+                    "Unbelievably, the committee's 1987 report (pages 12-19) was never published.");
 
     static AmosCli amos;
 
@@ -44,10 +45,27 @@ class OnnxEmbeddingModelTest {
         Path texts = amos.work("texts.txt");
         Files.write(texts, TEXTS, StandardCharsets.UTF_8);
         for (String pooling : List.of("mean", "cls")) {
-            amos.run("export", "--model", run.toString(), "--out", amos.work("onnx-" + pooling).toString(),
-                    "--format", "onnx", "--pooling", pooling);
-            amos.run("embed", "--model", run.toString(), "--input", texts.toString(), "--output",
-                    amos.work(pooling + ".jsonl").toString(), "--pooling", pooling, "--normalize");
+            amos.run(
+                    "export",
+                    "--model",
+                    run.toString(),
+                    "--out",
+                    amos.work("onnx-" + pooling).toString(),
+                    "--format",
+                    "onnx",
+                    "--pooling",
+                    pooling);
+            amos.run(
+                    "embed",
+                    "--model",
+                    run.toString(),
+                    "--input",
+                    texts.toString(),
+                    "--output",
+                    amos.work(pooling + ".jsonl").toString(),
+                    "--pooling",
+                    pooling,
+                    "--normalize");
         }
     }
 
@@ -64,24 +82,36 @@ class OnnxEmbeddingModelTest {
     private static void assertSameVectors(String pooling, PoolingMode mode) throws Exception {
         Path folder = amos.work("onnx-" + pooling);
         String config = Files.readString(folder.resolve("config.json"));
-        assertTrue(config.contains("\"pooling\": \"" + pooling + "\""), "config.json names the pooling: " + config);
+        assertTrue(
+                config.contains("\"pooling\": \"" + pooling + "\""),
+                "config.json names the pooling: " + config);
         List<float[]> expected = AmosCli.readVectors(amos.work(pooling + ".jsonl"));
         assertEquals(TEXTS.size(), expected.size());
-        OnnxEmbeddingModel model = new OnnxEmbeddingModel(folder.resolve("model.onnx"), folder.resolve("tokenizer.json"), mode);
-        List<Embedding> embeddings = model.embedAll(TEXTS.stream().map(TextSegment::from).toList()).content();
+        OnnxEmbeddingModel model =
+                new OnnxEmbeddingModel(
+                        folder.resolve("model.onnx"), folder.resolve("tokenizer.json"), mode);
+        List<Embedding> embeddings =
+                model.embedAll(TEXTS.stream().map(TextSegment::from).toList()).content();
         assertEquals(expected.get(0).length, model.dimension());
         double closestOtherText = -1;
         for (int i = 0; i < TEXTS.size(); i++) {
             double cosine = cosine(expected.get(i), embeddings.get(i).vector());
-            assertTrue(cosine >= MIN_COSINE, pooling + ", text " + i + " '" + TEXTS.get(i) + "': cosine " + cosine);
+            assertTrue(
+                    cosine >= MIN_COSINE,
+                    pooling + ", text " + i + " '" + TEXTS.get(i) + "': cosine " + cosine);
             for (int j = 0; j < TEXTS.size(); j++) {
                 if (j != i) {
-                    closestOtherText = Math.max(closestOtherText, cosine(expected.get(j), embeddings.get(i).vector()));
+                    closestOtherText =
+                            Math.max(
+                                    closestOtherText,
+                                    cosine(expected.get(j), embeddings.get(i).vector()));
                 }
             }
         }
         // the comparison can fail: the vectors of different texts are far from each other
-        assertTrue(closestOtherText < 0.999, pooling + ": different texts too alike to test anything: " + closestOtherText);
+        assertTrue(
+                closestOtherText < 0.999,
+                pooling + ": different texts too alike to test anything: " + closestOtherText);
     }
 
     private static double cosine(float[] a, float[] b) {

@@ -24,15 +24,26 @@ import org.junit.jupiter.api.Test;
  */
 class TrainedTokenizerTest {
 
-    private static final List<String> TEXTS = List.of(
-            "the history of the city", "A river runs through the old town.", "Zymurgy and quixotic xylophones");
+    private static final List<String> TEXTS =
+            List.of(
+                    "the history of the city",
+                    "A river runs through the old town.",
+                    "Zymurgy and quixotic xylophones");
 
     @Test
     void aTrainedVocabularyLoadsInLangChain4jsTokenizersAndEmbedsLikeAmos() throws Exception {
         AmosCli amos = AmosCli.inFreshFolder(Path.of("target", "amos-tokenizer"));
         Path tokenizer = amos.work("tokenizer.json");
-        amos.run("tokenizer", "train", "--corpus", amos.sampleCorpus().toString(), "--vocab-size", "512", "--lowercase",
-                "--out", tokenizer.toString());
+        amos.run(
+                "tokenizer",
+                "train",
+                "--corpus",
+                amos.sampleCorpus().toString(),
+                "--vocab-size",
+                "512",
+                "--lowercase",
+                "--out",
+                tokenizer.toString());
 
         try (HuggingFaceTokenizer djl = HuggingFaceTokenizer.newInstance(tokenizer)) {
             Encoding e = djl.encode("the city");
@@ -41,7 +52,9 @@ class TrainedTokenizerTest {
             assertEquals(3L, ids[ids.length - 1], "[SEP] is id 3");
             assertEquals("the", e.getTokens()[1]);
             Encoding rare = djl.encode("zymurgy");
-            assertTrue(rare.getTokens().length > 3, "a rare word splits into pieces: " + List.of(rare.getTokens()));
+            assertTrue(
+                    rare.getTokens().length > 3,
+                    "a rare word splits into pieces: " + List.of(rare.getTokens()));
             for (long id : djl.encode(TEXTS.get(1)).getIds()) {
                 assertTrue(id >= 0 && id < 512, "ids stay inside the vocabulary: " + id);
             }
@@ -52,14 +65,37 @@ class TrainedTokenizerTest {
         Path texts = amos.work("texts.txt");
         Files.write(texts, TEXTS, StandardCharsets.UTF_8);
         Path export = amos.work("onnx-own-vocabulary");
-        amos.run("export", "--model", run.toString(), "--out", export.toString(), "--format", "onnx", "--pooling", "mean");
-        amos.run("embed", "--model", run.toString(), "--input", texts.toString(), "--output",
-                amos.work("own-vocabulary.jsonl").toString(), "--pooling", "mean", "--normalize");
+        amos.run(
+                "export",
+                "--model",
+                run.toString(),
+                "--out",
+                export.toString(),
+                "--format",
+                "onnx",
+                "--pooling",
+                "mean");
+        amos.run(
+                "embed",
+                "--model",
+                run.toString(),
+                "--input",
+                texts.toString(),
+                "--output",
+                amos.work("own-vocabulary.jsonl").toString(),
+                "--pooling",
+                "mean",
+                "--normalize");
         List<float[]> expected = AmosCli.readVectors(amos.work("own-vocabulary.jsonl"));
-        OnnxEmbeddingModel model = new OnnxEmbeddingModel(export.resolve("model.onnx"), export.resolve("tokenizer.json"),
-                PoolingMode.MEAN);
-        List<float[]> actual = model.embedAll(TEXTS.stream().map(TextSegment::from).toList()).content().stream()
-                .map(v -> v.vector()).toList();
+        OnnxEmbeddingModel model =
+                new OnnxEmbeddingModel(
+                        export.resolve("model.onnx"),
+                        export.resolve("tokenizer.json"),
+                        PoolingMode.MEAN);
+        List<float[]> actual =
+                model.embedAll(TEXTS.stream().map(TextSegment::from).toList()).content().stream()
+                        .map(v -> v.vector())
+                        .toList();
         for (int i = 0; i < TEXTS.size(); i++) {
             double cosine = cosine(expected.get(i), actual.get(i));
             assertTrue(cosine >= 0.9999, "text " + i + ": cosine " + cosine);
