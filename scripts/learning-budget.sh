@@ -5,8 +5,8 @@
 # batch, sequence length, learning rate and seed, then prints, per objective, the first logged step
 # whose window mean (the best head of each logged batch, WINDOW logged steps) is below
 # unigram - MARGIN, with the tokens seen there; an objective that never gets there is printed with
-# where it ended and a straight-line extrapolation of its last quarter (tokens per nat), marked as
-# such. Runs already finished in --out are reused, so the script can be re-run to print the table.
+# where it ended and a least-squares line through the last half of its logged losses, extrapolated
+# to the target and marked as such. Runs already finished in --out are reused, so the script can be re-run to print the table.
 #
 #   scripts/learning-budget.sh [--config amos-tiny] [--steps 3000] [--batch-size 128] [--accumulate 1]
 #       [--seq-len 64] [--lr 1e-3] [--seed 3] [--objectives amos,electra,mlm] [--margin 0.3]
@@ -106,12 +106,20 @@ for name in sys.argv[6].split(","):
     if hit is not None:
         print(f"{name:<10}{steps[hit]:>16}{steps[hit] * tps / 1e6:>11.2f}M{end:>10.3f}{end - unigram:>+13.3f}   {curve}")
         continue
-    q = len(means) * 3 // 4
-    slope = (means[-1] - means[q]) / ((steps[-1] - steps[q]) * tps) if steps[-1] > steps[q] else 0.0
+    # least-squares line through the last half of the logged losses (loss against tokens)
+    half = len(loss) // 2
+    xs = [s * tps for s in steps[half:]]
+    ys = loss[half:]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx if sxx > 0 else 0.0
     if slope < 0:
-        extra_tokens = (end - target) / -slope
-        guess = f"not reached; straight-line extrapolation of the last quarter: at {(steps[-1] * tps + extra_tokens) / 1e6:.1f}M tokens"
+        fitted_end = my + slope * (xs[-1] - mx)
+        at = xs[-1] + (fitted_end - target) / -slope
+        guess = (f"not reached; a straight line through the last half ({slope * 1e6:+.4f} nats per M tokens) reaches"
+                 f" {target:.3f} at about {at / 1e6:.0f}M tokens (the learning rate decays to 0 at the last step, so read"
+                 f" it as a rough guide)")
     else:
-        guess = "not reached; the last quarter did not fall"
+        guess = f"not reached; the last half did not fall ({slope * 1e6:+.4f} nats per M tokens)"
     print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}   {curve}\n{'':<10}{guess}")
 EOF
