@@ -9,29 +9,61 @@ package dev.amos.model;
  */
 public interface Setting {
 
+    /**
+     * What a table entry declares, held by the entry (an enum constant) and read through the
+     * accessors below.
+     *
+     * @param key its name in config files and messages, e.g. {@code batch_size}
+     * @param option the CLI option that sets it, e.g. {@code --batch-size}; null when it has none
+     * @param type {@code Integer.class}, {@code Long.class}, {@code Float.class} or {@code
+     *     Double.class}
+     * @param defaultValue the default; null when it is derived from other settings (then the
+     *     description says how)
+     * @param range the allowed values, checked by {@link #check}
+     * @param description what the setting is, in the words of {@code --help}: {@code {range}}
+     *     stands for the range in words; a "(default: ...)" in it replaces the one {@link #help()}
+     *     adds
+     */
+    record Declaration(
+            String key,
+            String option,
+            Class<? extends Number> type,
+            Number defaultValue,
+            ValueRange range,
+            String description) {}
+
+    /** The entry's declaration. */
+    Declaration declaration();
+
     /** Its name in config files and messages, e.g. {@code batch_size}. */
-    String key();
+    default String key() {
+        return declaration().key();
+    }
 
     /** The CLI option that sets it, e.g. {@code --batch-size}; null when it has none. */
-    String option();
+    default String option() {
+        return declaration().option();
+    }
 
     /** {@code Integer.class}, {@code Long.class}, {@code Float.class} or {@code Double.class}. */
-    Class<? extends Number> type();
+    default Class<? extends Number> type() {
+        return declaration().type();
+    }
 
-    /**
-     * The default; null when it is derived from other settings (then {@link #description()} says
-     * how).
-     */
-    Number defaultValue();
+    /** The default; null when it is derived from other settings. */
+    default Number defaultValue() {
+        return declaration().defaultValue();
+    }
 
     /** The allowed values, checked by {@link #check}. */
-    ValueRange range();
+    default ValueRange range() {
+        return declaration().range();
+    }
 
-    /**
-     * What the setting is, in the words of {@code --help}: {@code {range}} stands for {@link
-     * #range()} in words; a "(default: ...)" in it replaces the one {@link #help()} adds.
-     */
-    String description();
+    /** What the setting is, in the words of {@code --help} (see {@link Declaration}). */
+    default String description() {
+        return declaration().description();
+    }
 
     /** The option if there is one, else the key: the setting's name in messages. */
     default String label() {

@@ -182,13 +182,8 @@ public enum TrainKey implements Setting {
         COMPARED
     }
 
-    private final String key;
-    private final String option;
-    private final Class<? extends Number> type;
-    private final Number defaultValue;
-    private final ValueRange range;
+    private final Declaration declaration;
     private final OnResume onResume;
-    private final String description;
 
     TrainKey(
             String key,
@@ -198,43 +193,13 @@ public enum TrainKey implements Setting {
             ValueRange range,
             OnResume onResume,
             String description) {
-        this.key = key;
-        this.option = option;
-        this.type = type;
-        this.defaultValue = defaultValue;
-        this.range = range;
+        this.declaration = new Declaration(key, option, type, defaultValue, range, description);
         this.onResume = onResume;
-        this.description = description;
     }
 
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
-    public String option() {
-        return option;
-    }
-
-    @Override
-    public Class<? extends Number> type() {
-        return type;
-    }
-
-    @Override
-    public Number defaultValue() {
-        return defaultValue;
-    }
-
-    @Override
-    public ValueRange range() {
-        return range;
-    }
-
-    @Override
-    public String description() {
-        return description;
+    public Declaration declaration() {
+        return declaration;
     }
 
     /** What {@code --resume} does with this key's option. */
@@ -245,7 +210,7 @@ public enum TrainKey implements Setting {
     /** The key named {@code key} in {@code config.json}, or null. */
     static TrainKey byKey(String key) {
         for (TrainKey k : values()) {
-            if (k.key.equals(key)) {
+            if (k.key().equals(key)) {
                 return k;
             }
         }

@@ -78,12 +78,7 @@ public enum FinetuneKey implements Setting {
             atLeast(1),
             "Steps between metrics lines, {range}");
 
-    private final String key;
-    private final String option;
-    private final Class<? extends Number> type;
-    private final Number defaultValue;
-    private final ValueRange range;
-    private final String description;
+    private final Declaration declaration;
 
     FinetuneKey(
             String key,
@@ -92,41 +87,11 @@ public enum FinetuneKey implements Setting {
             Number defaultValue,
             ValueRange range,
             String description) {
-        this.key = key;
-        this.option = option;
-        this.type = type;
-        this.defaultValue = defaultValue;
-        this.range = range;
-        this.description = description;
+        this.declaration = new Declaration(key, option, type, defaultValue, range, description);
     }
 
     @Override
-    public String key() {
-        return key;
-    }
-
-    @Override
-    public String option() {
-        return option;
-    }
-
-    @Override
-    public Class<? extends Number> type() {
-        return type;
-    }
-
-    @Override
-    public Number defaultValue() {
-        return defaultValue;
-    }
-
-    @Override
-    public ValueRange range() {
-        return range;
-    }
-
-    @Override
-    public String description() {
-        return description;
+    public Declaration declaration() {
+        return declaration;
     }
 }
