@@ -87,7 +87,9 @@ out, unigram, margin, window, tps = sys.argv[1], float(sys.argv[2]), float(sys.a
 target = unigram - margin
 print(f"\nbudget: first logged step whose mean loss at [MASK] over {window} logged steps (best head) is below "
       f"unigram {unigram:.3f} - {margin} = {target:.3f}")
-print(f"{'objective':<10}{'reached at step':>16}{'tokens':>12}{'end loss':>10}{'end-unigram':>13}   curve (step: loss at [MASK], every 10% of the run)")
+print("(end: the last window's mean at [MASK]; all: the same window's loss over every selected position, which")
+print(" falls below the loss at [MASK] where the masking keeps tokens that a network copies)")
+print(f"{'objective':<10}{'reached at step':>16}{'tokens':>12}{'end loss':>10}{'end-unigram':>13}{'all':>8}   curve (step: loss at [MASK], every 10% of the run)")
 for name in sys.argv[6].split(","):
     path = os.path.join(out, name, "metrics.jsonl")
     if not os.path.exists(path):
@@ -102,9 +104,11 @@ for name in sys.argv[6].split(","):
     means = [sum(loss[max(0, i - window + 1):i + 1]) / len(loss[max(0, i - window + 1):i + 1]) for i in range(len(loss))]
     hit = next((i for i, m in enumerate(means) if i >= window - 1 and m < target), None)
     end = means[-1]
+    mixed = [min(r["mlm_loss"]) for r in rows[-window:]]
+    mixed_text = f"{sum(mixed) / len(mixed):>8.3f}"
     curve = " ".join(f"{steps[i]}:{means[i]:.2f}" for i in sorted({min(len(rows) - 1, round(len(rows) * f / 10)) for f in range(1, 11)}))
     if hit is not None:
-        print(f"{name:<10}{steps[hit]:>16}{steps[hit] * tps / 1e6:>11.2f}M{end:>10.3f}{end - unigram:>+13.3f}   {curve}")
+        print(f"{name:<10}{steps[hit]:>16}{steps[hit] * tps / 1e6:>11.2f}M{end:>10.3f}{end - unigram:>+13.3f}{mixed_text}   {curve}")
         continue
     # least-squares line through the last half of the logged losses (loss against tokens)
     half = len(loss) // 2
@@ -121,5 +125,5 @@ for name in sys.argv[6].split(","):
                  f" it as a rough guide)")
     else:
         guess = f"not reached; the last half did not fall ({slope * 1e6:+.4f} nats per M tokens)"
-    print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}   {curve}\n{'':<10}{guess}")
+    print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}{mixed_text}   {curve}\n{'':<10}{guess}")
 EOF
