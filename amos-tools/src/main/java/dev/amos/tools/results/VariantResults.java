@@ -60,10 +60,24 @@ public record VariantResults(
         }
     }
 
-    /** A human label in the paper's wording for a variant folder name. */
+    /**
+     * A human label in the paper's wording for a variant folder name; {@code amos-3000}, {@code
+     * electra-3000}, {@code mlm-3000} name an objective pretrained for another number of steps than
+     * the run's (a pretraining folder linked in by hand).
+     */
     public String label() {
+        return label(name);
+    }
+
+    private static String label(String name) {
         if (name.startsWith("single-layer-")) {
             return "AMOS, single MLM layer " + name.substring("single-layer-".length());
+        }
+        int dash = name.lastIndexOf('-');
+        if (dash > 0
+                && name.substring(dash + 1).matches("[0-9]+")
+                && List.of("amos", "electra", "mlm").contains(name.substring(0, dash))) {
+            return label(name.substring(0, dash)) + ", " + name.substring(dash + 1) + " steps";
         }
         return switch (name) {
             case "amos" -> "AMOS";

@@ -41,6 +41,22 @@ class ReplicationReportTest {
     }
 
     @Test
+    void labelsNameTheObjectiveAndTheStepsOfALinkedInRun() {
+        Map<GlueTask, VariantResults.TaskResult> none = Map.of();
+        assertEquals("MLM (BERT-style)", new VariantResults("mlm", null, 128, 64, none).label());
+        assertEquals(
+                "MLM (BERT-style), 3000 steps",
+                new VariantResults("mlm-3000", null, 128, 64, none).label());
+        assertEquals(
+                "No pretraining (random init)",
+                new VariantResults("random", null, 128, 64, none).label());
+        assertEquals(
+                "AMOS, single MLM layer 4",
+                new VariantResults("single-layer-4", null, 128, 64, none).label());
+        assertEquals("random-3000", new VariantResults("random-3000", null, 128, 64, none).label());
+    }
+
+    @Test
     void splitsMnliKeysBySplit() {
         var flat =
                 JsonParser.parseString(
