@@ -102,6 +102,10 @@ public final class Pretrainer {
     private static Result runLocked(PretrainOptions o) throws IOException {
         RunFolder run = o.resume() ? RunFolder.forResume(o.outDir()) : RunFolder.create(o.outDir());
         RunSpec spec = RunSpec.of(o, run);
+        if (!o.resume()) {
+            LearningBudget.warning(spec.model(), spec.objective(), spec.training())
+                    .ifPresent(o.log()::println);
+        }
         Checkpoints.Start start = Checkpoints.Start.NEW;
         if (o.resume()) { // everything a resume trusts is verified before anything is written
             o.log()
