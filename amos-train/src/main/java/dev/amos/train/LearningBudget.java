@@ -97,6 +97,8 @@ final class LearningBudget {
     }
 
     private static String millions(long tokens) {
-        return String.format(Locale.ROOT, "%.2f M", tokens / 1e6);
+        return tokens < 1_000_000
+                ? String.format(Locale.ROOT, "%,d", tokens)
+                : String.format(Locale.ROOT, "%.2f M", tokens / 1e6);
     }
 }

@@ -44,7 +44,7 @@ class LearningBudgetTest {
         assertTrue(
                 note.get().contains("amos-tiny")
                         && note.get().contains("models/README.md")
-                        && note.get().contains("300 steps x 32 x 1 x 64"),
+                        && note.get().contains("plans 614,400 tokens (300 steps x 32 x 1 x 64)"),
                 note.get());
     }
 
