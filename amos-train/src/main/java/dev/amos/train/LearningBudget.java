@@ -53,7 +53,15 @@ final class LearningBudget {
                             Objective.Kind.MLM,
                             14_336_000,
                             true,
-                            "step 1750 of 3000 x 128 x 64 at lr 1e-3, scripts/learning-budget.sh"));
+                            "step 1750 of 3000 x 128 x 64 at lr 1e-3, scripts/learning-budget.sh"),
+                    new Budget(
+                            "amos-mini",
+                            256,
+                            6,
+                            Objective.Kind.MLM,
+                            11_468_800,
+                            false,
+                            "700 steps x 128 x 128 at lr 1e-3, scripts/learning-budget.sh"));
 
     private LearningBudget() {}
 
