@@ -2,6 +2,7 @@ package dev.amos.model;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -155,41 +156,37 @@ public final class Encoder extends AmosBlock {
         NDArray apply(ParameterStore ps, NDArray x, NDArray bias, boolean training) {
             Shape s = x.getShape();
             long b = s.get(0), t = s.get(1), h = s.get(2);
-            NDArray all = projections(ps, x, training);
-            NDArray p =
-                    training
-                            ? dropout(probabilities(all, bias), attentionDropout, true)
-                            : inferenceProbabilities(all, bias);
-            NDArray ctx = p.matMul(all.get(2)).transpose(0, 2, 1, 3).reshape(b, t, h);
+            NDList qkv = projections(ps, x, training);
+            NDArray p = dropout(probabilities(qkv, bias), attentionDropout, training);
+            NDArray ctx = p.matMul(qkv.get(2)).transpose(0, 2, 1, 3).reshape(b, t, h);
             return out.apply(ps, ctx, training);
         }
 
-        /** Queries, keys and values (3, B, heads, S, d) of {@code x} (B, S, H). */
-        NDArray projections(ParameterStore ps, NDArray x, boolean training) {
+        /**
+         * Queries, keys and values, each (B, heads, S, d), of {@code x} (B, S, H): views of the one
+         * fused projection, split (not indexed) so that the backward pass concatenates their
+         * gradients in one pass instead of zero-filling the fused gradient once per view.
+         */
+        NDList projections(ParameterStore ps, NDArray x, boolean training) {
             Shape s = x.getShape();
             long b = s.get(0), t = s.get(1), h = s.get(2), d = h / heads;
-            return qkv.apply(ps, x, training).reshape(b, t, 3, heads, d).transpose(2, 0, 3, 1, 4);
+            NDList parts =
+                    qkv.apply(ps, x, training)
+                            .reshape(b, t, 3, heads, d)
+                            .transpose(2, 0, 3, 1, 4)
+                            .split(3, 0);
+            return new NDList(
+                    parts.get(0).squeeze(0), parts.get(1).squeeze(0), parts.get(2).squeeze(0));
         }
 
         /**
          * Attention probabilities (B, heads, S, S) before dropout: softmax(q k^T / sqrt(d) + bias).
+         * The 1/sqrt(d) scale goes on the queries when S > d (the smaller array, forward and
+         * backward; for a power-of-4 d the scale is a power of 2 and the logits are the same bits),
+         * else on the logits; the bias is added in place (no backward reads the logits: matmul's
+         * reads q and k, a scalar product's its scalar).
          */
-        static NDArray probabilities(NDArray projections, NDArray bias) {
-            NDArray q = projections.get(0), k = projections.get(1);
-            double d = q.getShape().get(3);
-            return q.matMul(k.transpose(0, 1, 3, 2))
-                    .mul(ScalarConstants.of(q, 1.0 / Math.sqrt(d)))
-                    .add(bias)
-                    .softmax(-1);
-        }
-
-        /**
-         * {@link #probabilities} outside training, with fewer passes over the (B, heads, S, S)
-         * logits: the 1/sqrt(d) scale goes on the queries when S > d (the smaller array; for a
-         * power-of-4 d the scale is a power of 2 and the logits are the same bits), and the bias is
-         * added in place. No autograd graph needs the logits (matmul's backward reads q and k).
-         */
-        static NDArray inferenceProbabilities(NDArray projections, NDArray bias) {
+        static NDArray probabilities(NDList projections, NDArray bias) {
             NDArray q = projections.get(0), k = projections.get(1);
             Shape qs = q.getShape();
             long seq = qs.get(2), d = qs.get(3);
