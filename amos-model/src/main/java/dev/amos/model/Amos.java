@@ -243,8 +243,7 @@ public final class Amos extends AmosBlock {
         if (objective.kind() == Objective.Kind.MLM) {
             NDArray h = discriminator.encode(ps, inputIds, attentionMask, training);
             NDArray logits = mlmHead.apply(ps, TensorOps.gatherRows(h, maskedPositions), training);
-            return new PretrainOutput(
-                    List.of(logits), labels, null, null, attentionMask, null, null);
+            return new PretrainOutput(logits, labels, null, null, attentionMask, null, null);
         }
 
         // 1. Generator: hidden states of every layer; gradient stopped at the input of the layer
@@ -257,36 +256,45 @@ public final class Amos extends AmosBlock {
                         training,
                         detachedInputs());
         List<NDArray> features = new ArrayList<>();
-        List<NDArray> logits = new ArrayList<>();
         for (int layer : mlmLayers) {
-            NDArray f =
+            features.add(
                     TensorOps.gatherRows(
-                            hidden.get(layer - 1), maskedPositions); // f^(k), before any detach
-            features.add(f);
-            logits.add(mlmHead.apply(ps, f, training)); // shared head, E tied
+                            hidden.get(layer - 1), maskedPositions)); // f^(k), before any detach
         }
+        // The shared head (E tied) reads the K layers' features as one (K M, H) batch: one
+        // (K M, H) x (H, V) product instead of K, and one (K M, V) logits array (PretrainOutput).
+        NDArray logits =
+                features.size() == 1
+                        ? mlmHead.apply(ps, features.get(0), training)
+                        : mlmHead.apply(ps, NDArrays.concat(new NDList(features), 0), training);
+        List<NDArray> detachedLogits =
+                PretrainOutput.rowBlocks(logits.stopGradient(), features.size());
 
         // 2. Mixture weights gamma (M, K) and the mixture of the DETACHED logits.
         NDArray gamma = mixtureWeights(ps, features, training);
-        NDArray mixed = null;
-        for (int k = 0; k < logits.size(); k++) {
-            NDArray term = logits.get(k).stopGradient().mul(gamma.get(":,{}:{}", k, k + 1));
-            mixed = mixed == null ? term : mixed.add(term);
-        }
 
         // 3. Sample x'_i. AMOS: straight-through Gumbel-softmax + gradient reversal, and the
         //    discriminator reads y @ E at masked positions (value E[x'_i]).
         NDArray sampled;
         NDArray replacedEmbeddings = null;
         if (objective.adversarial()) {
-            // y E with y = one_hot(x') + delta (delta = 0 in value, the reversed straight-through
-            // gradient): E[x'] + delta E. E's gradient is the ordinary one, as from y E.
-            NDList y = sampler.sampleStraightThrough(mixed);
+            // The sampler wants mixed / tau: gamma / tau (M, K) mixes to it with no pass over the
+            // (M, V) mixture. y E with y = one_hot(x') + delta (delta = 0 in value, the reversed
+            // straight-through gradient): E[x'] + delta E. E's gradient is the ordinary one, as
+            // from y E.
+            NDArray tempered =
+                    mix(detachedLogits, gamma.mul(ScalarConstants.of(gamma, 1.0 / sampler.tau())));
+            NDList y = sampler.sampleStraightThroughTempered(tempered);
             sampled = y.get(1);
             NDArray e = ps.getValue(discriminator.tokenEmbedding(), sampled.getDevice(), training);
             replacedEmbeddings = e.get(sampled).add(y.get(0).matMul(e.stopGradient()));
         } else {
-            sampled = TensorOps.gumbelMax(mixed);
+            // ELECTRA's one head has gamma = 1: its detached logits are the mixture.
+            sampled =
+                    TensorOps.gumbelMax(
+                            detachedLogits.size() == 1 && mixture == null
+                                    ? detachedLogits.get(0)
+                                    : mix(detachedLogits, gamma));
         }
 
         // 4. Discriminator on the corrupted sequence; labels 1 = original (also when the sample
@@ -309,6 +317,16 @@ public final class Amos extends AmosBlock {
                 objective.kind() == Objective.Kind.AMOS ? gamma : null; // ELECTRA has no mixture
         return new PretrainOutput(
                 logits, labels, rtdLogits, rtdLabels, attentionMask, reportedGamma, sampled);
+    }
+
+    /** sum_k weights[:, k] * logits^k: (M, V) from K detached logits (M, V) and weights (M, K). */
+    private static NDArray mix(List<NDArray> detachedLogits, NDArray weights) {
+        NDArray mixed = null;
+        for (int k = 0; k < detachedLogits.size(); k++) {
+            NDArray term = detachedLogits.get(k).mul(weights.get(":,{}:{}", k, k + 1));
+            mixed = mixed == null ? term : mixed.add(term);
+        }
+        return mixed;
     }
 
     /**

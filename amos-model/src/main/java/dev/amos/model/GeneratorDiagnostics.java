@@ -104,10 +104,10 @@ public final class GeneratorDiagnostics {
             List<Double> losses = new ArrayList<>();
             List<Double> lossesAtMask = new ArrayList<>();
             List<Double> predictionSpread = new ArrayList<>();
-            for (int k = 0; k < out.mlmLogits().size(); k++) {
+            for (int k = 0; k < out.mlmLayerCount(); k++) {
                 losses.add((double) terms.mlm().get(k).getFloat());
                 lossesAtMask.add((double) atMask.get(k).getFloat());
-                predictionSpread.add(predictionSpread(out.mlmLogits().get(k)));
+                predictionSpread.add(predictionSpread(out.mlmLogits(k)));
             }
             double rtd = terms.rtd() == null ? Double.NaN : terms.rtd().getFloat();
             List<Double> featureSpread = new ArrayList<>();

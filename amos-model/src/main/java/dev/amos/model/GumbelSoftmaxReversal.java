@@ -63,11 +63,30 @@ public final class GumbelSoftmaxReversal {
      * product, without the one-hot and the (V x M) product for E's gradient.
      */
     public NDList sampleStraightThrough(NDArray logits) {
+        return sampleStraightThroughTempered(
+                logits.toType(DataType.FLOAT32, false).div(ScalarConstants.of(logits, tau)));
+    }
+
+    /**
+     * {@link #sampleStraightThrough} of logits already divided by tau, e.g. a mixture whose weights
+     * were divided by tau ({@link Amos} does this): two passes over the (M, V) array fewer, the
+     * division and its backward. The noise is divided by tau as it is made, so z = (logits + g) /
+     * tau, the sample is argmax(z) = argmax(logits + g) and the straight-through gradient that of
+     * softmax(z), as in {@link #sampleStraightThrough}.
+     *
+     * @param temperedLogits logits / tau, (M, V)
+     * @return [delta (M, V), sampled ids (M,)], as {@link #sampleStraightThrough}
+     */
+    public NDList sampleStraightThroughTempered(NDArray temperedLogits) {
         NDArray noise =
-                TensorOps.gumbelNoise(logits.getManager(), logits.getShape(), logits.getDevice());
-        NDArray z = logits.toType(DataType.FLOAT32, false).add(noise);
+                TensorOps.gumbelNoise(
+                        temperedLogits.getManager(),
+                        temperedLogits.getShape(),
+                        temperedLogits.getDevice(),
+                        tau);
+        NDArray z = temperedLogits.toType(DataType.FLOAT32, false).add(noise);
         NDArray sampled = z.argMax(-1);
-        NDArray soft = z.div(ScalarConstants.of(z, tau)).softmax(-1);
+        NDArray soft = z.softmax(-1);
         // soft - stopgrad(soft) is exactly 0 in value with soft's gradient; the reversal (identity
         // forward, x(-1) backward) is the same expression with the sign flipped.
         NDArray delta =

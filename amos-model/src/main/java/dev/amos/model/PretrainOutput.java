@@ -9,7 +9,9 @@ import java.util.List;
 /**
  * What one pretraining forward pass produces, and the losses and statistics computed from it.
  *
- * @param mlmLogits one (M, V) logits array per MLM layer (one for electra and mlm)
+ * @param mlmLogits the logits of every MLM layer, stacked: (K M, V), rows {@code k M} to {@code (k
+ *     + 1) M - 1} are layer k's (K = 1 for electra and mlm); one array, so the K losses take one
+ *     log-softmax and their backward pass one (K M, V) gradient
  * @param mlmLabels the original ids (M,) at the masked positions
  * @param rtdLogits discriminator logits (B, S); null for mlm
  * @param rtdLabels 1 = original, 0 = replaced (B, S) float32; null for mlm
@@ -18,7 +20,7 @@ import java.util.List;
  * @param sampled the sampled replacement ids (M,); null for mlm
  */
 public record PretrainOutput(
-        List<NDArray> mlmLogits,
+        NDArray mlmLogits,
         NDArray mlmLabels,
         NDArray rtdLogits,
         NDArray rtdLabels,
@@ -36,11 +38,43 @@ public record PretrainOutput(
      * masked position, (M, 1) per MLM layer.
      */
     public List<NDArray> mlmTargetLogProbabilities() {
-        List<NDArray> out = new ArrayList<>();
-        for (NDArray l : mlmLogits) {
-            out.add(TensorOps.targetLogProbabilities(l, mlmLabels));
+        int k = mlmLayerCount();
+        NDArray labels = k == 1 ? mlmLabels : mlmLabels.tile(k);
+        return rowBlocks(TensorOps.targetLogProbabilities(mlmLogits, labels), k);
+    }
+
+    /** K, the number of MLM layers whose logits {@link #mlmLogits} stacks. */
+    public int mlmLayerCount() {
+        long m = mlmLabels.getShape().get(0);
+        long rows = mlmLogits.getShape().get(0);
+        if (m == 0) {
+            return 1;
         }
-        return out;
+        if (rows % m != 0) {
+            throw new IllegalStateException(
+                    "MLM logits have " + rows + " rows, not a multiple of the " + m + " labels");
+        }
+        return (int) (rows / m);
+    }
+
+    /** The logits of MLM layer {@code k}, (M, V): a view of rows {@code k M .. (k + 1) M - 1}. */
+    public NDArray mlmLogits(int k) {
+        return rowBlocks(mlmLogits, mlmLayerCount()).get(k);
+    }
+
+    /**
+     * {@code stacked} (K M, ...) as K views (M, ...); their gradients meet in one concatenation.
+     */
+    static List<NDArray> rowBlocks(NDArray stacked, int k) {
+        if (k == 1) {
+            return List.of(stacked);
+        }
+        long m = stacked.getShape().get(0) / k;
+        long[] starts = new long[k - 1];
+        for (int i = 1; i < k; i++) {
+            starts[i - 1] = i * m;
+        }
+        return stacked.split(starts, 0);
     }
 
     private static List<NDArray> means(List<NDArray> targetLogProbabilities) {
@@ -161,9 +195,7 @@ public record PretrainOutput(
     /** As a named NDList (what the {@link Amos} block returns to DJL's Trainer). */
     public NDList toList() {
         NDList list = new NDList();
-        for (int k = 0; k < mlmLogits.size(); k++) {
-            list.add(named(mlmLogits.get(k), "mlm_logits_" + k));
-        }
+        list.add(named(mlmLogits, "mlm_logits"));
         list.add(named(mlmLabels, "mlm_labels"));
         list.add(named(attentionMask, "attention_mask"));
         if (rtdLogits != null) {
@@ -179,12 +211,8 @@ public record PretrainOutput(
 
     /** The inverse of {@link #toList()}. */
     public static PretrainOutput fromList(NDList list) {
-        List<NDArray> logits = new ArrayList<>();
-        for (int k = 0; list.contains("mlm_logits_" + k); k++) {
-            logits.add(list.get("mlm_logits_" + k));
-        }
         return new PretrainOutput(
-                logits,
+                list.get("mlm_logits"),
                 list.get("mlm_labels"),
                 find(list, "rtd_logits"),
                 find(list, "rtd_labels"),

@@ -49,6 +49,16 @@ public final class TensorOps {
         return u.log().negi().log().negi(); // the noise needs no gradient: negate in place
     }
 
+    /**
+     * Gumbel noise divided by {@code temperature}, -log(-log(U)) / temperature, in as many passes
+     * as {@link #gumbelNoise} (the last negation becomes the scaling) and from the same draws.
+     */
+    public static NDArray gumbelNoise(
+            NDManager manager, Shape shape, Device device, float temperature) {
+        NDArray u = manager.randomUniform(1e-10f, 1f, shape, DataType.FLOAT32, device);
+        return u.log().negi().log().muli(ScalarConstants.of(u, -1.0 / temperature));
+    }
+
     /** A sample per row from softmax(logits) by the Gumbel-max trick (no gradient). */
     public static NDArray gumbelMax(NDArray logits) {
         NDArray z = logits.stopGradient().toType(DataType.FLOAT32, false);

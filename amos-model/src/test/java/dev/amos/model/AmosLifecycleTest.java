@@ -38,10 +38,8 @@ class AmosLifecycleTest {
         for (float x : out.rtdLogits().toFloatArray()) {
             all.add(x);
         }
-        for (NDArray l : out.mlmLogits()) {
-            for (float x : l.toFloatArray()) {
-                all.add(x);
-            }
+        for (float x : out.mlmLogits().toFloatArray()) {
+            all.add(x);
         }
         float[] a = new float[all.size()];
         for (int i = 0; i < a.length; i++) {

@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +44,7 @@ class MaskedInputLossTest {
         NDArray labels = batch.get(2).flatten().get(batch.get(3));
         PretrainOutput out =
                 new PretrainOutput(
-                        List.of(copyModel(m, input, original, positions)),
+                        copyModel(m, input, original, positions),
                         labels,
                         null,
                         null,
@@ -109,7 +108,7 @@ class MaskedInputLossTest {
             NDArray noisy = m.randomNormal(new Shape(positions.length, VOCAB));
             PretrainOutput out =
                     new PretrainOutput(
-                            List.of(noisy),
+                            noisy,
                             batch.get(2).flatten().get(batch.get(3)),
                             null,
                             null,

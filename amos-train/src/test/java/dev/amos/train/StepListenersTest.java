@@ -39,7 +39,7 @@ class StepListenersTest {
         NDArray labels = m.create(new long[] {1, 2, 3});
         PretrainOutput out =
                 new PretrainOutput(
-                        List.of(m.randomNormal(new Shape(3, 5)), m.randomNormal(new Shape(3, 5))),
+                        m.randomNormal(new Shape(6, 5)), // K = 2 heads stacked
                         labels,
                         m.randomNormal(new Shape(2, 4)),
                         m.create(new float[] {1, 0, 1, 1, 1, 1, 0, 1}, new Shape(2, 4)),
