@@ -6,16 +6,24 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import dev.amos.io.AtomicFiles;
 import dev.amos.model.BadInputException;
+import dev.amos.model.export.ScriptModuleDefinition;
+import dev.amos.model.export.TorchScriptArchiveWriter;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -40,11 +48,16 @@ import java.util.function.Predicate;
  * <p>Update for step {@code t} (1-based), learning rate {@code lr = tracker(t)}, exactly as {@code
  * torch.optim.AdamW}: {@code w *= 1 - lr*wd} (wd = 0 for biases, LayerNorm gammas/betas and {@link
  * Builder#optExcludeFromWeightDecay named exclusions}); {@code m = b1*m + (1-b1)*g}; {@code v =
- * b2*v + (1-b2)*g*g}; {@code w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)}. It runs as DJL's
- * fused PyTorch kernel ({@code NDArrayEx.adamUpdate} with {@code adamw=true}, whose epsilon is
- * rescaled here so that it is added to the bias-corrected {@code sqrt(v)}), which also zeroes the
- * gradient. Parameters that got no gradient still receive a zero-gradient update, unlike PyTorch,
- * which skips parameters whose gradient is {@code None}.
+ * b2*v + (1-b2)*g*g}; {@code w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)}. It runs as one
+ * call per parameter of a small TorchScript function ({@link #UPDATE_SOURCE}, written and loaded
+ * when the first parameter is updated) of in-place libtorch ops: {@code mul_}, {@code lerp_},
+ * {@code mul_}+{@code addcmul_}, {@code sqrt}+{@code add_}, {@code addcdiv_}, with the bias
+ * correction folded into the step size and epsilon (epsilon rescaled so that it is added to the
+ * bias-corrected {@code sqrt(v)}); then the parameter's gradient is zeroed, as DJL's {@code
+ * adamUpdate} does. That is 18 reads and writes of a parameter's elements where DJL's kernel makes
+ * 31 (it clones the gradient and computes the decay and the step in separate temporaries); see
+ * docs/performance.md for the time it saves. Parameters that got no gradient still receive a
+ * zero-gradient update, unlike PyTorch, which skips parameters whose gradient is {@code None}.
  *
  * <pre>{@code
  * try (AdamW adamW = AdamW.builder(block.getParameters()).optLearningRateTracker(schedule).build();
@@ -85,6 +98,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     private final Map<String, Moments> moments = new HashMap<>();
     private int step;
     private NDManager stateManager;
+    private PtSymbolBlock updateScript;
 
     private AdamW(Builder builder) {
         super(builder);
@@ -198,20 +212,82 @@ public final class AdamW extends Optimizer implements AutoCloseable {
         float kernelEpsilon = (float) (epsilon * sqrtBiasCorrection2);
         float decay = noDecayIds.contains(parameterId) ? 0f : weightDecay;
         Moments state = momentsFor(parameterId, weight);
-        weight.getNDArrayInternal()
-                .adamUpdate(
-                        new NDList(weight, grad, state.mean(), state.variance()),
-                        new NDList(weight),
-                        learningRate,
-                        correctedLearningRate,
-                        decay,
-                        rescaleGrad,
-                        -1f,
-                        beta1,
-                        beta2,
-                        kernelEpsilon,
-                        true,
-                        true);
+        double[] hyper = {
+            1.0 - (double) learningRate * decay,
+            rescaleGrad,
+            1.0 - beta1,
+            beta2,
+            1.0 - beta2,
+            kernelEpsilon,
+            -correctedLearningRate
+        };
+        PtSymbolBlock script = updateScript();
+        try (IValue w = IValue.from((PtNDArray) weight);
+                IValue g = IValue.from((PtNDArray) grad);
+                IValue m = IValue.from((PtNDArray) state.mean());
+                IValue v = IValue.from((PtNDArray) state.variance());
+                IValue h = IValue.listFrom(hyper);
+                IValue none = script.forward(w, g, m, v, h)) {
+            if (!none.getType().equals("NoneType")) {
+                throw new IllegalStateException("the AdamW update returned " + none.getType());
+            }
+        }
+        // DJL's trainer hands a copy of the gradient; the next backward pass accumulates into the
+        // parameter's own, which is zeroed here as DJL's adamUpdate does.
+        JniUtils.zeroGrad((PtNDArray) weight);
+    }
+
+    /**
+     * The update of one parameter, in place, as TorchScript source: weight, gradient, first and
+     * second moment, and [decay factor 1 - lr*wd, gradient scale, 1 - b1, b2, 1 - b2, epsilon,
+     * -step size]. {@code lerp_(g, 1 - b1)} is {@code m + (1 - b1)(g - m)}, the {@code b1 m + (1 -
+     * b1) g} of Adam in one pass. The weight is updated through {@code detach()} (the same storage)
+     * so that no autograd state is touched.
+     */
+    static final String UPDATE_SOURCE =
+            """
+            def forward(self, weight: Tensor, grad: Tensor, mean: Tensor, variance: Tensor, \
+            hyper: List[float]) -> None:
+                w = weight.detach()
+                g = grad
+                if hyper[1] != 1.0:
+                    g = torch.mul(grad, hyper[1])
+                if hyper[0] != 1.0:
+                    w.mul_(hyper[0])
+                mean.lerp_(g, hyper[2])
+                variance.mul_(hyper[3]).addcmul_(g, g, value=hyper[4])
+                w.addcdiv_(mean, torch.sqrt(variance).add_(hyper[5]), value=hyper[6])
+                return None
+            """;
+
+    /** The loaded {@link #UPDATE_SOURCE}, made on first use (on the engine of the parameters). */
+    private PtSymbolBlock updateScript() {
+        if (updateScript == null) {
+            try {
+                Path folder = Files.createTempDirectory("amos-adamw-");
+                Path file = folder.resolve("adamw_update.pt");
+                try {
+                    TorchScriptArchiveWriter.write(
+                            file,
+                            new ScriptModuleDefinition(
+                                    "__torch__", "AmosAdamWUpdate", List.of(), UPDATE_SOURCE));
+                    updateScript =
+                            JniUtils.loadModule(
+                                    (PtNDManager) stateManager,
+                                    file,
+                                    false,
+                                    new String[0],
+                                    new String[0],
+                                    false);
+                } finally {
+                    Files.deleteIfExists(file);
+                    Files.deleteIfExists(folder);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the AdamW update script", e);
+            }
+        }
+        return updateScript;
     }
 
     private Moments momentsFor(String parameterId, NDArray weight) {
@@ -220,7 +296,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
                 id -> {
                     if (!"PyTorch".equals(weight.getManager().getEngine().getEngineName())) {
                         throw new UnsupportedOperationException(
-                                "AdamW relies on the PyTorch fused Adam kernel");
+                                "AdamW runs its update as a PyTorch (TorchScript) function");
                     }
                     return new Moments(own(weight.zerosLike()), own(weight.zerosLike()));
                 });
@@ -388,6 +464,10 @@ public final class AdamW extends Optimizer implements AutoCloseable {
     @Override
     public void close() {
         moments.clear();
+        if (updateScript != null) {
+            updateScript.close();
+            updateScript = null;
+        }
         if (stateManager != null) {
             stateManager.close();
             stateManager = null;
