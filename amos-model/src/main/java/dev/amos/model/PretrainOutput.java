@@ -65,7 +65,7 @@ public record PretrainOutput(
     /**
      * {@code stacked} (K M, ...) as K views (M, ...); their gradients meet in one concatenation.
      */
-    static List<NDArray> rowBlocks(NDArray stacked, int k) {
+    private static List<NDArray> rowBlocks(NDArray stacked, int k) {
         if (k == 1) {
             return List.of(stacked);
         }
