@@ -325,7 +325,7 @@ public final class Amos extends AmosBlock {
      * read of each for the weights' gradient, where K elementwise products and sums took about
      * three times the passes.
      */
-    private static NDArray mix(NDArray detachedLogits, NDArray weights) {
+    static NDArray mix(NDArray detachedLogits, NDArray weights) {
         Shape ws = weights.getShape();
         long m = ws.get(0), k = ws.get(1), v = detachedLogits.getShape().get(1);
         if (k == 1) {

@@ -76,6 +76,35 @@ class GumbelSoftmaxReversalTest {
         }
     }
 
+    @Test
+    void temperedLogitsGiveTheSameSampleAndGradient() {
+        float tau = 0.3f;
+        try (NDManager m = NDManager.newBaseManager()) {
+            Run plain = run(m, tau);
+            // what Amos does: the sampler gets logits / tau (there, the mixture of gamma / tau)
+            NDArray logits = m.create(LOGITS).expandDims(0).repeat(0, 64);
+            logits.setRequiresGradient(true);
+            NDArray weights = m.arange(5f).expandDims(0).repeat(0, 64).mul(0.37f).sin();
+            Engine.getInstance().setRandomSeed(5);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                GumbelSoftmaxReversal sampler = new GumbelSoftmaxReversal(tau);
+                NDList s = sampler.sampleStraightThroughTempered(logits.mul(1f / tau));
+                NDArray y = s.get(1).oneHot(5, DataType.FLOAT32).add(s.get(0));
+                gc.backward(y.mul(weights).sum());
+                assertArrayEquals(plain.sample, s.get(1).toLongArray(), "the same draws");
+                assertArrayEquals(plain.y, y.toFloatArray(), 0f);
+                float[] grad = logits.getGradient().toFloatArray();
+                boolean nonZero = false;
+                for (int i = 0; i < grad.length; i++) {
+                    assertEquals(
+                            plain.grad[i], grad[i], 1e-5f * Math.max(1f, Math.abs(plain.grad[i])));
+                    nonZero |= grad[i] != 0f;
+                }
+                assertTrue(nonZero, "the straight-through gradient reaches the logits");
+            }
+        }
+    }
+
     /**
      * [y = one_hot(sampled) + delta, sampled]: the sample as {@link Amos} reads it ({@code y E =
      * E[sampled] + delta E}).
