@@ -61,7 +61,15 @@ final class LearningBudget {
                             Objective.Kind.MLM,
                             11_468_800,
                             false,
-                            "700 steps x 128 x 128 at lr 1e-3, scripts/learning-budget.sh"));
+                            "700 steps x 128 x 128 at lr 1e-3, scripts/learning-budget.sh"),
+                    new Budget(
+                            "amos-mini",
+                            256,
+                            6,
+                            Objective.Kind.AMOS,
+                            11_468_800,
+                            false,
+                            "700 steps x 64 x 2 x 128 at lr 1e-3, scripts/learning-budget.sh"));
 
     private LearningBudget() {}
 
