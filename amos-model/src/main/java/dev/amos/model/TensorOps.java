@@ -45,13 +45,13 @@ public final class TensorOps {
 
     /** Standard Gumbel noise -log(-log(U)), U ~ Uniform(0, 1), float32. */
     public static NDArray gumbelNoise(NDManager manager, Shape shape, Device device) {
-        NDArray u = manager.randomUniform(1e-10f, 1f, shape, DataType.FLOAT32, device);
-        return u.log().negi().log().negi(); // the noise needs no gradient: negate in place
+        return gumbelNoise(
+                manager, shape, device, 1f); // x(-1) is exact: the same bits as a negation
     }
 
     /**
-     * Gumbel noise divided by {@code temperature}, -log(-log(U)) / temperature, in as many passes
-     * as {@link #gumbelNoise} (the last negation becomes the scaling) and from the same draws.
+     * Gumbel noise divided by {@code temperature}, -log(-log(U)) / temperature: the last negation
+     * is the scaling, in place (the noise needs no gradient), so a temperature costs no pass.
      */
     public static NDArray gumbelNoise(
             NDManager manager, Shape shape, Device device, float temperature) {

@@ -228,9 +228,7 @@ public final class AdamW extends Optimizer implements AutoCloseable {
                 IValue v = IValue.from((PtNDArray) state.variance());
                 IValue h = IValue.listFrom(hyper);
                 IValue none = script.forward(w, g, m, v, h)) {
-            if (!none.getType().equals("NoneType")) {
-                throw new IllegalStateException("the AdamW update returned " + none.getType());
-            }
+            // in place; the returned None is only freed
         }
         // DJL's trainer hands a copy of the gradient; the next backward pass accumulates into the
         // parameter's own, which is zeroed here as DJL's adamUpdate does.
