@@ -10,7 +10,10 @@
 #
 #   scripts/learning-budget.sh [--config amos-tiny] [--steps 3000] [--batch-size 128] [--accumulate 1]
 #       [--seq-len 64] [--lr 1e-3] [--seed 3] [--objectives amos,electra,mlm] [--margin 0.3]
-#       [--window 5] [--corpus FILE] [--out DIR] [-- extra train options]
+#       [--window 5] [--corpus FILE] [--out DIR] [--at 100,200,...] [-- extra train options]
+#
+# --at: also print each objective's window mean at these logged steps, for comparing objectives step
+# by step ("-" where a run has not logged that step).
 #
 # Defaults: the shared Wikipedia corpus (../shared/data/corpus/enwiki2015_extract_train.txt.gz),
 # amos-tiny, 3000 steps x 128 x 64 (24.6 M tokens, about one pass over that corpus), lr 1e-3, seed 3,
@@ -31,6 +34,7 @@ objectives=amos,electra,mlm
 margin=0.3
 window=5
 out="$root/runs/learning-budget"
+at=""
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -46,9 +50,10 @@ while [ $# -gt 0 ]; do
     --window) window="$2"; shift 2 ;;
     --corpus) corpus="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --at) at="$2"; shift 2 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "learning-budget: unknown option $1 (expected --config, --steps, --batch-size, --accumulate, --seq-len," \
-         "--lr, --seed, --objectives, --margin, --window, --corpus, --out, -- ...)" >&2; exit 2 ;;
+         "--lr, --seed, --objectives, --margin, --window, --corpus, --out, --at, -- ...)" >&2; exit 2 ;;
   esac
 done
 [ -f "$corpus" ] || { echo "learning-budget: --corpus $corpus: no such file" >&2; exit 2; }
@@ -81,9 +86,11 @@ for name in "${objective_list[@]}"; do
   echo "learning-budget: $name done in $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 
-python3 - "$out" "$unigram" "$margin" "$window" "$tokens_per_step" "$objectives" <<'EOF'
+python3 - "$out" "$unigram" "$margin" "$window" "$tokens_per_step" "$objectives" "$at" <<'EOF'
 import json, os, sys
 out, unigram, margin, window, tps = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+at_steps = [int(x) for x in sys.argv[7].split(",") if x]
+at_rows = []
 target = unigram - margin
 print(f"\nbudget: first logged step whose mean loss at [MASK] over {window} logged steps (best head) is below "
       f"unigram {unigram:.3f} - {margin} = {target:.3f}")
@@ -102,6 +109,8 @@ for name in sys.argv[6].split(","):
     loss = [min(r["mlm_loss_at_mask"]) for r in rows]
     steps = [r["step"] for r in rows]
     means = [sum(loss[max(0, i - window + 1):i + 1]) / len(loss[max(0, i - window + 1):i + 1]) for i in range(len(loss))]
+    by_step = dict(zip(steps, means))
+    at_rows.append(f"{name:<10}" + "".join((f"{by_step[x]:>10.3f}" if x in by_step else f"{'-':>10}") for x in at_steps))
     hit = next((i for i, m in enumerate(means) if i >= window - 1 and m < target), None)
     end = means[-1]
     mixed = [min(r["mlm_loss"]) for r in rows[-window:]]
@@ -126,4 +135,8 @@ for name in sys.argv[6].split(","):
     else:
         guess = f"not reached; the last half did not fall ({slope * 1e6:+.4f} nats per M tokens)"
     print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}{mixed_text}   {curve}\n{'':<10}{guess}")
+if at_steps:
+    print(f"\nwindow mean at [MASK] (best head) at logged steps (M tokens in brackets):")
+    print(f"{'objective':<10}" + "".join(f"{x}({x * tps / 1e6:.1f})".rjust(10) for x in at_steps))
+    print("\n".join(at_rows))
 EOF
