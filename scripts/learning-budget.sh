@@ -6,7 +6,9 @@
 # whose window mean (the best head of each logged batch, WINDOW logged steps) is below
 # unigram - MARGIN, with the tokens seen there; an objective that never gets there is printed with
 # where it ended and a least-squares line through the last half of its logged losses, extrapolated
-# to the target and marked as such. Runs already finished in --out are reused, so the script can be re-run to print the table.
+# to the target and marked as such. For the RTD objectives it prints the discriminator's last-window
+# loss against the loss of predicting each batch's replaced share (rtd_loss_constant). Runs already
+# finished in --out are reused, so the script can be re-run to print the table.
 #
 #   scripts/learning-budget.sh [--config amos-tiny] [--steps 3000] [--batch-size 128] [--accumulate 1]
 #       [--seq-len 64] [--lr 1e-3] [--seed 3] [--objectives amos,electra,mlm] [--margin 0.3]
@@ -91,6 +93,7 @@ import json, os, sys
 out, unigram, margin, window, tps = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 at_steps = [int(x) for x in sys.argv[7].split(",") if x]
 at_rows = []
+rtd_lines = []
 target = unigram - margin
 print(f"\nbudget: first logged step whose mean loss at [MASK] over {window} logged steps (best head) is below "
       f"unigram {unigram:.3f} - {margin} = {target:.3f}")
@@ -115,6 +118,12 @@ for name in sys.argv[6].split(","):
     end = means[-1]
     mixed = [min(r["mlm_loss"]) for r in rows[-window:]]
     mixed_text = f"{sum(mixed) / len(mixed):>8.3f}"
+    rtd = [r["rtd_loss"] for r in rows[-window:] if r.get("rtd_loss") is not None]
+    constant = [r["rtd_loss_constant"] for r in rows[-window:] if r.get("rtd_loss_constant") is not None]
+    if rtd:
+        rtd_lines.append(f"{name:<10}{sum(rtd) / len(rtd):>10.3f}" + (
+            f"{sum(constant) / len(constant):>10.3f}{sum(constant) / len(constant) - sum(rtd) / len(rtd):>+10.3f}"
+            if len(constant) == len(rtd) else f"{'-':>10}{'-':>10}   (rtd_loss_constant not logged by this run's build)"))
     curve = " ".join(f"{steps[i]}:{means[i]:.2f}" for i in sorted({min(len(rows) - 1, round(len(rows) * f / 10)) for f in range(1, 11)}))
     if hit is not None:
         print(f"{name:<10}{steps[hit]:>16}{steps[hit] * tps / 1e6:>11.2f}M{end:>10.3f}{end - unigram:>+13.3f}{mixed_text}   {curve}")
@@ -135,6 +144,11 @@ for name in sys.argv[6].split(","):
     else:
         guess = f"not reached; the last half did not fall ({slope * 1e6:+.4f} nats per M tokens)"
     print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}{mixed_text}   {curve}\n{'':<10}{guess}")
+if rtd_lines:
+    print(f"\ndiscriminator over the last window: RTD loss, the loss of predicting each batch's replaced share at"
+          f" every token (constant), and how far below it the discriminator is (margin > 0: it learned from the tokens)")
+    print(f"{'objective':<10}{'RTD loss':>10}{'constant':>10}{'margin':>10}")
+    print("\n".join(rtd_lines))
 if at_steps:
     print(f"\nwindow mean at [MASK] (best head) at logged steps (M tokens in brackets):")
     print(f"{'objective':<10}" + "".join(f"{x}({x * tps / 1e6:.1f})".rjust(10) for x in at_steps))

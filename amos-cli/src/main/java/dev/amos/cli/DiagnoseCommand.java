@@ -176,6 +176,8 @@ final class DiagnoseCommand implements Callable<Integer> {
                         result.unigramLoss()));
         List<GeneratorDiagnostics.Report> reports = result.reports();
         double atMask = 0;
+        double rtd = 0;
+        double rtdConstant = 0;
         for (int b = 0; b < reports.size(); b++) {
             System.out.println("batch " + (b + 1) + ":");
             for (String line :
@@ -185,6 +187,8 @@ final class DiagnoseCommand implements Callable<Integer> {
             }
             List<Double> heads = reports.get(b).mlmLossesAtMask();
             atMask += heads.get(heads.size() - 1);
+            rtd += reports.get(b).rtdLoss();
+            rtdConstant += reports.get(b).rtdConstantLoss();
         }
         if (!reports.isEmpty()) {
             atMask /= reports.size();
@@ -198,6 +202,22 @@ final class DiagnoseCommand implements Callable<Integer> {
                             atMask < result.unigramLoss() - 0.3
                                     ? ""
                                     : " (not yet 0.3 nats below it: on the unigram plateau, or above it)"));
+            if (!Double.isNaN(rtd)) {
+                rtd /= reports.size();
+                rtdConstant /= reports.size();
+                System.out.println(
+                        String.format(
+                                Locale.ROOT,
+                                "RTD loss (mean of %d batches): %.4f, %+.4f from the constant"
+                                        + " prediction's %.4f (the replaced share alone)%s",
+                                reports.size(),
+                                rtd,
+                                rtd - rtdConstant,
+                                rtdConstant,
+                                rtd < rtdConstant
+                                        ? ""
+                                        : ": the discriminator does no better than the share alone"));
+            }
         }
         return 0;
     }

@@ -44,6 +44,8 @@ public final class GeneratorDiagnostics {
      *     [MASK]} (the same as {@code mlmLosses} under AMOS's masking; under ELECTRA's and BERT's
      *     the others' input can be copied)
      * @param rtdLoss the RTD loss (NaN for mlm)
+     * @param rtdConstantLoss the RTD loss of the best constant prediction on the same batch ({@link
+     *     PretrainOutput#rtdConstantLoss()}; NaN for mlm)
      * @param featureSpread per MLM layer: variance of f^k across masked positions over its mean
      *     square (0 = every masked position has the same features)
      * @param predictionSpread per MLM layer: mean total-variation distance of each masked
@@ -58,6 +60,7 @@ public final class GeneratorDiagnostics {
             List<Double> mlmLosses,
             List<Double> mlmLossesAtMask,
             double rtdLoss,
+            double rtdConstantLoss,
             List<Double> featureSpread,
             List<Double> predictionSpread,
             List<Double> attentionEntropy,
@@ -110,6 +113,8 @@ public final class GeneratorDiagnostics {
                 predictionSpread.add(predictionSpread(out.mlmLogits(k)));
             }
             double rtd = terms.rtd() == null ? Double.NaN : terms.rtd().getFloat();
+            double rtdConstant =
+                    terms.rtd() == null ? Double.NaN : out.rtdConstantLoss().getFloat();
             List<Double> featureSpread = new ArrayList<>();
             List<Double> entropy = new ArrayList<>();
             double uniform = attention(amos, ps, batch, featureSpread, entropy);
@@ -118,6 +123,7 @@ public final class GeneratorDiagnostics {
                     losses,
                     lossesAtMask,
                     rtd,
+                    rtdConstant,
                     featureSpread,
                     predictionSpread,
                     entropy,
@@ -304,7 +310,11 @@ public final class GeneratorDiagnostics {
                         + join(r.mlmLosses(), number)
                         + (Double.isNaN(r.rtdLoss())
                                 ? ""
-                                : "   RTD loss: " + number.apply(r.rtdLoss())));
+                                : "   RTD loss: "
+                                        + number.apply(r.rtdLoss())
+                                        + " (constant prediction: "
+                                        + number.apply(r.rtdConstantLoss())
+                                        + ")"));
         lines.add(
                 "feature spread at masked positions (0 = identical): "
                         + join(r.featureSpread(), number));

@@ -110,6 +110,26 @@ public record PretrainOutput(
                 : TensorOps.binaryCrossEntropy(rtdLogits, rtdLabels, padWeights());
     }
 
+    /**
+     * The RTD loss of the best constant prediction for this batch (scalar): the binary entropy H(q)
+     * = -q ln q - (1-q) ln(1-q) of the share q of non-pad tokens left original. A discriminator
+     * that ignores its input can do no better than predicting q everywhere, so {@link #rtdLoss()}
+     * below this value is what it has learned from the tokens; null for mlm.
+     */
+    public NDArray rtdConstantLoss() {
+        if (rtdLabels == null) {
+            return null;
+        }
+        NDArray w = padWeights();
+        NDArray q = rtdLabels.mul(w).sum().div(w.sum());
+        NDArray notQ = q.neg().add(ScalarConstants.of(q, 1f));
+        // 0 ln 0 = 0: the logarithms read a floored share, the factors the true one
+        float floor = Float.MIN_NORMAL;
+        return q.mul(q.maximum(ScalarConstants.of(q, floor)).log())
+                .add(notQ.mul(notQ.maximum(ScalarConstants.of(q, floor)).log()))
+                .neg();
+    }
+
     /** loss = sum_k MLM_k + lambda RTD (AMOS eq. 6; the sum over heads, not the mean). */
     public NDArray loss(float rtdWeight) {
         return losses(rtdWeight).total();

@@ -19,10 +19,12 @@ import java.nio.file.StandardOpenOption;
  * mixture_weights, tokens_per_second, elapsed_seconds}) plus {@code mlm_loss_at_mask} (per head,
  * the MLM loss at the masked positions whose input is {@code [MASK]}), {@code mlm_loss_kept} (per
  * head, at those kept or randomized; only when the masking keeps or randomizes), {@code
+ * rtd_loss_constant} (the RTD loss of the best constant prediction for the same batch), {@code
  * skipped_steps}, {@code grad_norm}, {@code rss_mb} (resident memory after the step's update) and,
- * when validated, {@code valid_mlm_loss}, {@code valid_mlm_loss_at_mask} and {@code
- * valid_rtd_loss}. It reads only the step record. The file is opened at the first logged step
- * (DJL's trainer calls {@code onTrainingBegin} when it is built, before the run is known to start).
+ * when validated, {@code valid_mlm_loss}, {@code valid_mlm_loss_at_mask}, {@code valid_rtd_loss}
+ * and {@code valid_rtd_loss_constant}. It reads only the step record. The file is opened at the
+ * first logged step (DJL's trainer calls {@code onTrainingBegin} when it is built, before the run
+ * is known to start).
  */
 public final class MetricsLogger extends StepListener {
 
@@ -62,6 +64,7 @@ public final class MetricsLogger extends StepListener {
         }
         if (v.hasRtd()) {
             line.addProperty("rtd_loss", round(v.rtdLoss()));
+            line.addProperty("rtd_loss_constant", round(v.rtdLossConstant()));
             line.addProperty("rtd_accuracy", round(v.rtdAccuracy()));
             line.addProperty("replaced_fraction", round(v.replacedFraction()));
             if (v.mixtureWeights() != null) {
@@ -79,6 +82,7 @@ public final class MetricsLogger extends StepListener {
             line.addProperty("valid_mlm_loss_at_mask", step.valid().mlmAtMask());
             if (!Double.isNaN(step.valid().rtd())) {
                 line.addProperty("valid_rtd_loss", step.valid().rtd());
+                line.addProperty("valid_rtd_loss_constant", step.valid().rtdConstant());
             }
         }
         return line;

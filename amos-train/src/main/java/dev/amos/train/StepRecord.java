@@ -27,8 +27,10 @@ public final class StepRecord {
      * @param mlmAtMask the deepest MLM head's loss over the masked positions whose input is {@code
      *     [MASK]}
      * @param rtd the discriminator's loss; NaN for mlm
+     * @param rtdConstant the RTD loss of the best constant prediction for the same batches ({@link
+     *     dev.amos.model.PretrainOutput#rtdConstantLoss()}); NaN for mlm
      */
-    public record ValidLosses(double mlm, double mlmAtMask, double rtd) {}
+    public record ValidLosses(double mlm, double mlmAtMask, double rtd, double rtdConstant) {}
 
     StepRecord(
             long step,

@@ -14,11 +14,11 @@ import dev.amos.model.TensorOps;
  * listeners read a logged step, the device is read once, and steps nobody logs are never read.
  *
  * <p>Arrays (named): {@code loss}, {@code mlm_loss} (K,), {@code grad_norm}, and for the RTD
- * objectives {@code rtd_loss}, {@code rtd_accuracy}, {@code replaced_fraction}, and for AMOS {@code
- * mixture_weights} (K,). The split of the MLM loss by input ({@link Values#mlmLossAtMask()}, {@link
- * Values#mlmLossKept()}) is kept as the loss's own per-position terms and the (M,) flags of which
- * masked positions hold {@code [MASK]}, and reduced only when read, so steps nobody logs pay
- * nothing for it.
+ * objectives {@code rtd_loss}, {@code rtd_loss_constant}, {@code rtd_accuracy}, {@code
+ * replaced_fraction}, and for AMOS {@code mixture_weights} (K,). The split of the MLM loss by input
+ * ({@link Values#mlmLossAtMask()}, {@link Values#mlmLossKept()}) is kept as the loss's own
+ * per-position terms and the (M,) flags of which masked positions hold {@code [MASK]}, and reduced
+ * only when read, so steps nobody logs pay nothing for it.
  */
 public final class StepStats {
 
@@ -69,6 +69,7 @@ public final class StepStats {
         }
         if (out.rtdLogits() != null) {
             add(stats, "rtd_loss", terms.rtd());
+            add(stats, "rtd_loss_constant", out.rtdConstantLoss());
             add(stats, "rtd_accuracy", out.rtdAccuracy());
             add(stats, "replaced_fraction", out.replacedFraction());
             if (out.mixtureWeights() != null) {
@@ -128,6 +129,7 @@ public final class StepStats {
                             kept,
                             scalar("grad_norm"),
                             scalar("rtd_loss"),
+                            scalar("rtd_loss_constant"),
                             scalar("rtd_accuracy"),
                             scalar("replaced_fraction"),
                             floats("mixture_weights"),
@@ -168,6 +170,9 @@ public final class StepStats {
      *     none (AMOS) or the split was not collected, NaN when a step's batch has none
      * @param gradNorm the global gradient norm before clipping
      * @param rtdLoss the discriminator's loss; NaN for mlm
+     * @param rtdLossConstant the loss of the best constant prediction for the same batch (the
+     *     binary entropy of its replaced share, {@link PretrainOutput#rtdConstantLoss()}); NaN for
+     *     mlm
      * @param rtdAccuracy share of right RTD predictions; NaN for mlm
      * @param replacedFraction share of masked tokens the generator replaced; NaN for mlm
      * @param mixtureWeights mean mixture weight per head (K,); null but for AMOS
@@ -180,6 +185,7 @@ public final class StepStats {
             float[] mlmLossKept,
             float gradNorm,
             float rtdLoss,
+            float rtdLossConstant,
             float rtdAccuracy,
             float replacedFraction,
             float[] mixtureWeights,

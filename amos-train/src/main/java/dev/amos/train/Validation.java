@@ -56,6 +56,7 @@ final class Validation {
         double mlm = 0;
         double atMask = 0;
         double rtd = 0;
+        double rtdConstant = 0;
         long maskId = examples.masker().specialTokens().mask();
         Engine.getInstance().setRandomSeed(Seeds.engine(seed, -1));
         try (NDManager manager = trainer.getManager().newSubManager()) {
@@ -74,9 +75,11 @@ final class Validation {
                     atMask += split.get(split.size() - 1).getFloat();
                     NDArray r = terms.rtd();
                     rtd += r == null ? Double.NaN : r.getFloat();
+                    rtdConstant += r == null ? Double.NaN : out.rtdConstantLoss().getFloat();
                 }
             }
         }
-        return new StepRecord.ValidLosses(mlm / batches, atMask / batches, rtd / batches);
+        return new StepRecord.ValidLosses(
+                mlm / batches, atMask / batches, rtd / batches, rtdConstant / batches);
     }
 }

@@ -74,7 +74,7 @@ class StepListenersTest {
     @Test
     void metricsAndProgressWriteTheSameWhicheverRunsFirst() throws IOException {
         try (NDManager m = NDManager.newBaseManager()) {
-            StepRecord step = record(m, new StepRecord.ValidLosses(9.5, 9.25, 0.7));
+            StepRecord step = record(m, new StepRecord.ValidLosses(9.5, 9.25, 0.7, 0.65));
             ByteArrayOutputStream barA = new ByteArrayOutputStream();
             ByteArrayOutputStream barB = new ByteArrayOutputStream();
             JsonObject metricsFirst =
@@ -105,6 +105,14 @@ class StepListenersTest {
                     "10 steps x 100 tokens / 12.5 s");
             assertEquals(9.5, metricsFirst.get("valid_mlm_loss").getAsDouble());
             assertEquals(9.25, metricsFirst.get("valid_mlm_loss_at_mask").getAsDouble());
+            assertEquals(0.65, metricsFirst.get("valid_rtd_loss_constant").getAsDouble());
+            // 7 non-pad tokens, 5 of them original: H(5/7); counting the pad token would give
+            // H(6/8)
+            double q = 5.0 / 7;
+            assertEquals(
+                    -(q * Math.log(q) + (1 - q) * Math.log(1 - q)),
+                    metricsFirst.get("rtd_loss_constant").getAsDouble(),
+                    1e-5);
             for (int k = 0;
                     k < 2;
                     k++) { // 2 [MASK] positions and 1 kept: the mean over all 3 is their weighted

@@ -56,6 +56,10 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
      * @param mlmLossAtMask the MLM loss of each layer at the masked positions whose input is [MASK]
      * @param mlmLossKept the MLM loss of each layer at the masked positions kept or randomized
      * @param validMlmLossAtMask the validation MLM loss at [MASK] positions, on some lines only
+     * @param rtdLossConstant the RTD loss of the best constant prediction for the same batch (the
+     *     binary entropy of its replaced share): the discriminator has learned from the tokens only
+     *     where {@code rtdLoss} is below it
+     * @param validRtdLossConstant the same for the validation batches, on some lines only
      */
     public record Row(
             long step,
@@ -74,7 +78,9 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
             double validRtdLoss,
             double[] mlmLossAtMask,
             double[] mlmLossKept,
-            double validMlmLossAtMask) {}
+            double validMlmLossAtMask,
+            double rtdLossConstant,
+            double validRtdLossConstant) {}
 
     /** Reads and checks {@code file}. */
     public static MetricsLog read(Path file) throws IOException {
@@ -203,7 +209,9 @@ public record MetricsLog(Path file, List<Row> rows, long ignoredLastLine, int su
                 number(o, "valid_rtd_loss", file, line),
                 numbers(o, "mlm_loss_at_mask", file, line),
                 numbers(o, "mlm_loss_kept", file, line),
-                number(o, "valid_mlm_loss_at_mask", file, line));
+                number(o, "valid_mlm_loss_at_mask", file, line),
+                number(o, "rtd_loss_constant", file, line),
+                number(o, "valid_rtd_loss_constant", file, line));
     }
 
     /** A number, NaN when absent or null; strings such as "NaN" or "Infinity" are accepted. */

@@ -65,12 +65,20 @@ final class ReportCharts {
         if (log.hasAny(Row::rtdLoss)) {
             LineChart rtdLoss =
                     new LineChart("Discriminator RTD loss", "step", "binary cross-entropy")
-                            .add("RTD loss", steps, log.column(Row::rtdLoss))
-                            .smoothing(window);
+                            .add("RTD loss", steps, log.column(Row::rtdLoss));
+            if (log.hasAny(Row::rtdLossConstant)) {
+                rtdLoss.add(
+                        "constant prediction (the replaced share alone)",
+                        steps,
+                        log.column(Row::rtdLossConstant));
+            }
+            rtdLoss.smoothing(window);
             charts.add(
                     new NamedChart(
                             "report-rtd-loss.png",
-                            "Replaced-token-detection loss of the discriminator",
+                            "Replaced-token-detection loss of the discriminator, against the loss of"
+                                    + " predicting each batch's replaced share at every token (a"
+                                    + " discriminator below that line has learned from the tokens)",
                             rtdLoss));
         }
         if (log.hasAny(Row::rtdAccuracy) || log.hasAny(Row::replacedFraction)) {

@@ -173,6 +173,17 @@ final class ReportHtml {
                     });
         }
         addScalar(table, "RTD loss", log, Row::rtdLoss);
+        if (log.hasAny(Row::rtdLossConstant)) {
+            table.add(
+                    new String[] {
+                        "RTD loss of the constant prediction",
+                        fmt(recent(log.column(Row::rtdLossConstant)))
+                                + " (mean of the last "
+                                + Math.min(RECENT, log.rows().size())
+                                + " logs: predicting each batch's replaced share at every token)"
+                                + againstConstant(log)
+                    });
+        }
         addScalar(table, "RTD accuracy", log, Row::rtdAccuracy);
         addScalar(table, "Replaced fraction", log, Row::replacedFraction);
         addArray(
@@ -240,11 +251,7 @@ final class ReportHtml {
                                 r.mlmLossAtMask().length == heads
                                         ? r.mlmLossAtMask()[heads - 1]
                                         : Double.NaN);
-        double recent =
-                Arrays.stream(deepest, Math.max(0, deepest.length - RECENT), deepest.length)
-                        .filter(Double::isFinite)
-                        .average()
-                        .orElse(Double.NaN);
+        double recent = recent(deepest);
         if (!Double.isFinite(recent)) {
             return "";
         }
@@ -257,6 +264,34 @@ final class ReportHtml {
                 + (below >= 0.3
                         ? ""
                         : ": not yet 0.3 below it (on the unigram plateau, or above it)");
+    }
+
+    /** The mean of the finite values among the last {@link #RECENT} (NaN when none). */
+    private static double recent(double[] values) {
+        return Arrays.stream(values, Math.max(0, values.length - RECENT), values.length)
+                .filter(Double::isFinite)
+                .average()
+                .orElse(Double.NaN);
+    }
+
+    /**
+     * How far the discriminator's RTD loss is below the constant prediction's, over the last logs
+     * where both are logged.
+     */
+    private static String againstConstant(MetricsLog log) {
+        double below =
+                recent(
+                        log.column(
+                                r ->
+                                        Double.isFinite(r.rtdLoss())
+                                                ? r.rtdLossConstant() - r.rtdLoss()
+                                                : Double.NaN));
+        if (!Double.isFinite(below)) {
+            return "";
+        }
+        return "; the discriminator's loss is "
+                + fmt(Math.abs(below))
+                + (below > 0 ? " below it" : " above it: it does no better than the share alone");
     }
 
     private static String lossSummary(MetricsLog log) {
