@@ -12,10 +12,12 @@
 #
 #   scripts/learning-budget.sh [--config amos-tiny] [--steps 3000] [--batch-size 128] [--accumulate 1]
 #       [--seq-len 64] [--lr 1e-3] [--seed 3] [--objectives amos,electra,mlm] [--margin 0.3]
-#       [--window 5] [--corpus FILE] [--out DIR] [--at 100,200,...] [-- extra train options]
+#       [--window 5] [--corpus FILE] [--out DIR] [--at 100,200,...] [--no-train] [-- extra train options]
 #
 # --at: also print each objective's window mean at these logged steps, for comparing objectives step
 # by step ("-" where a run has not logged that step).
+# --no-train: train nothing, print the tables from the metrics.jsonl in --out as they are (a run still
+# going, or stopped before its last step, is read up to its last logged step).
 #
 # Defaults: the shared Wikipedia corpus (../shared/data/corpus/enwiki2015_extract_train.txt.gz),
 # amos-tiny, 3000 steps x 128 x 64 (24.6 M tokens, about one pass over that corpus), lr 1e-3, seed 3,
@@ -37,6 +39,7 @@ margin=0.3
 window=5
 out="$root/runs/learning-budget"
 at=""
+train=1
 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -53,9 +56,10 @@ while [ $# -gt 0 ]; do
     --corpus) corpus="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --at) at="$2"; shift 2 ;;
+    --no-train) train=0; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "learning-budget: unknown option $1 (expected --config, --steps, --batch-size, --accumulate, --seq-len," \
-         "--lr, --seed, --objectives, --margin, --window, --corpus, --out, --at, -- ...)" >&2; exit 2 ;;
+         "--lr, --seed, --objectives, --margin, --window, --corpus, --out, --at, --no-train, -- ...)" >&2; exit 2 ;;
   esac
 done
 [ -f "$corpus" ] || { echo "learning-budget: --corpus $corpus: no such file" >&2; exit 2; }
@@ -76,6 +80,10 @@ for name in "${objective_list[@]}"; do
     echo "learning-budget: $name already trained in $dir"
     continue
   fi
+  if [ "$train" = 0 ]; then
+    echo "learning-budget: $name not finished in $dir (--no-train: read as it is)"
+    continue
+  fi
   resume=()
   if ls -d "$dir"/checkpoints/step-* > /dev/null 2>&1; then resume=(--resume); fi
   echo "learning-budget: training $name ${resume[*]:-}..."
@@ -88,10 +96,11 @@ for name in "${objective_list[@]}"; do
   echo "learning-budget: $name done in $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 
-python3 - "$out" "$unigram" "$margin" "$window" "$tokens_per_step" "$objectives" "$at" <<'EOF'
+python3 - "$out" "$unigram" "$margin" "$window" "$tokens_per_step" "$objectives" "$at" "$steps" <<'EOF'
 import json, os, sys
 out, unigram, margin, window, tps = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 at_steps = [int(x) for x in sys.argv[7].split(",") if x]
+planned = int(sys.argv[8])
 at_rows = []
 rtd_lines = []
 target = unigram - margin
@@ -143,6 +152,8 @@ for name in sys.argv[6].split(","):
                  f" it as a rough guide)")
     else:
         guess = f"not reached; the last half did not fall ({slope * 1e6:+.4f} nats per M tokens)"
+    if steps[-1] < planned:
+        guess += f"; PARTIAL: logged to step {steps[-1]} of {planned}, 'end' is that step"
     print(f"{name:<10}{'-':>16}{'-':>12}{end:>10.3f}{end - unigram:>+13.3f}{mixed_text}   {curve}\n{'':<10}{guess}")
 if rtd_lines:
     print(f"\ndiscriminator over the last window: RTD loss, the loss of predicting each batch's replaced share at"
