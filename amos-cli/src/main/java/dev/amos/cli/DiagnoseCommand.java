@@ -79,7 +79,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Option(
             names = "--masking",
             description =
-                    "amos (all [MASK]), electra (85%% [MASK], 15%% kept) or mlm (80/10/10); default: the objective's.")
+                    "amos (all [MASK]), electra (85%% [MASK], 15%% kept) or mlm (80/10/10); default: the run's (with --run), else the objective's.")
     String masking;
 
     @Range(min = 0)

@@ -143,7 +143,7 @@ final class ResumeOptions {
                                 + " "
                                 + mine
                                 + " differs from the run's "
-                                + theirs
+                                + (theirs == null ? "default (unset)" : theirs)
                                 + " in "
                                 + config
                                 + " (a resumed run keeps its settings; only "

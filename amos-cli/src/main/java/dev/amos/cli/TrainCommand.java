@@ -275,6 +275,9 @@ final class TrainCommand implements Callable<Integer> {
             b.optSeqLen(model.seqLen());
         }
         TrainConfig training = b.build();
+        if (!resume) {
+            training.masking(obj); // the shares' sum, before any work (a resumed run keeps its own)
+        }
         if (resume && out == null) {
             throw new BadInputException("--resume needs --out DIR (the run to continue)");
         }

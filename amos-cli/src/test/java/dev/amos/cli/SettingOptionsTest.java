@@ -157,8 +157,11 @@ class SettingOptionsTest {
         }
     }
 
-    /** A value of {@code key}'s own, in range, other than {@code current}. */
+    /** A value of {@code key}'s own, in range, other than {@code current} (null: unset). */
     private static Number another(Setting key, Number current) {
+        if (current == null) {
+            return key.coerce(0.5);
+        }
         if (key.integral()) {
             long down = current.longValue() - 1;
             return key.coerce(key.range().contains(down) ? down : current.longValue() + 1);
@@ -205,7 +208,9 @@ class SettingOptionsTest {
                                             + " "
                                             + mine
                                             + " differs from the run's "
-                                            + recorded.get(key)),
+                                            + (recorded.get(key) == null
+                                                    ? "default (unset)"
+                                                    : recorded.get(key))),
                     r.err());
         }
         assertTrue(compared >= 14, compared + " compared options");
@@ -225,6 +230,23 @@ class SettingOptionsTest {
         CliRun r = CliRun.of("train", "--mask-prob", "1", "--out", tmp.resolve("never").toString());
         assertEquals(2, r.code());
         assertEquals("amos: --mask-prob: expected a number in (0, 1), got 1.0", r.err().strip());
+        Path never = tmp.resolve("never-masked");
+        r =
+                CliRun.of(
+                        "train",
+                        "--objective",
+                        "mlm",
+                        "--mask-token-prob",
+                        "1",
+                        "--out",
+                        never.toString());
+        assertEquals(2, r.code());
+        assertTrue(
+                r.err()
+                        .startsWith(
+                                "amos: --mask-token-prob 1.0 + --random-token-prob 0.1 exceeds 1"),
+                r.err());
+        assertTrue(!Files.exists(never), "checked before any work");
         r = CliRun.of("finetune", "--model", tmp.toString(), "--task", "RTE", "--warmup", "1.5");
         assertEquals(2, r.code());
         assertEquals("amos: --warmup: expected a number in [0, 1], got 1.5", r.err().strip());

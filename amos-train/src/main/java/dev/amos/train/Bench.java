@@ -108,7 +108,7 @@ public final class Bench {
                                             .optOptimizer(adam)
                                             .optDevices(new Device[] {device}))) {
                 Pretrainer.initialize(trainer, tc);
-                Masker masker = new Masker(PretrainingData.maskingFor(objective, tc), special, 1);
+                Masker masker = new Masker(tc.masking(objective), special, 1);
                 long[][] batch = syntheticBatch(batchSize, seqLen, config.vocabSize());
                 Iterator<Batch> real =
                         corpus == null

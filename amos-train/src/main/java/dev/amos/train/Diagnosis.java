@@ -45,7 +45,8 @@ public final class Diagnosis {
      * @param batchSize sequences per batch
      * @param seqLen tokens per sequence
      * @param rtdWeight lambda
-     * @param masking the objective's masking (null) or amos|electra|mlm
+     * @param masking amos|electra|mlm, or null: the run's masking with {@code run}, the objective's
+     *     otherwise
      * @param seed seed of the initialization, batches, masks and noise
      */
     public record Options(
@@ -79,9 +80,11 @@ public final class Diagnosis {
         Objective objective = o.objective();
         Path tokenizerFile = o.tokenizer();
         Path checkpoint = null;
+        TrainConfig runTraining = null;
         if (o.run() != null) {
             RunFolder run = RunFolder.forResume(o.run());
             config = run.modelConfig();
+            runTraining = run.trainConfig();
             if (o.seqLen() > config.maxPositions()) {
                 throw new BadInputException(
                         "--seq-len "
@@ -155,9 +158,11 @@ public final class Diagnosis {
             return new Result(unigram, examples.size(), List.of());
         }
         MaskingConfig base =
-                o.masking() == null
-                        ? MaskingConfig.forObjective(objective.kind().name())
-                        : MaskingConfig.forObjective(o.masking());
+                o.masking() != null
+                        ? MaskingConfig.forObjective(o.masking())
+                        : runTraining != null
+                                ? runTraining.masking(objective)
+                                : MaskingConfig.forObjective(objective.kind().name());
         Masker masker = new Masker(base, tokenizer.specialTokens(), o.seed());
         Engine.getInstance().setRandomSeed((int) o.seed());
         List<GeneratorDiagnostics.Report> reports = new ArrayList<>();

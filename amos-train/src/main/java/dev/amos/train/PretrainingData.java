@@ -2,10 +2,8 @@ package dev.amos.train;
 
 import dev.amos.model.BadInputException;
 import dev.amos.model.ModelConfig;
-import dev.amos.model.Objective;
 import dev.amos.train.data.CorpusTokenizer;
 import dev.amos.train.data.Masker;
-import dev.amos.train.data.MaskingConfig;
 import dev.amos.train.data.PretrainingDataset;
 import dev.amos.train.data.ShardCache;
 import dev.amos.train.data.StepSampler;
@@ -49,7 +47,7 @@ record PretrainingData(
         TrainConfig tc = spec.training();
         CorpusTokenizer tokenizer = load(spec.tokenizer(), spec.model());
         Masker masker =
-                new Masker(maskingFor(spec.objective(), tc), tokenizer.specialTokens(), tc.seed());
+                new Masker(tc.masking(spec.objective()), tokenizer.specialTokens(), tc.seed());
         ShardCache cache = cache(spec.corpus(), spec.tokenizer(), cacheDir, log);
         TokenShards shards = cache.prepare(spec.corpus(), tokenizer).shards();
         PretrainingDataset train =
@@ -122,17 +120,5 @@ record PretrainingData(
             List<Path> corpus, Path tokenizerFile, Path cacheDir, PrintStream log) {
         return new ShardCache(cacheDir.resolve(ShardCache.cacheKey(corpus, tokenizerFile)))
                 .progress(log);
-    }
-
-    /** The masking of an objective, with the run's selection share. */
-    static MaskingConfig maskingFor(Objective objective, TrainConfig tc) {
-        MaskingConfig base =
-                switch (objective.kind()) {
-                    case AMOS -> MaskingConfig.amos();
-                    case ELECTRA -> MaskingConfig.electra();
-                    case MLM -> MaskingConfig.mlm();
-                };
-        return new MaskingConfig(
-                tc.maskProbability(), base.maskProbability(), base.randomProbability());
     }
 }

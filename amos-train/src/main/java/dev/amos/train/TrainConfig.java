@@ -4,8 +4,11 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.amos.model.BadInputException;
+import dev.amos.model.Objective;
+import dev.amos.train.data.MaskingConfig;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -72,6 +75,42 @@ public final class TrainConfig {
     /** The value of {@code key}, as its {@link TrainKey#type()}. */
     public Number get(TrainKey key) {
         return values.get(key);
+    }
+
+    /**
+     * The masking of a run: the run's selection share ({@code --mask-prob}); what a selected token
+     * becomes is the objective's unless the run sets it ({@code --mask-token-prob}, {@code
+     * --random-token-prob}).
+     *
+     * @throws BadInputException naming the options when [MASK] and random shares exceed 1
+     */
+    public MaskingConfig masking(Objective objective) {
+        MaskingConfig base =
+                switch (objective.kind()) {
+                    case AMOS -> MaskingConfig.amos();
+                    case ELECTRA -> MaskingConfig.electra();
+                    case MLM -> MaskingConfig.mlm();
+                };
+        Number maskToken = get(TrainKey.MASK_TOKEN_PROBABILITY);
+        Number randomToken = get(TrainKey.RANDOM_TOKEN_PROBABILITY);
+        double mask = maskToken != null ? maskToken.doubleValue() : base.maskProbability();
+        double random = randomToken != null ? randomToken.doubleValue() : base.randomProbability();
+        if (mask + random > 1 + 1e-6) {
+            throw new BadInputException(
+                    String.format(
+                            Locale.ROOT,
+                            "--mask-token-prob %s + --random-token-prob %s exceeds 1%s: expected"
+                                    + " shares of the masked tokens summing to at most 1 (the rest"
+                                    + " stay as they are)",
+                            (float) mask,
+                            (float) random,
+                            maskToken == null || randomToken == null
+                                    ? " (unset: the "
+                                            + objective.kind().name().toLowerCase(Locale.ROOT)
+                                            + " objective's)"
+                                    : ""));
+        }
+        return new MaskingConfig(maskProbability(), mask, random);
     }
 
     /** Optimizer steps. */

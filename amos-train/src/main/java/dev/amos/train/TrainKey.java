@@ -2,6 +2,7 @@ package dev.amos.train;
 
 import static dev.amos.model.ValueRange.above;
 import static dev.amos.model.ValueRange.atLeast;
+import static dev.amos.model.ValueRange.closed;
 import static dev.amos.model.ValueRange.closedOpen;
 import static dev.amos.model.ValueRange.open;
 
@@ -130,6 +131,27 @@ public enum TrainKey implements Setting {
             open(0, 1),
             OnResume.COMPARED,
             "Share of tokens masked, {range}"),
+    /** Default: the objective's ({@link TrainConfig#masking}). */
+    MASK_TOKEN_PROBABILITY(
+            "mask_token_probability",
+            "--mask-token-prob",
+            Float.class,
+            null,
+            closed(0, 1),
+            OnResume.COMPARED,
+            "Share of the masked tokens that become [MASK], {range} (default: the objective's: amos 1,"
+                    + " electra 0.85, mlm 0.8); the others become random tokens"
+                    + " (--random-token-prob) or stay as they are"),
+    /** Default: the objective's ({@link TrainConfig#masking}). */
+    RANDOM_TOKEN_PROBABILITY(
+            "random_token_probability",
+            "--random-token-prob",
+            Float.class,
+            null,
+            closed(0, 1),
+            OnResume.COMPARED,
+            "Share of the masked tokens that become a random token, {range} (default: the"
+                    + " objective's: mlm 0.1, amos and electra 0)"),
     SEED(
             "seed",
             "--seed",

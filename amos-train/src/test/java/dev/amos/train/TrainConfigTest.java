@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.amos.model.BadInputException;
+import dev.amos.model.Objective;
+import dev.amos.train.data.MaskingConfig;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,10 @@ import org.junit.jupiter.api.Test;
 /** The training settings: one place for the defaults, config.json's keys, strict binding. */
 class TrainConfigTest {
 
-    /** The keys of a run's config.json "training" object, as e6decba wrote them. */
+    /**
+     * The keys of a run's config.json "training" object, as e6decba wrote them (and every run
+     * writes them that sets no key whose default is the objective's).
+     */
     private static final List<String> CONFIG_JSON_KEYS =
             List.of(
                     "steps",
@@ -113,6 +118,37 @@ class TrainConfigTest {
     }
 
     @Test
+    void maskingIsTheObjectivesUnlessTheRunSetsWhatASelectedTokenBecomes() {
+        TrainConfig defaults = TrainConfig.builder().optMaskProbability(0.2f).build();
+        assertEquals(new MaskingConfig(0.2f, 1.0, 0.0), defaults.masking(Objective.AMOS));
+        assertEquals(new MaskingConfig(0.2f, 0.85, 0.0), defaults.masking(Objective.ELECTRA));
+        assertEquals(new MaskingConfig(0.2f, 0.8, 0.1), defaults.masking(Objective.MLM));
+        assertTrue(
+                !defaults.toJson().has("mask_token_probability"),
+                "unset: config.json stays as older runs wrote it");
+        TrainConfig allMask =
+                TrainConfig.builder()
+                        .opt(TrainKey.MASK_TOKEN_PROBABILITY, 1f)
+                        .opt(TrainKey.RANDOM_TOKEN_PROBABILITY, 0f)
+                        .build();
+        MaskingConfig mlm = allMask.masking(Objective.MLM);
+        assertEquals(1.0, mlm.maskProbability(), 1e-9);
+        assertEquals(0.0, mlm.randomProbability(), 1e-9);
+        TrainConfig again = TrainConfig.fromJson(allMask.toJson(), "config.json");
+        assertEquals(mlm, again.masking(Objective.MLM), "config.json keeps the run's masking");
+        TrainConfig onlyMask =
+                TrainConfig.builder().opt(TrainKey.MASK_TOKEN_PROBABILITY, 1f).build();
+        assertEquals(new MaskingConfig(0.15f, 1.0, 0.0), onlyMask.masking(Objective.ELECTRA));
+        BadInputException e =
+                assertThrows(BadInputException.class, () -> onlyMask.masking(Objective.MLM));
+        assertEquals(
+                "--mask-token-prob 1.0 + --random-token-prob 0.1 exceeds 1 (unset: the mlm"
+                        + " objective's): expected shares of the masked tokens summing to at most 1"
+                        + " (the rest stay as they are)",
+                e.getMessage());
+    }
+
+    @Test
     void aRangeErrorNamesTheOptionAndWhatWasExpected() {
         BadInputException e =
                 assertThrows(
@@ -142,14 +178,23 @@ class TrainConfigTest {
      */
     @Test
     void everyKeyRoundTripsThroughConfigJson() {
+        List<String> unsetByDefault = List.of("mask_token_probability", "random_token_probability");
         assertEquals(
-                CONFIG_JSON_KEYS, Arrays.stream(TrainKey.values()).map(TrainKey::key).toList());
+                CONFIG_JSON_KEYS,
+                Arrays.stream(TrainKey.values())
+                        .map(TrainKey::key)
+                        .filter(k -> !unsetByDefault.contains(k))
+                        .toList());
         TrainConfig defaults = TrainConfig.builder().build();
         for (TrainKey key : TrainKey.values()) {
+            boolean unset = defaults.get(key) == null;
+            assertEquals(unsetByDefault.contains(key.key()), unset, key + " has a default value");
             Number mine =
-                    key.integral()
-                            ? (Number) (defaults.get(key).longValue() + 1)
-                            : defaults.get(key).doubleValue() / 2;
+                    unset
+                            ? 0.5
+                            : key.integral()
+                                    ? (Number) (defaults.get(key).longValue() + 1)
+                                    : defaults.get(key).doubleValue() / 2;
             assertTrue(
                     key.range().contains(mine.doubleValue()),
                     key + ": " + mine + " is not a value of its own");
@@ -161,7 +206,12 @@ class TrainConfigTest {
             assertEquals(key.coerce(mine), c.get(key), key + " is not set by opt");
             assertTrue(!c.get(key).equals(defaults.get(key)), key + " kept its default");
             JsonObject json = c.toJson();
-            assertEquals(CONFIG_JSON_KEYS, List.copyOf(json.keySet()));
+            assertEquals(
+                    Arrays.stream(TrainKey.values())
+                            .map(TrainKey::key)
+                            .filter(k -> !unsetByDefault.contains(k) || k.equals(key.key()))
+                            .toList(),
+                    List.copyOf(json.keySet()));
             TrainConfig again =
                     TrainConfig.fromJson(
                             JsonParser.parseString(json.toString()).getAsJsonObject(),
