@@ -10,11 +10,13 @@ import dev.amos.model.Objective;
 import dev.amos.train.Diagnosis;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -202,6 +204,25 @@ final class DiagnoseCommand implements Callable<Integer> {
                             atMask < result.unigramLoss() - 0.3
                                     ? ""
                                     : " (not yet 0.3 nats below it: on the unigram plateau, or above it)"));
+            System.out.println(
+                    "mean of "
+                            + reports.size()
+                            + " batches: feature spread "
+                            + meanJoin(reports, GeneratorDiagnostics.Report::featureSpread)
+                            + "   prediction spread "
+                            + meanJoin(reports, GeneratorDiagnostics.Report::predictionSpread)
+                            + "   attention entropy "
+                            + meanJoin(reports, GeneratorDiagnostics.Report::attentionEntropy)
+                            + " (uniform "
+                            + String.format(
+                                    Locale.ROOT,
+                                    "%.3f",
+                                    reports.stream()
+                                            .mapToDouble(
+                                                    GeneratorDiagnostics.Report::uniformEntropy)
+                                            .average()
+                                            .orElse(Double.NaN))
+                            + ")");
             if (!Double.isNaN(rtd)) {
                 rtd /= reports.size();
                 rtdConstant /= reports.size();
@@ -220,5 +241,23 @@ final class DiagnoseCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The per-layer mean of a per-layer figure over the batches, as "a / b / c". */
+    private static String meanJoin(
+            List<GeneratorDiagnostics.Report> reports,
+            Function<GeneratorDiagnostics.Report, List<Double>> figure) {
+        int layers = figure.apply(reports.get(0)).size();
+        List<String> out = new ArrayList<>();
+        for (int k = 0; k < layers; k++) {
+            final int layer = k;
+            double mean =
+                    reports.stream()
+                            .mapToDouble(r -> figure.apply(r).get(layer))
+                            .average()
+                            .orElse(Double.NaN);
+            out.add(String.format(Locale.ROOT, "%.4g", mean));
+        }
+        return String.join(" / ", out);
     }
 }
