@@ -117,10 +117,14 @@ public record PretrainOutput(
      * below this value is what it has learned from the tokens; null for mlm.
      */
     public NDArray rtdConstantLoss() {
-        if (rtdLabels == null) {
-            return null;
-        }
-        NDArray w = padWeights();
+        return rtdLabels == null ? null : rtdConstantLoss(rtdLabels, padWeights());
+    }
+
+    /**
+     * {@link #rtdConstantLoss()} from the RTD labels and the float pad weights (1 = real token).
+     */
+    public static NDArray rtdConstantLoss(NDArray rtdLabels, NDArray weights) {
+        NDArray w = weights;
         NDArray q = rtdLabels.mul(w).sum().div(w.sum());
         NDArray notQ = q.neg().add(ScalarConstants.of(q, 1f));
         // 0 ln 0 = 0: the logarithms read a floored share, the factors the true one

@@ -157,12 +157,11 @@ public final class Diagnosis {
         if (o.batches() == 0) {
             return new Result(unigram, examples.size(), List.of());
         }
+        TrainConfig training = runTraining != null ? runTraining : TrainConfig.builder().build();
         MaskingConfig base =
                 o.masking() != null
                         ? MaskingConfig.forObjective(o.masking())
-                        : runTraining != null
-                                ? runTraining.masking(objective)
-                                : MaskingConfig.forObjective(objective.kind().name());
+                        : training.masking(objective);
         Masker masker = new Masker(base, tokenizer.specialTokens(), o.seed());
         Engine.getInstance().setRandomSeed((int) o.seed());
         List<GeneratorDiagnostics.Report> reports = new ArrayList<>();

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import dev.amos.model.PretrainOutput;
 import dev.amos.model.TensorOps;
 
@@ -14,8 +15,9 @@ import dev.amos.model.TensorOps;
  * listeners read a logged step, the device is read once, and steps nobody logs are never read.
  *
  * <p>Arrays (named): {@code loss}, {@code mlm_loss} (K,), {@code grad_norm}, and for the RTD
- * objectives {@code rtd_loss}, {@code rtd_loss_constant}, {@code rtd_accuracy}, {@code
- * replaced_fraction}, and for AMOS {@code mixture_weights} (K,). The split of the MLM loss by input
+ * objectives {@code rtd_loss}, {@code rtd_accuracy}, {@code replaced_fraction}, and for AMOS {@code
+ * mixture_weights} (K,); for the RTD objectives also their labels and the attention mask, from
+ * which {@link Values#rtdLossConstant()} is reduced when read. The split of the MLM loss by input
  * ({@link Values#mlmLossAtMask()}, {@link Values#mlmLossKept()}) is kept as the loss's own
  * per-position terms and the (M,) flags of which masked positions hold {@code [MASK]}, and reduced
  * only when read, so steps nobody logs pay nothing for it.
@@ -24,6 +26,8 @@ public final class StepStats {
 
     private static final String AT_MASK = "masked_input_is_mask";
     private static final String TARGET_LOG_PROB = "mlm_target_log_prob_";
+    private static final String RTD_LABELS = "rtd_labels";
+    private static final String ATTENTION_MASK = "attention_mask";
 
     private final NDList arrays;
     private final boolean keepsTokens;
@@ -69,7 +73,9 @@ public final class StepStats {
         }
         if (out.rtdLogits() != null) {
             add(stats, "rtd_loss", terms.rtd());
-            add(stats, "rtd_loss_constant", out.rtdConstantLoss());
+            // the constant prediction's loss is reduced from these only when read
+            add(stats, RTD_LABELS, out.rtdLabels());
+            add(stats, ATTENTION_MASK, out.attentionMask());
             add(stats, "rtd_accuracy", out.rtdAccuracy());
             add(stats, "replaced_fraction", out.replacedFraction());
             if (out.mixtureWeights() != null) {
@@ -129,7 +135,13 @@ public final class StepStats {
                             kept,
                             scalar("grad_norm"),
                             scalar("rtd_loss"),
-                            scalar("rtd_loss_constant"),
+                            arrays.contains(RTD_LABELS)
+                                    ? PretrainOutput.rtdConstantLoss(
+                                                    arrays.get(RTD_LABELS),
+                                                    arrays.get(ATTENTION_MASK)
+                                                            .toType(DataType.FLOAT32, false))
+                                            .getFloat()
+                                    : Float.NaN,
                             scalar("rtd_accuracy"),
                             scalar("replaced_fraction"),
                             floats("mixture_weights"),

@@ -349,20 +349,8 @@ final class ReportHtml {
 
     /** " (mean of last 10 logs: x)" when there are more than a few logged steps, else "". */
     private static String recentMean(double[] values) {
-        if (values.length < 2 * RECENT) {
-            return "";
-        }
-        double[] recent =
-                Arrays.stream(values, values.length - RECENT, values.length)
-                        .filter(Double::isFinite)
-                        .toArray();
-        return recent.length == 0
-                ? ""
-                : " (mean of last "
-                        + RECENT
-                        + " logs: "
-                        + fmt(Arrays.stream(recent).average().orElse(Double.NaN))
-                        + ")";
+        double mean = values.length < 2 * RECENT ? Double.NaN : recent(values);
+        return Double.isNaN(mean) ? "" : " (mean of last " + RECENT + " logs: " + fmt(mean) + ")";
     }
 
     private static double lastFinite(MetricsLog log, ToDoubleFunction<Row> metric) {
